@@ -1,0 +1,14 @@
+/**
+ * All activities, grouped by the system they touch. The worker registers the merged object;
+ * workflows type their proxies from the individual factories' return types.
+ */
+import type { ActivityDeps } from './deps';
+import { createHealthActivities } from './health';
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createHealthActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,44 @@
+/**
+ * The operator CLI: `tsx src/cli/index.ts <command> [args]`, behind the npm scripts in package.json.
+ * Parses, rejects unknown commands and arguments by name, and dispatches to one file per command.
+ */
+import { ConfigError, StackError, ValidationError } from '../errors';
+
+export type Command = (args: string[]) => Promise<number>;
+
+/** Lazy imports: each command loads only what it needs. MAINTENANCE: keep README's command list in sync. */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  demo: { summary: 'run the whole platform locally, end to end', load: async () => (await import('./demo')).demo },
+  migrate: { summary: 'apply warehouse migrations', load: async () => (await import('./migrate')).migrateCommand },
+};
+
+export function usage(): string {
+  return ['usage: tsx src/cli/index.ts <command> [args]', '', ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(16)} ${c.summary}`)].join('\n');
+}
+
+/** Registers a command (used by command groups that live in their own modules). */
+export function registerCommand(name: string, summary: string, load: () => Promise<Command>): void {
+  COMMANDS[name] = { summary, load };
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === '--help' || name === '-h') {
+    console.log(usage());
+    return name ? 0 : 2;
+  }
+  const entry = COMMANDS[name];
+  if (!entry) throw new ValidationError('command', name, `unknown command; one of ${Object.keys(COMMANDS).join(', ')}`);
+  return (await entry.load())(args);
+}
+
+if (require.main === module) {
+  runCli(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      const known = err instanceof ValidationError || err instanceof ConfigError || err instanceof StackError;
+      console.error(`error: ${known ? (err as Error).message : (err as Error).stack ?? String(err)}`);
+      process.exit(1);
+    },
+  );
+}

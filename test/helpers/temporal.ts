@@ -1,0 +1,93 @@
+/**
+ * Test helpers for Temporal: a client on the real dev server, and workers on a fresh task queue per
+ * test (in this process, or as a child process that a test can SIGKILL).
+ */
+import { Client, Connection } from '@temporalio/client';
+import { Runtime, DefaultLogger, NativeConnection } from '@temporalio/worker';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { loadConfig, projectRoot, type Config } from '../../src/config';
+import { createWorker } from '../../src/worker';
+import { testBundlePath } from './paths';
+
+let runtimeInstalled = false;
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    /* already installed by another helper in this process */
+  }
+}
+
+/** A short unique name for task queues, workflow ids, feature sets and sources. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+export async function connectClient(config: Config = loadConfig()): Promise<{ client: Client; close: () => Promise<void> }> {
+  const connection = await Connection.connect({ address: config.temporal.address });
+  return { client: new Client({ connection, namespace: config.temporal.namespace }), close: () => connection.close() };
+}
+
+export interface TestWorker {
+  taskQueue: string;
+  /** shuts the worker down and waits for it */
+  stop(): Promise<void>;
+}
+
+/** Runs a worker in this process on a fresh task queue (or `taskQueue`) until stop(). */
+export async function startTestWorker(options: { taskQueue?: string; config?: Config } = {}): Promise<TestWorker> {
+  quietRuntime();
+  const config = options.config ?? loadConfig();
+  const taskQueue = options.taskQueue ?? uniqueName('tq');
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const handle = await createWorker({ config, taskQueue, connection, workflowBundlePath: testBundlePath() });
+  const running = handle.worker.run();
+  return {
+    taskQueue,
+    async stop() {
+      if (handle.worker.getState() === 'RUNNING') handle.worker.shutdown();
+      await running.catch(() => {});
+      await handle.close();
+      await connection.close();
+    },
+  };
+}
+
+/** A worker in a child process (tsx src/worker.ts), so a test can SIGKILL it mid-activity. */
+export async function spawnWorkerProcess(taskQueue: string, env: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'src', 'worker.ts')], {
+    cwd: projectRoot,
+    env: { ...process.env, ...env, TEMPORAL_TASK_QUEUE: taskQueue, WORKER_WORKFLOW_BUNDLE: testBundlePath() },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker process did not start within 60s:\n${output}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('polling task queue')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`worker process exited with ${code} before polling:\n${output}`));
+    });
+  });
+  return child;
+}
+
+/** SIGKILLs a worker process and waits until it is gone. */
+export async function killWorkerProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGKILL');
+  await exited;
+}
