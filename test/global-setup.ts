@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMPONENTS, stackContext } from '../src/stack/cli';
 import { migrate } from '../src/warehouse/migrate';
+import { projectRoot } from '../src/config';
 import { testBundlePath } from './helpers/paths';
 
 export default async function setup(): Promise<void> {
@@ -19,7 +20,7 @@ export default async function setup(): Promise<void> {
     }
   }
   await migrate(ctx.config.postgres.url);
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows'), logger: quietLogger });
+  const { code } = await bundleWorkflowCode({ workflowsPath: join(projectRoot, 'src', 'workflows', 'index.ts'), logger: quietLogger });
   mkdirSync(join(testBundlePath(), '..'), { recursive: true });
   writeFileSync(testBundlePath(), code);
 }
