@@ -163,6 +163,26 @@ export interface WorkerConfig {
   workflowBundlePath: string | undefined;
 }
 
+export interface DriftConfig {
+  /** DRIFT_BINS: equal-frequency bins of a numeric reference (10 = deciles). @default 10 */
+  bins: number;
+  /** DRIFT_MAX_CATEGORIES: categories a categorical reference keeps; rarer ones count as unseen. @default 50 */
+  maxCategories: number;
+  /** DRIFT_MIN_ROWS: fewer rows in a window → verdict insufficient_data, never drift. @default 500 */
+  minRows: number;
+  /** DRIFT_PSI_WARN: per-feature PSI reported as a moderate shift. @default 0.1 */
+  warnThreshold: number;
+  /** DRIFT_PSI_DRIFT: per-feature PSI that means drift and starts a retrain. @default 0.25 */
+  driftThreshold: number;
+  /** DRIFT_SAMPLE_SIZE_ALPHA: when set, thresholds never go below (1/n+1/m)·χ²_{1−α}(B−1). @default unset (off) */
+  sampleSizeAlpha: number | undefined;
+}
+
+export interface ModelsConfig {
+  /** MODELS_CONFIG: the declared models (training config, drift schedule), YAML or JSON. @default `models.yaml` */
+  configPath: string;
+}
+
 export interface Config {
   stack: StackConfig;
   temporal: TemporalConfig;
@@ -170,6 +190,8 @@ export interface Config {
   redis: RedisConfig;
   h2o: H2OConfig;
   worker: WorkerConfig;
+  drift: DriftConfig;
+  models: ModelsConfig;
 }
 
 /** Reads and validates the configuration from `env`. Throws ConfigError naming the variable. */
@@ -231,7 +253,21 @@ export function loadConfig(env: Env = process.env): Config {
       shutdownGraceS: envInt(env, 'WORKER_SHUTDOWN_GRACE_S', 10, 0, 3600),
       workflowBundlePath: read(env, 'WORKER_WORKFLOW_BUNDLE') === undefined ? undefined : envPath(env, 'WORKER_WORKFLOW_BUNDLE', ''),
     },
+    drift: {
+      bins: envInt(env, 'DRIFT_BINS', 10, 2, 100),
+      maxCategories: envInt(env, 'DRIFT_MAX_CATEGORIES', 50, 1, 10000),
+      minRows: envInt(env, 'DRIFT_MIN_ROWS', 500, 1, 1_000_000_000),
+      warnThreshold: envNumber(env, 'DRIFT_PSI_WARN', 0.1, 0.000001, 100),
+      driftThreshold: envNumber(env, 'DRIFT_PSI_DRIFT', 0.25, 0.000001, 100),
+      sampleSizeAlpha: read(env, 'DRIFT_SAMPLE_SIZE_ALPHA') === undefined ? undefined : envNumber(env, 'DRIFT_SAMPLE_SIZE_ALPHA', 0.05, 0.000001, 0.5),
+    },
+    models: {
+      configPath: envPath(env, 'MODELS_CONFIG', 'models.yaml'),
+    },
   };
+  if (config.drift.driftThreshold < config.drift.warnThreshold) {
+    throw new ConfigError('DRIFT_PSI_DRIFT', String(config.drift.driftThreshold), `a PSI >= DRIFT_PSI_WARN (${config.drift.warnThreshold})`);
+  }
   return deepFreeze(config);
 }
 
