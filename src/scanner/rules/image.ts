@@ -1,0 +1,182 @@
+/** Rules about the image as a whole: base image tags, the user it runs as, health, ports, instructions. */
+import { Add, Copy, Healthcheck, type Instruction } from 'dockerfile-ast';
+import { at, type Rule, type ScanContext, type Stage } from '../types';
+
+/** The stage a FROM refers to when it names an earlier stage's alias. */
+function parentStage(ctx: ScanContext, stage: Stage): Stage | undefined {
+  const name = stage.from.getImage()?.toLowerCase();
+  const index = ctx.stages.indexOf(stage);
+  return ctx.stages.slice(0, index).find((s) => s.alias !== undefined && s.alias === name);
+}
+
+/** `${VAR}` / `$VAR` in a FROM, resolved with the ARGs declared before the first FROM. */
+function resolveImage(ctx: ScanContext, image: string): string {
+  return image.replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}?/g, (_m, name: string, _d, fallback?: string) => ctx.globalArgs.get(name) || fallback || '');
+}
+
+/** Splits `registry:5000/name:tag@digest` into its tag and digest. */
+export function imageReference(image: string): { name: string; tag: string | undefined; digest: string | undefined } {
+  const [beforeDigest, digest] = image.split('@') as [string, string | undefined];
+  const slash = beforeDigest.lastIndexOf('/');
+  const colon = beforeDigest.lastIndexOf(':');
+  const tag = colon > slash ? beforeDigest.slice(colon + 1) : undefined;
+  return { name: colon > slash ? beforeDigest.slice(0, colon) : beforeDigest, tag: tag || undefined, digest };
+}
+
+function baseImages(ctx: ScanContext): Array<{ stage: Stage; image: string }> {
+  return ctx.stages
+    .filter((stage) => !parentStage(ctx, stage))
+    .map((stage) => ({ stage, image: resolveImage(ctx, stage.from.getImage() ?? '') }))
+    .filter(({ image }) => image !== '' && image.toLowerCase() !== 'scratch');
+}
+
+const untaggedImage: Rule = {
+  id: 'untagged-image', severity: 'warning', aliases: ['DL3006'],
+  title: 'Base image without a tag',
+  fix: 'Pin the base image to a version tag (node:22.21.1-bookworm-slim), or to a digest for full reproducibility.',
+  check: (ctx) => baseImages(ctx)
+    .filter(({ image }) => { const ref = imageReference(image); return !ref.tag && !ref.digest; })
+    .map(({ stage, image }) => at(stage.from, `FROM ${image} has no tag: every build may pull a different image`)),
+};
+
+const latestTag: Rule = {
+  id: 'latest-tag', severity: 'warning', aliases: ['DL3007', 'DS001', 'CKV_DOCKER_7'],
+  title: "Base image pinned to ':latest'",
+  fix: "Replace ':latest' with a version tag; 'latest' moves whenever the publisher pushes.",
+  check: (ctx) => baseImages(ctx)
+    .filter(({ image }) => { const ref = imageReference(image); return ref.tag === 'latest' && !ref.digest; })
+    .map(({ stage, image }) => at(stage.from, `FROM ${image} uses the moving 'latest' tag`)),
+};
+
+/** Instructions of the final stage and of the stages it builds on, oldest first. */
+function finalLineage(ctx: ScanContext): Stage[] {
+  const chain: Stage[] = [];
+  let stage: Stage | undefined = ctx.stages[ctx.stages.length - 1];
+  while (stage && !chain.includes(stage)) {
+    chain.unshift(stage);
+    stage = parentStage(ctx, stage);
+  }
+  return chain;
+}
+
+const rootUser: Rule = {
+  id: 'root-user', severity: 'warning', aliases: ['DL3002', 'DS002', 'CKV_DOCKER_3', 'CKV_DOCKER_8'],
+  title: 'The image runs as root',
+  fix: 'Create an unprivileged user (or use the base image\'s, e.g. `node`) and end the final stage with `USER <name>`.',
+  check(ctx) {
+    const lineage = finalLineage(ctx);
+    if (lineage.length === 0) return [];
+    const users = lineage.flatMap((s) => s.instructions).filter((i) => i.getKeyword() === 'USER');
+    const last = users[users.length - 1];
+    if (!last) return [at(lineage[lineage.length - 1]!.from, 'the final stage sets no USER, so the container runs as root')];
+    const user = (last.getArgumentsContent() ?? '').trim().split(':')[0]!;
+    return user === 'root' || user === '0' ? [at(last, `the last USER is ${user}, so the container runs as root`)] : [];
+  },
+};
+
+const missingHealthcheck: Rule = {
+  id: 'missing-healthcheck', severity: 'info', aliases: ['DL3057', 'DS026', 'CKV_DOCKER_2'],
+  title: 'No HEALTHCHECK in the final image',
+  fix: 'Add `HEALTHCHECK CMD ...` that probes the service (or `HEALTHCHECK NONE` to say it is deliberate).',
+  check(ctx) {
+    const lineage = finalLineage(ctx);
+    if (lineage.length === 0) return [];
+    const has = lineage.some((s) => s.instructions.some((i) => i instanceof Healthcheck));
+    return has ? [] : [at(lineage[lineage.length - 1]!.from, 'the final image has no HEALTHCHECK, so orchestrators cannot tell a hung container from a healthy one')];
+  },
+};
+
+const exposeSsh: Rule = {
+  id: 'expose-ssh', severity: 'error', aliases: ['DS004', 'CKV_DOCKER_1'],
+  title: 'Port 22 (SSH) exposed',
+  fix: 'Do not run sshd in a container; use `docker exec` for access and remove EXPOSE 22.',
+  check: (ctx) => ctx.stages.flatMap((s) => s.instructions)
+    .filter((i) => i.getKeyword() === 'EXPOSE' && i.getArguments().some((a) => /^22(\/tcp)?$/i.test(a.getValue())))
+    .map((i) => at(i, 'EXPOSE 22 publishes SSH')),
+};
+
+const ARCHIVE = /\.(tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar\.zst)$/i;
+const URL = /^[a-z]+:\/\//i;
+
+function sources(instruction: Add | Copy): string[] {
+  // the last argument is the destination; flags (--chown, --from) are not arguments here
+  const args = instruction.getArguments().map((a) => a.getValue());
+  return args.slice(0, -1);
+}
+
+const addInsteadOfCopy: Rule = {
+  id: 'add-instead-of-copy', severity: 'error', aliases: ['DL3020', 'DS005', 'CKV_DOCKER_4'],
+  title: 'ADD used where COPY serves',
+  fix: 'Use COPY for local files and folders; keep ADD only to unpack a local tar archive.',
+  check: (ctx) => ctx.stages.flatMap((s) => s.instructions)
+    .filter((i): i is Add => i instanceof Add)
+    .filter((i) => sources(i).some((src) => !URL.test(src) && !ARCHIVE.test(src) && !src.startsWith('git@')))
+    .map((i) => at(i, `ADD ${sources(i).join(' ')} copies plain files: ADD also unpacks archives and fetches URLs, which COPY makes explicit`)),
+};
+
+const addUrlUnverified: Rule = {
+  id: 'add-url-unverified', severity: 'info', aliases: [],
+  title: 'ADD of a URL without a checksum',
+  fix: 'Add `--checksum=sha256:<hex>` to the ADD, or download with curl and verify with sha256sum.',
+  check: (ctx) => ctx.stages.flatMap((s) => s.instructions)
+    .filter((i): i is Add => i instanceof Add)
+    .filter((i) => sources(i).some((src) => URL.test(src)) && !i.getFlags().some((f) => f.getName() === 'checksum'))
+    .map((i) => at(i, `ADD fetches ${sources(i).find((s) => URL.test(s))} without verifying what it got`)),
+};
+
+const SECRET_FILE = /(^|\/)(\.env(\.[\w-]+)?|id_rsa|id_ed25519|id_ecdsa|\.npmrc|\.pypirc|\.netrc|\.git-credentials|credentials(\.json)?|\.aws|\.ssh|\.docker\/config\.json|[^/]*\.(pem|key|p12|pfx|keystore|jks))\/?$/i;
+
+const secretFileCopied: Rule = {
+  id: 'secret-file-copied', severity: 'error', aliases: ['DS031'],
+  title: 'A credentials file copied into the image',
+  fix: 'Keep credentials out of the image: pass them at build time with `RUN --mount=type=secret,id=...` and at run time as mounted secrets.',
+  check: (ctx) => ctx.stages.flatMap((s) => s.instructions)
+    .filter((i): i is Add | Copy => i instanceof Add || i instanceof Copy)
+    .flatMap((i) => sources(i).filter((src) => SECRET_FILE.test(src)).map((src) => at(i, `${i.getKeyword()} ${src} puts a credentials file into an image layer, where it stays even if deleted later`))),
+};
+
+const shellFormCmd: Rule = {
+  id: 'shell-form-cmd', severity: 'warning', aliases: ['DL3025'],
+  title: 'CMD/ENTRYPOINT in shell form',
+  fix: 'Write CMD and ENTRYPOINT as JSON arrays (["node", "dist/main.js"]) so the process is PID 1 and receives SIGTERM.',
+  check: (ctx) => ctx.stages.flatMap((s) => s.instructions)
+    .filter((i) => (i.getKeyword() === 'CMD' || i.getKeyword() === 'ENTRYPOINT') && (i as unknown as { getJSONStrings(): unknown[] }).getJSONStrings().length === 0 && i.getArguments().length > 0)
+    .map((i) => at(i, `${i.getKeyword()} ${i.getArgumentsContent()} runs under /bin/sh -c, which does not forward SIGTERM to the process`)),
+};
+
+function duplicates(id: string, keyword: string, severity: Rule['severity'], aliases: string[]): Rule {
+  return {
+    id, severity, aliases,
+    title: `More than one ${keyword} in a stage`,
+    fix: `Keep one ${keyword} per stage: only the last one takes effect.`,
+    check: (ctx) => ctx.stages.flatMap((s) => s.instructions.filter((i) => i.getKeyword() === keyword).slice(1))
+      .map((i: Instruction) => at(i, `a second ${keyword} in the same stage overrides the first`)),
+  };
+}
+
+const maintainer: Rule = {
+  id: 'maintainer-deprecated', severity: 'error', aliases: ['DL4000', 'DS022'],
+  title: 'MAINTAINER is deprecated',
+  fix: 'Use `LABEL org.opencontainers.image.authors="..."` instead.',
+  check: (ctx) => ctx.stages.flatMap((s) => s.instructions).filter((i) => i.getKeyword() === 'MAINTAINER').map((i) => at(i, 'MAINTAINER is deprecated')),
+};
+
+const relativeWorkdir: Rule = {
+  id: 'relative-workdir', severity: 'error', aliases: ['DL3000', 'DS009', 'CKV_DOCKER_10'],
+  title: 'WORKDIR is relative',
+  fix: 'Use an absolute path in WORKDIR (WORKDIR /app).',
+  check: (ctx) => ctx.stages.flatMap((s) => s.instructions)
+    .filter((i) => i.getKeyword() === 'WORKDIR')
+    .filter((i) => { const dir = (i.getArgumentsContent() ?? '').trim().replace(/^["']|["']$/g, ''); return !dir.startsWith('/') && !dir.startsWith('$') && !/^[A-Za-z]:[\\/]/.test(dir); })
+    .map((i) => at(i, `WORKDIR ${i.getArgumentsContent()} depends on the previous WORKDIR`)),
+};
+
+export const imageRules: Rule[] = [
+  untaggedImage, latestTag, rootUser, missingHealthcheck, exposeSsh, addInsteadOfCopy, addUrlUnverified, secretFileCopied,
+  shellFormCmd,
+  duplicates('multiple-cmd', 'CMD', 'warning', ['DL4003', 'DS016']),
+  duplicates('multiple-entrypoint', 'ENTRYPOINT', 'error', ['DL4004', 'DS007']),
+  duplicates('multiple-healthcheck', 'HEALTHCHECK', 'error', ['DL3012', 'DS023']),
+  maintainer, relativeWorkdir,
+];
+
