@@ -70,6 +70,18 @@ export class H2OError extends Error {
   }
 }
 
+/** A registry operation that cannot succeed as asked: an unknown model or version, a stage change not allowed. */
+export class RegistryError extends Error {
+  override readonly name = 'RegistryError';
+  constructor(
+    readonly model: string,
+    readonly version: number | undefined,
+    readonly reason: string,
+  ) {
+    super(`model=${showValue(model)}${version === undefined ? '' : ` version=${version}`}: ${reason}`);
+  }
+}
+
 /** The H2O cluster could not be reached (connection refused, timeout). Retryable. */
 export class H2OUnreachableError extends Error {
   override readonly name = 'H2OUnreachableError';

@@ -3,11 +3,12 @@
  * reports, and starting the retrain a drift calls for. Everything reads rows where they live and
  * returns bins and ids, never rows.
  */
-import { ApplicationFailure, heartbeat } from '@temporalio/activity';
+import { ApplicationFailure, getClient, heartbeat } from '@temporalio/activity';
 import { FailureType, ValidationError } from '../errors';
 import { buildReferenceProfile } from '../monitoring/reference-profile';
 import { streamWindowHistogram } from '../monitoring/window-histogram';
-import type { BinSpec, WindowHistogram } from '../sensors';
+import { DriftPSI, ModelName, Trigger } from '../search-attributes';
+import type { BinSpec, DriftEvaluation, WindowHistogram } from '../sensors';
 import type { ReferenceProfile, TimeWindow } from '../types';
 import type { ActivityDeps } from './deps';
 
@@ -26,6 +27,36 @@ export interface ComputeWindowHistogramInput {
   window: TimeWindow;
   /** the bins of each feature, from the production version's reference */
   specs: Record<string, BinSpec>;
+}
+
+export interface WriteDriftReportInput {
+  model: string;
+  version: number;
+  referenceWindow: TimeWindow | null;
+  currentWindow: TimeWindow;
+  evaluation: DriftEvaluation;
+  /** the sensor run: one report per run, so a retry finds the report it wrote */
+  sensorWorkflowId: string;
+  sensorRunId: string;
+}
+
+export interface StartRetrainInput {
+  model: string;
+  /** the drift report that calls for it; its retrain_workflow_id records the retrain */
+  driftReportId: number;
+  maxPsi: number;
+  /** task queue of the retrain (the sensor's own) */
+  taskQueue: string;
+}
+
+export interface StartRetrainOutput {
+  workflowId: string;
+  runId: string;
+}
+
+/** The workflow id of a model's retrain: one retrain per model at a time (DESIGN.md rule 4). */
+export function retrainWorkflowId(model: string): string {
+  return `retrain-${model}`;
 }
 
 /** Throws ValidationError unless `window` is two ISO timestamps with start < end. */
@@ -83,6 +114,65 @@ export function createDriftActivities({ config, pool }: ActivityDeps) {
         if (!input.specs || Object.keys(input.specs).length === 0) throw new ValidationError('specs', input.specs, 'the bins of at least one feature');
         return streamWindowHistogram(pool, { featureSet: input.featureSet, window: input.window }, input.specs, { onProgress: (rows) => heartbeat({ rows }) });
       });
+    },
+
+    /** Writes the sensor run's drift report (idempotent per sensor run); returns its id. */
+    async writeDriftReport(input: WriteDriftReportInput): Promise<{ reportId: number }> {
+      const e = input.evaluation;
+      const { rows } = await pool.query<{ id: number }>(
+        `INSERT INTO monitoring.drift_reports (model_name, model_version, reference_start, reference_end, current_start, current_end,
+           reference_rows, current_rows, feature_stats, max_psi, verdict, sensor_workflow_id, sensor_run_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+         ON CONFLICT (sensor_workflow_id, sensor_run_id) DO UPDATE SET sensor_workflow_id = EXCLUDED.sensor_workflow_id
+         RETURNING id`,
+        [
+          input.model,
+          input.version,
+          input.referenceWindow?.start ?? null,
+          input.referenceWindow?.end ?? null,
+          input.currentWindow.start,
+          input.currentWindow.end,
+          e.referenceRows,
+          e.currentRows,
+          JSON.stringify(e.features),
+          e.maxPsi,
+          e.verdict,
+          input.sensorWorkflowId,
+          input.sensorRunId,
+        ],
+      );
+      return { reportId: rows[0]!.id };
+    },
+
+    /**
+     * Starts `retrainModel` for a drifted model, or joins the one already running: the workflow id is
+     * derived from the model and the conflict policy is USE_EXISTING, so ten sensors racing on one
+     * drift start one retrain. The retrain is recorded in the report; a retried activity whose report
+     * already names a retrain returns it instead of starting another after that one finished.
+     */
+    async startRetrain(input: StartRetrainInput): Promise<StartRetrainOutput> {
+      const recorded = await pool.query<{ retrain_workflow_id: string | null }>('SELECT retrain_workflow_id FROM monitoring.drift_reports WHERE id = $1', [input.driftReportId]);
+      const workflowId = retrainWorkflowId(input.model);
+      const client = getClient();
+      if (recorded.rows[0]?.retrain_workflow_id) {
+        const description = await client.workflow.getHandle(recorded.rows[0].retrain_workflow_id).describe();
+        return { workflowId: description.workflowId, runId: description.runId };
+      }
+      const psi = Math.round(input.maxPsi * 1000) / 1000;
+      const handle = await client.workflow.start('retrainModel', {
+        workflowId,
+        taskQueue: input.taskQueue,
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        args: [{ model: input.model, reason: `drift: max PSI ${psi} (report ${input.driftReportId})`, trigger: 'drift', driftReportId: input.driftReportId, driftPsi: input.maxPsi }],
+        typedSearchAttributes: [
+          { key: ModelName, value: input.model },
+          { key: Trigger, value: 'drift' },
+          { key: DriftPSI, value: input.maxPsi },
+        ],
+        staticSummary: `retrain ${input.model}: drift, max PSI ${psi}, report ${input.driftReportId}`,
+      });
+      await pool.query('UPDATE monitoring.drift_reports SET retrain_workflow_id = $2 WHERE id = $1', [input.driftReportId, handle.workflowId]);
+      return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
     },
   };
 }

@@ -5,11 +5,13 @@
 import type { ActivityDeps } from './deps';
 import { createDriftActivities } from './drift';
 import { createHealthActivities } from './health';
+import { createRegistryActivities } from './registry';
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createHealthActivities(deps),
     ...createDriftActivities(deps),
+    ...createRegistryActivities(deps),
   };
 }
 

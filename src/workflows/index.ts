@@ -1,2 +1,4 @@
 /** Every workflow the worker serves (workflowsPath points here). One workflow per file. */
 export { stackHealth } from './stack-health';
+export { driftSensor } from './drift-sensor';
+export { retrainModel } from './retrain-model';

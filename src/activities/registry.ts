@@ -1,0 +1,97 @@
+/**
+ * Registry activities: the model registry's SQL operations (src/registry), each in one transaction on
+ * a client borrowed from the worker's pool, plus resolving a model's declared configuration.
+ * Registry refusals (unknown version, a stage change not allowed) are non-retryable RegistryErrors.
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+import type { PoolClient } from 'pg';
+import { FailureType, RegistryError, ValidationError } from '../errors';
+import {
+  archiveVersion,
+  getProductionVersion,
+  promoteVersion,
+  registerVersion,
+  type ArchiveVersionInput,
+  type ProductionVersion,
+  type PromoteVersionInput,
+  type PromoteVersionOutput,
+  type RegisterVersionInput,
+  type RegisterVersionOutput,
+} from '../registry';
+import type { DriftPolicy } from '../sensors';
+import { parseDuration, type ModelDeclaration } from '../schedules/declaration';
+import { findModelDeclaration } from '../schedules/load';
+import type { ActivityDeps } from './deps';
+
+export interface ResolveModelConfigInput {
+  model: string;
+}
+
+export interface ResolveModelConfigOutput {
+  /** the model's entry in MODELS_CONFIG, or null when it is not declared */
+  declared: ModelDeclaration | null;
+  /** DRIFT_* defaults overridden by the declaration's drift section */
+  driftPolicy: DriftPolicy;
+  /** the sensor's current window length */
+  driftWindowMs: number;
+}
+
+export interface GetProductionVersionInput {
+  model: string;
+}
+
+export function createRegistryActivities({ config, pool }: ActivityDeps) {
+  async function withClient<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await pool.connect();
+    try {
+      return await work(client);
+    } catch (err) {
+      if (err instanceof RegistryError) throw ApplicationFailure.nonRetryable(err.message, FailureType.Registry);
+      if (err instanceof ValidationError) throw ApplicationFailure.nonRetryable(err.message, FailureType.Validation);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  return {
+    /** The declared configuration of a model and its drift policy (read in the worker, not the workflow). */
+    async resolveModelConfig(input: ResolveModelConfigInput): Promise<ResolveModelConfigOutput> {
+      try {
+        const declared = findModelDeclaration(config.models.configPath, input.model) ?? null;
+        const d = declared?.drift;
+        const driftPolicy: DriftPolicy = {
+          warnThreshold: d?.warnThreshold ?? config.drift.warnThreshold,
+          driftThreshold: d?.driftThreshold ?? config.drift.driftThreshold,
+          minRows: d?.minRows ?? config.drift.minRows,
+          ...((d?.sampleSizeAlpha ?? config.drift.sampleSizeAlpha) !== undefined ? { sampleSizeAlpha: d?.sampleSizeAlpha ?? config.drift.sampleSizeAlpha } : {}),
+        };
+        return { declared, driftPolicy, driftWindowMs: parseDuration('drift.window', d?.window ?? '1d') };
+      } catch (err) {
+        // a broken models file will not fix itself on retry
+        if (err instanceof ValidationError) throw ApplicationFailure.nonRetryable(err.message, FailureType.Validation);
+        throw err;
+      }
+    },
+
+    /** The production version with its reference, or null when the model has none. */
+    async getProductionVersion(input: GetProductionVersionInput): Promise<ProductionVersion | null> {
+      return withClient(async (client) => (await getProductionVersion(client, input.model)) ?? null);
+    },
+
+    /** Registers a champion as the next version, in staging (idempotent per workflow run). */
+    async registerModelVersion(input: RegisterVersionInput): Promise<RegisterVersionOutput> {
+      return withClient((client) => registerVersion(client, input));
+    },
+
+    /** Staging → production, previous production → archived, in one transaction. */
+    async promoteModelVersion(input: PromoteVersionInput): Promise<PromoteVersionOutput> {
+      return withClient((client) => promoteVersion(client, input));
+    },
+
+    /** Archives a staging version that will not be promoted. */
+    async archiveModelVersion(input: ArchiveVersionInput): Promise<{ archived: boolean }> {
+      return withClient((client) => archiveVersion(client, input));
+    },
+  };
+}

@@ -1,0 +1,8 @@
+/** The model registry: one SQL operation per file, each handed a pg client (graphile's src/sql/). */
+export * from './types';
+export { registerVersion } from './register-version';
+export { promoteVersion } from './promote-version';
+export { rollbackVersion } from './rollback-version';
+export { listVersions } from './list-versions';
+export { getProductionVersion } from './get-production-version';
+export { archiveVersion, type ArchiveVersionInput } from './archive-version';

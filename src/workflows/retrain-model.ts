@@ -1,0 +1,228 @@
+/**
+ * retrainModel: optionally ingests the latest data, trains the model's specs (trainModels as a child),
+ * registers the champion as the next version in staging and promotes it: in one transaction it
+ * becomes production and the previous version is archived. With `requireApproval` the promotion waits
+ * for an `approve` update (a `reject` or the timeout leaves production as it was).
+ *
+ * Started by the drift sensor (workflow id `retrain-<model>`, joining a running retrain), or by hand:
+ *   temporal workflow start --type retrainModel --task-queue mlops --workflow-id retrain-churn \
+ *     --input '{"model":"churn","reason":"manual"}'
+ * The training configuration comes from the model's declaration (MODELS_CONFIG), merged with
+ * `input.training`.
+ */
+import {
+  ApplicationFailure,
+  condition,
+  defineQuery,
+  defineUpdate,
+  executeChild,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { createRegistryActivities } from '../activities/registry';
+import { FailureType, ValidationError } from '../errors';
+import { parseDuration, validateTraining, type TrainingDeclaration } from '../schedules/declaration';
+import { DriftPSI, ModelName, ModelVersion, Trigger } from '../search-attributes';
+import type { CandidateVersion, ChampionMetric, ModelSpec, TimeWindow } from '../types';
+
+const { resolveModelConfig, registerModelVersion, promoteModelVersion, archiveModelVersion } = proxyActivities<ReturnType<typeof createRegistryActivities>>({
+  startToCloseTimeout: '1 minute',
+});
+
+/**
+ * MAINTENANCE: the contract of src/workflows/train-models.ts (started by name, so this file does not
+ * depend on the training module's activities); keep in sync.
+ */
+export interface TrainModelsInput {
+  model: string;
+  featureSet: string;
+  target: string;
+  window: TimeWindow;
+  specs: ModelSpec[];
+  metric: ChampionMetric;
+  features?: string[];
+  labelFeatureSet?: string;
+  validationFraction?: number;
+  maxParallel?: number;
+  seed?: number;
+}
+export interface TrainModelsOutput {
+  champion: CandidateVersion;
+  branches: unknown[];
+  frameRows: number;
+}
+
+export type RetrainTrigger = 'schedule' | 'drift' | 'manual';
+
+export interface RetrainModelInput {
+  model: string;
+  /** why: free text kept in the stage events ('manual', 'drift: …', 'schedule') */
+  reason: string;
+  /** what started it; default from `reason` ('drift…' → drift, 'schedule…' → schedule), else manual */
+  trigger?: RetrainTrigger;
+  /** lineage: the drift report that called for this retrain */
+  driftReportId?: number;
+  /** the drift report's max PSI, shown as DriftPSI */
+  driftPsi?: number;
+  /** wait for an `approve` update before promoting. @default the declaration's, else false */
+  requireApproval?: boolean;
+  /** how long to wait for approval, e.g. '1h'. @default the declaration's, else '1d' */
+  approvalTimeout?: string;
+  /** a source to ingest first (ingestSource workflow); false skips the declared one. @default the declaration's */
+  ingestSource?: string | false;
+  /** the training window. @default [now − trainingWindow, now) */
+  window?: TimeWindow;
+  /** overrides of (or, for undeclared models, all of) the training configuration */
+  training?: Partial<TrainingDeclaration>;
+}
+
+export interface RetrainModelOutput {
+  model: string;
+  version: number;
+  /** 'promoted'; 'rejected' or 'approval-timeout' (production unchanged); 'superseded' (a newer version won) */
+  outcome: 'promoted' | 'rejected' | 'approval-timeout' | 'superseded';
+  /** the version in production when the workflow ended */
+  production: number | null;
+  metric: ChampionMetric;
+  metricValue: number;
+  specName: string;
+  window: TimeWindow;
+}
+
+export interface ApprovalDecision {
+  /** who decided (shown in the stage events) */
+  by?: string;
+  comment?: string;
+}
+
+/** Approve the staging version for production; accepted only while the retrain waits for approval. */
+export const approve = defineUpdate<string, [ApprovalDecision?]>('approve');
+/** Reject it: the version is archived, production stays as it is. */
+export const reject = defineUpdate<string, [ApprovalDecision?]>('reject');
+
+export type RetrainPhase = 'resolving' | 'ingesting' | 'training' | 'registering' | 'awaiting-approval' | 'promoting' | 'done';
+export interface RetrainStatus {
+  phase: RetrainPhase;
+  version?: number;
+}
+export const status = defineQuery<RetrainStatus>('status');
+
+export function triggerOf(input: Pick<RetrainModelInput, 'trigger' | 'reason'>): RetrainTrigger {
+  if (input.trigger) return input.trigger;
+  if (/^drift/i.test(input.reason)) return 'drift';
+  if (/^schedule/i.test(input.reason)) return 'schedule';
+  return 'manual';
+}
+
+function fail(err: ValidationError): never {
+  throw ApplicationFailure.nonRetryable(err.message, FailureType.Validation);
+}
+
+export async function retrainModel(input: RetrainModelInput): Promise<RetrainModelOutput> {
+  const state: RetrainStatus = { phase: 'resolving' };
+  let decision: { approved: boolean; by: string; comment?: string } | undefined;
+  setHandler(status, () => state);
+  const decide = (approved: boolean) => (d: ApprovalDecision = {}) => {
+    decision = { approved, by: d.by ?? 'unknown', comment: d.comment };
+    return `${approved ? 'approved' : 'rejected'} version ${state.version} of ${input.model}`;
+  };
+  const validator = (d?: ApprovalDecision) => {
+    if (state.phase !== 'awaiting-approval' || decision) throw new Error(`retrain of ${input.model} is not waiting for approval (phase ${state.phase})`);
+    if (d !== undefined && (typeof d !== 'object' || d === null)) throw new Error(`decision=${JSON.stringify(d)} is invalid: expected { by?, comment? }`);
+  };
+  setHandler(approve, decide(true), { validator });
+  setHandler(reject, decide(false), { validator });
+
+  if (typeof input?.model !== 'string' || !/^[A-Za-z][A-Za-z0-9_-]{0,62}$/.test(input.model)) fail(new ValidationError('model', input?.model, 'a model name'));
+  if (typeof input.reason !== 'string' || !input.reason) fail(new ValidationError('reason', input.reason, "why the model is retrained, e.g. 'manual'"));
+  const trigger = triggerOf(input);
+  const info = workflowInfo();
+  upsertSearchAttributes([
+    { key: ModelName, value: input.model },
+    { key: Trigger, value: trigger },
+    ...(input.driftPsi !== undefined ? [{ key: DriftPSI, value: input.driftPsi }] : []),
+  ]);
+  log.info('retrain', { model: input.model, reason: input.reason, trigger });
+
+  const { declared } = await resolveModelConfig({ model: input.model });
+  let training: TrainingDeclaration;
+  let approvalMs: number;
+  try {
+    training = validateTraining('training.', { ...(declared ?? {}), ...(input.training ?? {}) });
+    approvalMs = parseDuration('approvalTimeout', input.approvalTimeout ?? declared?.retrain.approvalTimeout ?? '1d');
+  } catch (err) {
+    if (err instanceof ValidationError) {
+      fail(declared ? err : new ValidationError('model', input.model, `is not declared in MODELS_CONFIG and input.training is incomplete (${err.message})`));
+    }
+    throw err;
+  }
+  const requireApproval = input.requireApproval ?? declared?.retrain.requireApproval ?? false;
+  const now = Date.now();
+  const window = input.window ?? { start: new Date(now - parseDuration('trainingWindow', training.trainingWindow)).toISOString(), end: new Date(now).toISOString() };
+
+  const ingestSource = input.ingestSource === false ? undefined : (input.ingestSource ?? declared?.retrain.ingestSource);
+  if (ingestSource) {
+    state.phase = 'ingesting';
+    setCurrentDetails(`${input.model}: ingesting ${ingestSource}`);
+    // Started by type name: ingestion is optional and its workflow lives in another module.
+    await executeChild('ingestSource', { workflowId: `${info.workflowId}-ingest-${ingestSource}`, args: [{ source: ingestSource }] });
+  }
+
+  state.phase = 'training';
+  setCurrentDetails(`${input.model}: training ${training.specs.length} specs on ${window.start} … ${window.end}`);
+  const trainInput: TrainModelsInput = {
+    model: input.model,
+    featureSet: training.featureSet,
+    target: training.target,
+    window,
+    specs: training.specs,
+    metric: training.metric,
+    ...(training.features ? { features: training.features } : {}),
+    ...(training.labelFeatureSet ? { labelFeatureSet: training.labelFeatureSet } : {}),
+    ...(training.validationFraction !== undefined ? { validationFraction: training.validationFraction } : {}),
+    ...(training.maxParallel !== undefined ? { maxParallel: training.maxParallel } : {}),
+    ...(training.seed !== undefined ? { seed: training.seed } : {}),
+  };
+  const trained = (await executeChild('trainModels', { workflowId: `${info.workflowId}-train-${info.runId.slice(0, 8)}`, args: [trainInput] })) as TrainModelsOutput;
+  const champion = trained.champion;
+
+  state.phase = 'registering';
+  const { version } = await registerModelVersion({
+    candidate: champion,
+    workflowId: info.workflowId,
+    runId: info.runId,
+    driftReportId: input.driftReportId,
+    reason: `${trigger} retrain: ${input.reason}`,
+  });
+  state.version = version;
+  upsertSearchAttributes([{ key: ModelVersion, value: version }]);
+  const base = { model: input.model, version, metric: champion.metric, metricValue: champion.metricValue, specName: champion.specName, window };
+
+  let reason = `${trigger} retrain: ${input.reason}`;
+  if (requireApproval) {
+    state.phase = 'awaiting-approval';
+    setCurrentDetails(`${input.model}: version ${version} (${champion.metric} ${champion.metricValue}) awaits approve/reject`);
+    const decided = await condition(() => decision !== undefined, approvalMs);
+    if (!decided || !decision!.approved) {
+      const outcome = decided ? 'rejected' : 'approval-timeout';
+      await archiveModelVersion({ model: input.model, version, reason: decided ? `rejected by ${decision!.by}${decision!.comment ? `: ${decision!.comment}` : ''}` : `approval timed out after ${input.approvalTimeout ?? declared?.retrain.approvalTimeout ?? '1d'}`, workflowId: info.workflowId });
+      state.phase = 'done';
+      setCurrentDetails(`${input.model}: version ${version} ${outcome}; production unchanged`);
+      return { ...base, outcome, production: null };
+    }
+    reason += ` (approved by ${decision!.by}${decision!.comment ? `: ${decision!.comment}` : ''})`;
+  }
+
+  state.phase = 'promoting';
+  const promoted = await promoteModelVersion({ model: input.model, version, reason, workflowId: info.workflowId });
+  state.phase = 'done';
+  const outcome = promoted.outcome === 'superseded' ? 'superseded' : 'promoted';
+  const summary = `${input.model}: version ${version} ${outcome} (${champion.specName}, ${champion.metric} ${champion.metricValue})${promoted.archived ? `, version ${promoted.archived} archived` : ''}`;
+  setCurrentDetails(summary);
+  log.info(summary);
+  return { ...base, outcome, production: promoted.production };
+}
