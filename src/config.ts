@@ -183,6 +183,17 @@ export interface ModelsConfig {
   configPath: string;
 }
 
+export interface IngestConfig {
+  /** INGEST_SOURCES_DIR: folder of source definitions (`<source>.json`) that `ingestSource` resolves by name. @default `sources` */
+  sourcesDir: string;
+  /** INGEST_REQUEST_TIMEOUT_MS: default time a source may take to send headers, and between body chunks, unless the definition sets `requestTimeoutMs`. @default 30000 (ms) */
+  requestTimeoutMs: number;
+  /** INGEST_OPEN_PARTITION_DAYS: daily partitions younger than this many days stay without a GIN index (the hot write path); older ones are indexed when they close. @default 2 (days) */
+  openPartitionDays: number;
+  /** INGEST_HISTORY_EVENT_LIMIT: history length at which `ingestSource` drains its pages in flight and continues as new. @default 2000 (events) */
+  historyEventLimit: number;
+}
+
 export interface Config {
   stack: StackConfig;
   temporal: TemporalConfig;
@@ -192,6 +203,7 @@ export interface Config {
   worker: WorkerConfig;
   drift: DriftConfig;
   models: ModelsConfig;
+  ingest: IngestConfig;
 }
 
 /** Reads and validates the configuration from `env`. Throws ConfigError naming the variable. */
@@ -264,6 +276,12 @@ export function loadConfig(env: Env = process.env): Config {
     models: {
       configPath: envPath(env, 'MODELS_CONFIG', 'models.yaml'),
     },
+    ingest: {
+      sourcesDir: envPath(env, 'INGEST_SOURCES_DIR', 'sources'),
+      requestTimeoutMs: envInt(env, 'INGEST_REQUEST_TIMEOUT_MS', 30000, 100, 3_600_000),
+      openPartitionDays: envInt(env, 'INGEST_OPEN_PARTITION_DAYS', 2, 0, 365),
+      historyEventLimit: envInt(env, 'INGEST_HISTORY_EVENT_LIMIT', 2000, 100, 40000),
+    },
   };
   if (config.drift.driftThreshold < config.drift.warnThreshold) {
     throw new ConfigError('DRIFT_PSI_DRIFT', String(config.drift.driftThreshold), `a PSI >= DRIFT_PSI_WARN (${config.drift.warnThreshold})`);
@@ -277,6 +295,14 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+/**
+ * The value of a secret a source definition references by environment variable name (a header's
+ * `{ env: 'NAME' }`). Read at use, inside the activity, so the value never enters workflow input or history.
+ */
+export function readSecretEnv(name: string, env: Env = process.env): string | undefined {
+  return read(env, name);
 }
 
 let cached: Config | undefined;

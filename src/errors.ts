@@ -13,6 +13,8 @@ export const FailureType = {
   H2O: 'H2OError',
   H2OUnreachable: 'H2OUnreachableError',
   SourceHttp: 'SourceHttpError',
+  /** a source answered with a body that is not the JSON its definition describes (truncated, wrong shape) */
+  SourcePage: 'SourcePageError',
   Registry: 'RegistryError',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];

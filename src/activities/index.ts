@@ -4,12 +4,16 @@
  */
 import type { ActivityDeps } from './deps';
 import { createDriftActivities } from './drift';
+import { createFeatureStoreActivities } from './feature-store';
 import { createHealthActivities } from './health';
+import { createSourceApiActivities } from './source-api';
 import { createRegistryActivities } from './registry';
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createHealthActivities(deps),
+    ...createSourceApiActivities(deps),
+    ...createFeatureStoreActivities(deps),
     ...createDriftActivities(deps),
     ...createRegistryActivities(deps),
   };

@@ -2,3 +2,4 @@
 export { stackHealth } from './stack-health';
 export { driftSensor } from './drift-sensor';
 export { retrainModel } from './retrain-model';
+export { ingestSource } from './ingest-source';

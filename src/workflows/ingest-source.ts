@@ -1,0 +1,269 @@
+/**
+ * ingestSource: loads one HTTP source into the feature store, exactly once.
+ *
+ * The workflow holds only the checkpoint (the next page's ref and the counts); each activity fetches
+ * its pages AND writes them, so no record passes through history. Page and offset sources keep up to
+ * `maxPagesInFlight` activities running on consecutive pages; cursor and link sources follow their
+ * chain one activity at a time (each prefetches the next page while writing). A killed worker costs at
+ * most the pages after the last heartbeat, which are re-fetched and re-written idempotently. Before
+ * the history grows large the workflow drains its pages in flight and continues as new with the
+ * checkpoint. Incremental sources read their watermark at the start and save it at the end.
+ */
+import {
+  ApplicationFailure,
+  continueAsNew,
+  defineQuery,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { createFeatureStoreActivities, SourceWatermark } from '../activities/feature-store';
+import type { createSourceApiActivities, IngestCounts, IngestPagesOutput } from '../activities/source-api';
+import { FailureType, ValidationError } from '../errors';
+import { RecordsWritten, SourceName } from '../search-attributes';
+import { isParallelStyle, validateSourceDefinition, type ResolvedSource, type SourceDefinition } from '../sources/definition';
+import { pageKey, type PageRef, type RunParams } from '../sources/pagination';
+import type { TimeWindow } from '../types';
+
+const { ingestPages } = proxyActivities<ReturnType<typeof createSourceApiActivities>>({
+  // A run of pages; a dead worker is noticed by the heartbeat timeout long before this.
+  startToCloseTimeout: '30 minutes',
+  // The activity heartbeats every 2 s and after each page: 30 s of silence means the worker is gone.
+  heartbeatTimeout: '30 seconds',
+  retry: {
+    initialInterval: '1 second',
+    maximumInterval: '30 seconds',
+    // ~10 minutes of a misbehaving source (429/5xx/timeouts) before the run fails naming the URL.
+    maximumAttempts: 25,
+    nonRetryableErrorTypes: [FailureType.Validation, FailureType.Config],
+  },
+});
+
+const { loadSourceDefinition } = proxyActivities<ReturnType<typeof createSourceApiActivities>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { maximumAttempts: 5, nonRetryableErrorTypes: [FailureType.Validation] },
+});
+
+const { readWatermark, saveWatermark } = proxyActivities<ReturnType<typeof createFeatureStoreActivities>>({
+  startToCloseTimeout: '30 seconds',
+  // PostgreSQL restarts take seconds; keep trying for a few minutes.
+  retry: { initialInterval: '1 second', maximumInterval: '15 seconds', maximumAttempts: 20 },
+});
+
+const { indexClosedPartitions } = proxyActivities<ReturnType<typeof createFeatureStoreActivities>>({
+  // Building a GIN on a closed day takes seconds to a minute per million rows.
+  startToCloseTimeout: '1 hour',
+  heartbeatTimeout: '10 minutes',
+  retry: { maximumAttempts: 5 },
+});
+
+export interface IngestSourceInput {
+  /** the source name: `<name>.json` in INGEST_SOURCES_DIR unless `definition` is given */
+  source: string;
+  /** an inline definition (its name must equal `source`); no secrets: headers reference env vars */
+  definition?: SourceDefinition;
+  /** only records in [start, end), passed to the source through its `window` parameters */
+  window?: TimeWindow;
+  /** ignore the watermark of an incremental source and read everything. @default false */
+  full?: boolean;
+  /** index partitions that closed, after the run. @default true */
+  indexClosedPartitions?: boolean;
+  /** continue as new once the history has this many events (the starter passes INGEST_HISTORY_EVENT_LIMIT). @default 2000 */
+  historyEventLimit?: number;
+  /** set by continue-as-new; not for callers */
+  checkpoint?: IngestCheckpoint;
+}
+
+/** Where a run stands: carried across continue-as-new. */
+export interface IngestCheckpoint {
+  definition: ResolvedSource;
+  params: RunParams;
+  /** the next page to fetch; null when the source is exhausted */
+  next: PageRef | null;
+  counts: IngestCounts;
+  lastPage: string | null;
+  previousWatermark: string | null;
+  continuedAsNew: number;
+}
+
+export interface IngestSourceOutput extends IngestCounts {
+  source: string;
+  featureSet: string;
+  /** recordsSeen === recordsWritten + deadLetters + duplicatesMerged */
+  reconciled: boolean;
+  /** the watermark after the run (incremental sources) */
+  watermark: string | null;
+  continuedAsNew: number;
+  indexedPartitions: string[];
+}
+
+export interface IngestProgress extends IngestCounts {
+  source: string;
+  /** the next page to fetch (pageKey), or null when all pages are fetched */
+  cursor: string | null;
+  pagesInFlight: number;
+  continuedAsNew: number;
+  done: boolean;
+}
+
+export const progressQuery = defineQuery<IngestProgress>('progress');
+
+export function addCounts(a: IngestCounts, b: IngestCounts): IngestCounts {
+  return {
+    pages: a.pages + b.pages,
+    recordsSeen: a.recordsSeen + b.recordsSeen,
+    recordsWritten: a.recordsWritten + b.recordsWritten,
+    deadLetters: a.deadLetters + b.deadLetters,
+    duplicatesMerged: a.duplicatesMerged + b.duplicatesMerged,
+    maxEventTime: !a.maxEventTime ? b.maxEventTime : !b.maxEventTime ? a.maxEventTime : a.maxEventTime > b.maxEventTime ? a.maxEventTime : b.maxEventTime,
+  };
+}
+
+function details(source: ResolvedSource, c: IngestCounts, cursor: string | null, inFlight: number, done: boolean): string {
+  return [
+    `**${source.name}** → feature set \`${source.mapping.featureSet}\` (${source.pagination.style} pagination, ${source.pageSize}/page)`,
+    `pages ${c.pages} · records seen ${c.recordsSeen} · written ${c.recordsWritten} · dead letters ${c.deadLetters} · duplicates merged ${c.duplicatesMerged}`,
+    done ? 'done' : `next page: \`${cursor ?? 'none'}\` · pages in flight: ${inFlight}`,
+  ].join('\n\n');
+}
+
+/** Validation failures end the run at once (retrying the same input cannot help). */
+function invalid(err: unknown): never {
+  if (err instanceof ValidationError) throw ApplicationFailure.nonRetryable(err.message, FailureType.Validation, { field: err.field });
+  throw err;
+}
+
+export async function ingestSource(input: IngestSourceInput): Promise<IngestSourceOutput> {
+  // --- validate -----------------------------------------------------------------------------------
+  let checkpoint = input.checkpoint;
+  if (!checkpoint) {
+    if (typeof input.source !== 'string' || !/^[a-z][a-z0-9_-]{0,62}$/.test(input.source)) invalid(new ValidationError('source', input.source, 'a source name: lowercase letters, digits, _ and -'));
+    let definition: ResolvedSource;
+    if (input.definition !== undefined) {
+      try {
+        definition = validateSourceDefinition(input.definition, 'definition');
+      } catch (err) {
+        invalid(err);
+      }
+      if (definition.name !== input.source) invalid(new ValidationError('definition.name', definition.name, `equal to source "${input.source}"`));
+    } else {
+      definition = (await loadSourceDefinition({ source: input.source })).definition;
+    }
+    const params: RunParams = {};
+    if (input.window) {
+      if (!definition.window) invalid(new ValidationError('window', input.window, `a source with window parameters (${definition.name} declares no "window")`));
+      if (!(Date.parse(input.window.start) < Date.parse(input.window.end))) invalid(new ValidationError('window', input.window, 'ISO-8601 start < end'));
+      params.window = input.window;
+    }
+    let previousWatermark: string | null = null;
+    if (definition.incremental && !input.full) {
+      const watermark: SourceWatermark = await readWatermark({ source: definition.name });
+      previousWatermark = watermark.eventTime;
+      if (watermark.eventTime) params.since = watermark.eventTime;
+    }
+    checkpoint = { definition, params, next: { index: 0 }, counts: { pages: 0, recordsSeen: 0, recordsWritten: 0, deadLetters: 0, duplicatesMerged: 0, maxEventTime: null }, lastPage: null, previousWatermark, continuedAsNew: 0 };
+  }
+  const source = checkpoint.definition;
+  const state: IngestCheckpoint = { ...checkpoint };
+  const historyLimit = input.historyEventLimit ?? 2000;
+  log.info('ingesting source', { source: source.name, featureSet: source.mapping.featureSet, style: source.pagination.style, since: state.params.since ?? null, resumeAt: state.next ? pageKey(source, state.next) : null, continuedAsNew: state.continuedAsNew });
+
+  if (workflowInfo().typedSearchAttributes.get(SourceName) !== source.name) upsertSearchAttributes([{ key: SourceName, value: source.name }, { key: RecordsWritten, value: state.counts.recordsWritten }]);
+  let inFlight = 0;
+  let done = false;
+  setHandler(progressQuery, () => ({ source: source.name, ...state.counts, cursor: state.next ? pageKey(source, state.next) : null, pagesInFlight: inFlight, continuedAsNew: state.continuedAsNew, done }));
+  const report = () => setCurrentDetails(details(source, state.counts, state.next ? pageKey(source, state.next) : null, inFlight, done));
+  let sinceUpsert = 0;
+  const absorb = (out: IngestPagesOutput) => {
+    const { next: _next, lastPage, rateLimitWaitMs: _wait, ...counts } = out;
+    state.counts = addCounts(state.counts, counts);
+    if (lastPage) state.lastPage = lastPage;
+    // one search-attribute event per 10 results keeps the Web UI current without doubling the history
+    if (++sinceUpsert >= 10) {
+      sinceUpsert = 0;
+      upsertSearchAttributes([{ key: RecordsWritten, value: state.counts.recordsWritten }]);
+    }
+    report();
+  };
+  const historyFull = () => workflowInfo().historyLength >= historyLimit || workflowInfo().continueAsNewSuggested;
+  report();
+
+  // --- work ---------------------------------------------------------------------------------------
+  if (isParallelStyle(source.pagination.style)) {
+    // Numbered pages: a sliding window of ranges; a short page marks the end.
+    let nextIndex = state.next?.index ?? 0;
+    let endAt = state.next ? Infinity : nextIndex; // first index known to be past the end
+    let failure: unknown;
+    const running = new Set<Promise<void>>();
+    const launch = (startIndex: number) => {
+      inFlight++;
+      const p: Promise<void> = ingestPages({ source, start: { index: startIndex }, maxPages: source.pagesPerActivity, params: state.params }).then(
+        (out) => {
+          absorb(out);
+          if (out.next === null) endAt = Math.min(endAt, startIndex + out.pages);
+        },
+        (err) => {
+          failure ??= err;
+        },
+      ).finally(() => {
+        inFlight--;
+        running.delete(p);
+      });
+      running.add(p);
+    };
+    for (;;) {
+      while (!failure && !historyFull() && running.size < source.maxPagesInFlight && nextIndex < endAt) {
+        launch(nextIndex);
+        nextIndex += source.pagesPerActivity;
+      }
+      // The checkpoint is the lowest page not known to be written: with nothing in flight, nextIndex.
+      state.next = nextIndex < endAt ? { index: nextIndex } : null;
+      if (running.size === 0) break;
+      await Promise.race(running);
+    }
+    if (failure) throw failure;
+    state.next = nextIndex < endAt ? { index: nextIndex } : null;
+  } else {
+    // Cursor and link: the next page is known only from the previous one.
+    while (state.next && !historyFull()) {
+      inFlight = 1;
+      report();
+      const out = await ingestPages({ source, start: state.next, maxPages: source.pagesPerActivity, params: state.params });
+      inFlight = 0;
+      absorb(out);
+      state.next = out.next;
+    }
+  }
+
+  if (state.next) {
+    log.info('continuing as new', { source: source.name, next: pageKey(source, state.next), historyLength: workflowInfo().historyLength });
+    upsertSearchAttributes([{ key: RecordsWritten, value: state.counts.recordsWritten }]);
+    await continueAsNew<typeof ingestSource>({ ...input, checkpoint: { ...state, continuedAsNew: state.continuedAsNew + 1 } });
+  }
+
+  // --- finish -------------------------------------------------------------------------------------
+  let watermark = state.previousWatermark;
+  if (source.incremental) {
+    const maxTime = state.counts.maxEventTime;
+    watermark = (await saveWatermark({ source: source.name, eventTime: maxTime ?? watermark, cursor: state.lastPage, workflowId: workflowInfo().workflowId })).eventTime;
+  }
+  const indexedPartitions = input.indexClosedPartitions === false ? [] : (await indexClosedPartitions({})).indexed;
+  done = true;
+  upsertSearchAttributes([{ key: RecordsWritten, value: state.counts.recordsWritten }]);
+  report();
+  const c = state.counts;
+  const output: IngestSourceOutput = {
+    source: source.name,
+    featureSet: source.mapping.featureSet,
+    ...c,
+    reconciled: c.recordsSeen === c.recordsWritten + c.deadLetters + c.duplicatesMerged,
+    watermark,
+    continuedAsNew: state.continuedAsNew,
+    indexedPartitions,
+  };
+  log.info('ingested source', { ...output, indexedPartitions: indexedPartitions.length });
+  return output;
+}

@@ -1,0 +1,42 @@
+/** Helpers for the ingestion tests: run ingestSource on a test worker and read back what landed. */
+import type { Client } from '@temporalio/client';
+import type { Pool } from 'pg';
+import type { PaginationStyle, SourceDefinition } from '../../src/sources/definition';
+import { syntheticSourceDefinition, type SyntheticSource } from '../../src/demo/synthetic-source';
+import type { IngestSourceInput, IngestSourceOutput } from '../../src/workflows/ingest-source';
+import { uniqueName } from './temporal';
+
+/** A fresh source name and feature set, and the synthetic definition for `style`. */
+export function testSource(source: SyntheticSource, style: PaginationStyle, overrides: Partial<SourceDefinition> = {}): SourceDefinition {
+  const name = uniqueName(`src-${style}`);
+  return syntheticSourceDefinition(source, style, { name, featureSet: uniqueName('fs'), ...overrides });
+}
+
+export async function runIngest(client: Client, taskQueue: string, input: IngestSourceInput, workflowId = uniqueName(`ingest-${input.source}`)): Promise<IngestSourceOutput> {
+  return client.workflow.execute('ingestSource', { taskQueue, workflowId, args: [{ indexClosedPartitions: false, ...input }] }) as Promise<IngestSourceOutput>;
+}
+
+export interface Landed {
+  rows: number;
+  distinctKeys: number;
+  entities: Set<string>;
+}
+
+/** What is in the feature store for a feature set. */
+export async function landed(pool: Pool, featureSet: string): Promise<Landed> {
+  const { rows } = await pool.query<{ entity_id: string; event_time: Date }>('SELECT entity_id, event_time FROM features.feature_values WHERE feature_set = $1', [featureSet]);
+  const keys = new Set(rows.map((r) => `${r.entity_id}|${r.event_time.toISOString()}`));
+  return { rows: rows.length, distinctKeys: keys.size, entities: new Set(rows.map((r) => r.entity_id)) };
+}
+
+export async function deadLetters(pool: Pool, source: string): Promise<Array<{ reason: string; page: string; record_index: number; raw: unknown }>> {
+  const { rows } = await pool.query<{ reason: string; page: string; record_index: number; raw: unknown }>('SELECT reason, page, record_index, raw FROM features.dead_letters WHERE source = $1 ORDER BY page, record_index', [source]);
+  return rows;
+}
+
+/** Removes what a test wrote. */
+export async function cleanup(pool: Pool, featureSet: string, source: string): Promise<void> {
+  await pool.query('DELETE FROM features.feature_values WHERE feature_set = $1', [featureSet]);
+  await pool.query('DELETE FROM features.dead_letters WHERE source = $1', [source]);
+  await pool.query('DELETE FROM features.source_watermarks WHERE source = $1', [source]);
+}
