@@ -10,6 +10,7 @@ export type Command = (args: string[]) => Promise<number>;
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   demo: { summary: 'run the whole platform locally, end to end', load: async () => (await import('./demo')).demo },
   migrate: { summary: 'apply warehouse migrations', load: async () => (await import('./migrate')).migrateCommand },
+  'version-check': { summary: 'check H2O and Temporal server versions (exit 0 ok, 1 mismatch or gated, 2 unreachable)', load: async () => (await import('./version-check')).versionCheckCommand },
 };
 
 export function usage(): string {
