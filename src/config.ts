@@ -194,6 +194,15 @@ export interface IngestConfig {
   historyEventLimit: number;
 }
 
+export interface TrainingConfig {
+  /** TRAINING_MAX_PARALLEL: specs a `trainModels` run trains at once, unless its input sets `maxParallel`. @default 4 */
+  maxParallel: number;
+  /** TRAINING_POLL_INTERVAL_MS: pause between polls of a running H2O job; short, since polls are cheap and each pause adds to the run's wall time. @default 250 (ms) */
+  pollIntervalMs: number;
+  /** TRAINING_PROGRESS_INTERVAL_MS: how often a polling branch reports its progress to the workflow (a signal, shown by the `progress` query). @default 3000 (ms) */
+  progressIntervalMs: number;
+}
+
 export interface Config {
   stack: StackConfig;
   temporal: TemporalConfig;
@@ -203,6 +212,7 @@ export interface Config {
   worker: WorkerConfig;
   drift: DriftConfig;
   models: ModelsConfig;
+  training: TrainingConfig;
   ingest: IngestConfig;
 }
 
@@ -275,6 +285,11 @@ export function loadConfig(env: Env = process.env): Config {
     },
     models: {
       configPath: envPath(env, 'MODELS_CONFIG', 'models.yaml'),
+    },
+    training: {
+      maxParallel: envInt(env, 'TRAINING_MAX_PARALLEL', 4, 1, 64),
+      pollIntervalMs: envInt(env, 'TRAINING_POLL_INTERVAL_MS', 250, 50, 60_000),
+      progressIntervalMs: envInt(env, 'TRAINING_PROGRESS_INTERVAL_MS', 3000, 500, 600_000),
     },
     ingest: {
       sourcesDir: envPath(env, 'INGEST_SOURCES_DIR', 'sources'),

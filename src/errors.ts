@@ -12,6 +12,10 @@ export const FailureType = {
   Config: 'ConfigError',
   H2O: 'H2OError',
   H2OUnreachable: 'H2OUnreachableError',
+  /** GET /3/Models/{id}/mojo answered 412 "ENTERPRISE REQUIRED": an H2O build (3.46.0.12+) that blocks MOJO export */
+  H2OMojoGated: 'H2OMojoGatedError',
+  /** a training run in which no model spec succeeded; the message names each spec and its reason */
+  TrainingFailed: 'TrainingFailedError',
   SourceHttp: 'SourceHttpError',
   /** a source answered with a body that is not the JSON its definition describes (truncated, wrong shape) */
   SourcePage: 'SourcePageError',

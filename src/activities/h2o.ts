@@ -1,0 +1,196 @@
+/**
+ * H2O activities of a training run. Long jobs follow the two-activity pattern: startTrainingJob starts
+ * (or finds) the job under an id derived from the workflow id and the spec, awaitTrainingJob polls it
+ * and heartbeats `{ jobKey, progress }`, so a retry after a worker crash polls the same job.
+ * Errors a retry cannot fix (H2O rejecting a spec, a failed job, the MOJO gate) become non-retryable
+ * ApplicationFailures carrying H2O's message; an unreachable cluster stays retryable.
+ */
+import { activityInfo, ApplicationFailure, cancellationSignal, getClient, heartbeat, log } from '@temporalio/activity';
+import { join } from 'node:path';
+import { FailureType, H2OError, H2OUnreachableError, ValidationError } from '../errors';
+import { H2OClient, isInUse, isMojoGated } from '../h2o/client';
+import { sanitizeH2OId, trainingRunIds } from '../h2o/ids';
+import { H2OJobFailedError, jobFailureMessage, pollJob } from '../h2o/jobs';
+import { downloadMojoTo, type MojoFile } from '../h2o/mojo';
+import { checkH2OVersion } from '../h2o/version';
+import {
+  cleanupTrainingRun as cleanupRun, evaluateTraining, startTraining,
+  type CleanupResult, type StartedTraining, type TrainedSpec, type TrainingFrames, type TrainingKind,
+} from '../h2o/training';
+import type { Algorithm, ChampionMetric, ModelSpec } from '../types';
+import type { ActivityDeps } from './deps';
+
+/**
+ * The ApplicationFailure for an error, or the error itself when a retry may help.
+ * H2O 4xx answers are final (a rejected parameter stays rejected), except "already in use" (a job
+ * of an earlier attempt still holds the key) and 404 of a job being polled (handled by the caller).
+ */
+export function toFailure(err: unknown): unknown {
+  if (err instanceof ApplicationFailure) return err;
+  if (err instanceof ValidationError) return ApplicationFailure.nonRetryable(err.message, FailureType.Validation, { field: err.field });
+  if (err instanceof H2OError) {
+    if (isMojoGated(err)) return ApplicationFailure.nonRetryable(`${err.message} (run H2O 3.46.0.11 or earlier; see docs/TRAINING.md)`, FailureType.H2OMojoGated);
+    if (err.status >= 400 && err.status < 500 && !isInUse(err)) {
+      return ApplicationFailure.nonRetryable(err.message, FailureType.H2O, { status: err.status, field: err.field ?? null });
+    }
+  }
+  return err;
+}
+
+async function mapped<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toFailure(err);
+  }
+}
+
+export interface CheckTrainingClusterInput {
+  algorithms: Algorithm[];
+}
+
+export interface CheckTrainingClusterOutput {
+  h2oVersion: string;
+  xgboostAvailable: boolean;
+  /** TRAINING_MAX_PARALLEL, for runs whose input sets none */
+  defaultMaxParallel: number;
+}
+
+export interface StartTrainingJobInput {
+  workflowId: string;
+  spec: ModelSpec;
+  frames: TrainingFrames;
+  seed?: number;
+}
+
+export interface AwaitTrainingJobInput {
+  workflowId: string;
+  specName: string;
+  jobKey: string;
+}
+
+export interface AwaitTrainingJobOutput {
+  jobKey: string;
+  /** H2O's run time of the job, ms */
+  msec: number;
+  /** true when this attempt picked up polling from an earlier attempt's heartbeat */
+  resumed: boolean;
+}
+
+/** What awaitTrainingJob heartbeats; a retry reads it back from activityInfo().heartbeatDetails. */
+export interface TrainingHeartbeat {
+  jobKey: string;
+  progress: number;
+}
+
+export interface EvaluateTrainedSpecInput {
+  specName: string;
+  destId: string;
+  kind: TrainingKind;
+  metric: ChampionMetric;
+}
+
+export interface ExportChampionMojoInput {
+  model: string;
+  workflowId: string;
+  h2oModelId: string;
+}
+
+export interface CleanupTrainingRunInput {
+  workflowId: string;
+  /** models to leave on the cluster (the champion) */
+  keepModelIds: string[];
+  /** grid ids the run started (their index objects are dropped too) */
+  gridIds: string[];
+}
+
+/** Signal a polling branch sends so the workflow's `progress` query can show live progress. MAINTENANCE: same name as trainingProgressSignal in src/workflows/train-models.ts. */
+export const TRAINING_PROGRESS_SIGNAL = 'trainingProgress';
+
+export function createH2OActivities({ config }: ActivityDeps) {
+  const h2o = new H2OClient(config.h2o.url);
+
+  return {
+    /** The cluster answers, runs an ungated build, and says whether XGBoost is available. */
+    async checkTrainingCluster(input: CheckTrainingClusterInput): Promise<CheckTrainingClusterOutput> {
+      return mapped(async () => {
+        const cloud = await h2o.cloud();
+        if (!cloud.cloud_healthy) throw new H2OUnreachableError(`H2O at ${config.h2o.url} reports an unhealthy cloud (${cloud.cloud_name})`);
+        const version = checkH2OVersion(cloud.version, config.h2o.version);
+        if (version.verdict === 'gated') throw ApplicationFailure.nonRetryable(version.message, FailureType.H2OMojoGated);
+        if (!version.ok) log.warn('H2O version differs from the pinned one', { message: version.message });
+        const xgboostAvailable = input.algorithms.includes('xgboost') ? await h2o.hasXGBoost() : false;
+        return { h2oVersion: cloud.version, xgboostAvailable, defaultMaxParallel: config.training.maxParallel };
+      });
+    },
+
+    /** Starts the spec's H2O job, or returns the job an earlier attempt started (never trains twice). */
+    async startTrainingJob(input: StartTrainingJobInput): Promise<StartedTraining> {
+      return mapped(async () => {
+        const destId = trainingRunIds(input.workflowId).spec(input.spec.name);
+        const started = await startTraining(h2o, { spec: input.spec, destId, frames: input.frames, seed: input.seed });
+        log.info(started.resumed ? 'found the spec\'s H2O job from an earlier attempt' : 'started H2O job', { spec: input.spec.name, jobKey: started.jobKey, destId });
+        return started;
+      });
+    },
+
+    /** Polls the job to the end, heartbeating `{ jobKey, progress }`; a retry resumes the heartbeated job. */
+    async awaitTrainingJob(input: AwaitTrainingJobInput): Promise<AwaitTrainingJobOutput> {
+      const previous = activityInfo().heartbeatDetails as TrainingHeartbeat | undefined;
+      const jobKey = previous?.jobKey ?? input.jobKey;
+      const resumed = previous?.jobKey !== undefined;
+      if (resumed) log.info('resuming polling of the H2O job', { spec: input.specName, jobKey, progress: previous?.progress, attempt: activityInfo().attempt });
+      const workflow = getClient().workflow.getHandle(input.workflowId);
+      let lastReport = 0;
+      return mapped(async () => {
+        try {
+          const job = await pollJob(h2o, jobKey, {
+            intervalMs: config.training.pollIntervalMs,
+            signal: cancellationSignal(),
+            onPoll: (j) => {
+              heartbeat({ jobKey, progress: j.progress } satisfies TrainingHeartbeat);
+              if (Date.now() - lastReport >= config.training.progressIntervalMs) {
+                lastReport = Date.now();
+                // Best effort: the query shows progress; a lost signal loses nothing else.
+                workflow.signal(TRAINING_PROGRESS_SIGNAL, { specName: input.specName, progress: j.progress }).catch(() => {});
+              }
+            },
+          });
+          if (job.status === 'CANCELLED') throw ApplicationFailure.nonRetryable(`H2O job ${jobKey} of spec ${input.specName} was cancelled: ${jobFailureMessage(job)}`, FailureType.H2O);
+          return { jobKey, msec: job.msec, resumed };
+        } catch (err) {
+          // A job that FAILED or is unknown (the cluster restarted) will not finish by polling again.
+          if (err instanceof H2OJobFailedError || (err instanceof H2OError && (err.status === 404 || /Job is missing/.test(err.message)))) {
+            throw ApplicationFailure.nonRetryable(`spec ${input.specName}: ${err.message}`, FailureType.H2O, { status: err.status, field: err.field ?? null });
+          }
+          throw err;
+        }
+      });
+    },
+
+    /** The spec's model (a grid's best) and its validation metrics, exactly as H2O reports them. */
+    async evaluateTrainedSpec(input: EvaluateTrainedSpecInput): Promise<TrainedSpec> {
+      return mapped(() => evaluateTraining(h2o, input.destId, input.kind, input.metric, input.specName));
+    },
+
+    /** Downloads the champion's MOJO to ARTIFACT_DIR/<model>/<workflowId>/<h2oModelId>.zip with its sha256. */
+    async exportChampionMojo(input: ExportChampionMojoInput): Promise<MojoFile> {
+      return mapped(async () => {
+        const path = join(config.worker.artifactDir, sanitizeH2OId(input.model), sanitizeH2OId(input.workflowId), `${input.h2oModelId}.zip`);
+        const file = await downloadMojoTo(h2o, input.h2oModelId, path);
+        log.info('MOJO written', { path: file.path, bytes: file.bytes, sha256: file.sha256 });
+        return file;
+      });
+    },
+
+    /** Cancels the run's running jobs, deletes its frames and every model but the kept ones. Idempotent. */
+    async cleanupTrainingRun(input: CleanupTrainingRunInput): Promise<CleanupResult> {
+      return mapped(async () => {
+        const ids = trainingRunIds(input.workflowId);
+        const result = await cleanupRun(h2o, ids.prefix, input.keepModelIds, input.gridIds);
+        log.info('training run cleaned up', { prefix: ids.prefix, cancelledJobs: result.cancelledJobs, models: result.deletedModels.length, frames: result.deletedFrames.length });
+        return result;
+      });
+    },
+  };
+}

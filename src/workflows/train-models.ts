@@ -1,0 +1,334 @@
+/**
+ * trainModels: trains several model specs on H2O in parallel and returns the champion, ready for the
+ * registry. Replaces Mage's dynamic training blocks: one branch per spec (bounded by maxParallel),
+ * each branch = start the H2O job (one activity) + await it (another, heartbeating `{ jobKey,
+ * progress }`), so a worker crash resumes polling the same job instead of training again.
+ *
+ * A spec H2O rejects fails its branch alone; the run fails only when no branch succeeded. Frames and
+ * losing models are deleted from the cluster at the end, also when the run fails or is cancelled.
+ */
+import {
+  ActivityFailure, ApplicationFailure, CancellationScope, defineQuery, defineSignal, isCancellation, log,
+  proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo,
+} from '@temporalio/workflow';
+import type { createDriftActivities } from '../activities/drift';
+import type { createH2OActivities } from '../activities/h2o';
+import type { createTrainingSetActivities } from '../activities/training-set';
+import { FailureType } from '../errors';
+import { ModelName } from '../search-attributes';
+import type { Algorithm, CandidateVersion, ChampionMetric, ModelSpec, TimeWindow } from '../types';
+
+type H2OActivities = ReturnType<typeof createH2OActivities>;
+
+/** H2O calls: an unreachable cluster is retried with backoff (about 30 s in all), then the run fails. */
+const H2O_RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 6 } as const;
+
+const { checkTrainingCluster, startTrainingJob, evaluateTrainedSpec } = proxyActivities<H2OActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: H2O_RETRY,
+});
+
+const { awaitTrainingJob } = proxyActivities<H2OActivities>({
+  // Training may take hours; a dead worker is noticed by the missing heartbeat within 15 s.
+  startToCloseTimeout: '24 hours',
+  heartbeatTimeout: '15 seconds',
+  // Worker crashes count as attempts too.
+  retry: { ...H2O_RETRY, maximumAttempts: 10 },
+});
+
+const { exportChampionMojo, cleanupTrainingRun } = proxyActivities<H2OActivities>({
+  startToCloseTimeout: '10 minutes',
+  retry: H2O_RETRY,
+});
+
+const { extractTrainingSet } = proxyActivities<ReturnType<typeof createTrainingSetActivities>>({
+  // Streams the whole training set; heartbeats every few seconds while it does.
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '1 minute',
+  retry: H2O_RETRY,
+});
+
+const { computeReferenceProfile } = proxyActivities<ReturnType<typeof createDriftActivities>>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { maximumAttempts: 5 },
+});
+
+export interface TrainModelsInput {
+  /** the registry's model name, [A-Za-z][A-Za-z0-9_-]{0,62} */
+  model: string;
+  /** the feature set the features come from */
+  featureSet: string;
+  /** the feature (JSON key) to predict */
+  target: string;
+  /** the label rows' event-time window [start, end) */
+  window: TimeWindow;
+  /** what to train: one branch each; names unique, [A-Za-z0-9_-] */
+  specs: ModelSpec[];
+  /** the champion is the best validation value of this metric */
+  metric: ChampionMetric;
+  /** feature names @default every key of the feature rows except the target */
+  features?: string[];
+  /** the feature set whose rows carry the target @default featureSet */
+  labelFeatureSet?: string;
+  /** share of entities held out for validation @default 0.2 */
+  validationFraction?: number;
+  /** specs trained at once @default TRAINING_MAX_PARALLEL (4) */
+  maxParallel?: number;
+  /** H2O seed (for specs that set none) and the split's hash salt @default unset (H2O picks; split salt 0) */
+  seed?: number;
+}
+
+export interface TrainModelsBranch {
+  specName: string;
+  status: 'succeeded' | 'failed';
+  metricValue?: number;
+  h2oModelId?: string;
+  error?: string;
+}
+
+export interface TrainModelsOutput {
+  champion: CandidateVersion;
+  branches: TrainModelsBranch[];
+  frameRows: { train: number; validation: number };
+}
+
+export type TrainingStage = 'checking' | 'extracting' | 'training' | 'exporting' | 'profiling' | 'cleaning' | 'done' | 'failed';
+export type SpecState = 'queued' | 'starting' | 'training' | 'evaluating' | 'succeeded' | 'failed';
+
+export interface SpecProgress {
+  specName: string;
+  algorithm: Algorithm;
+  state: SpecState;
+  /** H2O's job progress, 0..1, as last reported by the polling branch */
+  progress: number;
+  jobKey?: string;
+  h2oModelId?: string;
+  metricValue?: number;
+  error?: string;
+}
+
+export interface TrainModelsProgress {
+  stage: TrainingStage;
+  specs: SpecProgress[];
+  frameRows?: { train: number; validation: number };
+  championSpec?: string;
+}
+
+/** Per-spec state and progress, for `temporal workflow query --name progress` and the UI. */
+export const progressQuery = defineQuery<TrainModelsProgress>('progress');
+/** Sent by awaitTrainingJob while it polls. MAINTENANCE: same name as TRAINING_PROGRESS_SIGNAL in src/activities/h2o.ts. */
+export const trainingProgressSignal = defineSignal<[{ specName: string; progress: number }]>('trainingProgress');
+
+const ALGORITHMS: readonly Algorithm[] = ['gbm', 'drf', 'glm', 'xgboost'];
+const METRICS: readonly ChampionMetric[] = ['auc', 'logloss', 'rmse', 'mae', 'mean_per_class_error'];
+
+function invalid(field: string, value: unknown, expected: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(`${field}=${JSON.stringify(value)} is invalid: ${expected}`, FailureType.Validation);
+}
+
+function validate(input: TrainModelsInput): void {
+  if (!input || typeof input !== 'object') throw invalid('input', input, 'an object');
+  if (typeof input.model !== 'string' || !/^[A-Za-z][A-Za-z0-9_-]{0,62}$/.test(input.model)) throw invalid('model', input.model, 'a name matching [A-Za-z][A-Za-z0-9_-]{0,62}');
+  if (typeof input.featureSet !== 'string' || !input.featureSet) throw invalid('featureSet', input.featureSet, 'a non-empty feature set name');
+  if (input.labelFeatureSet !== undefined && (typeof input.labelFeatureSet !== 'string' || !input.labelFeatureSet)) throw invalid('labelFeatureSet', input.labelFeatureSet, 'a non-empty feature set name');
+  if (typeof input.target !== 'string' || !input.target) throw invalid('target', input.target, 'a non-empty feature name');
+  const start = Date.parse(input.window?.start ?? '');
+  const end = Date.parse(input.window?.end ?? '');
+  if (!Number.isFinite(start) || !Number.isFinite(end) || start >= end) throw invalid('window', input.window, 'ISO-8601 { start, end } with start < end');
+  if (!METRICS.includes(input.metric)) throw invalid('metric', input.metric, `one of ${METRICS.join(', ')}`);
+  if (!Array.isArray(input.specs) || input.specs.length === 0) throw invalid('specs', input.specs, 'at least one model spec');
+  const names = new Set<string>();
+  input.specs.forEach((spec, i) => {
+    if (typeof spec?.name !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(spec.name)) throw invalid(`specs[${i}].name`, spec?.name, 'a name matching [A-Za-z0-9_-]{1,64}');
+    if (names.has(spec.name)) throw invalid(`specs[${i}].name`, spec.name, 'a name not used by another spec');
+    names.add(spec.name);
+    if (!ALGORITHMS.includes(spec.algorithm)) throw invalid(`specs[${i}].algorithm`, spec.algorithm, `one of ${ALGORITHMS.join(', ')}`);
+    for (const [param, values] of Object.entries(spec.grid ?? {})) {
+      if (!Array.isArray(values) || values.length === 0) throw invalid(`specs[${i}].grid.${param}`, values, 'a non-empty array of values');
+    }
+  });
+  if (input.features !== undefined && (!Array.isArray(input.features) || input.features.length === 0 || input.features.some((f) => typeof f !== 'string' || !f))) {
+    throw invalid('features', input.features, 'a non-empty array of feature names');
+  }
+  const fraction = input.validationFraction;
+  if (fraction !== undefined && !(typeof fraction === 'number' && fraction > 0 && fraction < 1)) throw invalid('validationFraction', fraction, 'a number between 0 and 1 (exclusive)');
+  if (input.maxParallel !== undefined && !(Number.isInteger(input.maxParallel) && input.maxParallel >= 1)) throw invalid('maxParallel', input.maxParallel, 'an integer >= 1');
+  if (input.seed !== undefined && !Number.isInteger(input.seed)) throw invalid('seed', input.seed, 'an integer');
+}
+
+/** Higher is better for AUC, lower for the error metrics. MAINTENANCE: mirrors higherIsBetter in src/h2o/training.ts. */
+export function isBetter(metric: ChampionMetric, candidate: number, best: number): boolean {
+  return metric === 'auc' ? candidate > best : candidate < best;
+}
+
+/** The message a failed activity carries (H2O's own message for rejected specs). */
+function reason(err: unknown): string {
+  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Runs `fn` over `items`, at most `limit` at a time, in order of the items. */
+async function forEachBounded<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  });
+  await Promise.all(lanes);
+}
+
+function renderDetails(model: string, progress: TrainModelsProgress): string {
+  const rows = progress.specs.map((s) => {
+    const metric = s.metricValue === undefined ? '' : String(s.metricValue);
+    const note = s.error ? s.error.slice(0, 120).replace(/\|/g, '/') : (s.h2oModelId ?? '');
+    return `| ${s.specName} | ${s.algorithm} | ${s.state} | ${Math.round(s.progress * 100)}% | ${metric} | ${note} |`;
+  });
+  const frame = progress.frameRows ? ` · rows ${progress.frameRows.train} train / ${progress.frameRows.validation} validation` : '';
+  return [`**${model}**: ${progress.stage}${frame}${progress.championSpec ? ` · champion ${progress.championSpec}` : ''}`, '', '| spec | algorithm | state | progress | metric | model / error |', '|---|---|---|---|---|---|', ...rows].join('\n');
+}
+
+export async function trainModels(input: TrainModelsInput): Promise<TrainModelsOutput> {
+  validate(input);
+  const { workflowId } = workflowInfo();
+  upsertSearchAttributes([{ key: ModelName, value: input.model }]);
+  log.info('training run', { model: input.model, featureSet: input.featureSet, target: input.target, window: input.window, specs: input.specs.map((s) => s.name), metric: input.metric });
+
+  const state: TrainModelsProgress = {
+    stage: 'checking',
+    specs: input.specs.map((s) => ({ specName: s.name, algorithm: s.algorithm, state: 'queued', progress: 0 })),
+  };
+  const specState = (name: string) => state.specs.find((s) => s.specName === name)!;
+  const update = (change: () => void) => {
+    change();
+    setCurrentDetails(renderDetails(input.model, state));
+  };
+  setHandler(progressQuery, () => state);
+  setHandler(trainingProgressSignal, ({ specName, progress }) => {
+    const spec = state.specs.find((s) => s.specName === specName);
+    if (spec?.state === 'training') update(() => (spec.progress = progress));
+  });
+  update(() => {});
+
+  let cluster: Awaited<ReturnType<typeof checkTrainingCluster>>;
+  try {
+    cluster = await checkTrainingCluster({ algorithms: input.specs.map((s) => s.algorithm) });
+  } catch (err) {
+    update(() => (state.stage = 'failed'));
+    // After the retries: say plainly that nothing was trained and nothing was changed.
+    const type = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type ? err.cause.type : FailureType.H2OUnreachable;
+    throw ApplicationFailure.nonRetryable(`H2O cluster check failed, nothing was trained: ${reason(err)}`, type);
+  }
+  const maxParallel = input.maxParallel ?? cluster.defaultMaxParallel;
+  const gridIds: string[] = [];
+  const keepModelIds: string[] = [];
+  try {
+    update(() => (state.stage = 'extracting'));
+    const set = await extractTrainingSet({
+      workflowId, featureSet: input.featureSet, labelFeatureSet: input.labelFeatureSet, target: input.target, window: input.window,
+      features: input.features, metric: input.metric, validationFraction: input.validationFraction, seed: input.seed,
+    });
+    const frames = { trainFrame: set.trainFrame, validationFrame: set.validationFrame, target: set.target.name };
+    update(() => {
+      state.stage = 'training';
+      state.frameRows = set.rows;
+    });
+
+    const results = new Map<string, { h2oModelId: string; metricValue: number; metrics: Record<string, number> }>();
+    await forEachBounded(input.specs, maxParallel, async (spec) => {
+      const progress = specState(spec.name);
+      try {
+        update(() => (progress.state = 'starting'));
+        const started = await startTrainingJob({ workflowId, spec, frames, seed: input.seed });
+        if (started.kind === 'grid') gridIds.push(started.destId);
+        update(() => {
+          progress.state = 'training';
+          progress.jobKey = started.jobKey;
+        });
+        await awaitTrainingJob({ workflowId, specName: spec.name, jobKey: started.jobKey });
+        update(() => {
+          progress.state = 'evaluating';
+          progress.progress = 1;
+        });
+        const trained = await evaluateTrainedSpec({ specName: spec.name, destId: started.destId, kind: started.kind, metric: input.metric });
+        results.set(spec.name, trained);
+        update(() => {
+          progress.state = 'succeeded';
+          progress.h2oModelId = trained.h2oModelId;
+          progress.metricValue = trained.metricValue;
+        });
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        log.warn('model spec failed', { spec: spec.name, error: reason(err) });
+        update(() => {
+          progress.state = 'failed';
+          progress.error = reason(err);
+        });
+      }
+    });
+
+    const succeeded = input.specs.filter((s) => results.has(s.name));
+    if (succeeded.length === 0) {
+      const reasons = state.specs.map((s) => `${s.specName}: ${s.error ?? 'unknown'}`).join('; ');
+      throw ApplicationFailure.nonRetryable(`no model spec succeeded (${reasons})`, FailureType.TrainingFailed, state.specs.map((s) => ({ specName: s.specName, error: s.error })));
+    }
+    let championSpec = succeeded[0]!;
+    for (const spec of succeeded.slice(1)) {
+      if (isBetter(input.metric, results.get(spec.name)!.metricValue, results.get(championSpec.name)!.metricValue)) championSpec = spec;
+    }
+    const champion = results.get(championSpec.name)!;
+    update(() => {
+      state.stage = 'exporting';
+      state.championSpec = championSpec.name;
+    });
+
+    const mojo = await exportChampionMojo({ model: input.model, workflowId, h2oModelId: champion.h2oModelId });
+    update(() => (state.stage = 'profiling'));
+    const reference = await computeReferenceProfile({ featureSet: input.featureSet, window: input.window, features: set.features.map((f) => f.name) });
+    keepModelIds.push(champion.h2oModelId);
+    update(() => (state.stage = 'done'));
+    log.info('champion chosen', { spec: championSpec.name, h2oModelId: champion.h2oModelId, metric: input.metric, value: champion.metricValue });
+
+    return {
+      champion: {
+        model: input.model,
+        specName: championSpec.name,
+        algorithm: championSpec.algorithm,
+        parameters: championSpec.parameters ?? {},
+        metrics: champion.metrics,
+        metric: input.metric,
+        metricValue: champion.metricValue,
+        artifactPath: mojo.path,
+        artifactSha256: mojo.sha256,
+        h2oVersion: cluster.h2oVersion,
+        h2oModelId: champion.h2oModelId,
+        featureSet: input.featureSet,
+        target: input.target,
+        window: input.window,
+        reference,
+      },
+      branches: state.specs.map((s) => ({
+        specName: s.specName,
+        status: s.state === 'succeeded' ? 'succeeded' : 'failed',
+        ...(s.metricValue !== undefined ? { metricValue: s.metricValue } : {}),
+        ...(s.h2oModelId !== undefined ? { h2oModelId: s.h2oModelId } : {}),
+        ...(s.error !== undefined ? { error: s.error } : {}),
+      })),
+      frameRows: set.rows,
+    };
+  } catch (err) {
+    update(() => (state.stage = 'failed'));
+    throw err;
+  } finally {
+    // Runs on success, failure and cancellation alike; a cancelled run must still free the cluster.
+    await CancellationScope.nonCancellable(async () => {
+      const finalStage = state.stage;
+      update(() => (state.stage = 'cleaning'));
+      try {
+        await cleanupTrainingRun({ workflowId, keepModelIds, gridIds });
+      } catch (err) {
+        log.warn('cleanup of the training run failed; its frames and models may remain on the cluster', { error: reason(err) });
+      }
+      update(() => (state.stage = finalStage));
+    });
+  }
+}
