@@ -10,6 +10,9 @@ export type Command = (args: string[]) => Promise<number>;
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   demo: { summary: 'run the whole platform locally, end to end', load: async () => (await import('./demo')).demo },
   migrate: { summary: 'apply warehouse migrations', load: async () => (await import('./migrate')).migrateCommand },
+  schedules: { summary: 'schedules apply: create/update the drift-sensor schedules of MODELS_CONFIG', load: async () => (await import('./schedules')).schedulesCommand },
+  versions: { summary: "versions <model> [--json]: a model's versions with stage, metrics, lineage", load: async () => (await import('./versions')).versionsCommand },
+  rollback: { summary: 'rollback <model> --to <version> [--reason text]: re-deploy an earlier version as a new one', load: async () => (await import('./rollback')).rollbackCommand },
   'version-check': { summary: 'check H2O and Temporal server versions (exit 0 ok, 1 mismatch or gated, 2 unreachable)', load: async () => (await import('./version-check')).versionCheckCommand },
 };
 

@@ -100,9 +100,9 @@ export interface ApprovalDecision {
 }
 
 /** Approve the staging version for production; accepted only while the retrain waits for approval. */
-export const approve = defineUpdate<string, [ApprovalDecision?]>('approve');
+export const approve = defineUpdate<string, [ApprovalDecision]>('approve');
 /** Reject it: the version is archived, production stays as it is. */
-export const reject = defineUpdate<string, [ApprovalDecision?]>('reject');
+export const reject = defineUpdate<string, [ApprovalDecision]>('reject');
 
 export type RetrainPhase = 'resolving' | 'ingesting' | 'training' | 'registering' | 'awaiting-approval' | 'promoting' | 'done';
 export interface RetrainStatus {
@@ -126,8 +126,9 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
   const state: RetrainStatus = { phase: 'resolving' };
   let decision: { approved: boolean; by: string; comment?: string } | undefined;
   setHandler(status, () => state);
-  const decide = (approved: boolean) => (d: ApprovalDecision = {}) => {
-    decision = { approved, by: d.by ?? 'unknown', comment: d.comment };
+  // The argument may be missing (`temporal workflow update execute --name approve` without --input).
+  const decide = (approved: boolean) => (d?: ApprovalDecision) => {
+    decision = { approved, by: d?.by ?? 'unknown', comment: d?.comment };
     return `${approved ? 'approved' : 'rejected'} version ${state.version} of ${input.model}`;
   };
   const validator = (d?: ApprovalDecision) => {

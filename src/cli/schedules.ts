@@ -1,0 +1,30 @@
+/** `schedules apply`: creates or updates one drift-sensor schedule per declared model (MODELS_CONFIG). */
+import { Client, Connection } from '@temporalio/client';
+import { config } from '../config';
+import { ValidationError } from '../errors';
+import { applySchedules } from '../schedules/apply';
+import { loadModelDeclarations } from '../schedules/load';
+
+export async function schedulesCommand(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== 'apply') throw new ValidationError('schedules subcommand', sub ?? '', 'apply');
+  if (rest.length) throw new ValidationError('schedules apply arguments', rest.join(' '), 'no arguments (the schedules come from MODELS_CONFIG)');
+  const cfg = config();
+  const models = loadModelDeclarations(cfg.models.configPath);
+  if (models.length === 0) {
+    console.log(`no models declared in ${cfg.models.configPath}: nothing to schedule`);
+    return 0;
+  }
+  const connection = await Connection.connect({ address: cfg.temporal.address });
+  try {
+    const client = new Client({ connection, namespace: cfg.temporal.namespace });
+    const applied = await applySchedules(client, models, cfg.temporal.taskQueue);
+    for (const a of applied) console.log(`${a.outcome.padEnd(8)} ${a.scheduleId} (model ${a.model})`);
+    const unmonitored = models.filter((m) => !m.drift).map((m) => m.name);
+    if (unmonitored.length) console.log(`not monitored (no drift section): ${unmonitored.join(', ')}`);
+    console.log(`see them with: temporal schedule list, or http://${cfg.temporal.host}:${cfg.temporal.uiPort}/namespaces/${cfg.temporal.namespace}/schedules`);
+    return 0;
+  } finally {
+    await connection.close();
+  }
+}
