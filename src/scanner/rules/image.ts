@@ -124,7 +124,7 @@ const addUrlUnverified: Rule = {
     .map((i) => at(i, `ADD fetches ${sources(i).find((s) => URL.test(s))} without verifying what it got`)),
 };
 
-const SECRET_FILE = /(^|\/)(\.env(\.[\w-]+)?|id_rsa|id_ed25519|id_ecdsa|\.npmrc|\.pypirc|\.netrc|\.git-credentials|credentials(\.json)?|\.aws|\.ssh|\.docker\/config\.json|[^/]*\.(pem|key|p12|pfx|keystore|jks))\/?$/i;
+const SECRET_FILE = /(^|\/)(\.env(\.(?!example$|sample$|template$|dist$)[\w-]+)?|id_rsa|id_ed25519|id_ecdsa|\.npmrc|\.pypirc|\.netrc|\.git-credentials|credentials(\.json)?|\.aws|\.ssh|\.docker\/config\.json|[^/]*\.(pem|key|p12|pfx|keystore|jks))\/?$/i;
 
 const secretFileCopied: Rule = {
   id: 'secret-file-copied', severity: 'error', aliases: ['DS031'],
