@@ -44,6 +44,8 @@ export interface FaultRequest {
   /** how many times this exact URL has been requested, this one included (1 on the first) */
   hit: number;
   url: string;
+  /** the request's headers (lower-case names), e.g. to check an Authorization header arrived */
+  headers: Record<string, string | string[] | undefined>;
 }
 
 export type Fault =
@@ -201,7 +203,7 @@ export async function startSyntheticSource(options: SyntheticSourceOptions): Pro
     const key = req.url ?? '';
     const hit = (hits.get(key) ?? 0) + 1;
     hits.set(key, hit);
-    const fault = faults?.({ route, pageIndex: Math.floor((start - lo) / size), hit, url: key });
+    const fault = faults?.({ route, pageIndex: Math.floor((start - lo) / size), hit, url: key, headers: req.headers });
     if (fault) counters.faults++;
     if (fault?.kind === 'status') {
       const headers: Record<string, string> = fault.retryAfterS !== undefined ? { 'retry-after': String(fault.retryAfterS) } : {};

@@ -31,8 +31,8 @@ import type { TimeWindow } from '../types';
 const { ingestPages } = proxyActivities<ReturnType<typeof createSourceApiActivities>>({
   // A run of pages; a dead worker is noticed by the heartbeat timeout long before this.
   startToCloseTimeout: '30 minutes',
-  // The activity heartbeats every 2 s and after each page: 30 s of silence means the worker is gone.
-  heartbeatTimeout: '30 seconds',
+  // The activity heartbeats every 2 s and after each page: 15 s of silence means the worker is gone.
+  heartbeatTimeout: '15 seconds',
   retry: {
     initialInterval: '1 second',
     maximumInterval: '30 seconds',
@@ -137,6 +137,16 @@ function invalid(err: unknown): never {
 }
 
 export async function ingestSource(input: IngestSourceInput): Promise<IngestSourceOutput> {
+  // Registered before the first await, so a query never finds the run without its handler.
+  let current: IngestCheckpoint | undefined = input.checkpoint;
+  let inFlight = 0;
+  let done = false;
+  setHandler(progressQuery, () => {
+    const counts = current?.counts ?? { pages: 0, recordsSeen: 0, recordsWritten: 0, deadLetters: 0, duplicatesMerged: 0, maxEventTime: null };
+    const cursor = current?.next ? pageKey(current.definition, current.next) : null;
+    return { source: input.source, ...counts, cursor, pagesInFlight: inFlight, continuedAsNew: current?.continuedAsNew ?? 0, done };
+  });
+
   // --- validate -----------------------------------------------------------------------------------
   let checkpoint = input.checkpoint;
   if (!checkpoint) {
@@ -168,13 +178,11 @@ export async function ingestSource(input: IngestSourceInput): Promise<IngestSour
   }
   const source = checkpoint.definition;
   const state: IngestCheckpoint = { ...checkpoint };
+  current = state;
   const historyLimit = input.historyEventLimit ?? 2000;
   log.info('ingesting source', { source: source.name, featureSet: source.mapping.featureSet, style: source.pagination.style, since: state.params.since ?? null, resumeAt: state.next ? pageKey(source, state.next) : null, continuedAsNew: state.continuedAsNew });
 
   if (workflowInfo().typedSearchAttributes.get(SourceName) !== source.name) upsertSearchAttributes([{ key: SourceName, value: source.name }, { key: RecordsWritten, value: state.counts.recordsWritten }]);
-  let inFlight = 0;
-  let done = false;
-  setHandler(progressQuery, () => ({ source: source.name, ...state.counts, cursor: state.next ? pageKey(source, state.next) : null, pagesInFlight: inFlight, continuedAsNew: state.continuedAsNew, done }));
   const report = () => setCurrentDetails(details(source, state.counts, state.next ? pageKey(source, state.next) : null, inFlight, done));
   let sinceUpsert = 0;
   const absorb = (out: IngestPagesOutput) => {
