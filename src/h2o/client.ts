@@ -229,6 +229,11 @@ export class H2OClient {
     return this.frame(frameId).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
   }
 
+  /** A frame as CSV (GET /3/DownloadDataset), exact doubles; the caller consumes the stream. */
+  downloadFrame(frameId: string): Promise<Readable> {
+    return this.http.stream('/3/DownloadDataset', { params: { frame_id: frameId }, timeoutMs: 300_000 });
+  }
+
   /** Ids of every frame in the cluster (parsed frames and raw uploads). */
   async frameIds(): Promise<string[]> {
     const res = await this.http.json<FramesV3>('/3/Frames');
