@@ -75,7 +75,7 @@ describe('docker-compose.yml against the compose specification', () => {
     broken.services.worker!.restart_policy = 'always';
     expect(validate(broken)).toBe(false);
     const broken2 = structuredClone(raw) as { services: Record<string, Json> };
-    broken2.services.redis!.healthcheck = { test: ['CMD', 'redis-cli', 'ping'], retries: 'many' };
+    broken2.services.redis!.healthcheck = { test: ['CMD', 'redis-cli', 'ping'], every: '10s' };
     expect(validate(broken2)).toBe(false);
   });
 
