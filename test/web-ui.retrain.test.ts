@@ -1,0 +1,72 @@
+/**
+ * The Temporal Web UI finds a model's retrain: a real retrain runs, then headless Chromium (Debian's
+ * /usr/bin/chromium driven by playwright-core) opens the workflows list filtered by
+ * ModelName="<model>" and sees the run with its type. CI must install chromium (apt-get install chromium).
+ */
+import type { Client } from '@temporalio/client';
+import type { Pool } from 'pg';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config';
+import { ModelName, Trigger } from '../src/search-attributes';
+import { retrainModel } from '../src/workflows/retrain-model';
+import { daysWindow, writeModelsConfig, writeRows } from './drift.dataset';
+import { testPool } from './helpers/postgres';
+import { connectClient, startTestWorker, uniqueName, type TestWorker } from './helpers/temporal';
+
+const CHROMIUM = '/usr/bin/chromium';
+const cfg = loadConfig();
+let pool: Pool;
+let client: Client;
+let closeClient: () => Promise<void>;
+let worker: TestWorker;
+let browser: Browser;
+const featureSet = uniqueName('ui-fs');
+const model = uniqueName('ui').replace(/-/g, '_');
+
+beforeAll(async () => {
+  pool = testPool();
+  ({ client, close: closeClient } = await connectClient());
+  worker = await startTestWorker({ config: loadConfig({ ...process.env, MODELS_CONFIG: writeModelsConfig({ [model]: { featureSet } }) }) });
+  await writeRows(pool, featureSet, daysWindow(1, 5), 1500, { seed: 9 });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await worker?.stop();
+  await pool?.query('DELETE FROM features.feature_values WHERE feature_set = $1', [featureSet]);
+  await pool?.end();
+  await closeClient?.();
+});
+
+describe('Web UI', () => {
+  it('lists the retrain workflow of a model under its ModelName query', async () => {
+    const workflowId = `retrain-${model}`;
+    await client.workflow.execute(retrainModel, {
+      taskQueue: worker.taskQueue,
+      workflowId,
+      args: [{ model, reason: 'manual' }],
+      typedSearchAttributes: [
+        { key: ModelName, value: model },
+        { key: Trigger, value: 'manual' },
+      ],
+      staticSummary: `retrain ${model}: manual, from the web-ui test`,
+    });
+    const page = await browser.newPage();
+    const query = encodeURIComponent(`ModelName="${model}"`);
+    await page.goto(`http://${cfg.temporal.host}:${cfg.temporal.uiPort}/namespaces/${cfg.temporal.namespace}/workflows?query=${query}`);
+    const row = page.getByText(workflowId, { exact: true }).first();
+    await row.waitFor({ timeout: 60_000 });
+    expect(await page.getByText('retrainModel').count()).toBeGreaterThan(0);
+
+    // the run's own page shows the search attributes the Web UI filters on
+    await row.click();
+    await page.waitForURL(/\/workflows\/retrain-/, { timeout: 30_000 });
+    await page.getByText(model).first().waitFor({ timeout: 30_000 });
+    await page.close();
+  });
+});
