@@ -199,7 +199,7 @@ export interface TrainingConfig {
   maxParallel: number;
   /** TRAINING_POLL_INTERVAL_MS: pause between polls of a running H2O job; short, since polls are cheap and each pause adds to the run's wall time. @default 250 (ms) */
   pollIntervalMs: number;
-  /** TRAINING_PROGRESS_INTERVAL_MS: how often a polling branch reports its progress to the workflow (a signal, shown by the `progress` query). @default 3000 (ms) */
+  /** TRAINING_PROGRESS_INTERVAL_MS: how often a polling branch reports its progress to the workflow (a signal, shown by the `progress` query; each costs a workflow task). @default 5000 (ms) */
   progressIntervalMs: number;
 }
 
@@ -289,7 +289,7 @@ export function loadConfig(env: Env = process.env): Config {
     training: {
       maxParallel: envInt(env, 'TRAINING_MAX_PARALLEL', 4, 1, 64),
       pollIntervalMs: envInt(env, 'TRAINING_POLL_INTERVAL_MS', 250, 50, 60_000),
-      progressIntervalMs: envInt(env, 'TRAINING_PROGRESS_INTERVAL_MS', 3000, 500, 600_000),
+      progressIntervalMs: envInt(env, 'TRAINING_PROGRESS_INTERVAL_MS', 5000, 500, 600_000),
     },
     ingest: {
       sourcesDir: envPath(env, 'INGEST_SOURCES_DIR', 'sources'),

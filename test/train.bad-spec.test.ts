@@ -18,8 +18,13 @@ import { dropGeneratedSet, generateChurnSet, type GeneratedSet } from './train.d
 
 const h2o = new H2OClient(loadConfig().h2o.url);
 
-async function leftovers(workflowId: string): Promise<{ frames: string[]; models: string[] }> {
-  const prefix = `${trainingRunIds(workflowId).prefix}__`;
+/** The run's ids (they derive from the workflow id and the run id). */
+async function runIds(client: Client, workflowId: string) {
+  return trainingRunIds(workflowId, (await client.workflow.getHandle(workflowId).describe()).runId);
+}
+
+async function leftovers(client: Client, workflowId: string): Promise<{ frames: string[]; models: string[] }> {
+  const prefix = `${(await runIds(client, workflowId)).prefix}__`;
   return {
     frames: (await h2o.frameIds()).filter((id) => id.startsWith(prefix)),
     models: (await h2o.modelIds()).filter((id) => id.startsWith(prefix)),
@@ -70,7 +75,7 @@ describe('trainModels with specs H2O rejects', () => {
     expect(byName.bad_value!.error).toMatch(/ntrees must be between 1 and/);
     expect(byName.glm!.status).toBe('succeeded');
     expect(byName.gbm_grid!.status).toBe('succeeded');
-    expect(byName.gbm_grid!.h2oModelId).toMatch(new RegExp(`^${trainingRunIds(workflowId).spec('gbm_grid')}_model_\\d+$`));
+    expect(byName.gbm_grid!.h2oModelId).toMatch(new RegExp(`^${(await runIds(client, workflowId)).spec('gbm_grid')}_model_\\d+$`));
     expect(['glm', 'gbm_grid']).toContain(out.champion.specName);
     expect(out.champion.metricValue).toBe(Math.min(byName.glm!.metricValue!, byName.gbm_grid!.metricValue!));
 
@@ -79,7 +84,7 @@ describe('trainModels with specs H2O rejects', () => {
     const starts = history.events!.filter((e) => e.activityTaskStartedEventAttributes && (e.activityTaskStartedEventAttributes.attempt ?? 1) > 1);
     expect(starts).toEqual([]);
 
-    expect(await leftovers(workflowId)).toEqual({ frames: [], models: [out.champion.h2oModelId] });
+    expect(await leftovers(client, workflowId)).toEqual({ frames: [], models: [out.champion.h2oModelId] });
     await h2o.deleteModel(out.champion.h2oModelId);
   });
 
@@ -101,7 +106,7 @@ describe('trainModels with specs H2O rejects', () => {
     expect(cause!.message).toContain('Unknown parameter: bogus');
     expect(cause!.message).toContain('b: ');
     expect(cause!.message).toContain('no_such_family');
-    expect(await leftovers(workflowId)).toEqual({ frames: [], models: [] });
+    expect(await leftovers(client, workflowId)).toEqual({ frames: [], models: [] });
   });
 
   it('rejects bad input before touching anything, naming the field', async () => {

@@ -96,7 +96,7 @@ describe('trainModels fan-out', () => {
     expect(progress.specs.every((s) => s.state === 'succeeded' && s.progress === 1)).toBe(true);
 
     // Nothing of the run is left on the cluster but the champion.
-    const prefix = `${trainingRunIds(workflowId).prefix}__`;
+    const prefix = `${trainingRunIds(workflowId, handle.firstExecutionRunId).prefix}__`;
     expect((await h2o.frameIds()).filter((id) => id.startsWith(prefix))).toEqual([]);
     expect((await h2o.modelIds()).filter((id) => id.startsWith(prefix))).toEqual([out.champion.h2oModelId]);
     await h2o.deleteModel(out.champion.h2oModelId);

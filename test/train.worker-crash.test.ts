@@ -91,7 +91,7 @@ describe('trainModels survives a worker crash', () => {
     expect(retried.length).toBeGreaterThanOrEqual(1);
 
     // One training job per spec on the cluster, each DONE: nothing was trained twice.
-    const ids = trainingRunIds(workflowId);
+    const ids = trainingRunIds(workflowId, handle.firstExecutionRunId);
     const jobs = await h2o.jobs();
     for (const spec of ['gbm_slow', 'drf']) {
       const mine = jobs.filter((j) => j.dest?.name === ids.spec(spec));

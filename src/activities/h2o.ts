@@ -1,7 +1,8 @@
 /**
  * H2O activities of a training run. Long jobs follow the two-activity pattern: startTrainingJob starts
  * (or finds) the job under an id derived from the workflow id and the spec, awaitTrainingJob polls it
- * and heartbeats `{ jobKey, progress }`, so a retry after a worker crash polls the same job.
+ * and heartbeats `{ jobKey, progress }`, so a retry after a worker crash polls the same job, then reads
+ * the result's validation metrics.
  * Errors a retry cannot fix (H2O rejecting a spec, a failed job, the MOJO gate) become non-retryable
  * ApplicationFailures carrying H2O's message; an unreachable cluster stays retryable.
  */
@@ -58,6 +59,8 @@ export interface CheckTrainingClusterOutput {
 
 export interface StartTrainingJobInput {
   workflowId: string;
+  /** with workflowId, what the H2O ids derive from */
+  runId?: string;
   spec: ModelSpec;
   frames: TrainingFrames;
   seed?: number;
@@ -67,6 +70,11 @@ export interface AwaitTrainingJobInput {
   workflowId: string;
   specName: string;
   jobKey: string;
+  /** what the job writes (startTrainingJob's destId and kind) */
+  destId: string;
+  kind: TrainingKind;
+  /** the metric to read from the result's validation metrics */
+  metric: ChampionMetric;
 }
 
 export interface AwaitTrainingJobOutput {
@@ -75,19 +83,14 @@ export interface AwaitTrainingJobOutput {
   msec: number;
   /** true when this attempt picked up polling from an earlier attempt's heartbeat */
   resumed: boolean;
+  /** the trained model (a grid's best) and its validation metrics, exactly as H2O reports them */
+  trained: TrainedSpec;
 }
 
 /** What awaitTrainingJob heartbeats; a retry reads it back from activityInfo().heartbeatDetails. */
 export interface TrainingHeartbeat {
   jobKey: string;
   progress: number;
-}
-
-export interface EvaluateTrainedSpecInput {
-  specName: string;
-  destId: string;
-  kind: TrainingKind;
-  metric: ChampionMetric;
 }
 
 export interface ExportChampionMojoInput {
@@ -98,6 +101,7 @@ export interface ExportChampionMojoInput {
 
 export interface CleanupTrainingRunInput {
   workflowId: string;
+  runId?: string;
   /** models to leave on the cluster (the champion) */
   keepModelIds: string[];
   /** grid ids the run started (their index objects are dropped too) */
@@ -127,14 +131,17 @@ export function createH2OActivities({ config }: ActivityDeps) {
     /** Starts the spec's H2O job, or returns the job an earlier attempt started (never trains twice). */
     async startTrainingJob(input: StartTrainingJobInput): Promise<StartedTraining> {
       return mapped(async () => {
-        const destId = trainingRunIds(input.workflowId).spec(input.spec.name);
+        const destId = trainingRunIds(input.workflowId, input.runId).spec(input.spec.name);
         const started = await startTraining(h2o, { spec: input.spec, destId, frames: input.frames, seed: input.seed });
         log.info(started.resumed ? 'found the spec\'s H2O job from an earlier attempt' : 'started H2O job', { spec: input.spec.name, jobKey: started.jobKey, destId });
         return started;
       });
     },
 
-    /** Polls the job to the end, heartbeating `{ jobKey, progress }`; a retry resumes the heartbeated job. */
+    /**
+     * Polls the job to the end, heartbeating `{ jobKey, progress }` (a retry resumes the heartbeated
+     * job), then reads the result's validation metrics.
+     */
     async awaitTrainingJob(input: AwaitTrainingJobInput): Promise<AwaitTrainingJobOutput> {
       const previous = activityInfo().heartbeatDetails as TrainingHeartbeat | undefined;
       const jobKey = previous?.jobKey ?? input.jobKey;
@@ -157,7 +164,9 @@ export function createH2OActivities({ config }: ActivityDeps) {
             },
           });
           if (job.status === 'CANCELLED') throw ApplicationFailure.nonRetryable(`H2O job ${jobKey} of spec ${input.specName} was cancelled: ${jobFailureMessage(job)}`, FailureType.H2O);
-          return { jobKey, msec: job.msec, resumed };
+          // Reading the metrics here, not in another activity, saves a round trip per branch.
+          const trained = await evaluateTraining(h2o, input.destId, input.kind, input.metric, input.specName);
+          return { jobKey, msec: job.msec, resumed, trained };
         } catch (err) {
           // A job that FAILED or is unknown (the cluster restarted) will not finish by polling again.
           if (err instanceof H2OJobFailedError || (err instanceof H2OError && (err.status === 404 || /Job is missing/.test(err.message)))) {
@@ -166,11 +175,6 @@ export function createH2OActivities({ config }: ActivityDeps) {
           throw err;
         }
       });
-    },
-
-    /** The spec's model (a grid's best) and its validation metrics, exactly as H2O reports them. */
-    async evaluateTrainedSpec(input: EvaluateTrainedSpecInput): Promise<TrainedSpec> {
-      return mapped(() => evaluateTraining(h2o, input.destId, input.kind, input.metric, input.specName));
     },
 
     /** Downloads the champion's MOJO to ARTIFACT_DIR/<model>/<workflowId>/<h2oModelId>.zip with its sha256. */
@@ -186,7 +190,7 @@ export function createH2OActivities({ config }: ActivityDeps) {
     /** Cancels the run's running jobs, deletes its frames and every model but the kept ones. Idempotent. */
     async cleanupTrainingRun(input: CleanupTrainingRunInput): Promise<CleanupResult> {
       return mapped(async () => {
-        const ids = trainingRunIds(input.workflowId);
+        const ids = trainingRunIds(input.workflowId, input.runId);
         const result = await cleanupRun(h2o, ids.prefix, input.keepModelIds, input.gridIds);
         log.info('training run cleaned up', { prefix: ids.prefix, cancelledJobs: result.cancelledJobs, models: result.deletedModels.length, frames: result.deletedFrames.length });
         return result;

@@ -20,8 +20,9 @@ import type { ActivityDeps } from './deps';
 import { toFailure } from './h2o';
 
 export interface ExtractTrainingSetInput {
-  /** the training run's workflow id: frame ids derive from it */
+  /** the training run's workflow id and run id: frame ids derive from them */
   workflowId: string;
+  runId?: string;
   featureSet: string;
   /** rows that carry the target @default featureSet */
   labelFeatureSet?: string;
@@ -142,7 +143,7 @@ export async function extractTrainingSet(deps: Pick<ActivityDeps, 'config' | 'po
   const fraction = input.validationFraction ?? 0.2;
   if (!(fraction > 0 && fraction < 1)) throw new ValidationError('validationFraction', fraction, 'must be between 0 and 1 (exclusive)');
   const h2o = new H2OClient(deps.config.h2o.url);
-  const ids = trainingRunIds(input.workflowId);
+  const ids = trainingRunIds(input.workflowId, input.runId);
   const sides = [
     { frame: ids.trainFrame, raw: `${ids.trainFrame}_raw`, validation: false },
     { frame: ids.validationFrame, raw: `${ids.validationFrame}_raw`, validation: true },

@@ -47,9 +47,13 @@ export interface TrainingRunIds {
   spec(specName: string): string;
 }
 
-/** Derives the run's ids from the workflow id: a retried activity computes the same ids again. */
-export function trainingRunIds(workflowId: string): TrainingRunIds {
-  const prefix = sanitizeH2OId(workflowId);
+/**
+ * Derives the run's ids from the workflow id and run id: a retried activity (or a restarted worker)
+ * computes the same ids again, while a later run reusing the workflow id (a closed id may start again)
+ * gets its own, instead of mistaking the earlier run's jobs for its own.
+ */
+export function trainingRunIds(workflowId: string, runId?: string): TrainingRunIds {
+  const prefix = runId ? `${sanitizeH2OId(workflowId)}_${fnv1a(runId)}` : sanitizeH2OId(workflowId);
   return {
     prefix,
     trainFrame: `${prefix}__train`,

@@ -23,7 +23,7 @@ type H2OActivities = ReturnType<typeof createH2OActivities>;
 /** H2O calls: an unreachable cluster is retried with backoff (about 30 s in all), then the run fails. */
 const H2O_RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 6 } as const;
 
-const { checkTrainingCluster, startTrainingJob, evaluateTrainedSpec } = proxyActivities<H2OActivities>({
+const { checkTrainingCluster, startTrainingJob } = proxyActivities<H2OActivities>({
   startToCloseTimeout: '2 minutes',
   retry: H2O_RETRY,
 });
@@ -94,7 +94,7 @@ export interface TrainModelsOutput {
 }
 
 export type TrainingStage = 'checking' | 'extracting' | 'training' | 'exporting' | 'profiling' | 'cleaning' | 'done' | 'failed';
-export type SpecState = 'queued' | 'starting' | 'training' | 'evaluating' | 'succeeded' | 'failed';
+export type SpecState = 'queued' | 'starting' | 'training' | 'succeeded' | 'failed';
 
 export interface SpecProgress {
   specName: string;
@@ -189,7 +189,7 @@ function renderDetails(model: string, progress: TrainModelsProgress): string {
 
 export async function trainModels(input: TrainModelsInput): Promise<TrainModelsOutput> {
   validate(input);
-  const { workflowId } = workflowInfo();
+  const { workflowId, runId } = workflowInfo();
   upsertSearchAttributes([{ key: ModelName, value: input.model }]);
   log.info('training run', { model: input.model, featureSet: input.featureSet, target: input.target, window: input.window, specs: input.specs.map((s) => s.name), metric: input.metric });
 
@@ -224,7 +224,7 @@ export async function trainModels(input: TrainModelsInput): Promise<TrainModelsO
   try {
     update(() => (state.stage = 'extracting'));
     const set = await extractTrainingSet({
-      workflowId, featureSet: input.featureSet, labelFeatureSet: input.labelFeatureSet, target: input.target, window: input.window,
+      workflowId, runId, featureSet: input.featureSet, labelFeatureSet: input.labelFeatureSet, target: input.target, window: input.window,
       features: input.features, metric: input.metric, validationFraction: input.validationFraction, seed: input.seed,
     });
     const frames = { trainFrame: set.trainFrame, validationFrame: set.validationFrame, target: set.target.name };
@@ -232,27 +232,26 @@ export async function trainModels(input: TrainModelsInput): Promise<TrainModelsO
       state.stage = 'training';
       state.frameRows = set.rows;
     });
+    // The reference histograms need only the feature store: compute them while H2O trains.
+    const referencePromise = computeReferenceProfile({ featureSet: input.featureSet, window: input.window, features: set.features.map((f) => f.name) });
+    referencePromise.catch(() => {}); // awaited below; this only marks a failure as handled if training fails first
 
     const results = new Map<string, { h2oModelId: string; metricValue: number; metrics: Record<string, number> }>();
     await forEachBounded(input.specs, maxParallel, async (spec) => {
       const progress = specState(spec.name);
       try {
         update(() => (progress.state = 'starting'));
-        const started = await startTrainingJob({ workflowId, spec, frames, seed: input.seed });
+        const started = await startTrainingJob({ workflowId, runId, spec, frames, seed: input.seed });
         if (started.kind === 'grid') gridIds.push(started.destId);
         update(() => {
           progress.state = 'training';
           progress.jobKey = started.jobKey;
         });
-        await awaitTrainingJob({ workflowId, specName: spec.name, jobKey: started.jobKey });
-        update(() => {
-          progress.state = 'evaluating';
-          progress.progress = 1;
-        });
-        const trained = await evaluateTrainedSpec({ specName: spec.name, destId: started.destId, kind: started.kind, metric: input.metric });
+        const { trained } = await awaitTrainingJob({ workflowId, specName: spec.name, jobKey: started.jobKey, destId: started.destId, kind: started.kind, metric: input.metric });
         results.set(spec.name, trained);
         update(() => {
           progress.state = 'succeeded';
+          progress.progress = 1;
           progress.h2oModelId = trained.h2oModelId;
           progress.metricValue = trained.metricValue;
         });
@@ -283,7 +282,7 @@ export async function trainModels(input: TrainModelsInput): Promise<TrainModelsO
 
     const mojo = await exportChampionMojo({ model: input.model, workflowId, h2oModelId: champion.h2oModelId });
     update(() => (state.stage = 'profiling'));
-    const reference = await computeReferenceProfile({ featureSet: input.featureSet, window: input.window, features: set.features.map((f) => f.name) });
+    const reference = await referencePromise;
     keepModelIds.push(champion.h2oModelId);
     update(() => (state.stage = 'done'));
     log.info('champion chosen', { spec: championSpec.name, h2oModelId: champion.h2oModelId, metric: input.metric, value: champion.metricValue });
@@ -324,7 +323,7 @@ export async function trainModels(input: TrainModelsInput): Promise<TrainModelsO
       const finalStage = state.stage;
       update(() => (state.stage = 'cleaning'));
       try {
-        await cleanupTrainingRun({ workflowId, keepModelIds, gridIds });
+        await cleanupTrainingRun({ workflowId, runId, keepModelIds, gridIds });
       } catch (err) {
         log.warn('cleanup of the training run failed; its frames and models may remain on the cluster', { error: reason(err) });
       }
