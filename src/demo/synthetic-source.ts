@@ -79,6 +79,9 @@ export interface SyntheticSourceOptions {
   invalidEvery?: number;
   /** include the `churned` label. @default true */
   label?: boolean;
+  /** keep each generated record's JSON in memory (about 0.7 KB a record) so serving a page costs no
+   * generation CPU; the benchmark uses it so the source does not compete with the worker. @default false */
+  memoize?: boolean;
   faults?: FaultHook;
   /** @default 0 (any free port) */
   port?: number;
@@ -99,33 +102,45 @@ export interface SyntheticSource {
   eventTimeOf(index: number): string;
   /** whether record i is served invalid */
   isInvalid(index: number): boolean;
+  /** generates every record now (with `memoize`, so later requests only serve them) */
+  warm(): void;
   stats(): { requests: number; recordsServed: number; faults: number };
   close(): Promise<void>;
 }
 
-export async function startSyntheticSource(options: SyntheticSourceOptions): Promise<SyntheticSource> {
+/** The records of a synthetic source as a pure function of their index (the server serves these). */
+export interface SyntheticRecords {
+  /** record i as JSON text, with the current shift */
+  json(index: number): string;
+  /** event time of record i, ms since epoch */
+  timeOf(index: number): number;
+  isInvalid(index: number): boolean;
+  setShift(shift: number): void;
+  /** first index whose event time is after `ms` (inclusive: at or after) */
+  firstAfter(ms: number, inclusive: boolean): number;
+}
+
+export function createSyntheticRecords(options: Omit<SyntheticSourceOptions, 'faults' | 'port' | 'host'>): SyntheticRecords {
   const seed = options.seed ?? 42;
   const prefix = options.entityPrefix ?? 'cust-';
   const spanMs = (options.spanDays ?? 3) * 86_400_000;
   const anchor = options.anchor ?? Math.floor(Date.now() / 60_000) * 60_000;
   const withLabel = options.label ?? true;
-  let total = options.records;
   const entities = options.entities ?? options.records;
   // a fixed step keeps record i's time stable when the listing grows
   const stepMs = Math.max(1, Math.floor(spanMs / Math.max(1, options.records)));
   const t0 = anchor - spanMs;
   let shift = options.shift ?? 0;
-  let faults = options.faults;
-  const hits = new Map<string, number>();
-  const sockets = new Set<Socket>();
-  const counters = { requests: 0, recordsServed: 0, faults: 0 };
-
   const timeOf = (i: number) => t0 + i * stepMs;
   const isInvalid = (i: number) => options.invalidEvery !== undefined && i % options.invalidEvery === options.invalidEvery - 1;
-  /** first index whose time is > since (or ≥ from), by arithmetic on the fixed step */
-  const firstAfter = (ms: number, inclusive: boolean) => Math.max(0, inclusive ? Math.ceil((ms - t0) / stepMs) : Math.floor((ms - t0) / stepMs) + 1);
 
+  let memo: string[] = [];
   function record(i: number): string {
+    if (options.memoize) return (memo[i] ??= generate(i));
+    return generate(i);
+  }
+
+  function generate(i: number): string {
     const rng = mulberry32(hash2(seed, i));
     const z = () => gaussian(rng) + shift;
     const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
@@ -154,6 +169,28 @@ export async function startSyntheticSource(options: SyntheticSourceOptions): Pro
     if (isInvalid(i)) json = corrupt(json, i / options.invalidEvery! | 0);
     return json;
   }
+
+  return {
+    json: record,
+    timeOf,
+    isInvalid,
+    setShift: (x) => {
+      if (x !== shift) memo = [];
+      shift = x;
+    },
+    firstAfter: (ms, inclusive) => Math.max(0, inclusive ? Math.ceil((ms - t0) / stepMs) : Math.floor((ms - t0) / stepMs) + 1),
+  };
+}
+
+export async function startSyntheticSource(options: SyntheticSourceOptions): Promise<SyntheticSource> {
+  const records = createSyntheticRecords(options);
+  let total = options.records;
+  let faults = options.faults;
+  const hits = new Map<string, number>();
+  const sockets = new Set<Socket>();
+  const counters = { requests: 0, recordsServed: 0, faults: 0 };
+  const record = records.json;
+  const firstAfter = records.firstAfter;
 
   function listing(url: URL): { lo: number; hi: number } {
     let lo = 0;
@@ -253,17 +290,18 @@ export async function startSyntheticSource(options: SyntheticSourceOptions): Pro
   return {
     url: base,
     routeUrl: (style) => `${base}${routes[style]}`,
-    setShift: (x) => {
-      shift = x;
-    },
+    setShift: records.setShift,
     setFaults: (hook) => {
       faults = hook;
     },
     setRecordCount: (n) => {
       total = n;
     },
-    eventTimeOf: (i) => new Date(timeOf(i)).toISOString(),
-    isInvalid,
+    eventTimeOf: (i) => new Date(records.timeOf(i)).toISOString(),
+    isInvalid: records.isInvalid,
+    warm: () => {
+      for (let i = 0; i < total; i++) record(i);
+    },
     stats: () => ({ ...counters }),
     close: () =>
       new Promise<void>((resolve) => {
