@@ -7,7 +7,13 @@ import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import type { Pool } from 'pg';
 import { startSyntheticSource, type SyntheticSource } from '../src/demo/synthetic-source';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../src/config';
+import { RecordsWritten, SourceName } from '../src/search-attributes';
 import { validateSourceDefinition, type SourceDefinition } from '../src/sources/definition';
+import { startIngest } from '../src/sources/start';
 import { parseLinkHeader } from '../src/sources/pagination';
 import { cleanup, landed, runIngest, testSource } from './helpers/ingest';
 import { testPool } from './helpers/postgres';
@@ -104,6 +110,27 @@ describe('source definitions', () => {
       last: 'https://a.example/x?page=2',
       prev: 'https://a.example/x?page=1',
     });
+  });
+
+  it('a source in INGEST_SOURCES_DIR runs by name, with its search attributes and summary', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sources-'));
+    const config = loadConfig({ ...process.env, INGEST_SOURCES_DIR: dir });
+    const catalogWorker = await startTestWorker({ config });
+    const definition = testSource(source, 'page');
+    written.push({ featureSet: definition.mapping.featureSet, source: definition.name });
+    writeFileSync(join(dir, `${definition.name}.json`), JSON.stringify(definition, null, 2));
+    try {
+      const handle = await startIngest(client, { source: definition.name, indexClosedPartitions: false }, { taskQueue: catalogWorker.taskQueue, config });
+      const out = await handle.result();
+      expect(out).toMatchObject({ recordsWritten: 300, reconciled: true, featureSet: definition.mapping.featureSet });
+      const description = await handle.describe();
+      expect(description.typedSearchAttributes.get(SourceName)).toBe(definition.name);
+      expect(description.typedSearchAttributes.get(RecordsWritten)).toBe(300);
+      expect(await description.staticSummary()).toContain(`Ingest source ${definition.name}`);
+    } finally {
+      await catalogWorker.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('an unknown source name without an inline definition fails naming INGEST_SOURCES_DIR', async () => {
