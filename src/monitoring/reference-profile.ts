@@ -55,13 +55,19 @@ async function numericEdges(pool: Pool, query: WindowQuery, features: string[], 
   return edges;
 }
 
+/**
+ * A category's text as the sensor's reader sees it after JSON.parse: strings as they are, booleans
+ * as true/false, numbers through float8 (shortest round-trip text, like JavaScript's String(n)).
+ */
+const CATEGORY = `CASE WHEN jsonb_typeof(e.value) = 'number' THEN (e.value::float8)::text ELSE e.value #>> '{}' END`;
+
 /** The most frequent categories of categorical features (by their text). */
 async function topCategories(pool: Pool, query: WindowQuery, features: string[], max: number): Promise<Record<string, string[]>> {
   if (features.length === 0) return {};
   const { rows } = await pool.query<{ key: string; category: string; n: number }>(
     `SELECT key, category, n FROM (
-       SELECT e.key, e.value #>> '{}' AS category, count(*)::bigint AS n,
-              row_number() OVER (PARTITION BY e.key ORDER BY count(*) DESC, e.value #>> '{}') AS rank
+       SELECT e.key, ${CATEGORY} AS category, count(*)::bigint AS n,
+              row_number() OVER (PARTITION BY e.key ORDER BY count(*) DESC, ${CATEGORY}) AS rank
          FROM features.feature_values fv CROSS JOIN LATERAL jsonb_each(fv.features) e
         WHERE ${WHERE} AND e.key = ANY($4::text[]) AND jsonb_typeof(e.value) IN ('string', 'number', 'boolean')
         GROUP BY 1, 2) ranked
