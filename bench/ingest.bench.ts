@@ -19,6 +19,7 @@ import { createReadStream, createWriteStream, mkdirSync, readFileSync, rmSync, w
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { once } from 'node:events';
+import type { Pool } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { loadConfig, projectRoot } from '../src/config';
 import { createPool } from '../src/postgres';
@@ -176,23 +177,25 @@ async function main(): Promise<void> {
     const naiveRate = rate(naiveRows.length, naiveMs);
     console.log(`naive INSERT per record: ${fmt(naiveRows.length)} rows (sample) in ${(naiveMs / 1000).toFixed(1)} s = ${fmt(naiveRate)} rows/s; extrapolated to ${fmt(args.records)} rows: ${Math.round(args.records / naiveRate)} s`);
 
-    // --- 4. the batch write methods, on a sample, pages of the benchmark's size ------------------------
+    // --- 4. the batch write methods, on a sample, pages of the benchmark's size, alternating ----------
     const methods: WriteMethod[] = ['copy-direct', 'copy', 'unnest'];
-    const writeRates: string[] = [];
+    const best = new Map<WriteMethod, number>();
     const sample = sampleRows(records, map, args.writeSample, 2);
-    for (const method of methods) {
-      const client = await pool.connect();
-      try {
-        t = Date.now();
-        for (let i = 0; i < sample.length; i += args.pageSize) {
-          await writePage(client, { source: sourceName, featureSet: `${featureSet}_${method}`, workflowId: 'bench', runId: 'bench', page: String(i), rows: sample.slice(i, i + args.pageSize), deadLetters: [] }, method);
-        }
-        writeRates.push(`${method} ${fmt(rate(sample.length, Date.now() - t))} rows/s`);
-      } finally {
-        client.release();
+    for (let round = 0; round < 2; round++) {
+      for (const method of methods) {
+        const ms = await writeRows(pool, sample, `${featureSet}_${method}${round}`, sourceName, args.pageSize, method);
+        best.set(method, Math.max(best.get(method) ?? 0, rate(sample.length, ms)));
       }
     }
-    console.log(`write path alone (${fmt(sample.length)} rows, ${args.pageSize}/page, into the feature store): ${writeRates.join(', ')}`);
+    console.log(`write path alone (${fmt(sample.length)} new rows, ${args.pageSize}/page, open partitions, best of 2): ${methods.map((m) => `${m} ${fmt(best.get(m)!)} rows/s`).join(', ')}`);
+
+    // --- 5. the GIN trade-off: late rows into closed (GIN-indexed) partitions, and building a GIN ------
+    const late = sample.map((r) => ({ ...r, eventTime: new Date(Date.parse(r.eventTime) - 10 * 86_400_000).toISOString() }));
+    const lateRate = rate(late.length, await writeRows(pool, late, `${featureSet}_late`, sourceName, args.pageSize, 'copy-direct'));
+    console.log(`late data into closed partitions (GIN jsonb_path_ops, fastupdate, 64 MB pending list): ${fmt(lateRate)} rows/s (${(lateRate / best.get('copy-direct')!).toFixed(2)}x the open-partition rate)`);
+    t = Date.now();
+    await pool.query(`CREATE INDEX ON ${copyTable} USING gin (features jsonb_path_ops)`);
+    console.log(`building a GIN (jsonb_path_ops) afterwards on the ${fmt(args.records)}-row COPY table: ${((Date.now() - t) / 1000).toFixed(1)} s (what indexClosedPartitions spends per closed day of that size, off the write path)`);
 
     console.log(`ingest: ${(ingestRate / copyRate).toFixed(2)}x COPY, ${Math.round(ingestRate / naiveRate)}x naive, peak RSS ${mb(peak)} MB`);
   } finally {
@@ -201,10 +204,22 @@ async function main(): Promise<void> {
     await connection.close();
     rmSync(copyFile, { force: true });
     await pool.query(`DROP TABLE IF EXISTS ${copyTable}`).catch(() => {});
-    for (const set of [featureSet, `${featureSet}_naive`, `${featureSet}_copy`, `${featureSet}_unnest`]) {
-      await pool.query('DELETE FROM features.feature_values WHERE feature_set = $1', [set]).catch(() => {});
-    }
+    await pool.query('DELETE FROM features.feature_values WHERE feature_set LIKE $1', [`${featureSet}%`]).catch(() => {});
     await pool.end();
+  }
+}
+
+/** Writes rows page by page with writePage; returns the elapsed ms. */
+async function writeRows(pool: Pool, rows: FeatureRow[], featureSet: string, source: string, pageSize: number, method: WriteMethod): Promise<number> {
+  const client = await pool.connect();
+  try {
+    const t = Date.now();
+    for (let i = 0; i < rows.length; i += pageSize) {
+      await writePage(client, { source, featureSet, workflowId: 'bench', runId: 'bench', page: String(i), rows: rows.slice(i, i + pageSize), deadLetters: [] }, method);
+    }
+    return Date.now() - t;
+  } finally {
+    client.release();
   }
 }
 
