@@ -27,34 +27,13 @@ import type { createRegistryActivities } from '../activities/registry';
 import { FailureType, ValidationError } from '../errors';
 import { parseDuration, validateTraining, type TrainingDeclaration } from '../schedules/declaration';
 import { DriftPSI, ModelName, ModelVersion, Trigger } from '../search-attributes';
-import type { CandidateVersion, ChampionMetric, ModelSpec, TimeWindow } from '../types';
+import type { ChampionMetric, TimeWindow } from '../types';
+import type { ingestSource } from './ingest-source';
+import type { trainModels, TrainModelsInput } from './train-models';
 
 const { resolveModelConfig, registerModelVersion, promoteModelVersion, archiveModelVersion } = proxyActivities<ReturnType<typeof createRegistryActivities>>({
   startToCloseTimeout: '1 minute',
 });
-
-/**
- * MAINTENANCE: the contract of src/workflows/train-models.ts (started by name, so this file does not
- * depend on the training module's activities); keep in sync.
- */
-export interface TrainModelsInput {
-  model: string;
-  featureSet: string;
-  target: string;
-  window: TimeWindow;
-  specs: ModelSpec[];
-  metric: ChampionMetric;
-  features?: string[];
-  labelFeatureSet?: string;
-  validationFraction?: number;
-  maxParallel?: number;
-  seed?: number;
-}
-export interface TrainModelsOutput {
-  champion: CandidateVersion;
-  branches: unknown[];
-  frameRows: number;
-}
 
 export type RetrainTrigger = 'schedule' | 'drift' | 'manual';
 
@@ -165,12 +144,12 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
   const now = Date.now();
   const window = input.window ?? { start: new Date(now - parseDuration('trainingWindow', training.trainingWindow)).toISOString(), end: new Date(now).toISOString() };
 
-  const ingestSource = input.ingestSource === false ? undefined : (input.ingestSource ?? declared?.retrain.ingestSource);
-  if (ingestSource) {
+  const source = input.ingestSource === false ? undefined : (input.ingestSource ?? declared?.retrain.ingestSource);
+  if (source) {
     state.phase = 'ingesting';
-    setCurrentDetails(`${input.model}: ingesting ${ingestSource}`);
-    // Started by type name: ingestion is optional and its workflow lives in another module.
-    await executeChild('ingestSource', { workflowId: `${info.workflowId}-ingest-${ingestSource}`, args: [{ source: ingestSource }] });
+    setCurrentDetails(`${input.model}: ingesting ${source}`);
+    // Children are started by type name with type-only imports: no code of theirs enters this module.
+    await executeChild<typeof ingestSource>('ingestSource', { workflowId: `${info.workflowId}-ingest-${source}`, args: [{ source }] });
   }
 
   state.phase = 'training';
@@ -188,7 +167,7 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
     ...(training.maxParallel !== undefined ? { maxParallel: training.maxParallel } : {}),
     ...(training.seed !== undefined ? { seed: training.seed } : {}),
   };
-  const trained = (await executeChild('trainModels', { workflowId: `${info.workflowId}-train-${info.runId.slice(0, 8)}`, args: [trainInput] })) as TrainModelsOutput;
+  const trained = await executeChild<typeof trainModels>('trainModels', { workflowId: `${info.workflowId}-train-${info.runId.slice(0, 8)}`, args: [trainInput] });
   const champion = trained.champion;
 
   state.phase = 'registering';
