@@ -1,13 +1,14 @@
 /**
  * The Temporal Web UI finds a model's retrain: a real retrain runs, then headless Chromium (Debian's
  * /usr/bin/chromium driven by playwright-core) opens the workflows list filtered by
- * ModelName="<model>" and sees the run with its type. CI must install chromium (apt-get install chromium).
+ * ModelName="<model>" and sees the run with its type. Chromium is a test tool: installed here when missing.
  */
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config';
+import { aptInstall } from '../src/stack/install';
 import { ModelName, Trigger } from '../src/search-attributes';
 import { retrainModel } from '../src/workflows/retrain-model';
 import { daysWindow, writeModelsConfig, writeRows } from './drift.dataset';
@@ -29,6 +30,7 @@ beforeAll(async () => {
   ({ client, close: closeClient } = await connectClient());
   worker = await startTestWorker({ config: loadConfig({ ...process.env, MODELS_CONFIG: writeModelsConfig({ [model]: { featureSet } }) }) });
   await writeRows(pool, featureSet, daysWindow(1, 5), 1500, { seed: 9 });
+  aptInstall(['chromium'], (line) => console.log(`[web-ui test] ${line}`));
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
