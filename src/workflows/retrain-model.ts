@@ -167,7 +167,8 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
     ...(training.maxParallel !== undefined ? { maxParallel: training.maxParallel } : {}),
     ...(training.seed !== undefined ? { seed: training.seed } : {}),
   };
-  const trained = await executeChild<typeof trainModels>('trainModels', { workflowId: `${info.workflowId}-train-${info.runId.slice(0, 8)}`, args: [trainInput] });
+  // The full run id: retrains of one model share the workflow id, and a UUIDv7 prefix repeats for about a minute.
+  const trained = await executeChild<typeof trainModels>('trainModels', { workflowId: `${info.workflowId}-train-${info.runId}`, args: [trainInput] });
   const champion = trained.champion;
 
   state.phase = 'registering';
