@@ -49,6 +49,11 @@ describe('every rule has a firing and a non-firing fixture', () => {
     }
     expect(new Set(RULES.map((r) => r.id)).size).toBe(RULES.length);
   });
+
+  it('docs/DEPLOY.md lists every rule', () => {
+    const docs = readFileSync(join(projectRoot, 'docs', 'DEPLOY.md'), 'utf8');
+    for (const r of RULES) expect(docs, r.id).toContain(r.id);
+  });
 });
 
 describe('findings', () => {
