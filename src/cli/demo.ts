@@ -1,34 +1,133 @@
 /**
- * `npm run demo`: the stack is already up (npm runs stack:up first). Starts a worker in this process,
- * runs the stackHealth workflow through the real Temporal server, and prints where to look.
- * Later steps of the loop (ingest, train, drift, retrain) are added to DEMO_STEPS by their modules.
+ * `npm run demo`: the whole loop on the local stack (npm runs stack:up first).
+ *
+ *  1. a background worker (kept running, so the Schedule keeps firing afterwards) and stackHealth;
+ *  2. a synthetic customer API on loopback, ingested into feature set `demo_customers`;
+ *  3. retrainModel trains three specs on H2O and promotes version 1 of model `churn`;
+ *  4. schedules:apply creates the drift sensor's Schedule from models.yaml;
+ *  5. the API's distributions shift, a day of new records is ingested (incrementally);
+ *  6. the Schedule is triggered: the sensor finds drift and starts a retrain, which promotes version 2.
+ * It prints PSI per feature, the versions and links into the Web UI, and leaves the stack running.
  */
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { config } from '../config';
 import { ValidationError } from '../errors';
-import { createWorker } from '../worker';
+import { startSyntheticSource, syntheticSourceDefinition, type SyntheticSource } from '../demo/synthetic-source';
+import { createPool } from '../postgres';
+import { listVersions } from '../registry';
+import { applySchedules, sensorScheduleId } from '../schedules/apply';
+import { findModelDeclaration } from '../schedules/load';
+import { ModelName, Trigger } from '../search-attributes';
+import { startIngest } from '../sources/start';
+import { stackContext } from '../stack/cli';
+import { ensureWorkerDaemon } from '../stack/worker';
+import type { driftSensor } from '../workflows/drift-sensor';
+import type { retrainModel } from '../workflows/retrain-model';
 import { stackHealth } from '../workflows/stack-health';
+import { formatVersions } from './versions';
+
+const MODEL = 'churn';
+const SOURCE = 'demo-customers';
+const DAY_MS = 86_400_000;
+/** Reference data: 12,000 records over three days ending a day ago; the shifted day adds 4,000 more. */
+const INITIAL_RECORDS = 12_000;
+const SHIFTED_RECORDS = 4_000;
+/** How far the distributions move, in standard deviations. */
+const SHIFT = 1.0;
 
 export async function demo(args: string[]): Promise<number> {
   if (args.length) throw new ValidationError('demo arguments', args.join(' '), 'demo takes no arguments');
   const cfg = config();
-  const ui = `http://${cfg.temporal.host}:${cfg.temporal.uiPort}`;
+  const started = Date.now();
+  const ui = `http://${cfg.temporal.host}:${cfg.temporal.uiPort}/namespaces/${encodeURIComponent(cfg.temporal.namespace)}`;
+  const step = (n: number, text: string) => console.log(`\n[${n}/6] ${text} (${((Date.now() - started) / 1000).toFixed(0)}s)`);
+  const declared = findModelDeclaration(cfg.models.configPath, MODEL);
+  if (!declared) throw new ValidationError('MODELS_CONFIG', cfg.models.configPath, `must declare model "${MODEL}" for the demo (see models.yaml)`);
+
+  step(1, 'worker and stack health');
+  const ctx = stackContext((line) => console.log(`  ${line}`));
+  const worker = await ensureWorkerDaemon(ctx);
+  console.log(`  worker pid ${worker.pid} ${worker.started ? 'started' : 'already running'} on task queue ${cfg.temporal.taskQueue}`);
   const connection = await Connection.connect({ address: cfg.temporal.address });
   const client = new Client({ connection, namespace: cfg.temporal.namespace });
-  const handle = await createWorker({ config: cfg });
+  const pool = createPool(cfg.postgres, 'mlops-demo');
+  // Reference records end a day ago; the shifted ones fill the last day, the sensor's window.
+  const source = await startSyntheticSource({ records: INITIAL_RECORDS, entities: 3_000, anchor: started - DAY_MS, spanDays: 3, seed: 42 });
   try {
-    await handle.worker.runUntil(async () => {
-      const workflowId = `stack-health-${Date.now()}`;
-      const health = await client.workflow.execute(stackHealth, { taskQueue: cfg.temporal.taskQueue, workflowId, args: [{ requestedBy: 'npm run demo' }] });
-      console.log('\nstack health (workflow ' + workflowId + '):');
-      for (const c of health.components) console.log(`  ${c.component.padEnd(9)} ${c.version.padEnd(40)} ${c.address}`);
-      if (!health.h2oVersionOk) console.log(`  warning: H2O is not the pinned ${cfg.h2o.version}`);
-      console.log(`  see it in the Web UI: ${ui}/namespaces/${cfg.temporal.namespace}/workflows/${workflowId}`);
+    const health = await client.workflow.execute(stackHealth, { taskQueue: cfg.temporal.taskQueue, workflowId: `stack-health-${started}`, args: [{ requestedBy: 'npm run demo' }] });
+    for (const c of health.components) console.log(`  ${c.component.padEnd(9)} ${c.version}`);
+
+    step(2, `ingest ${INITIAL_RECORDS} records from a synthetic customer API (${source.url}) into feature set ${declared.featureSet}`);
+    // `full`: a previous demo's watermark lies after these records' event times.
+    await ingest(client, source, declared.featureSet, true);
+
+    step(3, `train ${declared.specs.map((s) => s.name).join(', ')} on H2O and promote version 1 of "${MODEL}"`);
+    const first = await client.workflow.execute<typeof retrainModel>('retrainModel', {
+      taskQueue: cfg.temporal.taskQueue,
+      workflowId: `retrain-${MODEL}`,
+      // Joins a retrain of this model that is already running instead of starting a second one.
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      args: [{ model: MODEL, reason: 'demo: first version' }],
+      typedSearchAttributes: [{ key: ModelName, value: MODEL }, { key: Trigger, value: 'manual' }],
+      staticSummary: `retrain ${MODEL}: manual (npm run demo)`,
     });
+    console.log(`  version ${first.version} ${first.outcome}: champion ${first.specName}, ${first.metric} ${first.metricValue.toFixed(4)}`);
+
+    step(4, 'apply the drift sensor schedule from models.yaml');
+    for (const s of await applySchedules(client, [declared], cfg.temporal.taskQueue)) console.log(`  schedule ${s.scheduleId}: ${s.outcome}`);
+
+    step(5, `shift the API's distributions by ${SHIFT} sd and ingest a new day of ${SHIFTED_RECORDS} records`);
+    source.setShift(SHIFT);
+    source.setRecordCount(INITIAL_RECORDS + SHIFTED_RECORDS);
+    await ingest(client, source, declared.featureSet, false);
+
+    step(6, 'trigger the drift sensor; on drift it starts a retrain');
+    const sensor = await triggerSchedule(client, sensorScheduleId(MODEL));
+    const report = await sensor.result();
+    console.log(`  verdict ${report.verdict}, max PSI ${report.maxPsi?.toFixed(3) ?? 'n/a'} (report ${report.reportId ?? 'none'})`);
+    const byPsi = Object.entries(report.psi ?? {}).sort((a, b) => b[1] - a[1]);
+    for (const [feature, psi] of byPsi.slice(0, 8)) console.log(`    ${feature.padEnd(24)} PSI ${psi.toFixed(3)}`);
+    if (byPsi.length > 8) console.log(`    … ${byPsi.length - 8} more features, lowest PSI ${byPsi.at(-1)![1].toFixed(3)} (${byPsi.at(-1)![0]}): tsx src/cli/index.ts versions ${MODEL}, or monitoring.drift_reports`);
+    if (report.retrainWorkflowId) {
+      const second = await client.workflow.getHandle<typeof retrainModel>(report.retrainWorkflowId).result();
+      console.log(`  retrain ${report.retrainWorkflowId}: version ${second.version} ${second.outcome}, ${second.metric} ${second.metricValue.toFixed(4)}`);
+    } else {
+      console.log('  no retrain started (no drift found)');
+    }
+
+    console.log(`\nversions of "${MODEL}":\n${formatVersions(await listVersions(pool, MODEL, 10))}`);
+    console.log(`\nDone in ${((Date.now() - started) / 1000).toFixed(0)}s. Where to look:`);
+    console.log(`  Temporal Web UI        ${ui}/workflows`);
+    console.log(`  this model's runs      ${ui}/workflows?query=${encodeURIComponent(`ModelName="${MODEL}"`)}`);
+    console.log(`  the drift schedule     ${ui}/schedules/${sensorScheduleId(MODEL)}`);
+    console.log(`  from a shell           temporal workflow list --query 'ModelName="${MODEL}"'`);
+    console.log(`  manual retrain         temporal workflow start --type retrainModel --task-queue ${cfg.temporal.taskQueue} --workflow-id retrain-${MODEL} --input '{"model":"${MODEL}","reason":"manual"}'`);
+    console.log('The stack and the worker keep running: npm run stack:status, npm run stack:down.');
+    return 0;
   } finally {
-    await handle.close();
+    await source.close();
+    await pool.end();
     await connection.close();
   }
-  console.log(`\nTemporal Web UI: ${ui}\nThe stack keeps running: npm run stack:status, npm run stack:down.`);
-  return 0;
+}
+
+async function ingest(client: Client, source: SyntheticSource, featureSet: string, full: boolean): Promise<void> {
+  const definition = syntheticSourceDefinition(source, 'offset', { name: SOURCE, featureSet, maxPagesInFlight: 4, pageSize: 500 });
+  const handle = await startIngest(client, { source: SOURCE, definition, full });
+  const result = await handle.result();
+  console.log(`  ${handle.workflowId}: ${result.recordsSeen} records seen, ${result.recordsWritten} written, ${result.deadLetters} dead letters, ${result.pages} pages`);
+}
+
+/** Triggers a schedule and returns the handle of the run it started. */
+async function triggerSchedule(client: Client, scheduleId: string): Promise<WorkflowHandle<typeof driftSensor>> {
+  const schedule = client.schedule.getHandle(scheduleId);
+  const before = (await schedule.describe()).info.numActionsTaken;
+  await schedule.trigger();
+  for (let i = 0; i < 300; i++) {
+    const info = (await schedule.describe()).info;
+    const latest = info.recentActions.at(-1);
+    if (info.numActionsTaken > before && latest) return client.workflow.getHandle(latest.action.workflow.workflowId, latest.action.workflow.firstExecutionRunId);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`schedule ${scheduleId} did not start a run within 60s of the trigger`);
 }

@@ -4,10 +4,15 @@ import { ValidationError } from '../errors';
 import { createPool } from '../postgres';
 import { listVersions, type ModelVersionSummary } from '../registry';
 
+/** Champion metrics first (the ones a reader compares versions by), then the rest. */
+const METRIC_ORDER = ['auc', 'logloss', 'rmse', 'mae', 'mean_per_class_error'];
+
 function formatMetrics(metrics: Record<string, number>): string {
+  const rank = (k: string) => (METRIC_ORDER.includes(k) ? METRIC_ORDER.indexOf(k) : METRIC_ORDER.length);
   return Object.entries(metrics)
     .filter(([, v]) => typeof v === 'number')
-    .slice(0, 4)
+    .sort((a, b) => rank(a[0]) - rank(b[0]))
+    .slice(0, 3)
     .map(([k, v]) => `${k}=${Math.round(v * 10000) / 10000}`)
     .join(' ');
 }
@@ -20,9 +25,9 @@ export function formatVersions(versions: ModelVersionSummary[]): string {
       v.driftReportId !== null ? `drift report ${v.driftReportId}` : undefined,
       v.rolledBackFrom !== null ? `rollback of v${v.rolledBackFrom}` : undefined,
     ].filter(Boolean);
-    return `v${String(v.version).padEnd(4)} ${v.stage.padEnd(10)} ${String(v.algorithm).padEnd(8)} ${formatMetrics(v.metrics).padEnd(40)} ${v.createdAt.slice(0, 19)}  ${lineage.join(', ')}`;
+    return `${`v${v.version}`.padEnd(7)} ${v.stage.padEnd(10)} ${String(v.algorithm).padEnd(8)} ${formatMetrics(v.metrics).padEnd(44)} ${v.createdAt.slice(0, 19)}  ${lineage.join(', ')}`;
   });
-  return ['version stage      algo     metrics                                  created              lineage', ...lines].join('\n');
+  return [`${'version'.padEnd(7)} ${'stage'.padEnd(10)} ${'algo'.padEnd(8)} ${'metrics'.padEnd(44)} ${'created'.padEnd(19)}  lineage`, ...lines].join('\n');
 }
 
 export async function versionsCommand(args: string[]): Promise<number> {

@@ -13,6 +13,7 @@ import { aptInstall } from './install';
 import { redisComponent } from './redis';
 import { temporalComponent } from './temporal';
 import { migrate } from '../warehouse/migrate';
+import { stopWorkerDaemon, workerPid } from './worker';
 
 /** All components; `up` starts them concurrently so installs and health waits overlap. */
 export const COMPONENTS: StackComponent[] = [postgresComponent, redisComponent, temporalComponent, h2oComponent];
@@ -43,6 +44,7 @@ async function main(argv: string[]): Promise<void> {
       await stackUp(ctx);
       break;
     case 'down':
+      if (await stopWorkerDaemon(ctx)) ctx.log('worker stopped');
       for (const c of [...COMPONENTS].reverse()) await c.down(ctx);
       ctx.log('stack is down (state kept in ' + ctx.config.stack.stateDir + ')');
       break;
@@ -51,6 +53,8 @@ async function main(argv: string[]): Promise<void> {
         const s = await c.status(ctx);
         console.log(`${s.name.padEnd(9)} ${s.state.padEnd(10)} ${s.address}${s.version ? `  version ${s.version}` : ''}${s.detail ? `  ${s.detail}` : ''}`);
       }
+      const worker = workerPid(ctx);
+      console.log(`${'worker'.padEnd(9)} ${(worker ? 'running' : 'stopped').padEnd(10)} task queue ${ctx.config.temporal.taskQueue}${worker ? `  pid ${worker}` : '  (npm run demo or npm run worker starts one)'}`);
       break;
     }
     default:

@@ -1,0 +1,33 @@
+/**
+ * The worker as a background process of the local stack, so Schedules keep firing after
+ * `npm run demo` returns. Started by the demo, stopped by `stack:down`, shown by `stack:status`.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '../config';
+import type { StackContext } from './component';
+import { readPid, startDaemon, stopDaemon, waitUntil } from './process';
+
+const NAME = 'worker';
+
+export function workerPid(ctx: StackContext): number | undefined {
+  return readPid(join(ctx.paths.run, `${NAME}.pid`));
+}
+
+/** Starts `src/worker.ts` on TEMPORAL_TASK_QUEUE unless one is already running; waits until it polls. */
+export async function ensureWorkerDaemon(ctx: StackContext): Promise<{ pid: number; started: boolean }> {
+  const running = workerPid(ctx);
+  if (running !== undefined) return { pid: running, started: false };
+  const logFile = join(ctx.paths.logs, `${NAME}.log`);
+  const logStart = existsSync(logFile) ? readFileSync(logFile, 'utf8').length : 0;
+  ctx.log(`starting a worker on task queue ${ctx.config.temporal.taskQueue} (log ${logFile})`);
+  const pid = startDaemon({ name: NAME, command: process.execPath, args: ['--import', 'tsx', join(projectRoot, 'src', 'worker.ts')], cwd: projectRoot, paths: ctx.paths });
+  // The worker prints this line once its workflows are bundled and it polls the task queue.
+  await waitUntil(NAME, async () => readFileSync(logFile, 'utf8').slice(logStart).includes('polling task queue'), ctx.config.stack.startTimeoutS, logFile);
+  return { pid, started: true };
+}
+
+export async function stopWorkerDaemon(ctx: StackContext): Promise<boolean> {
+  // SIGTERM lets the worker drain: in-flight activities get WORKER_SHUTDOWN_GRACE_S to finish.
+  return stopDaemon(NAME, ctx.paths, (ctx.config.worker.shutdownGraceS + 10) * 1000);
+}
