@@ -61,6 +61,12 @@ function memoryOf(pid: number): { rss: number; peak: number } {
   return { rss: kb('VmRSS'), peak: kb('VmHWM') };
 }
 
+/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat (clock ticks of 10 ms). */
+function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 async function spawnWorker(taskQueue: string, bundlePath: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'src', 'worker.ts')], {
     cwd: projectRoot,
@@ -117,6 +123,8 @@ async function main(): Promise<void> {
     const rssSamples: Array<{ at: number; rss: number }> = [];
     const sampler = setInterval(() => rssSamples.push({ at: Date.now(), rss: memoryOf(worker.pid!).rss }), 250);
     const startRss = memoryOf(worker.pid!).rss;
+    const startCpu = cpuSecondsOf(worker.pid!);
+    const benchCpuStart = process.cpuUsage();
     const started = Date.now();
     const out = (await client.workflow.execute('ingestSource', {
       taskQueue,
@@ -126,6 +134,8 @@ async function main(): Promise<void> {
     })) as IngestSourceOutput;
     const ingestMs = Date.now() - started;
     clearInterval(sampler);
+    const workerCpu = cpuSecondsOf(worker.pid!) - startCpu;
+    const benchCpu = process.cpuUsage(benchCpuStart);
     const { peak } = memoryOf(worker.pid!);
     const ingestRate = rate(out.recordsWritten, ingestMs);
     console.log(`ingestSource end-to-end: ${fmt(out.recordsWritten)} rows in ${(ingestMs / 1000).toFixed(1)} s = ${fmt(ingestRate)} rows/s (${out.pages} pages, reconciled: ${out.reconciled}, dead letters ${out.deadLetters})`);
@@ -134,6 +144,7 @@ async function main(): Promise<void> {
       const sample = rssSamples.find((s) => s.at >= at) ?? rssSamples[rssSamples.length - 1];
       return sample ? mb(sample.rss) : 0;
     };
+    console.log(`CPU during the run: worker ${workerCpu.toFixed(1)} s, synthetic source (this process) ${((benchCpu.user + benchCpu.system) / 1e6).toFixed(1)} s, of ${(ingestMs / 1000).toFixed(1)} s wall on 2 cores (PostgreSQL, Redis, Temporal take the rest)`);
     console.log(`worker RSS: idle ${mb(startRss)} MB; at 25% ${quarter(0.25)} MB, 50% ${quarter(0.5)} MB, 75% ${quarter(0.75)} MB, 100% ${quarter(1)} MB; peak (VmHWM) ${mb(peak)} MB`);
     if (!out.reconciled || out.recordsWritten !== args.records) throw new Error(`ingest did not land every record: ${JSON.stringify(out)}`);
 
