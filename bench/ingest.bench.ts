@@ -110,7 +110,7 @@ async function main(): Promise<void> {
   const taskQueue = `bench-ingest-${id}`;
   const worker = await spawnWorker(taskQueue, bundlePath);
   // The source's own CPU is not ingestion's: generate every record before the clock starts.
-  const source = await startSyntheticSource({ ...recordOptions, memoize: true });
+  const source = await startSyntheticSource(recordOptions);
   source.warm();
   const definition = validateSourceDefinition(
     syntheticSourceDefinition(source, 'offset', { name: sourceName, featureSet, pageSize: args.pageSize, maxPagesInFlight: args.inFlight, incremental: undefined, window: undefined }),

@@ -79,9 +79,6 @@ export interface SyntheticSourceOptions {
   invalidEvery?: number;
   /** include the `churned` label. @default true */
   label?: boolean;
-  /** keep each generated record's JSON in memory (about 0.7 KB a record) so serving a page costs no
-   * generation CPU; the benchmark uses it so the source does not compete with the worker. @default false */
-  memoize?: boolean;
   faults?: FaultHook;
   /** @default 0 (any free port) */
   port?: number;
@@ -102,7 +99,12 @@ export interface SyntheticSource {
   eventTimeOf(index: number): string;
   /** whether record i is served invalid */
   isInvalid(index: number): boolean;
-  /** generates every record now (with `memoize`, so later requests only serve them) */
+  /**
+   * Renders every record now into one buffer (about 0.6 KB a record), so pages are served by slicing
+   * it: no generation CPU and nothing for the garbage collector to trace. The benchmark does this so
+   * the source does not compete with the worker. A later shift or a longer listing falls back to
+   * generating records per request.
+   */
   warm(): void;
   stats(): { requests: number; recordsServed: number; faults: number };
   close(): Promise<void>;
@@ -115,6 +117,7 @@ export interface SyntheticRecords {
   /** event time of record i, ms since epoch */
   timeOf(index: number): number;
   isInvalid(index: number): boolean;
+  shift(): number;
   setShift(shift: number): void;
   /** first index whose event time is after `ms` (inclusive: at or after) */
   firstAfter(ms: number, inclusive: boolean): number;
@@ -134,13 +137,7 @@ export function createSyntheticRecords(options: Omit<SyntheticSourceOptions, 'fa
   const timeOf = (i: number) => t0 + i * stepMs;
   const isInvalid = (i: number) => options.invalidEvery !== undefined && i % options.invalidEvery === options.invalidEvery - 1;
 
-  let memo: string[] = [];
   function record(i: number): string {
-    if (options.memoize) return (memo[i] ??= generate(i));
-    return generate(i);
-  }
-
-  function generate(i: number): string {
     const rng = mulberry32(hash2(seed, i));
     const z = () => gaussian(rng) + shift;
     const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
@@ -174,8 +171,8 @@ export function createSyntheticRecords(options: Omit<SyntheticSourceOptions, 'fa
     json: record,
     timeOf,
     isInvalid,
+    shift: () => shift,
     setShift: (x) => {
-      if (x !== shift) memo = [];
       shift = x;
     },
     firstAfter: (ms, inclusive) => Math.max(0, inclusive ? Math.ceil((ms - t0) / stepMs) : Math.floor((ms - t0) / stepMs) + 1),
@@ -191,6 +188,7 @@ export async function startSyntheticSource(options: SyntheticSourceOptions): Pro
   const counters = { requests: 0, recordsServed: 0, faults: 0 };
   const record = records.json;
   const firstAfter = records.firstAfter;
+  let rendered: { buffer: Buffer; offsets: Float64Array; count: number; shift: number } | undefined;
 
   function listing(url: URL): { lo: number; hi: number } {
     let lo = 0;
@@ -249,9 +247,16 @@ export async function startSyntheticSource(options: SyntheticSourceOptions): Pro
     if (fault?.kind === 'hang') return; // the socket stays open until the client gives up or close()
 
     const end = Math.min(start + size, hi);
-    const parts: string[] = [];
-    for (let i = start; i < end; i++) parts.push(record(i));
-    counters.recordsServed += parts.length;
+    let data: string | Buffer;
+    if (rendered && rendered.shift === records.shift() && end <= rendered.count) {
+      // each rendered record is followed by a comma: drop the last one
+      data = start < end ? rendered.buffer.subarray(rendered.offsets[start]!, rendered.offsets[end]! - 1) : '';
+    } else {
+      const parts: string[] = [];
+      for (let i = start; i < end; i++) parts.push(record(i));
+      data = parts.join(',');
+    }
+    counters.recordsServed += Math.max(0, end - start);
     const more = end < hi;
     const headers: Record<string, string> = {};
     let meta = '';
@@ -266,8 +271,8 @@ export async function startSyntheticSource(options: SyntheticSourceOptions): Pro
       // the window's end must survive into later pages
       headers.link = `<${next.pathname}${next.search}>; rel="next"`;
     }
-    let body = `{"data":[${parts.join(',')}]${meta}}`;
-    if (fault?.kind === 'truncate') body = body.slice(0, Math.floor(body.length / 2));
+    let body: string | Buffer = typeof data === 'string' ? `{"data":[${data}]${meta}}` : Buffer.concat([OPEN_DATA, data, Buffer.from(`]${meta}}`)]);
+    if (fault?.kind === 'truncate') body = typeof body === 'string' ? body.slice(0, Math.floor(body.length / 2)) : body.subarray(0, Math.floor(body.length / 2));
     const reply = () => send(res, 200, body, headers);
     if (fault?.kind === 'delay') setTimeout(reply, fault.ms);
     else reply();
@@ -300,7 +305,23 @@ export async function startSyntheticSource(options: SyntheticSourceOptions): Pro
     eventTimeOf: (i) => new Date(records.timeOf(i)).toISOString(),
     isInvalid: records.isInvalid,
     warm: () => {
-      for (let i = 0; i < total; i++) record(i);
+      const offsets = new Float64Array(total + 1);
+      const chunks: Buffer[] = [];
+      let pending: string[] = [];
+      let size = 0;
+      for (let i = 0; i < total; i++) {
+        const text = `${record(i)},`;
+        offsets[i] = size;
+        size += Buffer.byteLength(text);
+        pending.push(text);
+        if (pending.length === 10_000) {
+          chunks.push(Buffer.from(pending.join('')));
+          pending = [];
+        }
+      }
+      chunks.push(Buffer.from(pending.join('')));
+      offsets[total] = size;
+      rendered = { buffer: Buffer.concat(chunks, size), offsets, count: total, shift: records.shift() };
     },
     stats: () => ({ ...counters }),
     close: () =>
@@ -404,8 +425,10 @@ function corrupt(json: string, nth: number): string {
   }
 }
 
+const OPEN_DATA = Buffer.from('{"data":[');
+
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  const text = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
 }
