@@ -102,7 +102,7 @@ export interface TemporalConfig {
   address: string;
   host: string;
   port: number;
-  /** TEMPORAL_NAMESPACE. @default `default` */
+  /** TEMPORAL_NAMESPACE: namespace of every workflow and schedule. @default `default` */
   namespace: string;
   /** TEMPORAL_UI_PORT: Web UI of the dev server. @default 8233 */
   uiPort: number;
@@ -117,7 +117,7 @@ export interface TemporalConfig {
 }
 
 export interface PostgresConfig {
-  /** DATABASE_URL. @default `postgresql://mlops:mlops@127.0.0.1:5432/mlops` */
+  /** DATABASE_URL: the feature store and registry database (the role must own it). @default `postgresql://mlops:mlops@127.0.0.1:5432/mlops` */
   url: string;
   host: string;
   port: number;
@@ -129,7 +129,7 @@ export interface PostgresConfig {
 }
 
 export interface RedisConfig {
-  /** REDIS_URL. @default `redis://127.0.0.1:6379` */
+  /** REDIS_URL: the online cache and the shared rate-limit state. @default `redis://127.0.0.1:6379` */
   url: string;
   host: string;
   port: number;
@@ -155,7 +155,7 @@ export interface WorkerConfig {
   artifactDir: string;
   /** WORKER_MAX_CACHED_WORKFLOWS: set explicitly so a container's memory is predictable. @default 200 */
   maxCachedWorkflows: number;
-  /** WORKER_MAX_CONCURRENT_ACTIVITIES. @default 20 */
+  /** WORKER_MAX_CONCURRENT_ACTIVITIES: activity slots per worker; H2O polls and page writes share them. @default 20 */
   maxConcurrentActivities: number;
   /** WORKER_SHUTDOWN_GRACE_S: how long in-flight activities may finish on shutdown. @default 10 (s) */
   shutdownGraceS: number;
