@@ -99,6 +99,11 @@ function writeConfig(ctx: StackContext, pg: PgLayout): void {
   if (asRoot()) run('chown', ['-R', 'postgres:postgres', pg.home]);
 }
 
+/** Connection settings for the local cluster's superuser, over its unix socket (trust auth). */
+export function superuserConnection(ctx: StackContext, database = 'postgres'): { host: string; port: number; user: string; database: string } {
+  return { host: layout(ctx).socket, port: ctx.config.postgres.port, user: 'postgres', database };
+}
+
 async function superuser<T>(ctx: StackContext, pg: PgLayout, database: string, fn: (c: Client) => Promise<T>): Promise<T> {
   const client = new Client({ host: pg.socket, port: ctx.config.postgres.port, user: 'postgres', database });
   await client.connect();

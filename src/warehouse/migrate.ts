@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from 'pg';
+import { Client, type ClientConfig } from 'pg';
 import { projectRoot } from '../config';
 
 /** Arbitrary constant key for pg_advisory_lock: "mlops migrations". */
@@ -32,9 +32,9 @@ export function listMigrations(dir = join(projectRoot, 'warehouse')): Migration[
   });
 }
 
-/** Applies pending migrations; returns the names it applied (empty when up to date). */
-export async function migrate(databaseUrl: string, migrations = listMigrations()): Promise<string[]> {
-  const client = new Client({ connectionString: databaseUrl });
+/** Applies pending migrations to a database (URL or pg settings); returns the names it applied (empty when up to date). */
+export async function migrate(database: string | ClientConfig, migrations = listMigrations()): Promise<string[]> {
+  const client = new Client(typeof database === 'string' ? { connectionString: database } : database);
   await client.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
