@@ -3,9 +3,8 @@
  * source but never the workflow history; a file in INGEST_SOURCES_DIR is found by name.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
-import type { Pool } from 'pg';
 import { startSyntheticSource, type SyntheticSource } from '../src/demo/synthetic-source';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,35 +15,26 @@ import { validateSourceDefinition, type SourceDefinition } from '../src/sources/
 import { startIngest } from '../src/sources/start';
 import { parseLinkHeader } from '../src/sources/pagination';
 import { cleanup, landed, runIngest, testSource } from './helpers/ingest';
-import { testPool } from './helpers/postgres';
-import { connectClient, startTestWorker, uniqueName, type TestWorker } from './helpers/temporal';
+import { useStackSuite } from './helpers/suite';
+import { startTestWorker, uniqueName } from './helpers/temporal';
 
 describe('source definitions', () => {
+  const suite = useStackSuite();
   let source: SyntheticSource;
-  let worker: TestWorker;
-  let client: Client;
-  let closeClient: () => Promise<void>;
-  let pool: Pool;
   const written: Array<{ featureSet: string; source: string }> = [];
 
   beforeAll(async () => {
     source = await startSyntheticSource({ records: 300, entityPrefix: `${uniqueName('c')}-` });
-    worker = await startTestWorker();
-    ({ client, close: closeClient } = await connectClient());
-    pool = testPool();
   });
 
   afterAll(async () => {
-    for (const w of written) await cleanup(pool, w.featureSet, w.source);
-    await worker?.stop();
-    await closeClient?.();
-    await pool?.end();
+    for (const w of written) await cleanup(suite.pool, w.featureSet, w.source);
     await source?.close();
   });
 
   /** Runs the workflow and returns the ApplicationFailure it failed with. */
   async function failure(definition: unknown, name = (definition as SourceDefinition).name): Promise<ApplicationFailure> {
-    const err = await runIngest(client, worker.taskQueue, { source: name, definition: definition as SourceDefinition }).catch((e: unknown) => e);
+    const err = await runIngest(suite.client, suite.worker.taskQueue, { source: name, definition: definition as SourceDefinition }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
     let cause = (err as WorkflowFailedError).cause;
     if (cause instanceof ActivityFailure) cause = cause.cause;
@@ -82,10 +72,10 @@ describe('source definitions', () => {
     written.push({ featureSet: definition.mapping.featureSet, source: definition.name });
     const workflowId = uniqueName('ingest-secret');
     try {
-      const out = await runIngest(client, worker.taskQueue, { source: definition.name, definition }, workflowId);
+      const out = await runIngest(suite.client, suite.worker.taskQueue, { source: definition.name, definition }, workflowId);
       expect(out.recordsWritten).toBe(300);
       expect([...received]).toEqual([`Bearer ${secret}`]);
-      const history = historyText(await client.workflow.getHandle(workflowId).fetchHistory());
+      const history = historyText(await suite.client.workflow.getHandle(workflowId).fetchHistory());
       expect(history).toContain(variable); // the reference is in the input…
       expect(history).not.toContain(secret); // …the value is not, in any event, payload or failure
     } finally {
@@ -120,7 +110,7 @@ describe('source definitions', () => {
     written.push({ featureSet: definition.mapping.featureSet, source: definition.name });
     writeFileSync(join(dir, `${definition.name}.json`), JSON.stringify(definition, null, 2));
     try {
-      const handle = await startIngest(client, { source: definition.name, indexClosedPartitions: false }, { taskQueue: catalogWorker.taskQueue, config });
+      const handle = await startIngest(suite.client, { source: definition.name, indexClosedPartitions: false }, { taskQueue: catalogWorker.taskQueue, config });
       const out = await handle.result();
       expect(out).toMatchObject({ recordsWritten: 300, reconciled: true, featureSet: definition.mapping.featureSet });
       const description = await handle.describe();
@@ -134,11 +124,11 @@ describe('source definitions', () => {
   });
 
   it('an unknown source name without an inline definition fails naming INGEST_SOURCES_DIR', async () => {
-    const err = await runIngest(client, worker.taskQueue, { source: uniqueName('nosuch') }).catch((e: unknown) => e);
+    const err = await runIngest(suite.client, suite.worker.taskQueue, { source: uniqueName('nosuch') }).catch((e: unknown) => e);
     const app = ((err as WorkflowFailedError).cause as ActivityFailure).cause as ApplicationFailure;
     expect(app.type).toBe('ValidationError');
     expect(app.message).toContain('INGEST_SOURCES_DIR');
-    expect((await landed(pool, 'nothing')).rows).toBe(0);
+    expect((await landed(suite.pool, 'nothing')).rows).toBe(0);
   });
 });
 

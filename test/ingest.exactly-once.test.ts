@@ -3,36 +3,25 @@
  * many pages, counts that reconcile, and one feature row per (entity, event time).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Client } from '@temporalio/client';
-import type { Pool } from 'pg';
 import { startSyntheticSource, type SyntheticSource } from '../src/demo/synthetic-source';
 import type { PaginationStyle } from '../src/sources/definition';
 import { cleanup, landed, runIngest, testSource } from './helpers/ingest';
-import { testPool } from './helpers/postgres';
-import { connectClient, startTestWorker, uniqueName, type TestWorker } from './helpers/temporal';
+import { useStackSuite } from './helpers/suite';
+import { uniqueName } from './helpers/temporal';
 
 const RECORDS = 2500;
 
 describe('ingestSource lands every record exactly once', () => {
+  const suite = useStackSuite();
   let source: SyntheticSource;
-  let worker: TestWorker;
-  let client: Client;
-  let closeClient: () => Promise<void>;
-  let pool: Pool;
   const written: Array<{ featureSet: string; source: string }> = [];
 
   beforeAll(async () => {
     source = await startSyntheticSource({ records: RECORDS, entityPrefix: `${uniqueName('c')}-` });
-    worker = await startTestWorker();
-    ({ client, close: closeClient } = await connectClient());
-    pool = testPool();
   });
 
   afterAll(async () => {
-    for (const w of written) await cleanup(pool, w.featureSet, w.source);
-    await worker?.stop();
-    await closeClient?.();
-    await pool?.end();
+    for (const w of written) await cleanup(suite.pool, w.featureSet, w.source);
     await source?.close();
   });
 
@@ -40,14 +29,14 @@ describe('ingestSource lands every record exactly once', () => {
     // 97 per page: the last page is short, and page boundaries fall mid-way through the data
     const definition = testSource(source, style, { pageSize: 97, maxPagesInFlight: 4, pagesPerActivity: style === 'cursor' || style === 'link' ? 5 : 1 });
     written.push({ featureSet: definition.mapping.featureSet, source: definition.name });
-    const out = await runIngest(client, worker.taskQueue, { source: definition.name, definition });
+    const out = await runIngest(suite.client, suite.worker.taskQueue, { source: definition.name, definition });
 
     expect(out.pages).toBeGreaterThanOrEqual(Math.ceil(RECORDS / 97));
     expect(out.recordsSeen).toBe(RECORDS);
     expect(out.recordsWritten).toBe(RECORDS);
     expect(out.deadLetters).toBe(0);
     expect(out.reconciled).toBe(true);
-    const rows = await landed(pool, definition.mapping.featureSet);
+    const rows = await landed(suite.pool, definition.mapping.featureSet);
     expect(rows.rows).toBe(RECORDS);
     expect(rows.distinctKeys).toBe(RECORDS);
     // the newest event time written is the last record's
@@ -57,10 +46,10 @@ describe('ingestSource lands every record exactly once', () => {
   it('continues as new before the history grows large, losing nothing', async () => {
     const definition = testSource(source, 'offset', { pageSize: 50, maxPagesInFlight: 3 });
     written.push({ featureSet: definition.mapping.featureSet, source: definition.name });
-    const out = await runIngest(client, worker.taskQueue, { source: definition.name, definition, historyEventLimit: 100 });
+    const out = await runIngest(suite.client, suite.worker.taskQueue, { source: definition.name, definition, historyEventLimit: 100 });
     expect(out.continuedAsNew).toBeGreaterThanOrEqual(2);
     expect(out.recordsWritten).toBe(RECORDS);
     expect(out.reconciled).toBe(true);
-    expect((await landed(pool, definition.mapping.featureSet)).rows).toBe(RECORDS);
+    expect((await landed(suite.pool, definition.mapping.featureSet)).rows).toBe(RECORDS);
   });
 });

@@ -4,38 +4,28 @@
  * every invalid record is a dead letter with its reason. A 404 fails the run at once, naming the URL.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
-import type { Pool } from 'pg';
 import { startSyntheticSource, type FaultRequest, type SyntheticSource } from '../src/demo/synthetic-source';
 import type { PaginationStyle } from '../src/sources/definition';
 import { cleanup, deadLetters, landed, runIngest, testSource } from './helpers/ingest';
-import { testPool } from './helpers/postgres';
-import { connectClient, startTestWorker, uniqueName, type TestWorker } from './helpers/temporal';
+import { useStackSuite } from './helpers/suite';
+import { uniqueName } from './helpers/temporal';
 
 const RECORDS = 1500;
 const INVALID_EVERY = 50;
 
 describe('ingestSource against a faulty source', () => {
+  const suite = useStackSuite();
   let source: SyntheticSource;
-  let worker: TestWorker;
-  let client: Client;
-  let closeClient: () => Promise<void>;
-  let pool: Pool;
   const written: Array<{ featureSet: string; source: string }> = [];
 
   beforeAll(async () => {
     source = await startSyntheticSource({ records: RECORDS, entityPrefix: `${uniqueName('c')}-`, invalidEvery: INVALID_EVERY });
-    worker = await startTestWorker();
-    ({ client, close: closeClient } = await connectClient());
-    pool = testPool();
   });
 
   afterAll(async () => {
-    for (const w of written) await cleanup(pool, w.featureSet, w.source);
-    await worker?.stop();
-    await closeClient?.();
-    await pool?.end();
+    for (const w of written) await cleanup(suite.pool, w.featureSet, w.source);
     await source?.close();
   });
 
@@ -53,18 +43,18 @@ describe('ingestSource against a faulty source', () => {
     const definition = testSource(source, style, { pageSize: 100, requestTimeoutMs: 1000, pagesPerActivity: style === 'cursor' ? 4 : 1 });
     written.push({ featureSet: definition.mapping.featureSet, source: definition.name });
     try {
-      const out = await runIngest(client, worker.taskQueue, { source: definition.name, definition });
+      const out = await runIngest(suite.client, suite.worker.taskQueue, { source: definition.name, definition });
       const invalid = RECORDS / INVALID_EVERY;
       expect(out).toMatchObject({ recordsSeen: RECORDS, recordsWritten: RECORDS - invalid, deadLetters: invalid, duplicatesMerged: 0, reconciled: true });
       // a cursor source ends with its last page; numbered pages end on an empty page (and may fetch a few past it)
       if (style === 'cursor') expect(out.pages).toBe(RECORDS / 100);
       else expect(out.pages).toBeGreaterThanOrEqual(RECORDS / 100 + 1);
 
-      const rows = await landed(pool, definition.mapping.featureSet);
+      const rows = await landed(suite.pool, definition.mapping.featureSet);
       expect(rows.rows).toBe(RECORDS - invalid);
       expect(rows.distinctKeys).toBe(RECORDS - invalid);
 
-      const letters = await deadLetters(pool, definition.name);
+      const letters = await deadLetters(suite.pool, definition.name);
       expect(letters).toHaveLength(invalid);
       for (const letter of letters) {
         expect(letter.reason).toMatch(/customer_id|event_time|monthly_spend/);
@@ -87,7 +77,7 @@ describe('ingestSource against a faulty source', () => {
     const definition = testSource(source, 'cursor', { pageSize: 100 });
     written.push({ featureSet: definition.mapping.featureSet, source: definition.name });
     try {
-      const err = await runIngest(client, worker.taskQueue, { source: definition.name, definition }).catch((e: unknown) => e);
+      const err = await runIngest(suite.client, suite.worker.taskQueue, { source: definition.name, definition }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(WorkflowFailedError);
       const activity = (err as WorkflowFailedError).cause;
       expect(activity).toBeInstanceOf(ActivityFailure);
@@ -99,7 +89,7 @@ describe('ingestSource against a faulty source', () => {
       expect(app.message).toContain(`${source.routeUrl('cursor')}?cursor=`);
       expect(requests).toBe(1);
       // the pages before the failing one were written
-      expect((await landed(pool, definition.mapping.featureSet)).rows).toBeGreaterThan(0);
+      expect((await landed(suite.pool, definition.mapping.featureSet)).rows).toBeGreaterThan(0);
     } finally {
       source.setFaults(undefined);
     }

@@ -5,22 +5,17 @@
  *   entity invalidates its entry so the next read sees the new features.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Client } from '@temporalio/client';
-import type { Pool } from 'pg';
 import Redis from 'ioredis';
 import { loadConfig } from '../src/config';
 import { startSyntheticSource, type SyntheticSource } from '../src/demo/synthetic-source';
 import { cacheKey, createOnlineCache, type OnlineCache } from '../src/online-cache';
 import { cleanup, landed, runIngest, testSource } from './helpers/ingest';
-import { testPool } from './helpers/postgres';
-import { connectClient, startTestWorker, uniqueName, type TestWorker } from './helpers/temporal';
+import { useStackSuite } from './helpers/suite';
+import { uniqueName } from './helpers/temporal';
 
 describe('incremental ingestion and the online cache', () => {
+  const suite = useStackSuite();
   let source: SyntheticSource;
-  let worker: TestWorker;
-  let client: Client;
-  let closeClient: () => Promise<void>;
-  let pool: Pool;
   let redis: Redis;
   let cache: OnlineCache;
   const prefix = `${uniqueName('c')}-`;
@@ -28,18 +23,12 @@ describe('incremental ingestion and the online cache', () => {
 
   beforeAll(async () => {
     source = await startSyntheticSource({ records: 1000, entityPrefix: prefix });
-    worker = await startTestWorker();
-    ({ client, close: closeClient } = await connectClient());
-    pool = testPool();
     redis = new Redis(loadConfig().redis.url);
-    cache = createOnlineCache({ pool, redis, ttlS: 60 });
+    cache = createOnlineCache({ pool: suite.pool, redis, ttlS: 60 });
   });
 
   afterAll(async () => {
-    for (const w of written) await cleanup(pool, w.featureSet, w.source);
-    await worker?.stop();
-    await closeClient?.();
-    await pool?.end();
+    for (const w of written) await cleanup(suite.pool, w.featureSet, w.source);
     redis?.disconnect();
     await source?.close();
   });
@@ -48,23 +37,23 @@ describe('incremental ingestion and the online cache', () => {
     const definition = testSource(source, 'cursor', { pageSize: 100 });
     written.push({ featureSet: definition.mapping.featureSet, source: definition.name });
 
-    const first = await runIngest(client, worker.taskQueue, { source: definition.name, definition });
+    const first = await runIngest(suite.client, suite.worker.taskQueue, { source: definition.name, definition });
     expect(first).toMatchObject({ recordsSeen: 1000, recordsWritten: 1000, watermark: source.eventTimeOf(999) });
 
     source.setRecordCount(1250);
     const servedBefore = source.stats().recordsServed;
-    const second = await runIngest(client, worker.taskQueue, { source: definition.name, definition });
+    const second = await runIngest(suite.client, suite.worker.taskQueue, { source: definition.name, definition });
     expect(second).toMatchObject({ recordsSeen: 250, recordsWritten: 250, reconciled: true, watermark: source.eventTimeOf(1249) });
     expect(source.stats().recordsServed - servedBefore).toBe(250);
 
-    const third = await runIngest(client, worker.taskQueue, { source: definition.name, definition });
+    const third = await runIngest(suite.client, suite.worker.taskQueue, { source: definition.name, definition });
     expect(third).toMatchObject({ recordsSeen: 0, recordsWritten: 0, watermark: source.eventTimeOf(1249) });
 
-    expect((await landed(pool, definition.mapping.featureSet)).rows).toBe(1250);
+    expect((await landed(suite.pool, definition.mapping.featureSet)).rows).toBe(1250);
     // `full` ignores the watermark
-    const full = await runIngest(client, worker.taskQueue, { source: definition.name, definition, full: true });
+    const full = await runIngest(suite.client, suite.worker.taskQueue, { source: definition.name, definition, full: true });
     expect(full.recordsSeen).toBe(1250);
-    expect((await landed(pool, definition.mapping.featureSet)).rows).toBe(1250);
+    expect((await landed(suite.pool, definition.mapping.featureSet)).rows).toBe(1250);
     source.setRecordCount(1000);
   });
 
@@ -72,7 +61,7 @@ describe('incremental ingestion and the online cache', () => {
     const definition = testSource(source, 'offset', { pageSize: 200, incremental: undefined });
     const featureSet = definition.mapping.featureSet;
     written.push({ featureSet, source: definition.name });
-    await runIngest(client, worker.taskQueue, { source: definition.name, definition });
+    await runIngest(suite.client, suite.worker.taskQueue, { source: definition.name, definition });
 
     const entity = `${prefix}7`;
     await redis.del(cacheKey(featureSet, entity));
@@ -90,7 +79,7 @@ describe('incremental ingestion and the online cache', () => {
     // the source shifts: same keys, new values; the ingest rewrites the rows and drops the entry
     source.setShift(2);
     try {
-      await runIngest(client, worker.taskQueue, { source: definition.name, definition });
+      await runIngest(suite.client, suite.worker.taskQueue, { source: definition.name, definition });
     } finally {
       source.setShift(0);
     }

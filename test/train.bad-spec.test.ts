@@ -5,15 +5,14 @@
  */
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config';
 import { FailureType } from '../src/errors';
 import { H2OClient } from '../src/h2o/client';
 import { trainingRunIds } from '../src/h2o/ids';
 import { trainModels, type TrainModelsInput } from '../src/workflows/train-models';
-import { testPool } from './helpers/postgres';
-import { connectClient, startTestWorker, uniqueName, type TestWorker } from './helpers/temporal';
+import { useStackSuite } from './helpers/suite';
+import { uniqueName } from './helpers/temporal';
 import { dropGeneratedSet, generateChurnSet, type GeneratedSet } from './train.dataset';
 
 const h2o = new H2OClient(loadConfig().h2o.url);
@@ -32,31 +31,22 @@ async function leftovers(client: Client, workflowId: string): Promise<{ frames: 
 }
 
 describe('trainModels with specs H2O rejects', () => {
-  let pool: Pool;
-  let worker: TestWorker;
-  let client: Client;
-  let closeClient: () => Promise<void>;
+  const suite = useStackSuite();
   let set: GeneratedSet;
   const base = (): Omit<TrainModelsInput, 'specs'> => ({ model: 'churn_bad', featureSet: set.featureSet, target: set.target, window: set.window, metric: 'logloss', seed: 3 });
 
   beforeAll(async () => {
-    pool = testPool();
-    set = await generateChurnSet(pool, uniqueName('fs-bad'), 2000);
-    worker = await startTestWorker();
-    ({ client, close: closeClient } = await connectClient());
+    set = await generateChurnSet(suite.pool, uniqueName('fs-bad'), 2000);
   });
 
   afterAll(async () => {
-    await worker?.stop();
-    await closeClient?.();
-    if (set) await dropGeneratedSet(pool, set.featureSet);
-    await pool?.end();
+    if (set) await dropGeneratedSet(suite.pool, set.featureSet);
   });
 
   it('fails the rejected specs alone, with H2O\'s message, and trains the others (a grid among them)', async () => {
     const workflowId = uniqueName('train-bad');
-    const out = await client.workflow.execute(trainModels, {
-      taskQueue: worker.taskQueue,
+    const out = await suite.client.workflow.execute(trainModels, {
+      taskQueue: suite.worker.taskQueue,
       workflowId,
       args: [{
         ...base(),
@@ -75,24 +65,24 @@ describe('trainModels with specs H2O rejects', () => {
     expect(byName.bad_value!.error).toMatch(/ntrees must be between 1 and/);
     expect(byName.glm!.status).toBe('succeeded');
     expect(byName.gbm_grid!.status).toBe('succeeded');
-    expect(byName.gbm_grid!.h2oModelId).toMatch(new RegExp(`^${(await runIds(client, workflowId)).spec('gbm_grid')}_model_\\d+$`));
+    expect(byName.gbm_grid!.h2oModelId).toMatch(new RegExp(`^${(await runIds(suite.client, workflowId)).spec('gbm_grid')}_model_\\d+$`));
     expect(['glm', 'gbm_grid']).toContain(out.champion.specName);
     expect(out.champion.metricValue).toBe(Math.min(byName.glm!.metricValue!, byName.gbm_grid!.metricValue!));
 
     // Rejected specs are not retried: one startTrainingJob attempt each.
-    const history = await client.workflow.getHandle(workflowId).fetchHistory();
+    const history = await suite.client.workflow.getHandle(workflowId).fetchHistory();
     const starts = history.events!.filter((e) => e.activityTaskStartedEventAttributes && (e.activityTaskStartedEventAttributes.attempt ?? 1) > 1);
     expect(starts).toEqual([]);
 
-    expect(await leftovers(client, workflowId)).toEqual({ frames: [], models: [out.champion.h2oModelId] });
+    expect(await leftovers(suite.client, workflowId)).toEqual({ frames: [], models: [out.champion.h2oModelId] });
     await h2o.deleteModel(out.champion.h2oModelId);
   });
 
   it('fails the run when every spec is rejected, naming each spec and reason, and leaves nothing behind', async () => {
     const workflowId = uniqueName('train-allbad');
-    const err = await client.workflow
+    const err = await suite.client.workflow
       .execute(trainModels, {
-        taskQueue: worker.taskQueue,
+        taskQueue: suite.worker.taskQueue,
         workflowId,
         args: [{ ...base(), specs: [{ name: 'a', algorithm: 'gbm', parameters: { bogus: 1 } }, { name: 'b', algorithm: 'glm', parameters: { family: 'no_such_family' } }] }],
       })
@@ -106,12 +96,12 @@ describe('trainModels with specs H2O rejects', () => {
     expect(cause!.message).toContain('Unknown parameter: bogus');
     expect(cause!.message).toContain('b: ');
     expect(cause!.message).toContain('no_such_family');
-    expect(await leftovers(client, workflowId)).toEqual({ frames: [], models: [] });
+    expect(await leftovers(suite.client, workflowId)).toEqual({ frames: [], models: [] });
   });
 
   it('rejects bad input before touching anything, naming the field', async () => {
-    const err = await client.workflow
-      .execute(trainModels, { taskQueue: worker.taskQueue, workflowId: uniqueName('train-invalid'), args: [{ ...base(), specs: [{ name: 'x y', algorithm: 'gbm' }] }] })
+    const err = await suite.client.workflow
+      .execute(trainModels, { taskQueue: suite.worker.taskQueue, workflowId: uniqueName('train-invalid'), args: [{ ...base(), specs: [{ name: 'x y', algorithm: 'gbm' }] }] })
       .catch((e: unknown) => e);
     const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
     expect(cause.type).toBe(FailureType.Validation);

@@ -2,45 +2,35 @@
  * A cancelled training run still cleans up: its running H2O job is cancelled and its frames and
  * models are deleted (cleanup runs in a non-cancellable scope of the workflow's finally).
  */
-import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
-import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config';
 import { H2OClient } from '../src/h2o/client';
 import { trainingRunIds } from '../src/h2o/ids';
 import { progressQuery, trainModels } from '../src/workflows/train-models';
-import { testPool } from './helpers/postgres';
-import { connectClient, startTestWorker, uniqueName, type TestWorker } from './helpers/temporal';
+import { useStackSuite } from './helpers/suite';
+import { uniqueName } from './helpers/temporal';
 import { dropGeneratedSet, generateChurnSet, type GeneratedSet } from './train.dataset';
 
 const h2o = new H2OClient(loadConfig().h2o.url);
 
 describe('trainModels cancelled mid-training', () => {
-  let pool: Pool;
-  let worker: TestWorker;
-  let client: Client;
-  let closeClient: () => Promise<void>;
+  const suite = useStackSuite();
   let set: GeneratedSet;
 
   beforeAll(async () => {
-    pool = testPool();
-    set = await generateChurnSet(pool, uniqueName('fs-cancel'), 2000);
-    worker = await startTestWorker();
-    ({ client, close: closeClient } = await connectClient());
+    set = await generateChurnSet(suite.pool, uniqueName('fs-cancel'), 2000);
   });
 
   afterAll(async () => {
-    await worker?.stop();
-    await closeClient?.();
-    if (set) await dropGeneratedSet(pool, set.featureSet);
-    await pool?.end();
+    if (set) await dropGeneratedSet(suite.pool, set.featureSet);
   });
 
   it('cancels the H2O job and leaves no frame or model of the run behind', async () => {
     const workflowId = uniqueName('train-cancel');
-    const handle = await client.workflow.start(trainModels, {
-      taskQueue: worker.taskQueue,
+    const handle = await suite.client.workflow.start(trainModels, {
+      taskQueue: suite.worker.taskQueue,
       workflowId,
       args: [{ model: 'churn_cancel', featureSet: set.featureSet, target: set.target, window: set.window, metric: 'auc', specs: [{ name: 'slow', algorithm: 'gbm', parameters: { ntrees: 5000, max_depth: 8 } }] }],
     });

@@ -10,34 +10,23 @@ import { loadConfig } from '../src/config';
 import { H2OClient } from '../src/h2o/client';
 import { trainingRunIds } from '../src/h2o/ids';
 import { progressQuery, trainModels, type TrainModelsInput } from '../src/workflows/train-models';
-import { connectClient, startTestWorker, uniqueName, type TestWorker } from './helpers/temporal';
-import { testPool } from './helpers/postgres';
+import { useStackSuite } from './helpers/suite';
+import { uniqueName } from './helpers/temporal';
 import { dropGeneratedSet, generateChurnSet, type GeneratedSet } from './train.dataset';
 import { openZip } from './train.zip';
-import type { Client } from '@temporalio/client';
-import type { Pool } from 'pg';
 
 const h2o = new H2OClient(loadConfig().h2o.url);
 
 describe('trainModels fan-out', () => {
-  let pool: Pool;
-  let worker: TestWorker;
-  let client: Client;
-  let closeClient: () => Promise<void>;
+  const suite = useStackSuite();
   let set: GeneratedSet;
 
   beforeAll(async () => {
-    pool = testPool();
-    set = await generateChurnSet(pool, uniqueName('fs-train'), 3000);
-    worker = await startTestWorker();
-    ({ client, close: closeClient } = await connectClient());
+    set = await generateChurnSet(suite.pool, uniqueName('fs-train'), 3000);
   });
 
   afterAll(async () => {
-    await worker?.stop();
-    await closeClient?.();
-    if (set) await dropGeneratedSet(pool, set.featureSet);
-    await pool?.end();
+    if (set) await dropGeneratedSet(suite.pool, set.featureSet);
   });
 
   it('trains GBM, DRF and GLM in parallel, picks the champion by H2O\'s validation AUC and exports its MOJO', async () => {
@@ -55,7 +44,7 @@ describe('trainModels fan-out', () => {
         { name: 'glm', algorithm: 'glm', parameters: { family: 'binomial', lambda: 0 } },
       ],
     };
-    const handle = await client.workflow.start(trainModels, { taskQueue: worker.taskQueue, workflowId, args: [input] });
+    const handle = await suite.client.workflow.start(trainModels, { taskQueue: suite.worker.taskQueue, workflowId, args: [input] });
     const out = await handle.result();
 
     expect(out.branches.map((b) => [b.specName, b.status])).toEqual([['gbm', 'succeeded'], ['drf', 'succeeded'], ['glm', 'succeeded']]);
