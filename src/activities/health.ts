@@ -1,6 +1,6 @@
 /** Health activities: one per component, each returns the component's version. */
 import { ApplicationFailure } from '@temporalio/activity';
-import { fetchCloud } from '../h2o/cloud';
+import { H2OClient } from '../h2o/client';
 import { checkH2OVersion, type H2OVersionCheck } from '../h2o/version';
 import type { ActivityDeps } from './deps';
 
@@ -32,7 +32,7 @@ export function createHealthActivities({ config, pool, redis }: ActivityDeps) {
 
     /** The H2O version check: the cluster must run the pinned release, and never a MOJO-gated build. */
     async checkH2O(): Promise<H2OHealth> {
-      const cloud = await fetchCloud(config.h2o.url);
+      const cloud = await new H2OClient(config.h2o.url).cloud();
       const versionCheck = checkH2OVersion(cloud.version, config.h2o.version);
       if (versionCheck.verdict === 'gated') {
         // Retrying cannot un-gate a build: fail now with the reason.

@@ -9,7 +9,7 @@
 import { Connection } from '@temporalio/client';
 import { config as loadConfig, type Config } from '../config';
 import { ValidationError } from '../errors';
-import { fetchCloud } from '../h2o/cloud';
+import { H2OClient } from '../h2o/client';
 import { checkH2OVersion, type H2OVersionVerdict } from '../h2o/version';
 
 export const EXIT_OK = 0;
@@ -53,7 +53,7 @@ export function checkTemporalVersion(actual: string, minimum: string, address: s
 async function h2oCheck(cfg: Config): Promise<ComponentVersionCheck> {
   const { url, version } = cfg.h2o;
   try {
-    const cloud = await fetchCloud(url, 10_000);
+    const cloud = await new H2OClient(url, { timeoutMs: 10_000 }).cloud();
     const check = checkH2OVersion(cloud.version, version);
     return { component: 'h2o', address: url, verdict: check.verdict, actual: cloud.version, expected: version, ok: check.ok, message: check.message };
   } catch (err) {

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { fetchCloud } from '../h2o/cloud';
+import { H2OClient } from '../h2o/client';
 import type { StackComponent, StackContext } from './component';
 import { fileFromWheel } from './install';
 import { assertPortFree, ensureDir, isPortOpen, readPid, startDaemon, stopDaemon, waitUntil, which } from './process';
@@ -28,7 +28,7 @@ export function h2oHeapMiB(memoryMiB: number): number {
 }
 
 async function healthy(ctx: StackContext): Promise<boolean> {
-  const cloud = await fetchCloud(ctx.config.h2o.url, 2000);
+  const cloud = await new H2OClient(ctx.config.h2o.url, { timeoutMs: 2000 }).cloud();
   return cloud.cloud_healthy && cloud.consensus;
 }
 
@@ -71,7 +71,7 @@ export const h2oComponent: StackComponent = {
   async status(ctx) {
     const { host, port, url } = ctx.config.h2o;
     const ours = readPid(join(ctx.paths.run, `${NAME}.pid`)) !== undefined;
-    const cloud = ours ? await fetchCloud(url, 2000).catch(() => undefined) : undefined;
+    const cloud = ours ? await new H2OClient(url, { timeoutMs: 2000 }).cloud().catch(() => undefined) : undefined;
     const open = await isPortOpen(host, port);
     return {
       name: NAME,
