@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { H2OClient } from '../h2o/client';
 import type { StackComponent, StackContext } from './component';
 import { fileFromWheel } from './install';
-import { assertPortFree, ensureDir, isPortOpen, readPid, startDaemon, stopDaemon, waitUntil, which } from './process';
+import { assertPortFree, awaitIfRunning, daemonPid, ensureDir, isPortOpen, startDaemon, stopDaemon, waitUntil, which } from './process';
 
 const NAME = 'h2o';
 
@@ -38,10 +38,7 @@ export const h2oComponent: StackComponent = {
 
   async up(ctx) {
     const { host, port, memoryMiB, nthreads } = ctx.config.h2o;
-    if (readPid(join(ctx.paths.run, `${NAME}.pid`)) !== undefined) {
-      await waitUntil(NAME, () => healthy(ctx), ctx.config.stack.startTimeoutS, join(ctx.paths.logs, `${NAME}.log`));
-      return;
-    }
+    if (await awaitIfRunning(NAME, ctx.paths, () => healthy(ctx), ctx.config.stack.startTimeoutS)) return;
     const jar = h2oJar(ctx);
     await assertPortFree(NAME, host, port, 'H2O_URL');
     await assertPortFree('h2o internal port', host, port + 1, 'H2O_URL');
@@ -70,7 +67,7 @@ export const h2oComponent: StackComponent = {
 
   async status(ctx) {
     const { host, port, url } = ctx.config.h2o;
-    const ours = readPid(join(ctx.paths.run, `${NAME}.pid`)) !== undefined;
+    const ours = daemonPid(NAME, ctx.paths) !== undefined;
     const cloud = ours ? await new H2OClient(url, { timeoutMs: 2000 }).cloud().catch(() => undefined) : undefined;
     const open = await isPortOpen(host, port);
     return {

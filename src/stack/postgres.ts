@@ -11,7 +11,7 @@ import { projectRoot } from '../config';
 import { StackError } from '../errors';
 import type { StackComponent, StackContext } from './component';
 import { isDebInstalled } from './install';
-import { assertPortFree, isPortOpen, readPid, run, startDaemon, stopDaemon, waitUntil } from './process';
+import { assertPortFree, awaitIfRunning, daemonPid, isPortOpen, run, startDaemon, stopDaemon, waitUntil } from './process';
 
 const NAME = 'postgres';
 const PG_BIN = '/usr/lib/postgresql/15/bin';
@@ -161,7 +161,7 @@ export async function startPostgres(ctx: StackContext): Promise<void> {
  * operator restart does. Used by `stack:down` and by tests that restart PostgreSQL mid-run.
  */
 export async function stopPostgres(ctx: StackContext): Promise<void> {
-  const pid = readPid(join(ctx.paths.run, `${NAME}.pid`));
+  const pid = daemonPid(NAME, ctx.paths);
   if (pid !== undefined) process.kill(pid, 'SIGINT');
   await stopDaemon(NAME, ctx.paths, 60000);
 }
@@ -181,10 +181,7 @@ export const postgresComponent: StackComponent = {
 
   async up(ctx) {
     const { host, port } = ctx.config.postgres;
-    if (readPid(join(ctx.paths.run, `${NAME}.pid`)) !== undefined) {
-      await waitUntil(NAME, () => healthy(ctx), ctx.config.stack.startTimeoutS, join(ctx.paths.logs, `${NAME}.log`));
-      return;
-    }
+    if (await awaitIfRunning(NAME, ctx.paths, () => healthy(ctx), ctx.config.stack.startTimeoutS)) return;
     await assertPortFree(NAME, host, port, 'DATABASE_URL');
     const pg = layout(ctx);
     initCluster(ctx, pg);
@@ -200,7 +197,7 @@ export const postgresComponent: StackComponent = {
 
   async status(ctx) {
     const { host, port } = ctx.config.postgres;
-    const ours = readPid(join(ctx.paths.run, `${NAME}.pid`)) !== undefined;
+    const ours = daemonPid(NAME, ctx.paths) !== undefined;
     let version: string | undefined;
     if (ours && (await healthy(ctx))) {
       const client = new Client({ connectionString: ctx.config.postgres.url });

@@ -129,6 +129,21 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** The live pid of a daemon this stack started (from its pid file), or undefined. */
+export function daemonPid(name: string, paths: StackPaths): number | undefined {
+  return readPid(join(paths.run, `${name}.pid`));
+}
+
+/**
+ * `up` for a daemon this stack already started: waits until it is healthy and returns true.
+ * Returns false when the stack has not started it (the caller then checks the port and starts it).
+ */
+export async function awaitIfRunning(name: string, paths: StackPaths, healthy: () => Promise<boolean>, timeoutS: number): Promise<boolean> {
+  if (daemonPid(name, paths) === undefined) return false;
+  await waitUntil(name, healthy, timeoutS, join(paths.logs, `${name}.log`));
+  return true;
+}
+
 /** Polls `check` until it returns true; fails after `timeoutS` with the tail of the component's log. */
 export async function waitUntil(name: string, check: () => Promise<boolean>, timeoutS: number, logFile?: string): Promise<void> {
   const deadline = Date.now() + timeoutS * 1000;

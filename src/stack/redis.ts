@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createConnection } from 'node:net';
 import type { StackComponent, StackContext } from './component';
 import { isDebInstalled } from './install';
-import { assertPortFree, ensureDir, isPortOpen, readPid, startDaemon, stopDaemon, waitUntil } from './process';
+import { assertPortFree, awaitIfRunning, daemonPid, ensureDir, isPortOpen, startDaemon, stopDaemon, waitUntil } from './process';
 
 const NAME = 'redis';
 
@@ -37,10 +37,7 @@ export const redisComponent: StackComponent = {
 
   async up(ctx) {
     const { host, port } = ctx.config.redis;
-    if (readPid(join(ctx.paths.run, `${NAME}.pid`)) !== undefined) {
-      await waitUntil(NAME, () => healthy(ctx), ctx.config.stack.startTimeoutS, join(ctx.paths.logs, `${NAME}.log`));
-      return;
-    }
+    if (await awaitIfRunning(NAME, ctx.paths, () => healthy(ctx), ctx.config.stack.startTimeoutS)) return;
     await assertPortFree(NAME, host, port, 'REDIS_URL');
     const dir = ensureDir(join(ctx.config.stack.stateDir, 'redis'));
     ctx.log(`starting redis on ${host}:${port}`);
@@ -60,7 +57,7 @@ export const redisComponent: StackComponent = {
 
   async status(ctx) {
     const { host, port } = ctx.config.redis;
-    const ours = readPid(join(ctx.paths.run, `${NAME}.pid`)) !== undefined;
+    const ours = daemonPid(NAME, ctx.paths) !== undefined;
     const info = ours ? await redisCommand(host, port, 'INFO server').catch(() => '') : '';
     const version = /redis_version:([^\r\n]+)/.exec(info)?.[1];
     const open = await isPortOpen(host, port);

@@ -8,7 +8,7 @@ import { SEARCH_ATTRIBUTE_TYPES } from '../search-attributes';
 import { StackError } from '../errors';
 import type { StackComponent, StackContext } from './component';
 import { fileFromWheel } from './install';
-import { assertPortFree, ensureDir, isPortOpen, readPid, run, startDaemon, stopDaemon, waitUntil, which } from './process';
+import { assertPortFree, awaitIfRunning, daemonPid, ensureDir, isPortOpen, run, startDaemon, stopDaemon, waitUntil, which } from './process';
 
 const NAME = 'temporal';
 /** The newest CLI release that `go install` accepts (1.6+ carry a replace directive). */
@@ -57,10 +57,7 @@ export const temporalComponent: StackComponent = {
   async up(ctx) {
     const { host, port, uiPort, namespace } = ctx.config.temporal;
     const binary = temporalBinary(ctx);
-    if (readPid(join(ctx.paths.run, `${NAME}.pid`)) !== undefined) {
-      await waitUntil(NAME, () => healthy(ctx, binary), ctx.config.stack.startTimeoutS, join(ctx.paths.logs, `${NAME}.log`));
-      return;
-    }
+    if (await awaitIfRunning(NAME, ctx.paths, () => healthy(ctx, binary), ctx.config.stack.startTimeoutS)) return;
     await assertPortFree(NAME, host, port, 'TEMPORAL_ADDRESS');
     await assertPortFree('temporal web UI', host, uiPort, 'TEMPORAL_UI_PORT');
     const dataDir = ensureDir(join(ctx.config.stack.stateDir, 'temporal'));
@@ -90,7 +87,7 @@ export const temporalComponent: StackComponent = {
     } catch {
       /* not installed yet */
     }
-    const ours = readPid(join(ctx.paths.run, `${NAME}.pid`)) !== undefined;
+    const ours = daemonPid(NAME, ctx.paths) !== undefined;
     const open = await isPortOpen(host, port);
     const state = ours ? (binary && (await healthy(ctx, binary)) ? 'running' : 'unhealthy') : open ? 'foreign' : 'stopped';
     const size = binary && existsSync(binary) ? ` (${Math.round(statSync(binary).size / 1e6)} MB)` : '';

@@ -6,12 +6,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../config';
 import type { StackContext } from './component';
-import { readPid, startDaemon, stopDaemon, waitUntil } from './process';
+import { daemonPid, startDaemon, stopDaemon, waitUntil } from './process';
 
 const NAME = 'worker';
 
 export function workerPid(ctx: StackContext): number | undefined {
-  return readPid(join(ctx.paths.run, `${NAME}.pid`));
+  return daemonPid(NAME, ctx.paths);
 }
 
 /** Starts `src/worker.ts` on TEMPORAL_TASK_QUEUE unless one is already running; waits until it polls. */
