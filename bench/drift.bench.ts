@@ -6,7 +6,8 @@
  * Rows are generated in SQL (generate_series) into a dedicated feature set in today's and yesterday's
  * partitions, and deleted at the end. Wall time and the peak RSS of this process (sampled every 20 ms
  * while the check runs; run with --expose-gc so each measurement starts from a collected heap) are
- * measured per window size. At 1M rows it also times the two other readers
+ * measured per window size for 0 (main thread), 1 and 2 worker threads; the last line has the
+ * default's. At 1M rows it also times the two other readers
  * (SQL histogram, pg-cursor streaming) for docs/DRIFT.md.
  *
  * Last line: `drift: 1M rows 1.4x of COPY-out, 5M rows 1.4x, peak RSS 130 MB -> 135 MB`.
@@ -19,7 +20,7 @@ import Cursor from 'pg-cursor';
 import { to as copyTo } from 'pg-copy-streams';
 import { loadConfig } from '../src/config';
 import { buildReferenceProfile } from '../src/monitoring/reference-profile';
-import { sqlWindowHistogram, streamWindowHistogram, windowSelect, type WindowQuery } from '../src/monitoring/window-histogram';
+import { DEFAULT_THREADS, sqlWindowHistogram, streamWindowHistogram, windowSelect, type WindowQuery } from '../src/monitoring/window-histogram';
 import { createPool } from '../src/postgres';
 import { HistogramAccumulator, binSpecOf, evaluateDrift, type BinSpec } from '../src/sensors';
 import type { ReferenceProfile, TimeWindow } from '../src/types';
@@ -28,6 +29,8 @@ const NUMERIC = Array.from({ length: 16 }, (_, i) => `n${i + 1}`);
 const CATEGORICAL = ['c1', 'c2', 'c3', 'c4'];
 const FEATURES = [...NUMERIC, ...CATEGORICAL];
 const HOUR = 3_600_000;
+/** Thread counts of `streamWindowHistogram` timed besides its default (0 = main thread). */
+const THREADS = [0, 1, 2];
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
 
 function log(line: string): void {
@@ -106,9 +109,9 @@ async function cursorHistogram(pool: Pool, query: WindowQuery, specs: Record<str
 }
 
 /** The drift check the sensor runs: stream the window's histogram, then evaluate PSI. */
-async function driftCheck(pool: Pool, query: WindowQuery, reference: ReferenceProfile) {
+async function driftCheck(pool: Pool, query: WindowQuery, reference: ReferenceProfile, threads?: number) {
   const specs = Object.fromEntries(Object.entries(reference.features).map(([f, r]) => [f, binSpecOf(r)]));
-  const histogram = await streamWindowHistogram(pool, query, specs);
+  const histogram = await streamWindowHistogram(pool, query, specs, { threads });
   return evaluateDrift(reference, histogram);
 }
 
@@ -138,10 +141,14 @@ async function main(): Promise<void> {
       await pool.query('SELECT count(*) FROM features.feature_values WHERE feature_set = $1 AND event_time >= $2 AND event_time < $3', [featureSet, window.start, window.end]); // warm the cache
       const copy = await measure(() => copyOut(pool, query));
       log(`${label}: COPY-out ${copy.seconds.toFixed(2)} s (${mb(copy.result)} MB of JSON text)`);
-      const check = await measure(() => driftCheck(pool, query, reference));
-      if (check.result.currentRows !== rows) throw new Error(`${label}: the check counted ${check.result.currentRows} rows, expected ${rows}`);
-      log(`${label}: drift check (COPY stream + Node binning) ${check.seconds.toFixed(2)} s, peak RSS ${mb(check.peakRss)} MB, verdict ${check.result.verdict}, max PSI ${check.result.maxPsi.toFixed(3)}`);
-      results[label] = { copy: copy.seconds, check: check.seconds, rss: check.peakRss };
+      // every thread count for docs/DRIFT.md; the default reader's figures make the last line
+      for (const threads of THREADS) {
+        const check = await measure(() => driftCheck(pool, query, reference, threads));
+        if (check.result.currentRows !== rows) throw new Error(`${label}: the check counted ${check.result.currentRows} rows, expected ${rows}`);
+        const how = `${threads === 0 ? 'main thread' : `${threads} worker thread(s)`}${threads === DEFAULT_THREADS ? ', the default' : ''}`;
+        log(`${label}: drift check (COPY stream, ${how}) ${check.seconds.toFixed(2)} s = ${(check.seconds / copy.seconds).toFixed(2)}x, peak RSS ${mb(check.peakRss)} MB, verdict ${check.result.verdict}, max PSI ${check.result.maxPsi.toFixed(3)}`);
+        if (threads === DEFAULT_THREADS) results[label] = { copy: copy.seconds, check: check.seconds, rss: check.peakRss };
+      }
     }
     // The other two readers run after both checks: pg-cursor's heap (about 200 MB) would otherwise
     // still be held by V8 during the 5M check and show up as its RSS.

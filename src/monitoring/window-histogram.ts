@@ -3,7 +3,8 @@
  * the window. Two readers with the same result:
  * - `streamWindowHistogram` (used by the sensor): COPY the window's JSONB out as a stream and bin each
  *   row in Node. PostgreSQL renders the text on one core while Node parses and bins on the other, so
- *   it runs close to the time of the COPY itself (docs/DRIFT.md has the numbers).
+ *   it runs close to the time of the COPY itself (docs/DRIFT.md has the numbers). Parsing and binning
+ *   run on worker threads (threaded-histogram.ts) by default, or on the main thread with `threads: 0`.
  * - `sqlWindowHistogram`: the bins are computed by PostgreSQL (width_bucket on the stored edges,
  *   array_position on the categories) and only the counts come back. Kept for the benchmark.
  */
@@ -11,6 +12,7 @@ import type { Pool, PoolClient } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { HistogramAccumulator, type BinSpec, type WindowHistogram } from '../sensors';
 import type { TimeWindow } from '../types';
+import { threadedCopyHistogram } from './threaded-histogram';
 
 export interface WindowQuery {
   featureSet: string;
@@ -22,7 +24,16 @@ export interface HistogramOptions {
   onProgress?: (rows: number) => void;
   /** @default 100000 */
   progressEvery?: number;
+  /**
+   * Worker threads that JSON.parse and bin the COPY lines (threaded-histogram.ts); 0 does it on the
+   * main thread. Same counts either way; docs/DRIFT.md has the timings behind the default.
+   * @default DEFAULT_THREADS (2)
+   */
+  threads?: number;
 }
+
+/** Worker threads used when `threads` is not given (see HistogramOptions.threads). */
+export const DEFAULT_THREADS = 2;
 
 /** The SELECT of a window's features, with literals (COPY takes no bind parameters). */
 export function windowSelect(client: Pick<PoolClient, 'escapeLiteral'>, query: WindowQuery, column = 'features'): string {
@@ -37,27 +48,40 @@ function decodeCopyLine(buf: Buffer, start: number, end: number): string {
   return text.includes('\\') ? text.replace(/\\\\/g, '\\') : text;
 }
 
-/** Streams the window through COPY and bins every row in Node. */
+/** Streams the window through COPY and bins every row in Node (on worker threads unless `threads` is 0). */
 export async function streamWindowHistogram(pool: Pool, query: WindowQuery, specs: Record<string, BinSpec>, options: HistogramOptions = {}): Promise<WindowHistogram> {
-  const acc = new HistogramAccumulator(specs);
   const every = options.progressEvery ?? 100_000;
-  let rows = 0;
+  const threads = options.threads ?? DEFAULT_THREADS;
   const client = await pool.connect();
   try {
-    const stream = client.query(copyTo(`COPY (${windowSelect(client, query)}) TO STDOUT`));
-    let rest: Buffer | undefined;
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      const buf = rest ? Buffer.concat([rest, chunk]) : chunk;
-      let start = 0;
-      for (let nl = buf.indexOf(NEWLINE, start); nl !== -1; nl = buf.indexOf(NEWLINE, start)) {
-        acc.add(JSON.parse(decodeCopyLine(buf, start, nl)) as Record<string, unknown>);
-        start = nl + 1;
-        if (++rows % every === 0) options.onProgress?.(rows);
-      }
-      rest = start < buf.length ? buf.subarray(start) : undefined;
-    }
+    const stream = client.query(copyTo(`COPY (${windowSelect(client, query)}) TO STDOUT`)) as AsyncIterable<Buffer>;
+    if (threads <= 0) return await binOnMainThread(stream, specs, every, options.onProgress);
+    // workers report per ~1 MB buffer (~4,000 rows): call onProgress when a multiple of `every` is passed
+    let reported = 0;
+    return await threadedCopyHistogram(stream, specs, threads, (rows) => {
+      if (Math.floor(rows / every) === Math.floor(reported / every)) return;
+      reported = rows;
+      options.onProgress?.(rows);
+    });
   } finally {
     client.release();
+  }
+}
+
+/** The single-thread reader: split, JSON.parse and bin each line as the chunks arrive. */
+async function binOnMainThread(stream: AsyncIterable<Buffer>, specs: Record<string, BinSpec>, every: number, onProgress?: (rows: number) => void): Promise<WindowHistogram> {
+  const acc = new HistogramAccumulator(specs);
+  let rows = 0;
+  let rest: Buffer | undefined;
+  for await (const chunk of stream) {
+    const buf = rest ? Buffer.concat([rest, chunk]) : chunk;
+    let start = 0;
+    for (let nl = buf.indexOf(NEWLINE, start); nl !== -1; nl = buf.indexOf(NEWLINE, start)) {
+      acc.add(JSON.parse(decodeCopyLine(buf, start, nl)) as Record<string, unknown>);
+      start = nl + 1;
+      if (++rows % every === 0) onProgress?.(rows);
+    }
+    rest = start < buf.length ? buf.subarray(start) : undefined;
   }
   return acc.result();
 }
