@@ -2,26 +2,21 @@
  * retrainModel with requireApproval: the champion waits in staging; `approve` promotes it, `reject`
  * and the timeout archive it and leave production as it was. Real training on H2O (small data).
  */
-import type { Client } from '@temporalio/client';
-import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config';
 import { listVersions, promoteVersion, registerVersion } from '../src/registry';
 import { approve, reject, retrainModel, status } from '../src/workflows/retrain-model';
 import { daysWindow, fakeCandidate, writeModelsConfig, writeRows } from './drift.dataset';
-import { testPool } from './helpers/postgres';
-import { connectClient, startTestWorker, uniqueName, type TestWorker } from './helpers/temporal';
+import { useStackSuite } from './helpers/suite';
+import { uniqueName } from './helpers/temporal';
 
-let pool: Pool;
-let client: Client;
-let closeClient: () => Promise<void>;
-let worker: TestWorker;
+const suite = useStackSuite({ workerConfig: () => loadConfig({ ...process.env, MODELS_CONFIG: writeModelsConfig(Object.fromEntries(models.map((n) => [n, { featureSet }]))) }) });
 const featureSet = uniqueName('approval-fs');
 
 const models = [uniqueName('appr'), uniqueName('appr'), uniqueName('appr')].map((m) => m.replace(/-/g, '_'));
 
 async function modelWithV1(model: string): Promise<string> {
-  const c = await pool.connect();
+  const c = await suite.pool.connect();
   try {
     const { version } = await registerVersion(c, { candidate: { ...fakeCandidate(model), featureSet }, workflowId: 'setup', runId: 'setup' });
     await promoteVersion(c, { model, version, reason: 'test setup' });
@@ -32,8 +27,8 @@ async function modelWithV1(model: string): Promise<string> {
 }
 
 async function startRetrain(model: string, approvalTimeout: string) {
-  return client.workflow.start(retrainModel, {
-    taskQueue: worker.taskQueue,
+  return suite.client.workflow.start(retrainModel, {
+    taskQueue: suite.worker.taskQueue,
     workflowId: `retrain-${model}`,
     args: [{ model, reason: 'manual', requireApproval: true, approvalTimeout }],
   });
@@ -44,21 +39,15 @@ async function untilAwaitingApproval(handle: Awaited<ReturnType<typeof startRetr
 }
 
 async function stages(model: string): Promise<Array<[number, string]>> {
-  return (await listVersions(pool, model)).map((v) => [v.version, v.stage]);
+  return (await listVersions(suite.pool, model)).map((v) => [v.version, v.stage]);
 }
 
 beforeAll(async () => {
-  pool = testPool();
-  ({ client, close: closeClient } = await connectClient());
-  worker = await startTestWorker({ config: loadConfig({ ...process.env, MODELS_CONFIG: writeModelsConfig(Object.fromEntries(models.map((n) => [n, { featureSet }]))) }) });
-  await writeRows(pool, featureSet, daysWindow(2, 7), 2000, { seed: 11 });
+  await writeRows(suite.pool, featureSet, daysWindow(2, 7), 2000, { seed: 11 });
 });
 
 afterAll(async () => {
-  await worker?.stop();
-  await pool?.query('DELETE FROM features.feature_values WHERE feature_set = $1', [featureSet]);
-  await pool?.end();
-  await closeClient?.();
+  await suite.pool.query('DELETE FROM features.feature_values WHERE feature_set = $1', [featureSet]);
 });
 
 describe('retrainModel with requireApproval', () => {
@@ -79,7 +68,7 @@ describe('retrainModel with requireApproval', () => {
       [2, 'production'],
       [1, 'archived'],
     ]);
-    const events = await pool.query(`SELECT reason FROM registry.stage_events WHERE model_name = $1 AND version = 2 AND to_stage = 'production'`, [model]);
+    const events = await suite.pool.query(`SELECT reason FROM registry.stage_events WHERE model_name = $1 AND version = 2 AND to_stage = 'production'`, [model]);
     expect(events.rows[0].reason).toMatch(/approved by alice/);
   });
 

@@ -7,21 +7,16 @@
  * `temporal workflow list --query 'ModelName="<model>"'` finds the run.
  */
 import { execFileSync } from 'node:child_process';
-import type { Client } from '@temporalio/client';
-import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config';
 import { listVersions } from '../src/registry';
 import { stackContext } from '../src/stack/cli';
 import { temporalBinary } from '../src/stack/temporal';
 import { daysWindow, writeModelsConfig, writeRows } from './drift.dataset';
-import { testPool } from './helpers/postgres';
-import { connectClient, startTestWorker, uniqueName, type TestWorker } from './helpers/temporal';
+import { useStackSuite } from './helpers/suite';
+import { uniqueName } from './helpers/temporal';
 
-let pool: Pool;
-let client: Client;
-let closeClient: () => Promise<void>;
-let worker: TestWorker;
+const suite = useStackSuite({ workerConfig: () => loadConfig({ ...process.env, MODELS_CONFIG: writeModelsConfig({ [model]: { featureSet } }) }) });
 const featureSet = uniqueName('cli-fs');
 const model = uniqueName('cli').replace(/-/g, '_');
 const cfg = loadConfig();
@@ -31,25 +26,19 @@ function temporal(args: string[]): string {
 }
 
 beforeAll(async () => {
-  pool = testPool();
-  ({ client, close: closeClient } = await connectClient());
-  worker = await startTestWorker({ config: loadConfig({ ...process.env, MODELS_CONFIG: writeModelsConfig({ [model]: { featureSet } }) }) });
-  await writeRows(pool, featureSet, daysWindow(1, 5), 1500, { seed: 5 });
+  await writeRows(suite.pool, featureSet, daysWindow(1, 5), 1500, { seed: 5 });
 });
 
 afterAll(async () => {
-  await worker?.stop();
-  await pool?.query('DELETE FROM features.feature_values WHERE feature_set = $1', [featureSet]);
-  await pool?.end();
-  await closeClient?.();
+  await suite.pool.query('DELETE FROM features.feature_values WHERE feature_set = $1', [featureSet]);
 });
 
 describe('manual retrain with the temporal CLI', () => {
   it('starts retrainModel with only model and reason, and the registry gets version 1 in production', async () => {
-    temporal(['workflow', 'start', '--type', 'retrainModel', '--task-queue', worker.taskQueue, '--workflow-id', `retrain-${model}`, '--input', JSON.stringify({ model, reason: 'manual' })]);
-    const result = await client.workflow.getHandle(`retrain-${model}`).result();
+    temporal(['workflow', 'start', '--type', 'retrainModel', '--task-queue', suite.worker.taskQueue, '--workflow-id', `retrain-${model}`, '--input', JSON.stringify({ model, reason: 'manual' })]);
+    const result = await suite.client.workflow.getHandle(`retrain-${model}`).result();
     expect(result).toMatchObject({ model, version: 1, outcome: 'promoted', production: 1 });
-    const [v1] = await listVersions(pool, model);
+    const [v1] = await listVersions(suite.pool, model);
     expect(v1).toMatchObject({ version: 1, stage: 'production', workflowId: `retrain-${model}`, featureSet, target: 'churned', driftReportId: null });
     expect(v1!.metrics.auc).toBeGreaterThan(0.5);
 

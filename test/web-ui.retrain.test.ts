@@ -3,8 +3,6 @@
  * /usr/bin/chromium driven by playwright-core) opens the workflows list filtered by
  * ModelName="<model>" and sees the run with its type. Chromium is a test tool: installed here when missing.
  */
-import type { Client } from '@temporalio/client';
-import type { Pool } from 'pg';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config';
@@ -12,24 +10,18 @@ import { aptInstall } from '../src/stack/install';
 import { ModelName, Trigger } from '../src/search-attributes';
 import { retrainModel } from '../src/workflows/retrain-model';
 import { daysWindow, writeModelsConfig, writeRows } from './drift.dataset';
-import { testPool } from './helpers/postgres';
-import { connectClient, startTestWorker, uniqueName, type TestWorker } from './helpers/temporal';
+import { useStackSuite } from './helpers/suite';
+import { uniqueName } from './helpers/temporal';
 
 const CHROMIUM = '/usr/bin/chromium';
 const cfg = loadConfig();
-let pool: Pool;
-let client: Client;
-let closeClient: () => Promise<void>;
-let worker: TestWorker;
+const suite = useStackSuite({ workerConfig: () => loadConfig({ ...process.env, MODELS_CONFIG: writeModelsConfig({ [model]: { featureSet } }) }) });
 let browser: Browser;
 const featureSet = uniqueName('ui-fs');
 const model = uniqueName('ui').replace(/-/g, '_');
 
 beforeAll(async () => {
-  pool = testPool();
-  ({ client, close: closeClient } = await connectClient());
-  worker = await startTestWorker({ config: loadConfig({ ...process.env, MODELS_CONFIG: writeModelsConfig({ [model]: { featureSet } }) }) });
-  await writeRows(pool, featureSet, daysWindow(1, 5), 1500, { seed: 9 });
+  await writeRows(suite.pool, featureSet, daysWindow(1, 5), 1500, { seed: 9 });
   aptInstall(['chromium'], (line) => console.log(`[web-ui test] ${line}`));
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -39,17 +31,14 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await worker?.stop();
-  await pool?.query('DELETE FROM features.feature_values WHERE feature_set = $1', [featureSet]);
-  await pool?.end();
-  await closeClient?.();
+  await suite.pool.query('DELETE FROM features.feature_values WHERE feature_set = $1', [featureSet]);
 });
 
 describe('Web UI', () => {
   it('lists the retrain workflow of a model under its ModelName query', async () => {
     const workflowId = `retrain-${model}`;
-    await client.workflow.execute(retrainModel, {
-      taskQueue: worker.taskQueue,
+    await suite.client.workflow.execute(retrainModel, {
+      taskQueue: suite.worker.taskQueue,
       workflowId,
       args: [{ model, reason: 'manual' }],
       typedSearchAttributes: [
