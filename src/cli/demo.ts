@@ -20,6 +20,7 @@ import { findModelDeclaration } from '../schedules/load';
 import { ModelName, Trigger } from '../search-attributes';
 import { startIngest } from '../sources/start';
 import { stackContext } from '../stack/cli';
+import { sleep } from '../stack/process';
 import { ensureWorkerDaemon } from '../stack/worker';
 import type { driftSensor } from '../workflows/drift-sensor';
 import type { retrainModel } from '../workflows/retrain-model';
@@ -127,7 +128,7 @@ async function triggerSchedule(client: Client, scheduleId: string): Promise<Work
     const info = (await schedule.describe()).info;
     const latest = info.recentActions.at(-1);
     if (info.numActionsTaken > before && latest) return client.workflow.getHandle(latest.action.workflow.workflowId, latest.action.workflow.firstExecutionRunId);
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
   throw new Error(`schedule ${scheduleId} did not start a run within 60s of the trigger`);
 }

@@ -99,13 +99,19 @@ function writeConfig(ctx: StackContext, pg: PgLayout): void {
   if (asRoot()) run('chown', ['-R', 'postgres:postgres', pg.home]);
 }
 
+type SocketConnection = { host: string; port: number; user: string; database: string };
+
+function socketConnection(ctx: StackContext, pg: PgLayout, database: string): SocketConnection {
+  return { host: pg.socket, port: ctx.config.postgres.port, user: 'postgres', database };
+}
+
 /** Connection settings for the local cluster's superuser, over its unix socket (trust auth). */
-export function superuserConnection(ctx: StackContext, database = 'postgres'): { host: string; port: number; user: string; database: string } {
-  return { host: layout(ctx).socket, port: ctx.config.postgres.port, user: 'postgres', database };
+export function superuserConnection(ctx: StackContext, database = 'postgres'): SocketConnection {
+  return socketConnection(ctx, layout(ctx), database);
 }
 
 async function superuser<T>(ctx: StackContext, pg: PgLayout, database: string, fn: (c: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ host: pg.socket, port: ctx.config.postgres.port, user: 'postgres', database });
+  const client = new Client(socketConnection(ctx, pg, database));
   await client.connect();
   try {
     return await fn(client);
@@ -135,17 +141,24 @@ async function bootstrap(ctx: StackContext, pg: PgLayout): Promise<void> {
   });
 }
 
-async function healthy(ctx: StackContext): Promise<boolean> {
+/** The server and pg_partman versions as the application role sees them; undefined when it cannot log in. */
+async function serverVersion(ctx: StackContext): Promise<string | undefined> {
   const client = new Client({ connectionString: ctx.config.postgres.url, connectionTimeoutMillis: 2000 });
   try {
     await client.connect();
-    await client.query('SELECT 1');
-    return true;
+    const { rows } = await client.query<{ server_version: string; partman: string | null }>(
+      "SELECT current_setting('server_version') AS server_version, (SELECT extversion FROM pg_extension WHERE extname = 'pg_partman') AS partman",
+    );
+    return `${rows[0]!.server_version}, pg_partman ${rows[0]!.partman ?? 'missing'}`;
   } catch {
-    return false;
+    return undefined;
   } finally {
     await client.end().catch(() => {});
   }
+}
+
+async function healthy(ctx: StackContext): Promise<boolean> {
+  return (await serverVersion(ctx)) !== undefined;
 }
 
 /** Starts (or restarts) the server process on an initialised cluster and waits for it. Used by tests that restart PostgreSQL. */
@@ -198,18 +211,7 @@ export const postgresComponent: StackComponent = {
   async status(ctx) {
     const { host, port } = ctx.config.postgres;
     const ours = daemonPid(NAME, ctx.paths) !== undefined;
-    let version: string | undefined;
-    if (ours && (await healthy(ctx))) {
-      const client = new Client({ connectionString: ctx.config.postgres.url });
-      await client.connect();
-      try {
-        const v = await client.query<{ server_version: string }>('SHOW server_version');
-        const partman = await client.query<{ extversion: string }>("SELECT extversion FROM pg_extension WHERE extname = 'pg_partman'");
-        version = `${v.rows[0]?.server_version}, pg_partman ${partman.rows[0]?.extversion ?? 'missing'}`;
-      } finally {
-        await client.end();
-      }
-    }
+    const version = ours ? await serverVersion(ctx) : undefined;
     const open = await isPortOpen(host, port);
     return { name: NAME, state: ours ? (version ? 'running' : 'unhealthy') : open ? 'foreign' : 'stopped', address: `${host}:${port}`, version, detail: `data ${join(ctx.config.stack.stateDir, 'postgres', 'data')}` };
   },
