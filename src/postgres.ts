@@ -1,5 +1,5 @@
 /** The PostgreSQL pool the worker builds once and hands to every activity group. */
-import { Pool, types } from 'pg';
+import { Pool, types, type ClientBase } from 'pg';
 import type { PostgresConfig } from './config';
 
 // bigint (int8) as a JS number: counts and ids here stay far below 2^53.
@@ -10,4 +10,17 @@ export function createPool(config: PostgresConfig, applicationName = 'mlops-work
   // An idle client that loses its server (a PostgreSQL restart) emits 'error'; without a listener that kills the worker.
   pool.on('error', () => {});
   return pool;
+}
+
+/** Runs `work` in one transaction on `client`: COMMIT when it resolves, ROLLBACK (and rethrow) when it throws. */
+export async function inTransaction<T>(client: Pick<ClientBase, 'query'>, work: () => Promise<T>): Promise<T> {
+  await client.query('BEGIN');
+  try {
+    const result = await work();
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  }
 }

@@ -11,6 +11,7 @@ import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
+import { inTransaction } from '../postgres';
 import type { FeatureRow } from '../sources/records';
 import type { ActivityDeps } from './deps';
 
@@ -63,8 +64,7 @@ const staged = new WeakSet<PoolClient>();
 /** Writes one page in one transaction: rows upserted, dead letters inserted once. Returns the method that wrote the rows. */
 export async function writePage(client: PoolClient, page: PageWrite, method: WriteMethod = 'copy-direct'): Promise<WriteMethod> {
   let used = method;
-  await client.query('BEGIN');
-  try {
+  return inTransaction(client, async () => {
     if (page.rows.length) {
       if (method === 'copy-direct') {
         await client.query('SAVEPOINT direct');
@@ -108,12 +108,8 @@ export async function writePage(client: PoolClient, page: PageWrite, method: Wri
         [page.source, page.workflowId, page.runId, page.page, page.deadLetters.map((d) => d.index), page.deadLetters.map((d) => JSON.stringify(d.raw ?? null)), page.deadLetters.map((d) => d.reason)],
       );
     }
-    await client.query('COMMIT');
     return used;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  }
+  });
 }
 
 /** COPY text format, ~1 MB per chunk; `before`/`after` hold constant columns (already escaped, with tabs). */
@@ -205,9 +201,9 @@ export function createFeatureStoreActivities({ pool, config }: ActivityDeps) {
           for (const { partition, index_name } of rows) {
             heartbeat({ partition });
             // An interrupted CONCURRENTLY build leaves an INVALID index behind; drop it and build again.
-            await client.query(`DROP INDEX CONCURRENTLY IF EXISTS features.${quoteIdent(index_name)}`);
+            await client.query(`DROP INDEX CONCURRENTLY IF EXISTS features.${client.escapeIdentifier(index_name)}`);
             await client.query(
-              `CREATE INDEX CONCURRENTLY ${quoteIdent(index_name)} ON ${partition}
+              `CREATE INDEX CONCURRENTLY ${client.escapeIdentifier(index_name)} ON ${partition}
                  USING gin (features jsonb_path_ops) WITH (fastupdate = on, gin_pending_list_limit = 65536)`,
             );
             indexed.push(partition);
@@ -225,7 +221,3 @@ export function createFeatureStoreActivities({ pool, config }: ActivityDeps) {
 
 /** Arbitrary constant key for pg_try_advisory_lock: "closed-partition indexer". */
 const INDEXER_LOCK = 741_852_964;
-
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}

@@ -15,6 +15,7 @@ import { ValidationError } from '../errors';
 import { H2OClient, type H2OColumnType } from '../h2o/client';
 import { trainingRunIds } from '../h2o/ids';
 import { pollJob } from '../h2o/jobs';
+import { inTransaction } from '../postgres';
 import type { ChampionMetric, TimeWindow } from '../types';
 import type { ActivityDeps } from './deps';
 import { toFailure } from './h2o';
@@ -153,43 +154,42 @@ export async function extractTrainingSet(deps: Pick<ActivityDeps, 'config' | 'po
     await h2o.deleteKey(side.raw);
   }
 
+  // The training set is materialised and streamed out inside one transaction (a temporary table);
+  // H2O parses it after the connection is back in the pool.
   const db = await deps.pool.connect();
-  let released = false;
+  let extracted;
   try {
-    await db.query('BEGIN');
-    await materialize(db, input);
-    const counts = await db.query<{ train: number; validation: number }>(
-      'SELECT count(*) FILTER (WHERE NOT validation)::int AS train, count(*) FILTER (WHERE validation)::int AS validation FROM training_rows',
-    );
-    const rows = counts.rows[0]!;
-    if (rows.train === 0 || rows.validation === 0) {
-      throw new ValidationError('window', input.window, `gives ${rows.train} training and ${rows.validation} validation rows of ${input.labelFeatureSet ?? input.featureSet} with target ${input.target}; both need at least one`);
-    }
-    const { features, target, skipped } = await inferColumns(db, input);
-    for (const side of sides) {
-      await uploadSide(db, h2o, side.raw, copySql(db, features, target, side.validation), side.validation ? 'validation' : 'train', onProgress);
-    }
-    await db.query('COMMIT');
-    db.release();
-    released = true;
-
-    const columnTypes: H2OColumnType[] = [...features.map((f) => f.type), target.type];
-    const jobs = await Promise.all(sides.map((side) => h2o.parse({ sourceFrames: [side.raw], destinationFrame: side.frame, columnTypes })));
-    await Promise.all(jobs.map((job) => pollJob(h2o, job.key.name, { intervalMs: deps.config.training.pollIntervalMs, onPoll: (j) => onProgress('parse', j.progress) })));
-    for (const [i, side] of sides.entries()) {
-      const frame = await h2o.frame(side.frame);
-      const expected = side.validation ? rows.validation : rows.train;
-      if (frame.rows !== expected) throw new Error(`H2O frame ${side.frame} has ${frame.rows} rows, but ${expected} were sent (side ${i})`);
-    }
-    return { trainFrame: ids.trainFrame, validationFrame: ids.validationFrame, rows, features, target, skippedFeatures: skipped };
+    extracted = await inTransaction(db, async () => {
+      await materialize(db, input);
+      const counts = await db.query<{ train: number; validation: number }>(
+        'SELECT count(*) FILTER (WHERE NOT validation)::int AS train, count(*) FILTER (WHERE validation)::int AS validation FROM training_rows',
+      );
+      const rows = counts.rows[0]!;
+      if (rows.train === 0 || rows.validation === 0) {
+        throw new ValidationError('window', input.window, `gives ${rows.train} training and ${rows.validation} validation rows of ${input.labelFeatureSet ?? input.featureSet} with target ${input.target}; both need at least one`);
+      }
+      const { features, target, skipped } = await inferColumns(db, input);
+      for (const side of sides) {
+        await uploadSide(db, h2o, side.raw, copySql(db, features, target, side.validation), side.validation ? 'validation' : 'train', onProgress);
+      }
+      return { rows, features, target, skipped };
+    });
   } catch (err) {
-    if (!released) {
-      await db.query('ROLLBACK').catch(() => {});
-      db.release(err instanceof Error ? err : undefined);
-      released = true;
-    }
+    db.release(err instanceof Error ? err : undefined);
     throw err;
   }
+  db.release();
+  const { rows, features, target, skipped } = extracted;
+
+  const columnTypes: H2OColumnType[] = [...features.map((f) => f.type), target.type];
+  const jobs = await Promise.all(sides.map((side) => h2o.parse({ sourceFrames: [side.raw], destinationFrame: side.frame, columnTypes })));
+  await Promise.all(jobs.map((job) => pollJob(h2o, job.key.name, { intervalMs: deps.config.training.pollIntervalMs, onPoll: (j) => onProgress('parse', j.progress) })));
+  for (const [i, side] of sides.entries()) {
+    const frame = await h2o.frame(side.frame);
+    const expected = side.validation ? rows.validation : rows.train;
+    if (frame.rows !== expected) throw new Error(`H2O frame ${side.frame} has ${frame.rows} rows, but ${expected} were sent (side ${i})`);
+  }
+  return { trainFrame: ids.trainFrame, validationFrame: ids.validationFrame, rows, features, target, skippedFeatures: skipped };
 }
 
 export function createTrainingSetActivities(deps: ActivityDeps) {

@@ -5,7 +5,8 @@
  */
 import type { PoolClient } from 'pg';
 import { RegistryError } from '../errors';
-import { inTransaction, insertStageEvent, lockModel } from './queries';
+import { insertStageEvent, lockModel } from './queries';
+import { inTransaction } from '../postgres';
 import type { Stage } from './types';
 
 export interface ArchiveVersionInput {

@@ -8,7 +8,8 @@
  */
 import type { PoolClient } from 'pg';
 import { RegistryError } from '../errors';
-import { archiveProduction, inTransaction, insertStageEvent, lockModel } from './queries';
+import { archiveProduction, insertStageEvent, lockModel } from './queries';
+import { inTransaction } from '../postgres';
 import type { PromoteVersionInput, PromoteVersionOutput, Stage } from './types';
 
 export async function promoteVersion(client: PoolClient, input: PromoteVersionInput): Promise<PromoteVersionOutput> {

@@ -60,18 +60,6 @@ export async function lockModel(client: PoolClient, model: string): Promise<void
   await client.query('SELECT name FROM registry.models WHERE name = $1 FOR UPDATE', [model]);
 }
 
-/** Runs `work` in one transaction on a client of `pool`-like `connect()`. */
-export async function inTransaction<T>(client: PoolClient, work: () => Promise<T>): Promise<T> {
-  await client.query('BEGIN');
-  try {
-    const result = await work();
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  }
-}
 
 export async function insertStageEvent(client: PoolClient, e: { model: string; version: number; from: Stage | null; to: Stage; reason: string; workflowId?: string }): Promise<void> {
   await client.query('INSERT INTO registry.stage_events (model_name, version, from_stage, to_stage, reason, workflow_id) VALUES ($1, $2, $3, $4, $5, $6)', [

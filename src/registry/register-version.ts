@@ -4,7 +4,8 @@
  * registered before instead of bumping again (unique (model_name, workflow_id, run_id)).
  */
 import type { PoolClient } from 'pg';
-import { inTransaction, insertStageEvent, lockModel } from './queries';
+import { insertStageEvent, lockModel } from './queries';
+import { inTransaction } from '../postgres';
 import type { RegisterVersionInput, RegisterVersionOutput } from './types';
 
 export async function registerVersion(client: PoolClient, input: RegisterVersionInput): Promise<RegisterVersionOutput> {

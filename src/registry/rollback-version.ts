@@ -6,7 +6,8 @@
  */
 import type { PoolClient } from 'pg';
 import { RegistryError } from '../errors';
-import { archiveProduction, inTransaction, insertStageEvent, lockModel } from './queries';
+import { archiveProduction, insertStageEvent, lockModel } from './queries';
+import { inTransaction } from '../postgres';
 import type { RollbackVersionInput, RollbackVersionOutput } from './types';
 
 export async function rollbackVersion(client: PoolClient, input: RollbackVersionInput): Promise<RollbackVersionOutput> {

@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, type ClientConfig } from 'pg';
 import { projectRoot } from '../config';
+import { inTransaction } from '../postgres';
 
 /** Arbitrary constant key for pg_advisory_lock: "mlops migrations". */
 const LOCK_KEY = 741_852_963;
@@ -48,13 +49,12 @@ export async function migrate(database: string | ClientConfig, migrations = list
       if (previous !== undefined) {
         throw new Error(`migration ${m.name} was changed after it was applied (sha256 ${previous.slice(0, 12)} → ${m.sha256.slice(0, 12)}): add a new migration instead`);
       }
-      await client.query('BEGIN');
       try {
-        await client.query(m.sql);
-        await client.query('INSERT INTO public.schema_migrations (name, sha256) VALUES ($1, $2)', [m.name, m.sha256]);
-        await client.query('COMMIT');
+        await inTransaction(client, async () => {
+          await client.query(m.sql);
+          await client.query('INSERT INTO public.schema_migrations (name, sha256) VALUES ($1, $2)', [m.name, m.sha256]);
+        });
       } catch (err) {
-        await client.query('ROLLBACK');
         throw new Error(`migration ${m.name} failed: ${(err as Error).message}`);
       }
       applied.push(m.name);
