@@ -125,19 +125,19 @@ async function bootstrap(ctx: StackContext, pg: PgLayout): Promise<void> {
   const { user, password, database } = ctx.config.postgres;
   await superuser(ctx, pg, 'postgres', async (c) => {
     const role = await c.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [user]);
-    const quotedPw = `'${password.replace(/'/g, "''")}'`;
-    const ident = `"${user.replace(/"/g, '""')}"`;
-    if (role.rowCount === 0) await c.query(`CREATE ROLE ${ident} LOGIN PASSWORD ${quotedPw}`);
-    else await c.query(`ALTER ROLE ${ident} PASSWORD ${quotedPw}`);
+    const ident = c.escapeIdentifier(user);
+    if (role.rowCount === 0) await c.query(`CREATE ROLE ${ident} LOGIN PASSWORD ${c.escapeLiteral(password)}`);
+    else await c.query(`ALTER ROLE ${ident} PASSWORD ${c.escapeLiteral(password)}`);
     const db = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-    if (db.rowCount === 0) await c.query(`CREATE DATABASE "${database.replace(/"/g, '""')}" OWNER ${ident}`);
+    if (db.rowCount === 0) await c.query(`CREATE DATABASE ${c.escapeIdentifier(database)} OWNER ${ident}`);
   });
   await superuser(ctx, pg, database, async (c) => {
     await c.query('CREATE SCHEMA IF NOT EXISTS partman');
     await c.query('CREATE EXTENSION IF NOT EXISTS pg_partman SCHEMA partman');
     // pg_partman's maintenance creates partitions as the table owner, which needs the partman schema.
-    await c.query(`GRANT ALL ON SCHEMA partman TO "${user}"; GRANT ALL ON ALL TABLES IN SCHEMA partman TO "${user}";
-      GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA partman TO "${user}"; GRANT EXECUTE ON ALL PROCEDURES IN SCHEMA partman TO "${user}"`);
+    const ident = c.escapeIdentifier(user);
+    await c.query(`GRANT ALL ON SCHEMA partman TO ${ident}; GRANT ALL ON ALL TABLES IN SCHEMA partman TO ${ident};
+      GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA partman TO ${ident}; GRANT EXECUTE ON ALL PROCEDURES IN SCHEMA partman TO ${ident}`);
   });
 }
 
