@@ -1,16 +1,32 @@
 import { defineConfig } from 'vitest/config';
 
+// Two projects: `unit` needs nothing running (npm run test:unit, seconds); `stack` runs against the real
+// local stack that `npm test` brings up first. `npm test` runs both.
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
-    globalSetup: ['test/global-setup.ts'],
-    // Tests share one real stack; some restart PostgreSQL or kill workers, so files run one at a time.
-    fileParallelism: false,
-    pool: 'forks',
-    testTimeout: 180_000,
-    hookTimeout: 300_000,
     // The JSON report lets .ci/run print a plain 'N passed, N failed' closing line.
     reporters: ['default', 'json'],
     outputFile: { json: '.stack/test-results.json' },
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts', 'dockerfile-scanner/test/**/*.test.ts'],
+          testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'stack',
+          include: ['test/stack/**/*.test.ts'],
+          globalSetup: ['test/global-setup.ts'],
+          // Tests share one real stack; some restart PostgreSQL or kill workers, so files run one at a time.
+          fileParallelism: false,
+          pool: 'forks',
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+        },
+      },
+    ],
   },
 });

@@ -19,11 +19,11 @@ import type { Pool } from 'pg';
 import Cursor from 'pg-cursor';
 import { to as copyTo } from 'pg-copy-streams';
 import { loadConfig } from '../src/config';
-import { buildReferenceProfile } from '../src/monitoring/reference-profile';
-import { DEFAULT_THREADS, sqlWindowHistogram, streamWindowHistogram, windowSelect, type WindowQuery } from '../src/monitoring/window-histogram';
+import { buildReferenceProfile } from '../src/feature-store/reference-profile';
+import { DEFAULT_THREADS, sqlWindowHistogram, streamWindowHistogram, windowSelect, type WindowQuery } from '../src/feature-store/window-histogram';
 import { createPool } from '../src/postgres';
-import { HistogramAccumulator, binSpecOf, evaluateDrift, type BinSpec } from '../src/sensors';
-import type { ReferenceProfile, TimeWindow } from '../src/types';
+import { HistogramAccumulator, binSpecOf, evaluateDrift, type BinSpec } from '../src/shared/drift';
+import type { ReferenceProfile, TimeWindow } from '../src/shared/types';
 
 const NUMERIC = Array.from({ length: 16 }, (_, i) => `n${i + 1}`);
 const CATEGORICAL = ['c1', 'c2', 'c3', 'c4'];

@@ -23,10 +23,10 @@ import type { Pool } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { loadConfig, projectRoot } from '../src/config';
 import { createPool } from '../src/postgres';
-import { writePage, type WriteMethod } from '../src/activities/feature-store';
+import { writePage, type WriteMethod } from '../src/feature-store/page-writer';
 import { createSyntheticRecords, startSyntheticSource, syntheticSourceDefinition } from '../src/demo/synthetic-source';
-import { compileMapping, type FeatureRow } from '../src/sources/records';
-import { validateSourceDefinition } from '../src/sources/definition';
+import { compileMapping, type FeatureRow } from '../src/ingest/records';
+import { validateSourceDefinition } from '../src/shared/source-definition';
 import type { IngestSourceOutput } from '../src/workflows/ingest-source';
 
 interface Args {

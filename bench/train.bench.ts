@@ -17,19 +17,20 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime } from '@t
 import { Client, Connection } from '@temporalio/client';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { extractTrainingSet } from '../src/activities/training-set';
+import { extractTrainingSet } from '../src/feature-store/training-set';
 import { loadConfig } from '../src/config';
 import { H2OClient } from '../src/h2o/client';
 import { trainingRunIds } from '../src/h2o/ids';
 import { pollJob } from '../src/h2o/jobs';
 import { downloadMojoTo } from '../src/h2o/mojo';
-import { cleanupTrainingRun, evaluateTraining, higherIsBetter, startTraining, type TrainedSpec } from '../src/h2o/training';
-import { buildReferenceProfile } from '../src/monitoring/reference-profile';
+import { cleanupTrainingRun, evaluateTraining, startTraining, type TrainedSpec } from '../src/h2o/training';
+import { buildReferenceProfile } from '../src/feature-store/reference-profile';
 import { createPool } from '../src/postgres';
-import type { ModelSpec } from '../src/types';
+import { isBetter } from '../src/shared/metrics';
+import type { ModelSpec } from '../src/shared/training-spec';
 import { createWorker } from '../src/worker';
 import { trainModels, type TrainModelsInput } from '../src/workflows/train-models';
-import { dropGeneratedSet, generateChurnSet } from '../test/train.dataset';
+import { dropGeneratedSet, generateChurnSet } from '../test/stack/train.dataset';
 
 // Each about 10 s alone on the 2-core machine this was written on (the run prints H2O's own times;
 // GBM time grows slower than its tree count: scoring and setup are a fixed share).
@@ -127,7 +128,7 @@ async function main(): Promise<void> {
         results.push(await evaluateTraining(h2o, started.destId, started.kind, 'auc', spec.name));
       }
     }));
-    const champion = results.reduce((best, r) => ((higherIsBetter('auc') ? r.metricValue > best.metricValue : r.metricValue < best.metricValue) ? r : best));
+    const champion = results.reduce((best, r) => (isBetter('auc', r.metricValue, best.metricValue) ? r : best));
     await downloadMojoTo(h2o, champion.h2oModelId, join(config.worker.artifactDir, 'bench_churn', workflowId, `${champion.h2oModelId}.zip`));
     await reference;
     await cleanupTrainingRun(h2o, ids.prefix, [champion.h2oModelId]);

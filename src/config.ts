@@ -7,7 +7,7 @@
  */
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { ConfigError } from './errors';
+import { ConfigError } from './shared/errors';
 
 type Env = Record<string, string | undefined>;
 
@@ -38,14 +38,6 @@ export function envNumber(env: Env, name: string, fallback: number, min = -Infin
   const value = Number(raw);
   if (!Number.isFinite(value) || value < min || value > max) throw new ConfigError(name, raw, `a number from ${min} to ${max}`);
   return value;
-}
-
-export function envBool(env: Env, name: string, fallback: boolean): boolean {
-  const raw = read(env, name);
-  if (raw === undefined) return fallback;
-  if (/^(1|true|yes|on)$/i.test(raw)) return true;
-  if (/^(0|false|no|off)$/i.test(raw)) return false;
-  throw new ConfigError(name, raw, 'true or false');
 }
 
 export function envUrl(env: Env, name: string, fallback: string, protocols: string[]): URL {

@@ -4,12 +4,11 @@
  * and heartbeats `{ jobKey, progress }`, so a retry after a worker crash polls the same job, then reads
  * the result's validation metrics.
  * Errors a retry cannot fix (H2O rejecting a spec, a failed job, the MOJO gate) become non-retryable
- * ApplicationFailures carrying H2O's message; an unreachable cluster stays retryable.
+ * ApplicationFailures carrying H2O's message (src/shared/failure.ts); an unreachable cluster stays retryable.
  */
 import { activityInfo, ApplicationFailure, cancellationSignal, getClient, heartbeat, log } from '@temporalio/activity';
 import { join } from 'node:path';
-import { FailureType, H2OError, H2OUnreachableError, ValidationError } from '../errors';
-import { H2OClient, isInUse, isMojoGated } from '../h2o/client';
+import { H2OClient } from '../h2o/client';
 import { sanitizeH2OId, trainingRunIds } from '../h2o/ids';
 import { H2OJobFailedError, jobFailureMessage, pollJob } from '../h2o/jobs';
 import { downloadMojoTo, type MojoFile } from '../h2o/mojo';
@@ -18,33 +17,12 @@ import {
   cleanupTrainingRun as cleanupRun, evaluateTraining, startTraining,
   type CleanupResult, type StartedTraining, type TrainedSpec, type TrainingFrames, type TrainingKind,
 } from '../h2o/training';
-import type { Algorithm, ChampionMetric, ModelSpec } from '../types';
+import type { Algorithm } from '../shared/algorithms';
+import { FailureType, H2OError, H2OUnreachableError } from '../shared/errors';
+import { trainingProgressSignal } from '../shared/messages/train-models';
+import type { ChampionMetric } from '../shared/metrics';
+import type { ModelSpec } from '../shared/training-spec';
 import type { ActivityDeps } from './deps';
-
-/**
- * The ApplicationFailure for an error, or the error itself when a retry may help.
- * H2O 4xx answers are final (a rejected parameter stays rejected), except "already in use" (a job
- * of an earlier attempt still holds the key) and 404 of a job being polled (handled by the caller).
- */
-export function toFailure(err: unknown): unknown {
-  if (err instanceof ApplicationFailure) return err;
-  if (err instanceof ValidationError) return ApplicationFailure.nonRetryable(err.message, FailureType.Validation, { field: err.field });
-  if (err instanceof H2OError) {
-    if (isMojoGated(err)) return ApplicationFailure.nonRetryable(`${err.message} (run H2O 3.46.0.11 or earlier; see docs/TRAINING.md)`, FailureType.H2OMojoGated);
-    if (err.status >= 400 && err.status < 500 && !isInUse(err)) {
-      return ApplicationFailure.nonRetryable(err.message, FailureType.H2O, { status: err.status, field: err.field ?? null });
-    }
-  }
-  return err;
-}
-
-async function mapped<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw toFailure(err);
-  }
-}
 
 export interface CheckTrainingClusterInput {
   algorithms: Algorithm[];
@@ -108,34 +86,27 @@ export interface CleanupTrainingRunInput {
   gridIds: string[];
 }
 
-/** Signal a polling branch sends so the workflow's `progress` query can show live progress. MAINTENANCE: same name as trainingProgressSignal in src/workflows/train-models.ts. */
-export const TRAINING_PROGRESS_SIGNAL = 'trainingProgress';
-
 export function createH2OActivities({ config }: ActivityDeps) {
   const h2o = new H2OClient(config.h2o.url);
 
   return {
     /** The cluster answers, runs an ungated build, and says whether XGBoost is available. */
     async checkTrainingCluster(input: CheckTrainingClusterInput): Promise<CheckTrainingClusterOutput> {
-      return mapped(async () => {
-        const cloud = await h2o.cloud();
-        if (!cloud.cloud_healthy) throw new H2OUnreachableError(`H2O at ${config.h2o.url} reports an unhealthy cloud (${cloud.cloud_name})`);
-        const version = checkH2OVersion(cloud.version, config.h2o.version);
-        if (version.verdict === 'gated') throw ApplicationFailure.nonRetryable(version.message, FailureType.H2OMojoGated);
-        if (!version.ok) log.warn('H2O version differs from the pinned one', { message: version.message });
-        const xgboostAvailable = input.algorithms.includes('xgboost') ? await h2o.hasXGBoost() : false;
-        return { h2oVersion: cloud.version, xgboostAvailable, defaultMaxParallel: config.training.maxParallel };
-      });
+      const cloud = await h2o.cloud();
+      if (!cloud.cloud_healthy) throw new H2OUnreachableError(`H2O at ${config.h2o.url} reports an unhealthy cloud (${cloud.cloud_name})`);
+      const version = checkH2OVersion(cloud.version, config.h2o.version);
+      if (version.verdict === 'gated') throw ApplicationFailure.nonRetryable(version.message, FailureType.H2OMojoGated);
+      if (!version.ok) log.warn('H2O version differs from the pinned one', { message: version.message });
+      const xgboostAvailable = input.algorithms.includes('xgboost') ? await h2o.hasXGBoost() : false;
+      return { h2oVersion: cloud.version, xgboostAvailable, defaultMaxParallel: config.training.maxParallel };
     },
 
     /** Starts the spec's H2O job, or returns the job an earlier attempt started (never trains twice). */
     async startTrainingJob(input: StartTrainingJobInput): Promise<StartedTraining> {
-      return mapped(async () => {
-        const destId = trainingRunIds(input.workflowId, input.runId).spec(input.spec.name);
-        const started = await startTraining(h2o, { spec: input.spec, destId, frames: input.frames, seed: input.seed });
-        log.info(started.resumed ? 'found the spec\'s H2O job from an earlier attempt' : 'started H2O job', { spec: input.spec.name, jobKey: started.jobKey, destId });
-        return started;
-      });
+      const destId = trainingRunIds(input.workflowId, input.runId).spec(input.spec.name);
+      const started = await startTraining(h2o, { spec: input.spec, destId, frames: input.frames, seed: input.seed });
+      log.info(started.resumed ? 'found the spec\'s H2O job from an earlier attempt' : 'started H2O job', { spec: input.spec.name, jobKey: started.jobKey, destId });
+      return started;
     },
 
     /**
@@ -149,52 +120,46 @@ export function createH2OActivities({ config }: ActivityDeps) {
       if (resumed) log.info('resuming polling of the H2O job', { spec: input.specName, jobKey, progress: previous?.progress, attempt: activityInfo().attempt });
       const workflow = getClient().workflow.getHandle(input.workflowId);
       let lastReport = 0;
-      return mapped(async () => {
-        try {
-          const job = await pollJob(h2o, jobKey, {
-            intervalMs: config.training.pollIntervalMs,
-            signal: cancellationSignal(),
-            onPoll: (j) => {
-              heartbeat({ jobKey, progress: j.progress } satisfies TrainingHeartbeat);
-              if (Date.now() - lastReport >= config.training.progressIntervalMs) {
-                lastReport = Date.now();
-                // Best effort: the query shows progress; a lost signal loses nothing else.
-                workflow.signal(TRAINING_PROGRESS_SIGNAL, { specName: input.specName, progress: j.progress }).catch(() => {});
-              }
-            },
-          });
-          if (job.status === 'CANCELLED') throw ApplicationFailure.nonRetryable(`H2O job ${jobKey} of spec ${input.specName} was cancelled: ${jobFailureMessage(job)}`, FailureType.H2O);
-          // Reading the metrics here, not in another activity, saves a round trip per branch.
-          const trained = await evaluateTraining(h2o, input.destId, input.kind, input.metric, input.specName);
-          return { jobKey, msec: job.msec, resumed, trained };
-        } catch (err) {
-          // A job that FAILED or is unknown (the cluster restarted) will not finish by polling again.
-          if (err instanceof H2OJobFailedError || (err instanceof H2OError && (err.status === 404 || /Job is missing/.test(err.message)))) {
-            throw ApplicationFailure.nonRetryable(`spec ${input.specName}: ${err.message}`, FailureType.H2O, { status: err.status, field: err.field ?? null });
-          }
-          throw err;
+      try {
+        const job = await pollJob(h2o, jobKey, {
+          intervalMs: config.training.pollIntervalMs,
+          signal: cancellationSignal(),
+          onPoll: (j) => {
+            heartbeat({ jobKey, progress: j.progress } satisfies TrainingHeartbeat);
+            if (Date.now() - lastReport >= config.training.progressIntervalMs) {
+              lastReport = Date.now();
+              // Best effort: the query shows progress; a lost signal loses nothing else.
+              workflow.signal(trainingProgressSignal, { specName: input.specName, progress: j.progress }).catch(() => {});
+            }
+          },
+        });
+        if (job.status === 'CANCELLED') throw ApplicationFailure.nonRetryable(`H2O job ${jobKey} of spec ${input.specName} was cancelled: ${jobFailureMessage(job)}`, FailureType.H2O);
+        // Reading the metrics here, not in another activity, saves a round trip per branch.
+        const trained = await evaluateTraining(h2o, input.destId, input.kind, input.metric, input.specName);
+        return { jobKey, msec: job.msec, resumed, trained };
+      } catch (err) {
+        // A job that FAILED or is unknown (the cluster restarted) will not finish by polling again.
+        if (err instanceof H2OJobFailedError || (err instanceof H2OError && (err.status === 404 || /Job is missing/.test(err.message)))) {
+          throw ApplicationFailure.nonRetryable(`spec ${input.specName}: ${err.message}`, FailureType.H2O, { status: err.status, field: err.field ?? null });
         }
-      });
+        throw err;
+      }
     },
 
     /** Downloads the champion's MOJO to ARTIFACT_DIR/<model>/<workflowId>/<h2oModelId>.zip with its sha256. */
     async exportChampionMojo(input: ExportChampionMojoInput): Promise<MojoFile> {
-      return mapped(async () => {
-        const path = join(config.worker.artifactDir, sanitizeH2OId(input.model), sanitizeH2OId(input.workflowId), `${input.h2oModelId}.zip`);
-        const file = await downloadMojoTo(h2o, input.h2oModelId, path);
-        log.info('MOJO written', { path: file.path, bytes: file.bytes, sha256: file.sha256 });
-        return file;
-      });
+      const path = join(config.worker.artifactDir, sanitizeH2OId(input.model), sanitizeH2OId(input.workflowId), `${input.h2oModelId}.zip`);
+      const file = await downloadMojoTo(h2o, input.h2oModelId, path);
+      log.info('MOJO written', { path: file.path, bytes: file.bytes, sha256: file.sha256 });
+      return file;
     },
 
     /** Cancels the run's running jobs, deletes its frames and every model but the kept ones. Idempotent. */
     async cleanupTrainingRun(input: CleanupTrainingRunInput): Promise<CleanupResult> {
-      return mapped(async () => {
-        const ids = trainingRunIds(input.workflowId, input.runId);
-        const result = await cleanupRun(h2o, ids.prefix, input.keepModelIds, input.gridIds);
-        log.info('training run cleaned up', { prefix: ids.prefix, cancelledJobs: result.cancelledJobs, models: result.deletedModels.length, frames: result.deletedFrames.length });
-        return result;
-      });
+      const ids = trainingRunIds(input.workflowId, input.runId);
+      const result = await cleanupRun(h2o, ids.prefix, input.keepModelIds, input.gridIds);
+      log.info('training run cleaned up', { prefix: ids.prefix, cancelledJobs: result.cancelledJobs, models: result.deletedModels.length, frames: result.deletedFrames.length });
+      return result;
     },
   };
 }

@@ -2,6 +2,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { H2OClient } from '../h2o/client';
 import { checkH2OVersion, type H2OVersionCheck } from '../h2o/version';
+import { FailureType } from '../shared/errors';
 import type { ActivityDeps } from './deps';
 
 export interface ComponentHealth {
@@ -36,7 +37,7 @@ export function createHealthActivities({ config, pool, redis }: ActivityDeps) {
       const versionCheck = checkH2OVersion(cloud.version, config.h2o.version);
       if (versionCheck.verdict === 'gated') {
         // Retrying cannot un-gate a build: fail now with the reason.
-        throw ApplicationFailure.nonRetryable(versionCheck.message, 'H2OVersionError', versionCheck);
+        throw ApplicationFailure.nonRetryable(versionCheck.message, FailureType.H2OVersion, versionCheck);
       }
       return { component: 'h2o', version: cloud.version, address: config.h2o.url, versionCheck };
     },

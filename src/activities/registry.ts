@@ -1,11 +1,10 @@
 /**
  * Registry activities: the model registry's SQL operations (src/registry), each in one transaction on
  * a client borrowed from the worker's pool, plus resolving a model's declared configuration.
- * Registry refusals (unknown version, a stage change not allowed) are non-retryable RegistryErrors.
+ * Registry refusals (unknown version, a stage change not allowed) are RegistryErrors: non-retryable.
  */
-import { ApplicationFailure } from '@temporalio/activity';
 import type { PoolClient } from 'pg';
-import { FailureType, RegistryError, ValidationError } from '../errors';
+import { findModelDeclaration } from '../catalog/models';
 import {
   archiveVersion,
   getProductionVersion,
@@ -18,9 +17,9 @@ import {
   type RegisterVersionInput,
   type RegisterVersionOutput,
 } from '../registry';
-import type { DriftPolicy } from '../sensors';
-import { parseDuration, type ModelDeclaration } from '../schedules/declaration';
-import { findModelDeclaration } from '../schedules/load';
+import type { DriftPolicy } from '../shared/drift';
+import { parseDuration } from '../shared/duration';
+import type { ModelDeclaration } from '../shared/model-declaration';
 import type { ActivityDeps } from './deps';
 
 export interface ResolveModelConfigInput {
@@ -45,10 +44,6 @@ export function createRegistryActivities({ config, pool }: ActivityDeps) {
     const client = await pool.connect();
     try {
       return await work(client);
-    } catch (err) {
-      if (err instanceof RegistryError) throw ApplicationFailure.nonRetryable(err.message, FailureType.Registry);
-      if (err instanceof ValidationError) throw ApplicationFailure.nonRetryable(err.message, FailureType.Validation);
-      throw err;
     } finally {
       client.release();
     }
@@ -57,21 +52,16 @@ export function createRegistryActivities({ config, pool }: ActivityDeps) {
   return {
     /** The declared configuration of a model and its drift policy (read in the worker, not the workflow). */
     async resolveModelConfig(input: ResolveModelConfigInput): Promise<ResolveModelConfigOutput> {
-      try {
-        const declared = findModelDeclaration(config.models.configPath, input.model) ?? null;
-        const d = declared?.drift;
-        const driftPolicy: DriftPolicy = {
-          warnThreshold: d?.warnThreshold ?? config.drift.warnThreshold,
-          driftThreshold: d?.driftThreshold ?? config.drift.driftThreshold,
-          minRows: d?.minRows ?? config.drift.minRows,
-          ...((d?.sampleSizeAlpha ?? config.drift.sampleSizeAlpha) !== undefined ? { sampleSizeAlpha: d?.sampleSizeAlpha ?? config.drift.sampleSizeAlpha } : {}),
-        };
-        return { declared, driftPolicy, driftWindowMs: parseDuration('drift.window', d?.window ?? '1d') };
-      } catch (err) {
-        // a broken models file will not fix itself on retry
-        if (err instanceof ValidationError) throw ApplicationFailure.nonRetryable(err.message, FailureType.Validation);
-        throw err;
-      }
+      const declared = findModelDeclaration(config.models.configPath, input.model) ?? null;
+      const d = declared?.drift;
+      const sampleSizeAlpha = d?.sampleSizeAlpha ?? config.drift.sampleSizeAlpha;
+      const driftPolicy: DriftPolicy = {
+        warnThreshold: d?.warnThreshold ?? config.drift.warnThreshold,
+        driftThreshold: d?.driftThreshold ?? config.drift.driftThreshold,
+        minRows: d?.minRows ?? config.drift.minRows,
+        ...(sampleSizeAlpha !== undefined ? { sampleSizeAlpha } : {}),
+      };
+      return { declared, driftPolicy, driftWindowMs: parseDuration('drift.window', d?.window ?? '1d') };
     },
 
     /** The production version with its reference, or null when the model has none. */

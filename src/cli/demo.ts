@@ -9,16 +9,15 @@
  *  6. the Schedule is triggered: the sensor finds drift and starts a retrain, which promotes version 2.
  * It prints PSI per feature, the versions and links into the Web UI, and leaves the stack running.
  */
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { findModelDeclaration } from '../catalog/models';
+import { applySchedules, connectTemporal, startIngest, startRetrain } from '../client';
 import { config } from '../config';
-import { ValidationError } from '../errors';
 import { startSyntheticSource, syntheticSourceDefinition, type SyntheticSource } from '../demo/synthetic-source';
 import { createPool } from '../postgres';
 import { listVersions } from '../registry';
-import { applySchedules, sensorScheduleId } from '../schedules/apply';
-import { findModelDeclaration } from '../schedules/load';
-import { ModelName, Trigger } from '../search-attributes';
-import { startIngest } from '../sources/start';
+import { ValidationError } from '../shared/errors';
+import { retrainWorkflowId, sensorScheduleId } from '../shared/ids';
 import { stackContext } from '../stack/cli';
 import { sleep } from '../stack/process';
 import { ensureWorkerDaemon } from '../stack/worker';
@@ -49,8 +48,8 @@ export async function demo(args: string[]): Promise<number> {
   const ctx = stackContext((line) => console.log(`  ${line}`));
   const worker = await ensureWorkerDaemon(ctx);
   console.log(`  worker pid ${worker.pid} ${worker.started ? 'started' : 'already running'} on task queue ${cfg.temporal.taskQueue}`);
-  const connection = await Connection.connect({ address: cfg.temporal.address });
-  const client = new Client({ connection, namespace: cfg.temporal.namespace });
+  const temporal = await connectTemporal(cfg);
+  const client = temporal.client;
   const pool = createPool(cfg.postgres, 'mlops-demo');
   // Reference records end a day ago; the shifted ones fill the last day, the sensor's window.
   const source = await startSyntheticSource({ records: INITIAL_RECORDS, entities: 3_000, anchor: started - DAY_MS, spanDays: 3, seed: 42 });
@@ -63,15 +62,9 @@ export async function demo(args: string[]): Promise<number> {
     await ingest(client, source, declared.featureSet, true);
 
     step(3, `train ${declared.specs.map((s) => s.name).join(', ')} on H2O and promote version 1 of "${MODEL}"`);
-    const first = await client.workflow.execute<typeof retrainModel>('retrainModel', {
-      taskQueue: cfg.temporal.taskQueue,
-      workflowId: `retrain-${MODEL}`,
-      // Joins a retrain of this model that is already running instead of starting a second one.
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      args: [{ model: MODEL, reason: 'demo: first version' }],
-      typedSearchAttributes: [{ key: ModelName, value: MODEL }, { key: Trigger, value: 'manual' }],
-      staticSummary: `retrain ${MODEL}: manual (npm run demo)`,
-    });
+    // Joins a retrain of this model that is already running instead of starting a second one.
+    const retrain = await startRetrain(client, { model: MODEL, reason: 'demo: first version', trigger: 'manual' }, { taskQueue: cfg.temporal.taskQueue, summary: `retrain ${MODEL}: manual (npm run demo)` });
+    const first = await retrain.result();
     console.log(`  version ${first.version} ${first.outcome}: champion ${first.specName}, ${first.metric} ${first.metricValue.toFixed(4)}`);
 
     step(4, 'apply the drift sensor schedule from models.yaml');
@@ -102,13 +95,13 @@ export async function demo(args: string[]): Promise<number> {
     console.log(`  this model's runs      ${ui}/workflows?query=${encodeURIComponent(`ModelName="${MODEL}"`)}`);
     console.log(`  the drift schedule     ${ui}/schedules/${sensorScheduleId(MODEL)}`);
     console.log(`  from a shell           temporal workflow list --query 'ModelName="${MODEL}"'`);
-    console.log(`  manual retrain         temporal workflow start --type retrainModel --task-queue ${cfg.temporal.taskQueue} --workflow-id retrain-${MODEL} --input '{"model":"${MODEL}","reason":"manual"}'`);
+    console.log(`  manual retrain         temporal workflow start --type retrainModel --task-queue ${cfg.temporal.taskQueue} --workflow-id ${retrainWorkflowId(MODEL)} --input '{"model":"${MODEL}","reason":"manual"}'`);
     console.log('The stack and the worker keep running: npm run stack:status, npm run stack:down.');
     return 0;
   } finally {
     await source.close();
     await pool.end();
-    await connection.close();
+    await temporal.close();
   }
 }
 

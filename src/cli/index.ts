@@ -2,7 +2,7 @@
  * The operator CLI: `tsx src/cli/index.ts <command> [args]`, behind the npm scripts in package.json.
  * Parses, rejects unknown commands and arguments by name, and dispatches to one file per command.
  */
-import { ConfigError, StackError, ValidationError } from '../errors';
+import { ConfigError, StackError, ValidationError } from '../shared/errors';
 
 export type Command = (args: string[]) => Promise<number>;
 
@@ -18,11 +18,6 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
 
 export function usage(): string {
   return ['usage: tsx src/cli/index.ts <command> [args]', '', ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(16)} ${c.summary}`)].join('\n');
-}
-
-/** Registers a command (used by command groups that live in their own modules). */
-export function registerCommand(name: string, summary: string, load: () => Promise<Command>): void {
-  COMMANDS[name] = { summary, load };
 }
 
 export async function runCli(argv: string[]): Promise<number> {

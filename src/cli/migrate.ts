@@ -1,6 +1,6 @@
 /** `npm run migrate`: applies pending warehouse migrations. */
 import { config } from '../config';
-import { ValidationError } from '../errors';
+import { ValidationError } from '../shared/errors';
 import { migrate } from '../warehouse/migrate';
 
 export async function migrateCommand(args: string[]): Promise<number> {

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { config } from '../config';
-import { RegistryError, ValidationError } from '../errors';
+import { RegistryError, ValidationError } from '../shared/errors';
 import { createPool } from '../postgres';
 import { rollbackVersion } from '../registry';
 

@@ -1,9 +1,8 @@
 /** `schedules apply`: creates or updates one drift-sensor schedule per declared model (MODELS_CONFIG). */
-import { Client, Connection } from '@temporalio/client';
+import { loadModelDeclarations } from '../catalog/models';
+import { applySchedules, connectTemporal } from '../client';
 import { config } from '../config';
-import { ValidationError } from '../errors';
-import { applySchedules } from '../schedules/apply';
-import { loadModelDeclarations } from '../schedules/load';
+import { ValidationError } from '../shared/errors';
 
 export async function schedulesCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
@@ -15,16 +14,15 @@ export async function schedulesCommand(args: string[]): Promise<number> {
     console.log(`no models declared in ${cfg.models.configPath}: nothing to schedule`);
     return 0;
   }
-  const connection = await Connection.connect({ address: cfg.temporal.address });
+  const temporal = await connectTemporal(cfg);
   try {
-    const client = new Client({ connection, namespace: cfg.temporal.namespace });
-    const applied = await applySchedules(client, models, cfg.temporal.taskQueue);
+    const applied = await applySchedules(temporal.client, models, cfg.temporal.taskQueue);
     for (const a of applied) console.log(`${a.outcome.padEnd(8)} ${a.scheduleId} (model ${a.model})`);
     const unmonitored = models.filter((m) => !m.drift).map((m) => m.name);
     if (unmonitored.length) console.log(`not monitored (no drift section): ${unmonitored.join(', ')}`);
     console.log(`see them with: temporal schedule list, or http://${cfg.temporal.host}:${cfg.temporal.uiPort}/namespaces/${cfg.temporal.namespace}/schedules`);
     return 0;
   } finally {
-    await connection.close();
+    await temporal.close();
   }
 }

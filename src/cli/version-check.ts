@@ -8,7 +8,7 @@
  */
 import { Connection } from '@temporalio/client';
 import { config as loadConfig, type Config } from '../config';
-import { ValidationError } from '../errors';
+import { ValidationError } from '../shared/errors';
 import { H2OClient } from '../h2o/client';
 import { checkH2OVersion, type H2OVersionVerdict } from '../h2o/version';
 

@@ -1,6 +1,6 @@
 /** `versions <model> [--json]`: a model's versions, newest first, with stage, metrics and lineage. */
 import { config } from '../config';
-import { ValidationError } from '../errors';
+import { ValidationError } from '../shared/errors';
 import { createPool } from '../postgres';
 import { listVersions, type ModelVersionSummary } from '../registry';
 

@@ -17,7 +17,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import type { PaginationStyle, SourceDefinition } from '../sources/definition';
+import type { PaginationStyle, SourceDefinition } from '../shared/source-definition';
 
 export const NUMERIC_FEATURES = [
   'age', 'tenure_months', 'monthly_spend', 'total_spend', 'orders_90d', 'avg_order_value', 'days_since_last_order',

@@ -4,11 +4,12 @@
  * H2OUnreachableError (no answer). Methods named find… return undefined for an unknown key (404).
  */
 import type { Readable } from 'node:stream';
-import { H2OError } from '../errors';
-import type { Algorithm, H2OParameterValue } from '../types';
+import { H2OError } from '../shared/errors';
+import type { Algorithm } from '../shared/algorithms';
+import type { H2OParameterValue } from '../shared/training-spec';
 import { createTransport, type FormParams, type H2OTransport } from './http';
 import type {
-  CapabilitiesV3, CloudV3, FrameV3, FramesV3, GridV3, JobV3, JobsV3, ModelBuilderV3, ModelMetricsV3, ModelV3, ModelsV3,
+  CapabilitiesV3, CloudV3, FrameV3, FramesV3, GridV3, JobV3, JobsV3, ModelBuilderV3, ModelV3, ModelsV3,
   ParseSetupV3, ParseV3, PostFileV3, PredictionsV3,
 } from './schemas';
 
@@ -42,16 +43,6 @@ export interface GridSearchCriteria {
 
 function isNotFound(err: unknown): boolean {
   return err instanceof H2OError && err.status === 404;
-}
-
-/** The message of an H2O error that means "the object is locked by a running job". */
-export function isInUse(err: unknown): boolean {
-  return err instanceof H2OError && /already in use|locked/i.test(err.message);
-}
-
-/** 412 "H2O-3 ENTERPRISE REQUIRED": a 3.46.0.12+ build that blocks MOJO export. */
-export function isMojoGated(err: unknown): boolean {
-  return err instanceof H2OError && err.status === 412 && err.message.includes('ENTERPRISE REQUIRED');
 }
 
 const p = encodeURIComponent;
@@ -196,14 +187,6 @@ export class H2OClient {
     // The list view is already light (ids, algo, response); H2O rejects excluding fields of it.
     const res = await this.http.json<ModelsV3>('/3/Models');
     return res.models.map((m) => m.model_id.name);
-  }
-
-  /** Metrics of a model on any frame (POST /3/ModelMetrics/models/{m}/frames/{f}). */
-  async modelMetrics(modelId: string, frameId: string): Promise<ModelMetricsV3> {
-    const res = await this.http.json<{ model_metrics: ModelMetricsV3[] }>(`/3/ModelMetrics/models/${p(modelId)}/frames/${p(frameId)}`, { method: 'POST' });
-    const metrics = res.model_metrics[0];
-    if (!metrics) throw new H2OError(`H2O ModelMetrics for ${modelId} on ${frameId}: no metrics in the answer`, 404, 'model_metrics');
-    return metrics;
   }
 
   /** Scores a frame in the cluster (sync); the predictions frame must be deleted by the caller. */

@@ -5,8 +5,8 @@
  */
 import { request, type Dispatcher } from 'undici';
 import type { Readable } from 'node:stream';
-import { H2OError, H2OUnreachableError, ValidationError } from '../errors';
-import type { H2OParameterValue } from '../types';
+import { H2OError, H2OUnreachableError, ValidationError } from '../shared/errors';
+import type { H2OParameterValue } from '../shared/training-spec';
 
 /** A form parameter; undefined and null are left out of the request. */
 export type FormValue = H2OParameterValue | null | undefined;

@@ -1,6 +1,6 @@
 /** Waiting for an H2O job: poll its status until DONE, FAILED or CANCELLED (status only: progress lies). */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { H2OError, H2OUnreachableError } from '../errors';
+import { H2OError, H2OUnreachableError } from '../shared/errors';
 import type { H2OClient } from './client';
 import type { JobV3 } from './schemas';
 

@@ -1,5 +1,5 @@
 /** Reading H2O's model metrics: the validation numbers a champion is chosen by, exactly as H2O reports them. */
-import type { ChampionMetric } from '../types';
+import type { ChampionMetric } from '../shared/metrics';
 import type { H2ONumber, ModelMetricsV3, ModelV3 } from './schemas';
 
 /** Our metric name → the field of ModelMetrics*V3 that holds it. */

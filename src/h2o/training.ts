@@ -5,15 +5,13 @@
  * with heartbeats and failure types, the benchmark calls them directly.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ValidationError } from '../errors';
-import type { ChampionMetric, H2OParameterValue, ModelSpec } from '../types';
-import { isInUse, type H2OClient } from './client';
+import { isInUse, ValidationError } from '../shared/errors';
+import { isBetter, type ChampionMetric } from '../shared/metrics';
+import type { H2OParameterValue, ModelSpec } from '../shared/training-spec';
+import type { H2OClient } from './client';
 import { isFinished } from './jobs';
 import { scalarMetrics, validationMetric, validationMetrics } from './metrics';
 import type { JobV3 } from './schemas';
-
-/** Parameters the run sets itself; a spec that sets them is rejected. */
-export const RESERVED_PARAMETERS = ['model_id', 'grid_id', 'training_frame', 'validation_frame', 'response_column'] as const;
 
 export interface TrainingFrames {
   trainFrame: string;
@@ -50,10 +48,8 @@ export async function findJobFor(client: H2OClient, destId: string): Promise<Job
 
 function builderParameters(options: StartTrainingOptions): Record<string, H2OParameterValue> {
   const { spec, frames, seed } = options;
+  // reserved parameters (model_id, training_frame, …) are rejected with the spec (src/shared/training-spec.ts)
   const given = spec.parameters ?? {};
-  for (const reserved of RESERVED_PARAMETERS) {
-    if (reserved in given) throw new ValidationError(`specs[${spec.name}].parameters.${reserved}`, given[reserved], 'is set by the training run; remove it from the spec');
-  }
   const params: Record<string, H2OParameterValue> = {
     ...given,
     training_frame: frames.trainFrame,
@@ -108,11 +104,6 @@ export interface TrainedSpec {
   modelCount: number;
 }
 
-/** Higher is better for AUC, lower for the error metrics. MAINTENANCE: the workflow's isBetter mirrors this. */
-export function higherIsBetter(metric: ChampionMetric): boolean {
-  return metric === 'auc';
-}
-
 /** Reads the trained model (or the grid's best) and its validation metric, as H2O reports it. */
 export async function evaluateTraining(client: H2OClient, destId: string, kind: TrainingKind, metric: ChampionMetric, specName: string): Promise<TrainedSpec> {
   const ids = kind === 'grid' ? (await client.grid(destId)).model_ids.map((k) => k.name) : [destId];
@@ -126,7 +117,7 @@ export async function evaluateTraining(client: H2OClient, destId: string, kind: 
       if (kind === 'grid') continue;
       throw new ValidationError('metric', metric, `model ${id} (${model.algo}, ${model.output?.model_category ?? 'unknown category'}) reports no validation ${metric}`);
     }
-    const better = !best || (higherIsBetter(metric) ? value > best.metricValue : value < best.metricValue);
+    const better = !best || isBetter(metric, value, best.metricValue);
     if (better) best = { h2oModelId: id, algorithm: model.algo, metricValue: value, metrics: scalarMetrics(metrics), modelCount: ids.length };
   }
   if (!best) throw new ValidationError('metric', metric, `no model of grid ${destId} reports a validation ${metric}`);

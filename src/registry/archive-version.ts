@@ -4,7 +4,7 @@
  * promotion's job. Idempotent.
  */
 import type { PoolClient } from 'pg';
-import { RegistryError } from '../errors';
+import { RegistryError } from '../shared/errors';
 import { insertStageEvent, lockModel } from './queries';
 import { inTransaction } from '../postgres';
 import type { Stage } from './types';

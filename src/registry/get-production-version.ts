@@ -1,6 +1,6 @@
 /** getProductionVersion: the version in production with its reference histograms, or undefined. */
 import type { PoolClient } from 'pg';
-import type { ReferenceProfile } from '../types';
+import type { ReferenceProfile } from '../shared/types';
 import type { ProductionVersion } from './types';
 
 export async function getProductionVersion(client: Pick<PoolClient, 'query'>, model: string): Promise<ProductionVersion | undefined> {

@@ -6,3 +6,4 @@ export { rollbackVersion } from './rollback-version';
 export { listVersions } from './list-versions';
 export { getProductionVersion } from './get-production-version';
 export { archiveVersion, type ArchiveVersionInput } from './archive-version';
+export { writeDriftReport, reportRetrain, recordReportRetrain, type WriteDriftReportInput } from './drift-reports';

@@ -7,7 +7,7 @@
  * superseded rather than replacing a newer model.
  */
 import type { PoolClient } from 'pg';
-import { RegistryError } from '../errors';
+import { RegistryError } from '../shared/errors';
 import { archiveProduction, insertStageEvent, lockModel } from './queries';
 import { inTransaction } from '../postgres';
 import type { PromoteVersionInput, PromoteVersionOutput, Stage } from './types';

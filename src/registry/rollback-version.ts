@@ -5,7 +5,7 @@
  * production version in the same transaction. A retry with the same (workflowId, runId) is a no-op.
  */
 import type { PoolClient } from 'pg';
-import { RegistryError } from '../errors';
+import { RegistryError } from '../shared/errors';
 import { archiveProduction, insertStageEvent, lockModel } from './queries';
 import { inTransaction } from '../postgres';
 import type { RollbackVersionInput, RollbackVersionOutput } from './types';

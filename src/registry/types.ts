@@ -2,7 +2,8 @@
  * Row types of the model registry (registry.model_versions, registry.stage_events), column by column.
  * Workflow-safe: types only.
  */
-import type { Algorithm, CandidateVersion, ReferenceProfile, TimeWindow } from '../types';
+import type { Algorithm } from '../shared/algorithms';
+import type { CandidateVersion, ReferenceProfile, TimeWindow } from '../shared/types';
 
 export type Stage = 'staging' | 'production' | 'archived';
 

@@ -4,7 +4,7 @@
  * it is a no-op for components already running.
  */
 import { config } from '../config';
-import { ConfigError, StackError } from '../errors';
+import { ConfigError, StackError } from '../shared/errors';
 import type { StackComponent, StackContext } from './component';
 import { h2oComponent } from './h2o';
 import { postgresComponent } from './postgres';

@@ -4,7 +4,7 @@
  */
 import { existsSync, mkdtempSync, renameSync, rmSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import { StackError } from '../errors';
+import { StackError } from '../shared/errors';
 import { ensureDir, run, which } from './process';
 
 let aptUpdated = false;

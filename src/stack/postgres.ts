@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, symlinkSy
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { projectRoot } from '../config';
-import { StackError } from '../errors';
+import { StackError } from '../shared/errors';
 import type { StackComponent, StackContext } from './component';
 import { isDebInstalled } from './install';
 import { assertPortFree, awaitIfRunning, daemonPid, isPortOpen, run, startDaemon, stopDaemon, waitUntil } from './process';

@@ -5,8 +5,8 @@
 import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
-import { dirname, join } from 'node:path';
-import { StackError } from '../errors';
+import { join } from 'node:path';
+import { StackError } from '../shared/errors';
 
 export interface StackPaths {
   /** pid files of the daemons the stack started */
@@ -177,8 +177,4 @@ export function which(binary: string): string | undefined {
 export function ensureDir(path: string): string {
   mkdirSync(path, { recursive: true });
   return path;
-}
-
-export function parentDir(path: string): string {
-  return dirname(path);
 }

@@ -4,8 +4,8 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { SEARCH_ATTRIBUTE_TYPES } from '../search-attributes';
-import { StackError } from '../errors';
+import { SEARCH_ATTRIBUTE_TYPES } from '../shared/search-attributes';
+import { StackError } from '../shared/errors';
 import type { StackComponent, StackContext } from './component';
 import { fileFromWheel } from './install';
 import { assertPortFree, awaitIfRunning, daemonPid, ensureDir, isPortOpen, run, startDaemon, stopDaemon, waitUntil, which } from './process';

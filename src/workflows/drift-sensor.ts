@@ -6,10 +6,12 @@
 import { log, proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { createDriftActivities } from '../activities/drift';
 import type { createRegistryActivities } from '../activities/registry';
-import { ValidationError } from '../errors';
-import { DriftPSI, ModelName, ModelVersion, Trigger } from '../search-attributes';
-import { binSpecOf, evaluateDrift, type BinSpec, type DriftVerdict, type DriftPolicy } from '../sensors';
-import type { TimeWindow } from '../types';
+import { binSpecOf, evaluateDrift, type BinSpec, type DriftVerdict, type DriftPolicy } from '../shared/drift';
+import { toFailure } from '../shared/failure';
+import { modelName } from '../shared/names';
+import { DriftPSI, ModelName, ModelVersion, Trigger } from '../shared/search-attributes';
+import type { TimeWindow } from '../shared/types';
+import { parse } from '../shared/validation';
 
 const { resolveModelConfig, getProductionVersion } = proxyActivities<ReturnType<typeof createRegistryActivities>>({
   startToCloseTimeout: '30 seconds',
@@ -50,7 +52,11 @@ function round(x: number): number {
 }
 
 export async function driftSensor(input: DriftSensorInput): Promise<DriftSensorOutput> {
-  if (typeof input?.model !== 'string' || !input.model) throw new ValidationError('model', input?.model, 'a model name');
+  try {
+    parse(modelName, input?.model, 'model');
+  } catch (err) {
+    throw toFailure(err);
+  }
   const info = workflowInfo();
   // The schedule's action sets Trigger=schedule when it starts a run; anything else was started by hand.
   upsertSearchAttributes([

@@ -10,9 +10,7 @@
  * checkpoint. Incremental sources read their watermark at the start and save it at the end.
  */
 import {
-  ApplicationFailure,
   continueAsNew,
-  defineQuery,
   log,
   proxyActivities,
   setCurrentDetails,
@@ -20,13 +18,19 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { createFeatureStoreActivities, SourceWatermark } from '../activities/feature-store';
-import type { createSourceApiActivities, IngestCounts, IngestPagesOutput } from '../activities/source-api';
-import { FailureType, ValidationError } from '../errors';
-import { RecordsWritten, SourceName } from '../search-attributes';
-import { isParallelStyle, validateSourceDefinition, type ResolvedSource, type SourceDefinition } from '../sources/definition';
-import { pageKey, type PageRef, type RunParams } from '../sources/pagination';
-import type { TimeWindow } from '../types';
+import type { createFeatureStoreActivities } from '../activities/feature-store';
+import type { createSourceApiActivities, IngestPagesOutput } from '../activities/source-api';
+import { FailureType, ValidationError } from '../shared/errors';
+import { toFailure } from '../shared/failure';
+import { addCounts, emptyCounts, isReconciled, type IngestCounts } from '../shared/ingest-counts';
+import { progressQuery } from '../shared/messages/ingest-source';
+import { sourceName } from '../shared/names';
+import { pageKey, type PageRef, type RunParams } from '../shared/pagination';
+import { RecordsWritten, SourceName } from '../shared/search-attributes';
+import { isParallelStyle, validateSourceDefinition, type ResolvedSource, type SourceDefinition } from '../shared/source-definition';
+import { timeWindow } from '../shared/time-window';
+import type { TimeWindow } from '../shared/types';
+import { parse } from '../shared/validation';
 
 const { ingestPages } = proxyActivities<ReturnType<typeof createSourceApiActivities>>({
   // A run of pages; a dead worker is noticed by the heartbeat timeout long before this.
@@ -100,28 +104,6 @@ export interface IngestSourceOutput extends IngestCounts {
   indexedPartitions: string[];
 }
 
-export interface IngestProgress extends IngestCounts {
-  source: string;
-  /** the next page to fetch (pageKey), or null when all pages are fetched */
-  cursor: string | null;
-  pagesInFlight: number;
-  continuedAsNew: number;
-  done: boolean;
-}
-
-export const progressQuery = defineQuery<IngestProgress>('progress');
-
-export function addCounts(a: IngestCounts, b: IngestCounts): IngestCounts {
-  return {
-    pages: a.pages + b.pages,
-    recordsSeen: a.recordsSeen + b.recordsSeen,
-    recordsWritten: a.recordsWritten + b.recordsWritten,
-    deadLetters: a.deadLetters + b.deadLetters,
-    duplicatesMerged: a.duplicatesMerged + b.duplicatesMerged,
-    maxEventTime: !a.maxEventTime ? b.maxEventTime : !b.maxEventTime ? a.maxEventTime : a.maxEventTime > b.maxEventTime ? a.maxEventTime : b.maxEventTime,
-  };
-}
-
 function details(source: ResolvedSource, c: IngestCounts, cursor: string | null, inFlight: number, done: boolean): string {
   return [
     `**${source.name}** → feature set \`${source.mapping.featureSet}\` (${source.pagination.style} pagination, ${source.pageSize}/page)`,
@@ -130,10 +112,32 @@ function details(source: ResolvedSource, c: IngestCounts, cursor: string | null,
   ].join('\n\n');
 }
 
-/** Validation failures end the run at once (retrying the same input cannot help). */
-function invalid(err: unknown): never {
-  if (err instanceof ValidationError) throw ApplicationFailure.nonRetryable(err.message, FailureType.Validation, { field: err.field });
-  throw err;
+/** The checkpoint a new run starts from: the validated definition, its run parameters, the watermark. */
+async function startCheckpoint(input: IngestSourceInput): Promise<IngestCheckpoint> {
+  let definition: ResolvedSource;
+  const params: RunParams = {};
+  try {
+    parse(sourceName, input.source, 'source');
+    if (input.definition !== undefined) {
+      definition = validateSourceDefinition(input.definition, 'definition');
+      if (definition.name !== input.source) throw new ValidationError('definition.name', definition.name, `equal to source "${input.source}"`);
+    } else {
+      definition = (await loadSourceDefinition({ source: input.source })).definition;
+    }
+    if (input.window) {
+      if (!definition.window) throw new ValidationError('window', input.window, `a source with window parameters (${definition.name} declares no "window")`);
+      params.window = parse(timeWindow, input.window, 'window');
+    }
+  } catch (err) {
+    throw toFailure(err);
+  }
+  let previousWatermark: string | null = null;
+  if (definition.incremental && !input.full) {
+    const watermark = await readWatermark({ source: definition.name });
+    previousWatermark = watermark.eventTime;
+    if (watermark.eventTime) params.since = watermark.eventTime;
+  }
+  return { definition, params, next: { index: 0 }, counts: emptyCounts(), lastPage: null, previousWatermark, continuedAsNew: 0 };
 }
 
 export async function ingestSource(input: IngestSourceInput): Promise<IngestSourceOutput> {
@@ -142,40 +146,14 @@ export async function ingestSource(input: IngestSourceInput): Promise<IngestSour
   let inFlight = 0;
   let done = false;
   setHandler(progressQuery, () => {
-    const counts = current?.counts ?? { pages: 0, recordsSeen: 0, recordsWritten: 0, deadLetters: 0, duplicatesMerged: 0, maxEventTime: null };
+    const counts = current?.counts ?? emptyCounts();
     const cursor = current?.next ? pageKey(current.definition, current.next) : null;
     return { source: input.source, ...counts, cursor, pagesInFlight: inFlight, continuedAsNew: current?.continuedAsNew ?? 0, done };
   });
 
   // --- validate -----------------------------------------------------------------------------------
   let checkpoint = input.checkpoint;
-  if (!checkpoint) {
-    if (typeof input.source !== 'string' || !/^[a-z][a-z0-9_-]{0,62}$/.test(input.source)) invalid(new ValidationError('source', input.source, 'a source name: lowercase letters, digits, _ and -'));
-    let definition: ResolvedSource;
-    if (input.definition !== undefined) {
-      try {
-        definition = validateSourceDefinition(input.definition, 'definition');
-      } catch (err) {
-        invalid(err);
-      }
-      if (definition.name !== input.source) invalid(new ValidationError('definition.name', definition.name, `equal to source "${input.source}"`));
-    } else {
-      definition = (await loadSourceDefinition({ source: input.source })).definition;
-    }
-    const params: RunParams = {};
-    if (input.window) {
-      if (!definition.window) invalid(new ValidationError('window', input.window, `a source with window parameters (${definition.name} declares no "window")`));
-      if (!(Date.parse(input.window.start) < Date.parse(input.window.end))) invalid(new ValidationError('window', input.window, 'ISO-8601 start < end'));
-      params.window = input.window;
-    }
-    let previousWatermark: string | null = null;
-    if (definition.incremental && !input.full) {
-      const watermark: SourceWatermark = await readWatermark({ source: definition.name });
-      previousWatermark = watermark.eventTime;
-      if (watermark.eventTime) params.since = watermark.eventTime;
-    }
-    checkpoint = { definition, params, next: { index: 0 }, counts: { pages: 0, recordsSeen: 0, recordsWritten: 0, deadLetters: 0, duplicatesMerged: 0, maxEventTime: null }, lastPage: null, previousWatermark, continuedAsNew: 0 };
-  }
+  if (!checkpoint) checkpoint = await startCheckpoint(input);
   const source = checkpoint.definition;
   const state: IngestCheckpoint = { ...checkpoint };
   current = state;
@@ -267,7 +245,7 @@ export async function ingestSource(input: IngestSourceInput): Promise<IngestSour
     source: source.name,
     featureSet: source.mapping.featureSet,
     ...c,
-    reconciled: c.recordsSeen === c.recordsWritten + c.deadLetters + c.duplicatesMerged,
+    reconciled: isReconciled(c),
     watermark,
     continuedAsNew: state.continuedAsNew,
     indexedPartitions,

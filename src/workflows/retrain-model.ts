@@ -11,10 +11,7 @@
  * `input.training`.
  */
 import {
-  ApplicationFailure,
   condition,
-  defineQuery,
-  defineUpdate,
   executeChild,
   log,
   proxyActivities,
@@ -24,12 +21,19 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createRegistryActivities } from '../activities/registry';
-import { FailureType, ValidationError } from '../errors';
-import { parseDuration, validateTraining, type TrainingDeclaration } from '../schedules/declaration';
-import { DriftPSI, ModelName, ModelVersion, Trigger } from '../search-attributes';
-import type { ChampionMetric, TimeWindow } from '../types';
-import type { ingestSource } from './ingest-source';
-import type { trainModels, TrainModelsInput } from './train-models';
+import { parseDuration } from '../shared/duration';
+import { ValidationError } from '../shared/errors';
+import { toFailure } from '../shared/failure';
+import { retrainIngestWorkflowId, retrainTrainingWorkflowId } from '../shared/ids';
+import { approve, reject, status, type ApprovalDecision, type RetrainStatus } from '../shared/messages/retrain-model';
+import type { ChampionMetric } from '../shared/metrics';
+import { trainingOf, validateTraining, type TrainingDeclaration } from '../shared/model-declaration';
+import { modelName } from '../shared/names';
+import { DriftPSI, ModelName, ModelVersion, Trigger } from '../shared/search-attributes';
+import type { TimeWindow } from '../shared/types';
+import { parse, text } from '../shared/validation';
+import { ingestSource } from './ingest-source';
+import { trainModels, type TrainModelsInput } from './train-models';
 
 const { resolveModelConfig, registerModelVersion, promoteModelVersion, archiveModelVersion } = proxyActivities<ReturnType<typeof createRegistryActivities>>({
   startToCloseTimeout: '1 minute',
@@ -72,33 +76,11 @@ export interface RetrainModelOutput {
   window: TimeWindow;
 }
 
-export interface ApprovalDecision {
-  /** who decided (shown in the stage events) */
-  by?: string;
-  comment?: string;
-}
-
-/** Approve the staging version for production; accepted only while the retrain waits for approval. */
-export const approve = defineUpdate<string, [ApprovalDecision]>('approve');
-/** Reject it: the version is archived, production stays as it is. */
-export const reject = defineUpdate<string, [ApprovalDecision]>('reject');
-
-export type RetrainPhase = 'resolving' | 'ingesting' | 'training' | 'registering' | 'awaiting-approval' | 'promoting' | 'done';
-export interface RetrainStatus {
-  phase: RetrainPhase;
-  version?: number;
-}
-export const status = defineQuery<RetrainStatus>('status');
-
 export function triggerOf(input: Pick<RetrainModelInput, 'trigger' | 'reason'>): RetrainTrigger {
   if (input.trigger) return input.trigger;
   if (/^drift/i.test(input.reason)) return 'drift';
   if (/^schedule/i.test(input.reason)) return 'schedule';
   return 'manual';
-}
-
-function fail(err: ValidationError): never {
-  throw ApplicationFailure.nonRetryable(err.message, FailureType.Validation);
 }
 
 export async function retrainModel(input: RetrainModelInput): Promise<RetrainModelOutput> {
@@ -117,8 +99,12 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
   setHandler(approve, decide(true), { validator });
   setHandler(reject, decide(false), { validator });
 
-  if (typeof input?.model !== 'string' || !/^[A-Za-z][A-Za-z0-9_-]{0,62}$/.test(input.model)) fail(new ValidationError('model', input?.model, 'a model name'));
-  if (typeof input.reason !== 'string' || !input.reason) fail(new ValidationError('reason', input.reason, "why the model is retrained, e.g. 'manual'"));
+  try {
+    parse(modelName, input?.model, 'model');
+    parse(text("why the model is retrained, e.g. 'manual'"), input.reason, 'reason');
+  } catch (err) {
+    throw toFailure(err);
+  }
   const trigger = triggerOf(input);
   const info = workflowInfo();
   upsertSearchAttributes([
@@ -132,13 +118,12 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
   let training: TrainingDeclaration;
   let approvalMs: number;
   try {
-    training = validateTraining('training.', { ...(declared ?? {}), ...(input.training ?? {}) });
+    // the declaration's training part, overridden field by field by the input's
+    training = validateTraining('training', { ...(declared ? trainingOf(declared) : {}), ...(input.training ?? {}) });
     approvalMs = parseDuration('approvalTimeout', input.approvalTimeout ?? declared?.retrain.approvalTimeout ?? '1d');
   } catch (err) {
-    if (err instanceof ValidationError) {
-      fail(declared ? err : new ValidationError('model', input.model, `is not declared in MODELS_CONFIG and input.training is incomplete (${err.message})`));
-    }
-    throw err;
+    const undeclared = err instanceof ValidationError && !declared;
+    throw toFailure(undeclared ? new ValidationError('model', input.model, `is not declared in MODELS_CONFIG and input.training is incomplete (${err.message})`) : err);
   }
   const requireApproval = input.requireApproval ?? declared?.retrain.requireApproval ?? false;
   const now = Date.now();
@@ -148,8 +133,7 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
   if (source) {
     state.phase = 'ingesting';
     setCurrentDetails(`${input.model}: ingesting ${source}`);
-    // Children are started by type name with type-only imports: no code of theirs enters this module.
-    await executeChild<typeof ingestSource>('ingestSource', { workflowId: `${info.workflowId}-ingest-${source}`, args: [{ source }] });
+    await executeChild(ingestSource, { workflowId: retrainIngestWorkflowId(info.workflowId, source), args: [{ source }] });
   }
 
   state.phase = 'training';
@@ -167,8 +151,7 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
     ...(training.maxParallel !== undefined ? { maxParallel: training.maxParallel } : {}),
     ...(training.seed !== undefined ? { seed: training.seed } : {}),
   };
-  // The full run id: retrains of one model share the workflow id, and a UUIDv7 prefix repeats for about a minute.
-  const trained = await executeChild<typeof trainModels>('trainModels', { workflowId: `${info.workflowId}-train-${info.runId}`, args: [trainInput] });
+  const trained = await executeChild(trainModels, { workflowId: retrainTrainingWorkflowId(info.workflowId, info.runId), args: [trainInput] });
   const champion = trained.champion;
 
   state.phase = 'registering';

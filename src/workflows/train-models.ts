@@ -8,15 +8,20 @@
  * losing models are deleted from the cluster at the end, also when the run fails or is cancelled.
  */
 import {
-  ActivityFailure, ApplicationFailure, CancellationScope, defineQuery, defineSignal, isCancellation, log,
+  ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, log,
   proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { createDriftActivities } from '../activities/drift';
 import type { createH2OActivities } from '../activities/h2o';
 import type { createTrainingSetActivities } from '../activities/training-set';
-import { FailureType } from '../errors';
-import { ModelName } from '../search-attributes';
-import type { Algorithm, CandidateVersion, ChampionMetric, ModelSpec, TimeWindow } from '../types';
+import { FailureType } from '../shared/errors';
+import { toFailure } from '../shared/failure';
+import { progressQuery, trainingProgressSignal, type TrainModelsProgress } from '../shared/messages/train-models';
+import { isBetter, type ChampionMetric } from '../shared/metrics';
+import { ModelName } from '../shared/search-attributes';
+import { trainingRun, type ModelSpec } from '../shared/training-spec';
+import type { CandidateVersion, TimeWindow } from '../shared/types';
+import { parse } from '../shared/validation';
 
 type H2OActivities = ReturnType<typeof createH2OActivities>;
 
@@ -54,8 +59,9 @@ const { computeReferenceProfile } = proxyActivities<ReturnType<typeof createDrif
   retry: { maximumAttempts: 5 },
 });
 
+/** Checked by trainingRun (src/shared/training-spec.ts), which holds every limit. */
 export interface TrainModelsInput {
-  /** the registry's model name, [A-Za-z][A-Za-z0-9_-]{0,62} */
+  /** the registry's model name */
   model: string;
   /** the feature set the features come from */
   featureSet: string;
@@ -63,7 +69,7 @@ export interface TrainModelsInput {
   target: string;
   /** the label rows' event-time window [start, end) */
   window: TimeWindow;
-  /** what to train: one branch each; names unique, [A-Za-z0-9_-] */
+  /** what to train: one branch each; names unique */
   specs: ModelSpec[];
   /** the champion is the best validation value of this metric */
   metric: ChampionMetric;
@@ -93,75 +99,6 @@ export interface TrainModelsOutput {
   frameRows: { train: number; validation: number };
 }
 
-export type TrainingStage = 'checking' | 'extracting' | 'training' | 'exporting' | 'profiling' | 'cleaning' | 'done' | 'failed';
-export type SpecState = 'queued' | 'starting' | 'training' | 'succeeded' | 'failed';
-
-export interface SpecProgress {
-  specName: string;
-  algorithm: Algorithm;
-  state: SpecState;
-  /** H2O's job progress, 0..1, as last reported by the polling branch */
-  progress: number;
-  jobKey?: string;
-  h2oModelId?: string;
-  metricValue?: number;
-  error?: string;
-}
-
-export interface TrainModelsProgress {
-  stage: TrainingStage;
-  specs: SpecProgress[];
-  frameRows?: { train: number; validation: number };
-  championSpec?: string;
-}
-
-/** Per-spec state and progress, for `temporal workflow query --name progress` and the UI. */
-export const progressQuery = defineQuery<TrainModelsProgress>('progress');
-/** Sent by awaitTrainingJob while it polls. MAINTENANCE: same name as TRAINING_PROGRESS_SIGNAL in src/activities/h2o.ts. */
-export const trainingProgressSignal = defineSignal<[{ specName: string; progress: number }]>('trainingProgress');
-
-const ALGORITHMS: readonly Algorithm[] = ['gbm', 'drf', 'glm', 'xgboost'];
-const METRICS: readonly ChampionMetric[] = ['auc', 'logloss', 'rmse', 'mae', 'mean_per_class_error'];
-
-function invalid(field: string, value: unknown, expected: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(`${field}=${JSON.stringify(value)} is invalid: ${expected}`, FailureType.Validation);
-}
-
-function validate(input: TrainModelsInput): void {
-  if (!input || typeof input !== 'object') throw invalid('input', input, 'an object');
-  if (typeof input.model !== 'string' || !/^[A-Za-z][A-Za-z0-9_-]{0,62}$/.test(input.model)) throw invalid('model', input.model, 'a name matching [A-Za-z][A-Za-z0-9_-]{0,62}');
-  if (typeof input.featureSet !== 'string' || !input.featureSet) throw invalid('featureSet', input.featureSet, 'a non-empty feature set name');
-  if (input.labelFeatureSet !== undefined && (typeof input.labelFeatureSet !== 'string' || !input.labelFeatureSet)) throw invalid('labelFeatureSet', input.labelFeatureSet, 'a non-empty feature set name');
-  if (typeof input.target !== 'string' || !input.target) throw invalid('target', input.target, 'a non-empty feature name');
-  const start = Date.parse(input.window?.start ?? '');
-  const end = Date.parse(input.window?.end ?? '');
-  if (!Number.isFinite(start) || !Number.isFinite(end) || start >= end) throw invalid('window', input.window, 'ISO-8601 { start, end } with start < end');
-  if (!METRICS.includes(input.metric)) throw invalid('metric', input.metric, `one of ${METRICS.join(', ')}`);
-  if (!Array.isArray(input.specs) || input.specs.length === 0) throw invalid('specs', input.specs, 'at least one model spec');
-  const names = new Set<string>();
-  input.specs.forEach((spec, i) => {
-    if (typeof spec?.name !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(spec.name)) throw invalid(`specs[${i}].name`, spec?.name, 'a name matching [A-Za-z0-9_-]{1,64}');
-    if (names.has(spec.name)) throw invalid(`specs[${i}].name`, spec.name, 'a name not used by another spec');
-    names.add(spec.name);
-    if (!ALGORITHMS.includes(spec.algorithm)) throw invalid(`specs[${i}].algorithm`, spec.algorithm, `one of ${ALGORITHMS.join(', ')}`);
-    for (const [param, values] of Object.entries(spec.grid ?? {})) {
-      if (!Array.isArray(values) || values.length === 0) throw invalid(`specs[${i}].grid.${param}`, values, 'a non-empty array of values');
-    }
-  });
-  if (input.features !== undefined && (!Array.isArray(input.features) || input.features.length === 0 || input.features.some((f) => typeof f !== 'string' || !f))) {
-    throw invalid('features', input.features, 'a non-empty array of feature names');
-  }
-  const fraction = input.validationFraction;
-  if (fraction !== undefined && !(typeof fraction === 'number' && fraction > 0 && fraction < 1)) throw invalid('validationFraction', fraction, 'a number between 0 and 1 (exclusive)');
-  if (input.maxParallel !== undefined && !(Number.isInteger(input.maxParallel) && input.maxParallel >= 1)) throw invalid('maxParallel', input.maxParallel, 'an integer >= 1');
-  if (input.seed !== undefined && !Number.isInteger(input.seed)) throw invalid('seed', input.seed, 'an integer');
-}
-
-/** Higher is better for AUC, lower for the error metrics. MAINTENANCE: mirrors higherIsBetter in src/h2o/training.ts. */
-export function isBetter(metric: ChampionMetric, candidate: number, best: number): boolean {
-  return metric === 'auc' ? candidate > best : candidate < best;
-}
-
 /** The message a failed activity carries (H2O's own message for rejected specs). */
 function reason(err: unknown): string {
   if (err instanceof ActivityFailure && err.cause) return err.cause.message;
@@ -187,8 +124,13 @@ function renderDetails(model: string, progress: TrainModelsProgress): string {
   return [`**${model}**: ${progress.stage}${frame}${progress.championSpec ? ` · champion ${progress.championSpec}` : ''}`, '', '| spec | algorithm | state | progress | metric | model / error |', '|---|---|---|---|---|---|', ...rows].join('\n');
 }
 
-export async function trainModels(input: TrainModelsInput): Promise<TrainModelsOutput> {
-  validate(input);
+export async function trainModels(raw: TrainModelsInput): Promise<TrainModelsOutput> {
+  let input: TrainModelsInput;
+  try {
+    input = parse(trainingRun, raw);
+  } catch (err) {
+    throw toFailure(err);
+  }
   const { workflowId, runId } = workflowInfo();
   upsertSearchAttributes([{ key: ModelName, value: input.model }]);
   log.info('training run', { model: input.model, featureSet: input.featureSet, target: input.target, window: input.window, specs: input.specs.map((s) => s.name), metric: input.metric });

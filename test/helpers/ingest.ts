@@ -1,7 +1,7 @@
 /** Helpers for the ingestion tests: run ingestSource on a test worker and read back what landed. */
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
-import type { PaginationStyle, SourceDefinition } from '../../src/sources/definition';
+import type { PaginationStyle, SourceDefinition } from '../../src/shared/source-definition';
 import { syntheticSourceDefinition, type SyntheticSource } from '../../src/demo/synthetic-source';
 import type { IngestSourceInput, IngestSourceOutput } from '../../src/workflows/ingest-source';
 import { uniqueName } from './temporal';

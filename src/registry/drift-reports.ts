@@ -1,0 +1,57 @@
+/**
+ * Drift reports (monitoring.drift_reports): one per sensor run, the lineage a retrained version points
+ * back to (model_versions.drift_report_id), and the retrain each report started.
+ */
+import type { Pool } from 'pg';
+import type { DriftEvaluation } from '../shared/drift';
+import type { TimeWindow } from '../shared/types';
+
+export interface WriteDriftReportInput {
+  model: string;
+  version: number;
+  referenceWindow: TimeWindow | null;
+  currentWindow: TimeWindow;
+  evaluation: DriftEvaluation;
+  /** the sensor run: one report per run, so a retry finds the report it wrote */
+  sensorWorkflowId: string;
+  sensorRunId: string;
+}
+
+/** Writes the sensor run's report (idempotent per sensor run); returns its id. */
+export async function writeDriftReport(pool: Pick<Pool, 'query'>, input: WriteDriftReportInput): Promise<number> {
+  const e = input.evaluation;
+  const { rows } = await pool.query<{ id: number }>(
+    `INSERT INTO monitoring.drift_reports (model_name, model_version, reference_start, reference_end, current_start, current_end,
+       reference_rows, current_rows, feature_stats, max_psi, verdict, sensor_workflow_id, sensor_run_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+     ON CONFLICT (sensor_workflow_id, sensor_run_id) DO UPDATE SET sensor_workflow_id = EXCLUDED.sensor_workflow_id
+     RETURNING id`,
+    [
+      input.model,
+      input.version,
+      input.referenceWindow?.start ?? null,
+      input.referenceWindow?.end ?? null,
+      input.currentWindow.start,
+      input.currentWindow.end,
+      e.referenceRows,
+      e.currentRows,
+      JSON.stringify(e.features),
+      e.maxPsi,
+      e.verdict,
+      input.sensorWorkflowId,
+      input.sensorRunId,
+    ],
+  );
+  return rows[0]!.id;
+}
+
+/** The retrain a report started, or null. */
+export async function reportRetrain(pool: Pick<Pool, 'query'>, reportId: number): Promise<string | null> {
+  const { rows } = await pool.query<{ retrain_workflow_id: string | null }>('SELECT retrain_workflow_id FROM monitoring.drift_reports WHERE id = $1', [reportId]);
+  return rows[0]?.retrain_workflow_id ?? null;
+}
+
+/** Records the retrain a report started. */
+export async function recordReportRetrain(pool: Pick<Pool, 'query'>, reportId: number, workflowId: string): Promise<void> {
+  await pool.query('UPDATE monitoring.drift_reports SET retrain_workflow_id = $2 WHERE id = $1', [reportId, workflowId]);
+}

@@ -1,0 +1,119 @@
+/**
+ * The project's errors, in one flat module (feast's errors.py).
+ *
+ * Each class has a fixed `name`: that name becomes the ApplicationFailure `type` when the error
+ * crosses an activity boundary, so retry policies (`nonRetryableErrorTypes`) and tests match on it.
+ * Messages name the offending field and value. Part of the workflow-safe kernel; src/shared/failure.ts
+ * turns them into ApplicationFailures.
+ */
+
+/** Failure types that cross activity/workflow boundaries. MAINTENANCE: keep in sync with the classes below. */
+export const FailureType = {
+  Validation: 'ValidationError',
+  Config: 'ConfigError',
+  H2O: 'H2OError',
+  H2OUnreachable: 'H2OUnreachableError',
+  /** the H2O cluster runs a build that cannot serve (src/h2o/version.ts), e.g. a MOJO-gated one */
+  H2OVersion: 'H2OVersionError',
+  /** GET /3/Models/{id}/mojo answered 412 "ENTERPRISE REQUIRED": an H2O build (3.46.0.12+) that blocks MOJO export */
+  H2OMojoGated: 'H2OMojoGatedError',
+  /** a training run in which no model spec succeeded; the message names each spec and its reason */
+  TrainingFailed: 'TrainingFailedError',
+  SourceHttp: 'SourceHttpError',
+  /** a source answered with a body that is not the JSON its definition describes (truncated, wrong shape) */
+  SourcePage: 'SourcePageError',
+  Registry: 'RegistryError',
+} as const;
+export type FailureType = (typeof FailureType)[keyof typeof FailureType];
+
+/** Renders a value for an error message: strings quoted, long values cut. */
+export function showValue(value: unknown): string {
+  let text: string;
+  if (value === undefined) text = 'undefined';
+  else if (typeof value === 'string') text = JSON.stringify(value);
+  else {
+    try {
+      text = JSON.stringify(value) ?? String(value);
+    } catch {
+      text = String(value);
+    }
+  }
+  return text.length > 200 ? `${text.slice(0, 197)}...` : text;
+}
+
+/** An environment variable that is missing or malformed. Raised once, at start-up. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly variable: string,
+    readonly value: string | undefined,
+    readonly expected: string,
+  ) {
+    super(`${variable}=${showValue(value)} is invalid: expected ${expected}`);
+  }
+}
+
+/** Input that can never succeed as given (a workflow input, a source definition, a record). */
+export class ValidationError extends Error {
+  override readonly name = 'ValidationError';
+  constructor(
+    readonly field: string,
+    readonly value: unknown,
+    readonly expected: string,
+  ) {
+    super(`${field}=${showValue(value)} is invalid: ${expected}`);
+  }
+}
+
+/** An error answer from the H2O-3 REST API, carrying H2O's own message. */
+export class H2OError extends Error {
+  override readonly name = 'H2OError';
+  constructor(
+    message: string,
+    /** HTTP status H2O answered with (412 = illegal argument, 404 = unknown key). */
+    readonly status: number,
+    /** The H2O parameter the error is about, when H2O names one. */
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** H2O's answer when an object is locked by a running job (a retry may find it free). */
+export function isInUse(err: unknown): boolean {
+  return err instanceof H2OError && /already in use|locked/i.test(err.message);
+}
+
+/** 412 "H2O-3 ENTERPRISE REQUIRED": a 3.46.0.12+ build that blocks MOJO export. */
+export function isMojoGated(err: unknown): boolean {
+  return err instanceof H2OError && err.status === 412 && err.message.includes('ENTERPRISE REQUIRED');
+}
+
+/** A registry operation that cannot succeed as asked: an unknown model or version, a stage change not allowed. */
+export class RegistryError extends Error {
+  override readonly name = 'RegistryError';
+  constructor(
+    readonly model: string,
+    readonly version: number | undefined,
+    readonly reason: string,
+  ) {
+    super(`model=${showValue(model)}${version === undefined ? '' : ` version=${version}`}: ${reason}`);
+  }
+}
+
+/** The H2O cluster could not be reached (connection refused, timeout). Retryable. */
+export class H2OUnreachableError extends Error {
+  override readonly name = 'H2OUnreachableError';
+}
+
+/** A failure of the local stack (a port taken, a binary missing, a download refused), with the fix. */
+export class StackError extends Error {
+  override readonly name = 'StackError';
+  constructor(
+    message: string,
+    /** The command that fixes it, printed after the message. */
+    readonly fix?: string,
+  ) {
+    super(fix ? `${message} (fix: ${fix})` : message);
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * Messages of trainModels (src/workflows/train-models.ts): the `progress` query callers read, and the
+ * signal awaitTrainingJob (src/activities/h2o.ts) sends while it polls a job.
+ */
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { Algorithm } from '../algorithms';
+
+export type TrainingStage = 'checking' | 'extracting' | 'training' | 'exporting' | 'profiling' | 'cleaning' | 'done' | 'failed';
+export type SpecState = 'queued' | 'starting' | 'training' | 'succeeded' | 'failed';
+
+export interface SpecProgress {
+  specName: string;
+  algorithm: Algorithm;
+  state: SpecState;
+  /** H2O's job progress, 0..1, as last reported by the polling branch */
+  progress: number;
+  jobKey?: string;
+  h2oModelId?: string;
+  metricValue?: number;
+  error?: string;
+}
+
+export interface TrainModelsProgress {
+  stage: TrainingStage;
+  specs: SpecProgress[];
+  frameRows?: { train: number; validation: number };
+  championSpec?: string;
+}
+
+/** Per-spec state and progress, for `temporal workflow query --name progress` and the UI. */
+export const progressQuery = defineQuery<TrainModelsProgress>('progress');
+
+export interface TrainingJobProgress {
+  specName: string;
+  /** 0..1 */
+  progress: number;
+}
+
+/** Sent by awaitTrainingJob every TRAINING_PROGRESS_INTERVAL_MS while it polls the spec's H2O job. */
+export const trainingProgressSignal = defineSignal<[TrainingJobProgress]>('trainingProgress');

@@ -1,0 +1,93 @@
+/**
+ * The declared models (MODELS_CONFIG, default models.yaml; JSON Schema in schemas/models.schema.json):
+ * for each monitored model, how to train it and how its drift sensor runs. Pure: src/catalog/models.ts
+ * reads the file.
+ *
+ * ```yaml
+ * models:
+ *   churn:
+ *     featureSet: customers          # where features (and, by default, the target) live
+ *     target: churned
+ *     metric: auc                    # champion metric
+ *     trainingWindow: 30d            # retrains train on [now - 30d, now)
+ *     specs:
+ *       - { name: gbm, algorithm: gbm, parameters: { ntrees: 50 } }
+ *     retrain: { requireApproval: false, approvalTimeout: 1d, ingestSource: customers-api }
+ *     drift:
+ *       window: 1d                   # the sensor compares [now - 1d, now) with the reference
+ *       every: 1h                    # or cron: "0 * * * *"
+ *       catchupWindow: 1h            # missed runs older than this are skipped after an outage
+ * ```
+ */
+import { z } from 'zod';
+import { duration } from './duration';
+import { ValidationError } from './errors';
+import { modelName, sourceName } from './names';
+import { trainingOptions } from './training-spec';
+import { flag, integer, matching, number, parse, strict } from './validation';
+
+/** The training part: what retrainModel hands to trainModels. */
+export const trainingDeclaration = strict({
+  ...trainingOptions,
+  trainingWindow: duration.default('30d').meta({ description: 'retrains train on [now − trainingWindow, now)' }),
+});
+export type TrainingDeclaration = z.output<typeof trainingDeclaration>;
+
+const retrainDeclaration = strict({
+  requireApproval: flag().default(false).meta({ description: 'wait for an `approve` update before promoting' }),
+  approvalTimeout: duration.default('1d').meta({ description: 'how long to wait for approval before giving up (production unchanged)' }),
+  ingestSource: sourceName.optional().meta({ description: 'a source to ingest before training (runs the ingestSource workflow)' }),
+});
+export type RetrainDeclaration = z.output<typeof retrainDeclaration>;
+
+const CRON = /^\s*(@\w+|(\S+\s+){4,6}\S+)\s*$/;
+
+const driftDeclaration = strict({
+  window: duration.default('1d').meta({ description: "the sensor's current window [now − window, now)" }),
+  every: duration.optional().meta({ description: "interval between sensor runs, e.g. '1h' (one of every / cron); '1h' when neither is given" }),
+  cron: matching(CRON, "a cron expression such as '0 * * * *' or '@hourly'").optional().meta({ description: 'a cron expression instead of `every`' }),
+  catchupWindow: duration.default('1h').meta({ description: 'missed runs within this window are run after an outage, older ones skipped' }),
+  minRows: integer(1, 1e9).optional().meta({ description: 'overrides DRIFT_MIN_ROWS' }),
+  warnThreshold: number(1e-6, 100).optional().meta({ description: 'overrides DRIFT_PSI_WARN' }),
+  driftThreshold: number(1e-6, 100).optional().meta({ description: 'overrides DRIFT_PSI_DRIFT' }),
+  sampleSizeAlpha: number(1e-6, 0.5).optional().meta({ description: 'overrides DRIFT_SAMPLE_SIZE_ALPHA' }),
+  paused: flag().default(false).meta({ description: 'create the schedule paused' }),
+})
+  .refine((d) => d.every === undefined || d.cron === undefined, { path: ['cron'], error: 'either every or cron, not both' })
+  .transform((d) => (d.cron === undefined ? { ...d, every: d.every ?? '1h' } : d));
+export type DriftDeclaration = z.output<typeof driftDeclaration>;
+
+const modelDeclaration = strict({
+  ...trainingDeclaration.shape,
+  retrain: retrainDeclaration.default({ requireApproval: false, approvalTimeout: '1d' }).meta({ description: 'how a retrain promotes' }),
+  drift: driftDeclaration.optional().meta({ description: 'the drift sensor; absent: the model is not monitored (no schedule)' }),
+});
+
+/** A whole models file. `$schema` lets editors find schemas/models.schema.json. */
+export const modelsFile = strict(
+  {
+    $schema: z.string().optional(),
+    models: z.record(modelName, modelDeclaration, { error: 'a top-level `models:` map of model name → declaration' }).meta({ description: 'model name → declaration' }),
+  },
+  'a top-level `models:` map of model name → declaration',
+);
+
+export type ModelDeclaration = z.output<typeof modelDeclaration> & { name: string };
+
+/** Validates a whole file: `{ models: { <name>: {...} } }`. */
+export function validateModelsFile(raw: unknown): ModelDeclaration[] {
+  // an empty file parses to null: name the `models:` key it lacks
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ValidationError('models', raw, 'a top-level `models:` map of model name → declaration');
+  const file = parse(modelsFile, raw);
+  return Object.entries(file.models).map(([name, declaration]) => ({ name, ...declaration }));
+}
+
+/** Validates a training configuration (a retrain's declaration merged with its input overrides). */
+export function validateTraining(where: string, raw: unknown): TrainingDeclaration {
+  return parse(trainingDeclaration, raw, where);
+}
+
+/** The training fields of a declaration: what a retrain's `input.training` overrides. */
+export function trainingOf({ name: _name, retrain: _retrain, drift: _drift, ...training }: ModelDeclaration): TrainingDeclaration {
+  return training;
+}

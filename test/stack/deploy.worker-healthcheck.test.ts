@@ -1,0 +1,46 @@
+/**
+ * The worker image's HEALTHCHECK (src/deploy/worker-healthcheck.ts) against the real server: healthy
+ * while a worker of this host polls the task queue, unhealthy for a queue nobody polls and for
+ * pollers of other hosts, and a non-zero exit when the server is unreachable.
+ */
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, projectRoot } from '../../src/config';
+import { checkWorkerHealth } from '../../src/deploy/worker-healthcheck';
+import { killWorkerProcess, spawnWorkerProcess, uniqueName } from '../helpers/temporal';
+
+const { address, namespace } = loadConfig().temporal;
+const script = join(projectRoot, 'src', 'deploy', 'worker-healthcheck.ts');
+const runScript = (env: Record<string, string>) => spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: projectRoot, encoding: 'utf8', env: { ...process.env, ...env } });
+
+describe('worker healthcheck', () => {
+  it('is healthy while this host polls the queue, unhealthy otherwise', async () => {
+    const taskQueue = uniqueName('tq-health');
+    const child = await spawnWorkerProcess(taskQueue);
+    try {
+      const health = await checkWorkerHealth({ address, namespace, taskQueue });
+      expect(health.healthy, health.message).toBe(true);
+      expect(health.message).toContain(hostname());
+
+      const otherHost = await checkWorkerHealth({ address, namespace, taskQueue, host: 'another-container' });
+      expect(otherHost.healthy).toBe(false);
+      expect(otherHost.message).toContain('1 poller(s) from other hosts');
+
+      const ok = runScript({ TEMPORAL_TASK_QUEUE: taskQueue });
+      expect(ok.status, ok.stdout + ok.stderr).toBe(0);
+    } finally {
+      await killWorkerProcess(child);
+    }
+  });
+
+  it('is unhealthy for a queue nobody polls, and when the server is unreachable (exit 1)', async () => {
+    const idle = await checkWorkerHealth({ address, namespace, taskQueue: uniqueName('tq-idle') });
+    expect(idle.healthy).toBe(false);
+    expect(idle.message).toContain('no worker');
+    const down = runScript({ TEMPORAL_ADDRESS: '127.0.0.1:9' });
+    expect(down.status).toBe(1);
+    expect(down.stdout).toMatch(/^unhealthy:/);
+  });
+});

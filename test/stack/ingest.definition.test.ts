@@ -1,0 +1,146 @@
+/**
+ * Source definitions: a bad field fails the run fast, naming the field; a secret header reaches the
+ * source but never the workflow history; a file in INGEST_SOURCES_DIR is found by name.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+import { startSyntheticSource, type SyntheticSource } from '../../src/demo/synthetic-source';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config';
+import { RecordsWritten, SourceName } from '../../src/shared/search-attributes';
+import { validateSourceDefinition, type SourceDefinition } from '../../src/shared/source-definition';
+import { startIngest } from '../../src/client';
+import { parseLinkHeader } from '../../src/shared/pagination';
+import { cleanup, landed, runIngest, testSource } from '../helpers/ingest';
+import { useStackSuite } from '../helpers/suite';
+import { startTestWorker, uniqueName } from '../helpers/temporal';
+
+describe('source definitions', () => {
+  const suite = useStackSuite();
+  let source: SyntheticSource;
+  const written: Array<{ featureSet: string; source: string }> = [];
+
+  beforeAll(async () => {
+    source = await startSyntheticSource({ records: 300, entityPrefix: `${uniqueName('c')}-` });
+  });
+
+  afterAll(async () => {
+    for (const w of written) await cleanup(suite.pool, w.featureSet, w.source);
+    await source?.close();
+  });
+
+  /** Runs the workflow and returns the ApplicationFailure it failed with. */
+  async function failure(definition: unknown, name = (definition as SourceDefinition).name): Promise<ApplicationFailure> {
+    const err = await runIngest(suite.client, suite.worker.taskQueue, { source: name, definition: definition as SourceDefinition }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    let cause = (err as WorkflowFailedError).cause;
+    if (cause instanceof ActivityFailure) cause = cause.cause;
+    expect(cause).toBeInstanceOf(ApplicationFailure);
+    return cause as ApplicationFailure;
+  }
+
+  it.each<[string, (d: SourceDefinition) => unknown, RegExp]>([
+    ['an unknown pagination style', (d) => ({ ...d, pagination: { style: 'token' } }), /^definition\.pagination\.style="token" is invalid: one of 'cursor', 'page', 'offset', 'link'/],
+    ['a page size of 0', (d) => ({ ...d, pageSize: 0 }), /^definition\.pageSize=0 is invalid: an integer from 1 to 100000/],
+    ['a relative URL', (d) => ({ ...d, url: '/customers' }), /^definition\.url="\/customers" is invalid/],
+    ['a feature type typo', (d) => ({ ...d, mapping: { ...d.mapping, features: { age: { path: 'age', type: 'int' } } } }), /^definition\.mapping\.features\.age\.type="int" is invalid/],
+    ['a misspelt field', (d) => ({ ...d, pagesize: 10 }), /^definition\.pagesize=10 is invalid: not a known field/],
+    ['a literal Authorization header', (d) => ({ ...d, headers: { Authorization: 'Bearer abc123' } }), /^definition\.headers\.Authorization="<redacted>" is invalid: a secret header must reference an environment variable/],
+  ])('%s fails the run before any request, naming the field', async (_label, breakIt, message) => {
+    const before = source.stats().requests;
+    const app = await failure(breakIt(testSource(source, 'offset')));
+    expect(app.type).toBe('ValidationError');
+    expect(app.nonRetryable).toBe(true);
+    expect(app.message).toMatch(message);
+    expect(app.message).not.toContain('abc123');
+    expect(source.stats().requests).toBe(before);
+  });
+
+  it('a secret header reaches the source and never appears in the workflow history', async () => {
+    const variable = `INGEST_TEST_TOKEN_${uniqueName('t').replace(/-/g, '_').toUpperCase()}`;
+    const secret = `s3cr3t-${uniqueName('v')}`;
+    process.env[variable] = secret; // the in-process test worker reads it at fetch time
+    const received = new Set<string>();
+    source.setFaults((r) => {
+      received.add(String(r.headers.authorization));
+      return undefined;
+    });
+    const definition = testSource(source, 'cursor', { headers: { Authorization: { env: variable, prefix: 'Bearer ' }, 'X-Client': 'mlops-test' } });
+    written.push({ featureSet: definition.mapping.featureSet, source: definition.name });
+    const workflowId = uniqueName('ingest-secret');
+    try {
+      const out = await runIngest(suite.client, suite.worker.taskQueue, { source: definition.name, definition }, workflowId);
+      expect(out.recordsWritten).toBe(300);
+      expect([...received]).toEqual([`Bearer ${secret}`]);
+      const history = historyText(await suite.client.workflow.getHandle(workflowId).fetchHistory());
+      expect(history).toContain(variable); // the reference is in the input…
+      expect(history).not.toContain(secret); // …the value is not, in any event, payload or failure
+    } finally {
+      source.setFaults(undefined);
+      delete process.env[variable];
+    }
+  });
+
+  it('a secret header whose variable is unset fails naming the variable, not retrying', async () => {
+    const definition = testSource(source, 'offset', { headers: { 'X-Api-Key': { env: 'INGEST_TEST_UNSET_VARIABLE' } } });
+    const app = await failure(definition);
+    expect(app.type).toBe('ConfigError');
+    expect(app.message).toContain('headers.X-Api-Key.env="INGEST_TEST_UNSET_VARIABLE"');
+  });
+
+  it('validateSourceDefinition fills defaults and parses Link headers per RFC 8288', () => {
+    const resolved = validateSourceDefinition(testSource(source, 'cursor'));
+    expect(resolved.pagination).toEqual({ style: 'cursor', cursorParam: 'cursor', nextCursorPath: 'next_cursor', sizeParam: 'limit' });
+    expect(resolved.maxPagesInFlight).toBe(4);
+    expect(parseLinkHeader('<https://a.example/x?page=2>; rel="next last", <https://a.example/x?page=1>;rel=prev')).toEqual({
+      next: 'https://a.example/x?page=2',
+      last: 'https://a.example/x?page=2',
+      prev: 'https://a.example/x?page=1',
+    });
+  });
+
+  it('a source in INGEST_SOURCES_DIR runs by name, with its search attributes and summary', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sources-'));
+    const config = loadConfig({ ...process.env, INGEST_SOURCES_DIR: dir });
+    const catalogWorker = await startTestWorker({ config });
+    const definition = testSource(source, 'page');
+    written.push({ featureSet: definition.mapping.featureSet, source: definition.name });
+    writeFileSync(join(dir, `${definition.name}.json`), JSON.stringify(definition, null, 2));
+    try {
+      const handle = await startIngest(suite.client, { source: definition.name, indexClosedPartitions: false }, { taskQueue: catalogWorker.taskQueue, config });
+      const out = await handle.result();
+      expect(out).toMatchObject({ recordsWritten: 300, reconciled: true, featureSet: definition.mapping.featureSet });
+      const description = await handle.describe();
+      expect(description.typedSearchAttributes.get(SourceName)).toBe(definition.name);
+      expect(description.typedSearchAttributes.get(RecordsWritten)).toBe(300);
+      expect(await description.staticSummary()).toContain(`Ingest source ${definition.name}`);
+    } finally {
+      await catalogWorker.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an unknown source name without an inline definition fails naming INGEST_SOURCES_DIR', async () => {
+    const err = await runIngest(suite.client, suite.worker.taskQueue, { source: uniqueName('nosuch') }).catch((e: unknown) => e);
+    const app = ((err as WorkflowFailedError).cause as ActivityFailure).cause as ApplicationFailure;
+    expect(app.type).toBe('ValidationError');
+    expect(app.message).toContain('INGEST_SOURCES_DIR');
+    expect((await landed(suite.pool, 'nothing')).rows).toBe(0);
+  });
+});
+
+/** Every string of a history, with payload bytes decoded as UTF-8 (payload data is binary, base64 in JSON). */
+function historyText(history: unknown): string {
+  const parts: string[] = [];
+  const walk = (value: unknown): void => {
+    if (value instanceof Uint8Array) parts.push(Buffer.from(value).toString('utf8'));
+    else if (typeof value === 'string') parts.push(value);
+    else if (Array.isArray(value)) value.forEach(walk);
+    else if (value && typeof value === 'object') Object.values(value).forEach(walk);
+  };
+  walk(history);
+  return parts.join('\n');
+}

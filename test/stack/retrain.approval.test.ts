@@ -1,0 +1,97 @@
+/**
+ * retrainModel with requireApproval: the champion waits in staging; `approve` promotes it, `reject`
+ * and the timeout archive it and leave production as it was. Real training on H2O (small data).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config';
+import { listVersions, promoteVersion, registerVersion } from '../../src/registry';
+import { approve, reject, status } from '../../src/shared/messages/retrain-model';
+import { retrainModel } from '../../src/workflows/retrain-model';
+import { daysWindow, fakeCandidate, writeModelsConfig, writeRows } from './drift.dataset';
+import { useStackSuite } from '../helpers/suite';
+import { uniqueName } from '../helpers/temporal';
+
+const suite = useStackSuite({ workerConfig: () => loadConfig({ ...process.env, MODELS_CONFIG: writeModelsConfig(Object.fromEntries(models.map((n) => [n, { featureSet }]))) }) });
+const featureSet = uniqueName('approval-fs');
+
+const models = [uniqueName('appr'), uniqueName('appr'), uniqueName('appr')].map((m) => m.replace(/-/g, '_'));
+
+async function modelWithV1(model: string): Promise<string> {
+  const c = await suite.pool.connect();
+  try {
+    const { version } = await registerVersion(c, { candidate: { ...fakeCandidate(model), featureSet }, workflowId: 'setup', runId: 'setup' });
+    await promoteVersion(c, { model, version, reason: 'test setup' });
+  } finally {
+    c.release();
+  }
+  return model;
+}
+
+async function startRetrain(model: string, approvalTimeout: string) {
+  return suite.client.workflow.start(retrainModel, {
+    taskQueue: suite.worker.taskQueue,
+    workflowId: `retrain-${model}`,
+    args: [{ model, reason: 'manual', requireApproval: true, approvalTimeout }],
+  });
+}
+
+async function untilAwaitingApproval(handle: Awaited<ReturnType<typeof startRetrain>>): Promise<void> {
+  while ((await handle.query(status)).phase !== 'awaiting-approval') await new Promise((r) => setTimeout(r, 300));
+}
+
+async function stages(model: string): Promise<Array<[number, string]>> {
+  return (await listVersions(suite.pool, model)).map((v) => [v.version, v.stage]);
+}
+
+beforeAll(async () => {
+  await writeRows(suite.pool, featureSet, daysWindow(2, 7), 2000, { seed: 11 });
+});
+
+afterAll(async () => {
+  await suite.pool.query('DELETE FROM features.feature_values WHERE feature_set = $1', [featureSet]);
+});
+
+describe('retrainModel with requireApproval', () => {
+  it('promotes only after approve', async () => {
+    const model = await modelWithV1(models[0]!);
+    const handle = await startRetrain(model, '1h');
+    // before the staging version exists, approve is refused by the validator
+    const early = await handle.executeUpdate(approve, { args: [{ by: 'early' }] }).catch((e: Error) => e);
+    expect((early as Error & { cause?: Error }).cause?.message).toMatch(/not waiting for approval/);
+    await untilAwaitingApproval(handle);
+    expect(await stages(model)).toEqual([
+      [2, 'staging'],
+      [1, 'production'],
+    ]);
+    expect(await handle.executeUpdate(approve, { args: [{ by: 'alice', comment: 'looks good' }] })).toMatch(/approved version 2/);
+    expect(await handle.result()).toMatchObject({ outcome: 'promoted', version: 2, production: 2 });
+    expect(await stages(model)).toEqual([
+      [2, 'production'],
+      [1, 'archived'],
+    ]);
+    const events = await suite.pool.query(`SELECT reason FROM registry.stage_events WHERE model_name = $1 AND version = 2 AND to_stage = 'production'`, [model]);
+    expect(events.rows[0].reason).toMatch(/approved by alice/);
+  });
+
+  it('reject leaves production unchanged', async () => {
+    const model = await modelWithV1(models[1]!);
+    const handle = await startRetrain(model, '1h');
+    await untilAwaitingApproval(handle);
+    await handle.executeUpdate(reject, { args: [{ by: 'bob' }] });
+    expect(await handle.result()).toMatchObject({ outcome: 'rejected', version: 2, production: null });
+    expect(await stages(model)).toEqual([
+      [2, 'archived'],
+      [1, 'production'],
+    ]);
+  });
+
+  it('the approval timeout leaves production unchanged', async () => {
+    const model = await modelWithV1(models[2]!);
+    const handle = await startRetrain(model, '2s');
+    expect(await handle.result()).toMatchObject({ outcome: 'approval-timeout', version: 2 });
+    expect(await stages(model)).toEqual([
+      [2, 'archived'],
+      [1, 'production'],
+    ]);
+  });
+});
