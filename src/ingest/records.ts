@@ -76,7 +76,7 @@ function compileDeclared(mapping: RecordMapping, features: Record<string, Featur
     `  return { ok: true, row: { entityId: String(id), eventTime: new Date(ms).toISOString(), features: { ${literal} } } };`,
     '};',
   ].join('\n');
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from validated names and JSON-quoted paths
+  // generated from validated names and JSON-quoted paths (see above)
   const mapDeclared = new Function(code)() as (record: unknown) => MappedRecord | undefined;
   return (record) => (record === null || typeof record !== 'object' || Array.isArray(record) ? undefined : mapDeclared(record));
 }

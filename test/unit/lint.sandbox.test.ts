@@ -1,0 +1,65 @@
+/**
+ * The lint rules that keep workflow code deterministic hold: each snippet is linted as if it were a
+ * file of the given folder, with the project's own eslint.config.mjs.
+ */
+import { ESLint } from 'eslint';
+import { describe, expect, it } from 'vitest';
+import { projectRoot } from '../../src/config';
+
+const eslint = new ESLint({ cwd: projectRoot });
+
+/** The rule ids ESLint reports for `code` at `filePath` (an existing file, so type-aware rules run). */
+async function violations(filePath: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath: `${projectRoot}/${filePath}` });
+  const fatal = result!.messages.find((m) => m.fatal);
+  if (fatal) throw new Error(`${filePath}: ${fatal.message}`); // a snippet that does not parse proves nothing
+  return result!.messages.map((m) => m.ruleId ?? m.message);
+}
+
+const RESTRICTED = '@typescript-eslint/no-restricted-imports';
+
+describe('the workflow sandbox, enforced by lint', () => {
+  const workflow = 'src/workflows/stack-health.ts';
+
+  it.each([
+    ["import { readFileSync } from 'node:fs';", 'a Node built-in'],
+    ["import { join } from 'path';", 'a bare Node built-in'],
+    ["import { createPool } from '../postgres';", 'a module outside the kernel'],
+    ["import { createActivities } from '../activities';", 'activities at run time'],
+    ["import { z } from 'zod';", 'a library the kernel wraps'],
+  ])('rejects %s in a workflow (%s)', async (line) => {
+    expect(await violations(workflow, `${line}\nexport const x = 1;\n`)).toContain(RESTRICTED);
+  });
+
+  it.each([
+    "import type { createH2OActivities } from '../activities/h2o';",
+    "import { proxyActivities } from '@temporalio/workflow';",
+    "import { ApplicationFailure } from '@temporalio/common';",
+    "import { toFailure } from '../shared/failure';",
+    "import { trainModels } from './train-models';",
+  ])('allows %s in a workflow', async (line) => {
+    expect(await violations(workflow, `${line}\nexport const x = [${/import \{ (\w+)/.exec(line)?.[1] ?? ''}];\n`)).not.toContain(RESTRICTED);
+  });
+
+  it.each([
+    ['src/shared/names.ts', "import { config } from '../config';"],
+    ['src/shared/names.ts', "import { Pool } from 'pg';"],
+    ['src/shared/names.ts', "import { createHash } from 'node:crypto';"],
+    ['src/shared/drift/psi.ts', "import { config } from '../../config';"],
+  ])('rejects, in the kernel file %s: %s', async (file, line) => {
+    expect(await violations(file, `${line}\nexport const x = 1;\n`)).toContain(RESTRICTED);
+  });
+
+  it.each([
+    ['src/shared/names.ts', "import { z } from 'zod';"],
+    ['src/shared/names.ts', "import { ValidationError } from './errors';"],
+    ['src/shared/drift/psi.ts', "import type { TimeWindow } from '../types';"],
+  ])('allows, in the kernel file %s: %s', async (file, line) => {
+    expect(await violations(file, `${line}\nexport const x = 1;\n`)).not.toContain(RESTRICTED);
+  });
+
+  it('rejects a floating promise (no-floating-promises, type-aware)', async () => {
+    const code = "import { sleep } from '@temporalio/workflow';\nexport async function w(): Promise<void> {\n  sleep(1000);\n}\n";
+    expect(await violations(workflow, code)).toContain('@typescript-eslint/no-floating-promises');
+  });
+});
