@@ -11,9 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config';
 import { RecordsWritten, SourceName } from '../../src/shared/search-attributes';
-import { validateSourceDefinition, type SourceDefinition } from '../../src/shared/source-definition';
+import type { SourceDefinition } from '../../src/shared/source-definition';
 import { startIngest } from '../../src/client';
-import { parseLinkHeader } from '../../src/shared/pagination';
 import { cleanup, landed, runIngest, testSource } from '../helpers/ingest';
 import { useStackSuite } from '../helpers/suite';
 import { startTestWorker, uniqueName } from '../helpers/temporal';
@@ -89,17 +88,6 @@ describe('source definitions', () => {
     const app = await failure(definition);
     expect(app.type).toBe('ConfigError');
     expect(app.message).toContain('headers.X-Api-Key.env="INGEST_TEST_UNSET_VARIABLE"');
-  });
-
-  it('validateSourceDefinition fills defaults and parses Link headers per RFC 8288', () => {
-    const resolved = validateSourceDefinition(testSource(source, 'cursor'));
-    expect(resolved.pagination).toEqual({ style: 'cursor', cursorParam: 'cursor', nextCursorPath: 'next_cursor', sizeParam: 'limit' });
-    expect(resolved.maxPagesInFlight).toBe(4);
-    expect(parseLinkHeader('<https://a.example/x?page=2>; rel="next last", <https://a.example/x?page=1>;rel=prev')).toEqual({
-      next: 'https://a.example/x?page=2',
-      last: 'https://a.example/x?page=2',
-      prev: 'https://a.example/x?page=1',
-    });
   });
 
   it('a source in INGEST_SOURCES_DIR runs by name, with its search attributes and summary', async () => {

@@ -1,0 +1,80 @@
+/**
+ * Source definitions through the validation kit: defaults filled in, and every bad field named with
+ * its value (secrets redacted), exactly as a workflow run reports it (test/stack/ingest.definition.test.ts
+ * checks that the run fails with these messages before any request).
+ */
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../../src/shared/errors';
+import { pageKey, pageUrl, parseLinkHeader } from '../../src/shared/pagination';
+import { validateSourceDefinition, type SourceDefinition } from '../../src/shared/source-definition';
+
+const base: SourceDefinition = {
+  name: 'crm',
+  url: 'http://127.0.0.1:9/customers?status=active',
+  pagination: { style: 'cursor' },
+  mapping: { featureSet: 'customers', entityIdPath: 'id', eventTimePath: 'updated_at', features: { age: { type: 'number' } } },
+};
+
+function problem(definition: unknown): ValidationError {
+  try {
+    validateSourceDefinition(definition, 'definition');
+  } catch (err) {
+    expect(err).toBeInstanceOf(ValidationError);
+    return err as ValidationError;
+  }
+  throw new Error('the definition was accepted');
+}
+
+describe('validateSourceDefinition', () => {
+  it('fills defaults and parses Link headers per RFC 8288', () => {
+    const resolved = validateSourceDefinition(base);
+    expect(resolved.pagination).toEqual({ style: 'cursor', cursorParam: 'cursor', nextCursorPath: 'next_cursor', sizeParam: 'limit' });
+    expect(resolved.maxPagesInFlight).toBe(4);
+    expect(resolved).toMatchObject({ recordsPath: 'data', pageSize: 100, pagesPerActivity: 10, headers: {} });
+    expect(resolved.mapping.features).toEqual({ age: { path: 'age', type: 'number', nullable: false } });
+    expect(validateSourceDefinition({ ...base, pagination: { style: 'offset' } }).pagesPerActivity).toBe(1);
+    expect(parseLinkHeader('<https://a.example/x?page=2>; rel="next last", <https://a.example/x?page=1>;rel=prev')).toEqual({
+      next: 'https://a.example/x?page=2',
+      last: 'https://a.example/x?page=2',
+      prev: 'https://a.example/x?page=1',
+    });
+  });
+
+  it('accepts its own output (the activity re-validates what workflow history holds) and a `$schema` key', () => {
+    const resolved = validateSourceDefinition({ ...base, $schema: '../schemas/source.schema.json' });
+    expect(resolved).not.toHaveProperty('$schema');
+    expect(validateSourceDefinition(resolved)).toEqual(resolved);
+  });
+
+  it.each<[string, (d: SourceDefinition) => unknown, RegExp]>([
+    ['an unknown pagination style', (d) => ({ ...d, pagination: { style: 'token' } }), /^definition\.pagination\.style="token" is invalid: one of 'cursor', 'page', 'offset', 'link'/],
+    ['a page size of 0', (d) => ({ ...d, pageSize: 0 }), /^definition\.pageSize=0 is invalid: an integer from 1 to 100000/],
+    ['a relative URL', (d) => ({ ...d, url: '/customers' }), /^definition\.url="\/customers" is invalid/],
+    ['a feature type typo', (d) => ({ ...d, mapping: { ...d.mapping, features: { age: { path: 'age', type: 'int' } } } }), /^definition\.mapping\.features\.age\.type="int" is invalid/],
+    ['a misspelt field', (d) => ({ ...d, pagesize: 10 }), /^definition\.pagesize=10 is invalid: not a known field/],
+    ['a misspelt pagination field', (d) => ({ ...d, pagination: { style: 'cursor', cursorparam: 'c' } }), /^definition\.pagination\.cursorparam="c" is invalid: not a known field \(known: style, cursorParam/],
+    ['a literal Authorization header', (d) => ({ ...d, headers: { Authorization: 'Bearer abc123' } }), /^definition\.headers\.Authorization="<redacted>" is invalid: a secret header must reference an environment variable, e.g. \{ "env": "AUTHORIZATION" \}/],
+    ['a bad variable name', (d) => ({ ...d, headers: { 'X-Api-Key': { env: 'API KEY' } } }), /^definition\.headers\.X-Api-Key\.env="API KEY" is invalid: an environment variable name/],
+    ['no features at all', (d) => ({ ...d, mapping: { featureSet: 'customers', entityIdPath: 'id', eventTimePath: 't' } }), /^definition\.mapping\.features=undefined is invalid: declare features, featuresPath, or both/],
+    ['a feature set name with a space', (d) => ({ ...d, mapping: { ...d.mapping, featureSet: 'my customers' } }), /^definition\.mapping\.featureSet="my customers" is invalid: a feature set name/],
+    ['an upper-case source name', (d) => ({ ...d, name: 'CRM' }), /^definition\.name="CRM" is invalid: a source name: lowercase letters/],
+    ['a rate limit of 0', (d) => ({ ...d, rateLimit: { requestsPerSecond: 0 } }), /^definition\.rateLimit\.requestsPerSecond=0 is invalid: a number from 0\.001 to 100000/],
+    ['not an object', () => 'crm', /^definition="crm" is invalid: an object/],
+  ])('%s is rejected, naming the field and the value', (_label, breakIt, message) => {
+    const err = problem(breakIt(base));
+    expect(err.message).toMatch(message);
+    expect(err.message).not.toContain('abc123');
+  });
+});
+
+describe('pagination', () => {
+  it('builds the URL of a page and names it', () => {
+    const offset = validateSourceDefinition({ ...base, pagination: { style: 'offset' }, pageSize: 50, window: { startParam: 'from', endParam: 'to' } });
+    const url = new URL(pageUrl(offset, { index: 3 }, { window: { start: '2026-01-01T00:00:00Z', end: '2026-01-02T00:00:00Z' } }));
+    expect(Object.fromEntries(url.searchParams)).toEqual({ status: 'active', offset: '150', limit: '50', from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z' });
+    expect(pageKey(offset, { index: 3 })).toBe('offset=150');
+    const cursor = validateSourceDefinition(base);
+    expect(pageKey(cursor, { index: 0 })).toBe('cursor=(first)');
+    expect(new URL(pageUrl(cursor, { index: 1, cursor: 'abc' }, { since: '2026-01-01T00:00:00Z' })).searchParams.get('cursor')).toBe('abc');
+  });
+});
