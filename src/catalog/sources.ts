@@ -5,10 +5,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ValidationError } from '../shared/errors';
+import { sourceName } from '../shared/names';
+import { parse } from '../shared/validation';
 import { validateSourceDefinition, type ResolvedSource } from '../shared/source-definition';
 
 export async function loadSourceFile(sourcesDir: string, name: string): Promise<ResolvedSource> {
-  if (!/^[a-z][a-z0-9_-]{0,62}$/.test(name)) throw new ValidationError('source', name, 'a source name: lowercase letters, digits, _ and -');
+  parse(sourceName, name, 'source');
   const file = join(sourcesDir, `${name}.json`);
   let text: string;
   try {

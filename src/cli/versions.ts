@@ -2,13 +2,13 @@
 import { config } from '../config';
 import { ValidationError } from '../shared/errors';
 import { createPool } from '../postgres';
+import { CHAMPION_METRICS } from '../shared/metrics';
 import { listVersions, type ModelVersionSummary } from '../registry';
 
 /** Champion metrics first (the ones a reader compares versions by), then the rest. */
-const METRIC_ORDER = ['auc', 'logloss', 'rmse', 'mae', 'mean_per_class_error'];
-
 function formatMetrics(metrics: Record<string, number>): string {
-  const rank = (k: string) => (METRIC_ORDER.includes(k) ? METRIC_ORDER.indexOf(k) : METRIC_ORDER.length);
+  const order: readonly string[] = CHAMPION_METRICS;
+  const rank = (k: string) => (order.includes(k) ? order.indexOf(k) : order.length);
   return Object.entries(metrics)
     .filter(([, v]) => typeof v === 'number')
     .sort((a, b) => rank(a[0]) - rank(b[0]))
