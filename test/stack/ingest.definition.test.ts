@@ -13,6 +13,7 @@ import { loadConfig } from '../../src/config';
 import { RecordsWritten, SourceName } from '../../src/shared/search-attributes';
 import type { SourceDefinition } from '../../src/shared/source-definition';
 import { startIngest } from '../../src/client';
+import { BAD_DEFINITIONS } from '../helpers/bad-definitions';
 import { cleanup, landed, runIngest, testSource } from '../helpers/ingest';
 import { useStackSuite } from '../helpers/suite';
 import { startTestWorker, uniqueName } from '../helpers/temporal';
@@ -41,14 +42,7 @@ describe('source definitions', () => {
     return cause as ApplicationFailure;
   }
 
-  it.each<[string, (d: SourceDefinition) => unknown, RegExp]>([
-    ['an unknown pagination style', (d) => ({ ...d, pagination: { style: 'token' } }), /^definition\.pagination\.style="token" is invalid: one of 'cursor', 'page', 'offset', 'link'/],
-    ['a page size of 0', (d) => ({ ...d, pageSize: 0 }), /^definition\.pageSize=0 is invalid: an integer from 1 to 100000/],
-    ['a relative URL', (d) => ({ ...d, url: '/customers' }), /^definition\.url="\/customers" is invalid/],
-    ['a feature type typo', (d) => ({ ...d, mapping: { ...d.mapping, features: { age: { path: 'age', type: 'int' } } } }), /^definition\.mapping\.features\.age\.type="int" is invalid/],
-    ['a misspelt field', (d) => ({ ...d, pagesize: 10 }), /^definition\.pagesize=10 is invalid: not a known field/],
-    ['a literal Authorization header', (d) => ({ ...d, headers: { Authorization: 'Bearer abc123' } }), /^definition\.headers\.Authorization="<redacted>" is invalid: a secret header must reference an environment variable/],
-  ])('%s fails the run before any request, naming the field', async (_label, breakIt, message) => {
+  it.each(BAD_DEFINITIONS)('%s fails the run before any request, naming the field', async (_label, breakIt, message) => {
     const before = source.stats().requests;
     const app = await failure(breakIt(testSource(source, 'offset')));
     expect(app.type).toBe('ValidationError');

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/shared/errors';
 import { pageKey, pageUrl, parseLinkHeader } from '../../src/shared/pagination';
 import { validateSourceDefinition, type SourceDefinition } from '../../src/shared/source-definition';
+import { BAD_DEFINITIONS } from '../helpers/bad-definitions';
 
 const base: SourceDefinition = {
   name: 'crm',
@@ -47,18 +48,8 @@ describe('validateSourceDefinition', () => {
   });
 
   it.each<[string, (d: SourceDefinition) => unknown, RegExp]>([
-    ['an unknown pagination style', (d) => ({ ...d, pagination: { style: 'token' } }), /^definition\.pagination\.style="token" is invalid: one of 'cursor', 'page', 'offset', 'link'/],
-    ['a page size of 0', (d) => ({ ...d, pageSize: 0 }), /^definition\.pageSize=0 is invalid: an integer from 1 to 100000/],
-    ['a relative URL', (d) => ({ ...d, url: '/customers' }), /^definition\.url="\/customers" is invalid/],
-    ['a feature type typo', (d) => ({ ...d, mapping: { ...d.mapping, features: { age: { path: 'age', type: 'int' } } } }), /^definition\.mapping\.features\.age\.type="int" is invalid/],
-    ['a misspelt field', (d) => ({ ...d, pagesize: 10 }), /^definition\.pagesize=10 is invalid: not a known field/],
-    ['a misspelt pagination field', (d) => ({ ...d, pagination: { style: 'cursor', cursorparam: 'c' } }), /^definition\.pagination\.cursorparam="c" is invalid: not a known field \(known: style, cursorParam/],
-    ['a literal Authorization header', (d) => ({ ...d, headers: { Authorization: 'Bearer abc123' } }), /^definition\.headers\.Authorization="<redacted>" is invalid: a secret header must reference an environment variable, e.g. \{ "env": "AUTHORIZATION" \}/],
-    ['a bad variable name', (d) => ({ ...d, headers: { 'X-Api-Key': { env: 'API KEY' } } }), /^definition\.headers\.X-Api-Key\.env="API KEY" is invalid: an environment variable name/],
-    ['no features at all', (d) => ({ ...d, mapping: { featureSet: 'customers', entityIdPath: 'id', eventTimePath: 't' } }), /^definition\.mapping\.features=undefined is invalid: declare features, featuresPath, or both/],
-    ['a feature set name with a space', (d) => ({ ...d, mapping: { ...d.mapping, featureSet: 'my customers' } }), /^definition\.mapping\.featureSet="my customers" is invalid: a feature set name/],
+    ...BAD_DEFINITIONS,
     ['an upper-case source name', (d) => ({ ...d, name: 'CRM' }), /^definition\.name="CRM" is invalid: a source name: lowercase letters/],
-    ['a rate limit of 0', (d) => ({ ...d, rateLimit: { requestsPerSecond: 0 } }), /^definition\.rateLimit\.requestsPerSecond=0 is invalid: a number from 0\.001 to 100000/],
     ['not an object', () => 'crm', /^definition="crm" is invalid: an object/],
   ])('%s is rejected, naming the field and the value', (_label, breakIt, message) => {
     const err = problem(breakIt(base));
