@@ -4,6 +4,7 @@
  * returns bins and ids, never rows.
  */
 import { getClient, heartbeat } from '@temporalio/activity';
+import { z } from 'zod';
 import { startRetrain } from '../client';
 import { buildReferenceProfile } from '../feature-store/reference-profile';
 import { streamWindowHistogram } from '../feature-store/window-histogram';
@@ -14,7 +15,6 @@ import { timeWindow } from '../shared/time-window';
 import { featureNames } from '../shared/training-spec';
 import type { ReferenceProfile, TimeWindow } from '../shared/types';
 import { integer, parse, strict } from '../shared/validation';
-import { z } from 'zod';
 import type { ActivityDeps } from './deps';
 
 export interface ComputeReferenceProfileInput {

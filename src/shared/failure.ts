@@ -24,11 +24,21 @@ export function toFailure(err: unknown): unknown {
   return err;
 }
 
-/** Runs `work` and rethrows what it throws as its failure (see toFailure). */
-export async function failing<T>(work: () => Promise<T>): Promise<T> {
+/**
+ * Runs `work` and rethrows what it throws (or what its promise rejects with) as its failure: how a
+ * workflow checks its input (`failing(() => parse(schema, input))`) and the worker wraps activities.
+ */
+export function failing<T>(work: () => T): T {
+  let result: T;
   try {
-    return await work();
+    result = work();
   } catch (err) {
     throw toFailure(err);
   }
+  if (result instanceof Promise) {
+    return result.catch((err: unknown) => {
+      throw toFailure(err);
+    }) as T;
+  }
+  return result;
 }

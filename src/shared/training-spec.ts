@@ -66,3 +66,4 @@ export const trainingRun = strict({
   window: timeWindow.meta({ description: "the label rows' event-time window [start, end)" }),
   ...trainingOptions,
 });
+export type TrainingRun = z.input<typeof trainingRun>;

@@ -7,7 +7,7 @@ import { log, proxyActivities, setCurrentDetails, upsertSearchAttributes, workfl
 import type { createDriftActivities } from '../activities/drift';
 import type { createRegistryActivities } from '../activities/registry';
 import { binSpecOf, evaluateDrift, type BinSpec, type DriftVerdict, type DriftPolicy } from '../shared/drift';
-import { toFailure } from '../shared/failure';
+import { failing } from '../shared/failure';
 import { modelName } from '../shared/names';
 import { DriftPSI, ModelName, ModelVersion, Trigger } from '../shared/search-attributes';
 import type { TimeWindow } from '../shared/types';
@@ -52,11 +52,7 @@ function round(x: number): number {
 }
 
 export async function driftSensor(input: DriftSensorInput): Promise<DriftSensorOutput> {
-  try {
-    parse(modelName, input?.model, 'model');
-  } catch (err) {
-    throw toFailure(err);
-  }
+  failing(() => parse(modelName, input?.model, 'model'));
   const info = workflowInfo();
   // The schedule's action sets Trigger=schedule when it starts a run; anything else was started by hand.
   upsertSearchAttributes([

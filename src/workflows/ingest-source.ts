@@ -21,7 +21,7 @@ import {
 import type { createFeatureStoreActivities } from '../activities/feature-store';
 import type { createSourceApiActivities, IngestPagesOutput } from '../activities/source-api';
 import { FailureType, ValidationError } from '../shared/errors';
-import { toFailure } from '../shared/failure';
+import { failing } from '../shared/failure';
 import { addCounts, emptyCounts, isReconciled, type IngestCounts } from '../shared/ingest-counts';
 import { progressQuery } from '../shared/messages/ingest-source';
 import { sourceName } from '../shared/names';
@@ -114,23 +114,22 @@ function details(source: ResolvedSource, c: IngestCounts, cursor: string | null,
 
 /** The checkpoint a new run starts from: the validated definition, its run parameters, the watermark. */
 async function startCheckpoint(input: IngestSourceInput): Promise<IngestCheckpoint> {
-  let definition: ResolvedSource;
   const params: RunParams = {};
-  try {
+  const definition = await failing(async () => {
     parse(sourceName, input.source, 'source');
+    let resolved: ResolvedSource;
     if (input.definition !== undefined) {
-      definition = validateSourceDefinition(input.definition, 'definition');
-      if (definition.name !== input.source) throw new ValidationError('definition.name', definition.name, `equal to source "${input.source}"`);
+      resolved = validateSourceDefinition(input.definition, 'definition');
+      if (resolved.name !== input.source) throw new ValidationError('definition.name', resolved.name, `equal to source "${input.source}"`);
     } else {
-      definition = (await loadSourceDefinition({ source: input.source })).definition;
+      resolved = (await loadSourceDefinition({ source: input.source })).definition;
     }
     if (input.window) {
-      if (!definition.window) throw new ValidationError('window', input.window, `a source with window parameters (${definition.name} declares no "window")`);
+      if (!resolved.window) throw new ValidationError('window', input.window, `a source with window parameters (${resolved.name} declares no "window")`);
       params.window = parse(timeWindow, input.window, 'window');
     }
-  } catch (err) {
-    throw toFailure(err);
-  }
+    return resolved;
+  });
   let previousWatermark: string | null = null;
   if (definition.incremental && !input.full) {
     const watermark = await readWatermark({ source: definition.name });

@@ -23,7 +23,7 @@ import {
 import type { createRegistryActivities } from '../activities/registry';
 import { parseDuration } from '../shared/duration';
 import { ValidationError } from '../shared/errors';
-import { toFailure } from '../shared/failure';
+import { failing, toFailure } from '../shared/failure';
 import { retrainIngestWorkflowId, retrainTrainingWorkflowId } from '../shared/ids';
 import { approve, reject, status, type ApprovalDecision, type RetrainStatus } from '../shared/messages/retrain-model';
 import type { ChampionMetric } from '../shared/metrics';
@@ -99,12 +99,10 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
   setHandler(approve, decide(true), { validator });
   setHandler(reject, decide(false), { validator });
 
-  try {
+  failing(() => {
     parse(modelName, input?.model, 'model');
     parse(text("why the model is retrained, e.g. 'manual'"), input.reason, 'reason');
-  } catch (err) {
-    throw toFailure(err);
-  }
+  });
   const trigger = triggerOf(input);
   const info = workflowInfo();
   upsertSearchAttributes([

@@ -15,12 +15,12 @@ import type { createDriftActivities } from '../activities/drift';
 import type { createH2OActivities } from '../activities/h2o';
 import type { createTrainingSetActivities } from '../activities/training-set';
 import { FailureType } from '../shared/errors';
-import { toFailure } from '../shared/failure';
+import { failing } from '../shared/failure';
 import { progressQuery, trainingProgressSignal, type TrainModelsProgress } from '../shared/messages/train-models';
-import { isBetter, type ChampionMetric } from '../shared/metrics';
+import { isBetter } from '../shared/metrics';
 import { ModelName } from '../shared/search-attributes';
-import { trainingRun, type ModelSpec } from '../shared/training-spec';
-import type { CandidateVersion, TimeWindow } from '../shared/types';
+import { trainingRun, type TrainingRun } from '../shared/training-spec';
+import type { CandidateVersion } from '../shared/types';
 import { parse } from '../shared/validation';
 
 type H2OActivities = ReturnType<typeof createH2OActivities>;
@@ -59,31 +59,11 @@ const { computeReferenceProfile } = proxyActivities<ReturnType<typeof createDrif
   retry: { maximumAttempts: 5 },
 });
 
-/** Checked by trainingRun (src/shared/training-spec.ts), which holds every limit. */
-export interface TrainModelsInput {
-  /** the registry's model name */
-  model: string;
-  /** the feature set the features come from */
-  featureSet: string;
-  /** the feature (JSON key) to predict */
-  target: string;
-  /** the label rows' event-time window [start, end) */
-  window: TimeWindow;
-  /** what to train: one branch each; names unique */
-  specs: ModelSpec[];
-  /** the champion is the best validation value of this metric */
-  metric: ChampionMetric;
-  /** feature names @default every key of the feature rows except the target */
-  features?: string[];
-  /** the feature set whose rows carry the target @default featureSet */
-  labelFeatureSet?: string;
-  /** share of entities held out for validation @default 0.2 */
-  validationFraction?: number;
-  /** specs trained at once @default TRAINING_MAX_PARALLEL (4) */
-  maxParallel?: number;
-  /** H2O seed (for specs that set none) and the split's hash salt @default unset (H2O picks; split salt 0) */
-  seed?: number;
-}
+/**
+ * The model, the label rows' window [start, end), the specs and the options around them: one schema,
+ * trainingRun (src/shared/training-spec.ts), describes each field and holds every limit.
+ */
+export type TrainModelsInput = TrainingRun;
 
 export interface TrainModelsBranch {
   specName: string;
@@ -125,12 +105,7 @@ function renderDetails(model: string, progress: TrainModelsProgress): string {
 }
 
 export async function trainModels(raw: TrainModelsInput): Promise<TrainModelsOutput> {
-  let input: TrainModelsInput;
-  try {
-    input = parse(trainingRun, raw);
-  } catch (err) {
-    throw toFailure(err);
-  }
+  const input = failing(() => parse(trainingRun, raw));
   const { workflowId, runId } = workflowInfo();
   upsertSearchAttributes([{ key: ModelName, value: input.model }]);
   log.info('training run', { model: input.model, featureSet: input.featureSet, target: input.target, window: input.window, specs: input.specs.map((s) => s.name), metric: input.metric });

@@ -1,0 +1,44 @@
+/** toFailure: the one place an error becomes a Temporal failure, retryable or not, typed by its class name. */
+import { ApplicationFailure } from '@temporalio/common';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, FailureType, H2OError, H2OUnreachableError, RegistryError, ValidationError } from '../../src/shared/errors';
+import { failing, toFailure } from '../../src/shared/failure';
+
+const failure = (err: unknown) => toFailure(err) as ApplicationFailure;
+
+describe('toFailure', () => {
+  it('makes input that can never succeed non-retryable, typed by the error class, with its field', () => {
+    const v = failure(new ValidationError('specs[0].name', 'x y', 'a spec name'));
+    expect(v).toBeInstanceOf(ApplicationFailure);
+    expect([v.type, v.nonRetryable, v.message, v.details]).toEqual([FailureType.Validation, true, 'specs[0].name="x y" is invalid: a spec name', [{ field: 'specs[0].name' }]]);
+    expect([failure(new ConfigError('X_TOKEN', undefined, 'set')).type, failure(new ConfigError('X_TOKEN', undefined, 'set')).nonRetryable]).toEqual([FailureType.Config, true]);
+    expect([failure(new RegistryError('churn', 3, 'no such version')).type, failure(new RegistryError('churn', 3, 'x')).nonRetryable]).toEqual([FailureType.Registry, true]);
+  });
+
+  it('makes H2O 4xx answers final, except "in use"; the MOJO gate says what to run', () => {
+    const rejected = failure(new H2OError('Unknown parameter: foo', 412, 'foo'));
+    expect([rejected.type, rejected.nonRetryable, rejected.details]).toEqual([FailureType.H2O, true, [{ status: 412, field: 'foo' }]]);
+    const inUse = new H2OError('Object is already in use by job X', 400);
+    expect(toFailure(inUse)).toBe(inUse);
+    const gated = failure(new H2OError('H2O-3 ENTERPRISE REQUIRED', 412));
+    expect([gated.type, gated.nonRetryable]).toEqual([FailureType.H2OMojoGated, true]);
+    expect(gated.message).toContain('3.46.0.11');
+    const server = new H2OError('boom', 500);
+    expect(toFailure(server)).toBe(server);
+  });
+
+  it('leaves retryable errors and failures as they are', () => {
+    const unreachable = new H2OUnreachableError('connection refused');
+    expect(toFailure(unreachable)).toBe(unreachable);
+    const retryable = ApplicationFailure.retryable('429', FailureType.SourceHttp);
+    expect(toFailure(retryable)).toBe(retryable);
+  });
+
+  it('failing() converts what sync work throws and what async work rejects with', async () => {
+    const bad = new ValidationError('model', 'a.b', 'a model name');
+    expect(() => failing(() => { throw bad; })).toThrow(ApplicationFailure);
+    await expect(failing(async () => { throw bad; })).rejects.toBeInstanceOf(ApplicationFailure);
+    expect(failing(() => 7)).toBe(7);
+    await expect(failing(async () => 7)).resolves.toBe(7);
+  });
+});
