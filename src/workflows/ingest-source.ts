@@ -151,8 +151,7 @@ export async function ingestSource(input: IngestSourceInput): Promise<IngestSour
   });
 
   // --- validate -----------------------------------------------------------------------------------
-  let checkpoint = input.checkpoint;
-  if (!checkpoint) checkpoint = await startCheckpoint(input);
+  const checkpoint = input.checkpoint ?? (await startCheckpoint(input));
   const source = checkpoint.definition;
   const state: IngestCheckpoint = { ...checkpoint };
   current = state;

@@ -1,84 +1,18 @@
 /**
- * docker-compose.yml checked without a Docker engine: the compose-spec JSON schema, Debian's
- * `docker-compose config` when it can be installed, and the topology rules of the deployment issue
- * (pinned images equal to the local stack's versions, internal backend, no published backend ports,
- * healthchecks/restart/limits everywhere, H2O's heap at 70% of its limit, a scalable worker).
+ * docker-compose.yml against what is installed and running: Debian's `docker-compose config` when it
+ * can be installed, and image versions equal to the local stack's (the pure checks are
+ * test/unit/deploy.compose.test.ts).
  */
-import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse } from 'yaml';
+import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Connection } from '@temporalio/client';
-import { envMemoryMiB, loadConfig, projectRoot } from '../../src/config';
-import { SEARCH_ATTRIBUTE_TYPES } from '../../src/shared/search-attributes';
+import { loadConfig, projectRoot } from '../../src/config';
 import { COMPONENTS, stackContext } from '../../src/stack/cli';
-import { h2oHeapMiB } from '../../src/stack/h2o';
 import { aptInstall } from '../../src/stack/install';
 import { which } from '../../src/stack/process';
-
-type Json = Record<string, unknown>;
-interface Service extends Json {
-  image?: string;
-  build?: unknown;
-  ports?: unknown[];
-  networks?: string[] | Json;
-  environment?: Record<string, string>;
-  healthcheck?: { test?: unknown; disable?: boolean };
-  restart?: string;
-  profiles?: string[];
-  depends_on?: Record<string, { condition: string }>;
-  deploy?: { resources?: { limits?: { cpus?: string; memory?: string } } };
-  container_name?: string;
-  command?: string[];
-  volumes?: string[];
-  secrets?: string[];
-}
-
-const file = (name: string) => readFileSync(join(projectRoot, name), 'utf8');
-
-/** Compose's `${VAR}`, `${VAR:-default}` and `${VAR-default}` with an empty environment unless given. */
-function interpolate<T>(value: T, env: Record<string, string> = {}): T {
-  if (typeof value === 'string') {
-    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}/g, (_m, name: string, fallback?: string) => env[name] ?? fallback ?? '') as T;
-  }
-  if (Array.isArray(value)) return value.map((v) => interpolate(v, env)) as T;
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env)])) as T;
-  return value;
-}
-
-const raw = parse(file('docker-compose.yml'), { merge: true }) as Json;
-const compose = interpolate(raw);
-const services = compose.services as Record<string, Service>;
-const networksOf = (s: Service): string[] => (Array.isArray(s.networks) ? s.networks : Object.keys(s.networks ?? {}));
-const onBackend = Object.entries(services).filter(([, s]) => networksOf(s).includes('backend'));
-/** Services other services wait for with service_completed_successfully: setup jobs that exit. */
-const oneShots = new Set(Object.values(services).flatMap((s) => Object.entries(s.depends_on ?? {}).filter(([, d]) => d.condition === 'service_completed_successfully').map(([name]) => name)));
-const imageTag = (image: string) => /:([^/@]+)$/.exec(image)?.[1];
-const dockerfileFrom = (name: string) => [...file(`docker/${name}`).matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1]!);
-const argDefault = (name: string, arg: string) => new RegExp(`^ARG ${arg}=(\\S+)`, 'm').exec(file(`docker/${name}`))?.[1];
+import { services, imageTag, dockerfileFrom } from '../helpers/compose';
 
 describe('docker-compose.yml against the compose specification', () => {
-  it('validates against the compose-spec JSON schema', () => {
-    // the schema names its draft-07 meta-schema by an https URL that Ajv registers as http: drop it
-    const { $schema: _meta, ...schema } = JSON.parse(file('test/fixtures/schemas/compose-spec.json')) as Json;
-    const ajv = new Ajv({ strict: false, allErrors: true });
-    addFormats(ajv);
-    const validate = ajv.compile(schema);
-    for (const doc of [raw, parse(file('docker-compose.dev.yml')) as Json]) {
-      expect(validate(doc), JSON.stringify(validate.errors?.slice(0, 5), null, 2)).toBe(true);
-    }
-    // and the schema does reject what compose would: an unknown key, a malformed healthcheck
-    const broken = structuredClone(raw) as { services: Record<string, Json> };
-    broken.services.worker!.restart_policy = 'always';
-    expect(validate(broken)).toBe(false);
-    const broken2 = structuredClone(raw) as { services: Record<string, Json> };
-    broken2.services.redis!.healthcheck = { test: ['CMD', 'redis-cli', 'ping'], every: '10s' };
-    expect(validate(broken2)).toBe(false);
-  });
-
   describe('Debian docker-compose (v1.29) `config`', () => {
     let binary: string | undefined;
     beforeAll(() => {
@@ -103,141 +37,7 @@ describe('docker-compose.yml against the compose specification', () => {
   });
 });
 
-describe('topology rules', () => {
-  it('every image is pinned to a version tag (no latest, no untagged), built images included', () => {
-    for (const [name, s] of Object.entries(services)) {
-      expect(s.image, `${name} has an image name`).toBeDefined();
-      const tag = imageTag(s.image!);
-      expect(tag, `${name}: ${s.image} has a tag`).toBeDefined();
-      expect(tag, `${name}: ${s.image}`).not.toBe('latest');
-      expect(tag, `${name}: ${s.image} names a version`).toMatch(/\d/);
-    }
-    for (const dockerfile of ['Dockerfile.worker', 'Dockerfile.postgres', 'Dockerfile.h2o']) {
-      for (const from of dockerfileFrom(dockerfile)) {
-        const image = from.replace(/^\$\{(\w+)\}$/, (_m, arg: string) => argDefault(dockerfile, arg) ?? '');
-        if (!image.includes(':')) continue; // a stage alias
-        expect(imageTag(image), `${dockerfile}: FROM ${image}`).toMatch(/\d/);
-      }
-    }
-  });
-
-  it('the backend network is internal; nothing on it publishes a port, production profile included', () => {
-    const networks = compose.networks as Record<string, { internal?: boolean } | null>;
-    expect(networks.backend?.internal).toBe(true);
-    expect(networks.frontend?.internal).not.toBe(true);
-    for (const [name, s] of onBackend) expect(s.ports ?? [], `${name} publishes ports`).toEqual([]);
-    expect(onBackend.map(([n]) => n).sort()).toEqual(['h2o', 'migrate', 'postgres', 'redis', 'temporal', 'temporal-postgresql', 'temporal-schema', 'temporal-setup', 'temporal-ui', 'worker']);
-    const publishing = Object.entries(services).filter(([, s]) => (s.ports ?? []).length > 0).map(([n]) => n);
-    expect(publishing).toEqual(['nginx']);
-  });
-
-  it('nginx runs only under the production profile, on the frontend network, with TLS secrets', () => {
-    const nginx = services.nginx!;
-    expect(nginx.profiles).toEqual(['production']);
-    expect(networksOf(nginx)).toEqual(['frontend']);
-    expect(nginx.secrets!.sort()).toEqual(['htpasswd', 'tls_cert', 'tls_key']);
-    expect(nginx.volumes).toContain('./docker/nginx.conf:/etc/nginx/nginx.conf:ro');
-    expect(networksOf(services['temporal-ui']!)).toContain('frontend');
-    for (const [name, s] of Object.entries(services)) if (name !== 'nginx') expect(s.profiles, name).toBeUndefined();
-  });
-
-  it('the dev override publishes on loopback only', () => {
-    const dev = interpolate(parse(file('docker-compose.dev.yml')) as { services: Record<string, Service> });
-    const ports = Object.values(dev.services).flatMap((s) => (s.ports ?? []) as string[]);
-    expect(ports.length).toBeGreaterThan(0);
-    for (const p of ports) expect(p).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
-  });
-
-  it('every service has a healthcheck (one-shot jobs: an explicit exit-code contract), a restart policy and CPU and memory limits', () => {
-    for (const [name, s] of Object.entries(services)) {
-      expect(s.restart, `${name} restart`).toMatch(/^(unless-stopped|always|on-failure(:\d+)?)$/);
-      expect(s.deploy?.resources?.limits?.memory, `${name} memory limit`).toMatch(/^\d+[mg]$/);
-      expect(Number(s.deploy?.resources?.limits?.cpus), `${name} cpu limit`).toBeGreaterThan(0);
-      if (oneShots.has(name)) {
-        expect(s.healthcheck, name).toEqual({ disable: true });
-        expect(s.restart, name).toBe('on-failure');
-      } else {
-        expect(Array.isArray(s.healthcheck?.test) && (s.healthcheck!.test as string[]).length > 1, `${name} healthcheck`).toBe(true);
-      }
-    }
-    expect([...oneShots].sort()).toEqual(['migrate', 'temporal-schema', 'temporal-setup']);
-  });
-
-  it('the worker scales: no container_name, no host port, shared artifact volume', () => {
-    const worker = services.worker!;
-    expect(worker.container_name).toBeUndefined();
-    expect(worker.ports).toBeUndefined();
-    for (const [name, s] of Object.entries(services)) expect(s.container_name, name).toBeUndefined();
-    expect(worker.volumes).toContain('artifacts:/var/lib/mlops/artifacts');
-    expect(worker.environment!.ARTIFACT_DIR).toBe('/var/lib/mlops/artifacts');
-  });
-
-  it("the worker's environment uses src/config.ts's variable names and points at the compose services", () => {
-    const known = new Set([...file('src/config.ts').matchAll(/env[A-Za-z]*\(env, '([A-Z0-9_]+)'/g)].map((m) => m[1]!));
-    expect(known.size).toBeGreaterThan(15);
-    const env = services.worker!.environment!;
-    for (const name of Object.keys(env)) if (name !== 'NODE_OPTIONS') expect(known.has(name), `${name} is read by src/config.ts`).toBe(true);
-    const cfg = loadConfig(env);
-    expect(cfg.postgres).toMatchObject({ host: 'postgres', database: 'mlops', user: 'mlops' });
-    expect(cfg.redis.host).toBe('redis');
-    expect(cfg.h2o.host).toBe('h2o');
-    expect(cfg.temporal.address).toBe('temporal:7233');
-    expect(services.migrate!.environment).toEqual(env);
-  });
-
-  it("the search attributes registered by temporal-setup are exactly src/search-attributes.ts's", () => {
-    const registered = Object.fromEntries(services['temporal-setup']!.environment!.SEARCH_ATTRIBUTES!.split(/\s+/).map((p) => p.split('=') as [string, string]));
-    expect(registered).toEqual(SEARCH_ATTRIBUTE_TYPES);
-  });
-
-  it('PostgreSQL mounts warehouse/init.sql and warehouse/postgresql.conf and names the partman database', () => {
-    const pg = services.postgres!;
-    expect(pg.volumes).toContain('./warehouse/init.sql:/docker-entrypoint-initdb.d/010-init.sql:ro');
-    expect(pg.volumes).toContain('./warehouse/postgresql.conf:/etc/postgresql/mlops.conf:ro');
-    expect(pg.command).toContain('config_file=/etc/postgresql/mlops.conf');
-    expect(pg.command).toContain(`pg_partman_bgw.dbname=${pg.environment!.POSTGRES_DB}`);
-    expect(file('docker/Dockerfile.postgres')).toMatch(/postgresql-\$\{PG_MAJOR\}-partman/);
-    expect(argDefault('Dockerfile.postgres', 'PG_PARTMAN_MAJOR')).toBe('5');
-    // init.sql must handle the 5.x the image installs as well as the local 4.x
-    expect(file('warehouse/init.sql')).toMatch(/ELSIF v LIKE '5\.%'/);
-  });
-});
-
-describe('H2O memory: one variable, -Xmx exactly 70% of the limit', () => {
-  const entrypoint = join(projectRoot, 'docker', 'h2o-entrypoint.sh');
-  const heapOf = (memory: string) => {
-    const out = execFileSync('bash', [entrypoint, '--print-command'], { env: { PATH: process.env.PATH, H2O_MEMORY: memory }, encoding: 'utf8' });
-    return Number(/-Xmx(\d+)m/.exec(out)![1]);
-  };
-
-  for (const memory of [undefined, '10g', '3000m']) {
-    it(`H2O_MEMORY=${memory ?? '(default)'}: limit and heap come from the same value`, () => {
-      const env: Record<string, string> = memory ? { H2O_MEMORY: memory } : {};
-      const h2o = interpolate(raw, env).services as Record<string, Service>;
-      const limit = h2o.h2o!.deploy!.resources!.limits!.memory!;
-      expect(h2o.h2o!.environment!.H2O_MEMORY).toBe(limit);
-      const mib = envMemoryMiB({ L: limit }, 'L', '4g');
-      expect(heapOf(limit)).toBe(Math.floor(mib * 0.7));
-      expect(heapOf(limit)).toBe(h2oHeapMiB(mib)); // the local stack's rounding
-    });
-  }
-
-  it('refuses a malformed H2O_MEMORY by name', () => {
-    const result = spawnSync('bash', [entrypoint, '--print-command'], { env: { PATH: process.env.PATH, H2O_MEMORY: 'lots' }, encoding: 'utf8' });
-    expect(result.status).toBe(2);
-    expect(result.stderr).toContain('H2O_MEMORY="lots"');
-  });
-});
-
 describe('versions equal the local stack', () => {
-  it('H2O: the image builds the pinned H2O_VERSION of src/config.ts', () => {
-    const pinned = loadConfig({}).h2o.version;
-    expect(pinned).toBe('3.46.0.11');
-    expect(argDefault('Dockerfile.h2o', 'H2O_VERSION')).toBe(pinned);
-    expect(imageTag(services.h2o!.image!)).toBe(pinned);
-    expect(services.worker!.environment!.H2O_VERSION).toBe(pinned);
-  });
-
   it('PostgreSQL 15, Redis 7.0, Temporal server and UI: the same releases the local stack runs', async () => {
     const ctx = stackContext(() => {});
     const status = Object.fromEntries(await Promise.all(COMPONENTS.map(async (c) => [c.name, await c.status(ctx)] as const)));
