@@ -27,7 +27,7 @@ import { writePage, type WriteMethod } from '../src/feature-store/page-writer';
 import { createSyntheticRecords, startSyntheticSource, syntheticSourceDefinition } from '../src/demo/synthetic-source';
 import { compileMapping, type FeatureRow } from '../src/ingest/records';
 import { validateSourceDefinition } from '../src/shared/source-definition';
-import type { IngestSourceOutput } from '../src/workflows/ingest-source';
+import { ingestSource } from '../src/workflows/ingest-source';
 
 interface Args {
   records: number;
@@ -126,12 +126,12 @@ async function main(): Promise<void> {
     const startCpu = cpuSecondsOf(worker.pid!);
     const benchCpuStart = process.cpuUsage();
     const started = Date.now();
-    const out = (await client.workflow.execute('ingestSource', {
+    const out = await client.workflow.execute(ingestSource, {
       taskQueue,
       workflowId: `bench-ingest-${id}`,
       args: [{ source: sourceName, definition, indexClosedPartitions: false }],
       staticSummary: `benchmark: ${fmt(args.records)} records`,
-    })) as IngestSourceOutput;
+    });
     const ingestMs = Date.now() - started;
     clearInterval(sampler);
     const workerCpu = cpuSecondsOf(worker.pid!) - startCpu;

@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import type { PaginationStyle, SourceDefinition } from '../../src/shared/source-definition';
 import { syntheticSourceDefinition, type SyntheticSource } from '../../src/demo/synthetic-source';
-import type { IngestSourceInput, IngestSourceOutput } from '../../src/workflows/ingest-source';
+import { ingestSource, type IngestSourceInput, type IngestSourceOutput } from '../../src/workflows/ingest-source';
 import { uniqueName } from './temporal';
 
 /** A fresh source name and feature set, and the synthetic definition for `style`. */
@@ -13,7 +13,7 @@ export function testSource(source: SyntheticSource, style: PaginationStyle, over
 }
 
 export async function runIngest(client: Client, taskQueue: string, input: IngestSourceInput, workflowId = uniqueName(`ingest-${input.source}`)): Promise<IngestSourceOutput> {
-  return client.workflow.execute('ingestSource', { taskQueue, workflowId, args: [{ indexClosedPartitions: false, ...input }] }) as Promise<IngestSourceOutput>;
+  return client.workflow.execute(ingestSource, { taskQueue, workflowId, args: [{ indexClosedPartitions: false, ...input }] });
 }
 
 export interface Landed {

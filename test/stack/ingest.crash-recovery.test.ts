@@ -14,7 +14,7 @@ import type { PaginationStyle } from '../../src/shared/source-definition';
 import { startPostgres, stopPostgres } from '../../src/stack/postgres';
 import { stackContext } from '../../src/stack/cli';
 import type { IngestProgress } from '../../src/shared/messages/ingest-source';
-import type { IngestSourceOutput } from '../../src/workflows/ingest-source';
+import { ingestSource, type IngestSourceOutput } from '../../src/workflows/ingest-source';
 import { cleanup, landed, testSource } from '../helpers/ingest';
 import { testPool } from '../helpers/postgres';
 import { connectClient, killWorkerProcess, spawnWorkerProcess, startTestWorker, uniqueName } from '../helpers/temporal';
@@ -66,12 +66,12 @@ describe('ingestSource survives crashes', () => {
     written.push({ featureSet: definition.mapping.featureSet, source: definition.name });
     let child: ChildProcess | undefined = await spawnWorkerProcess(taskQueue);
     try {
-      const handle = await client.workflow.start('ingestSource', { taskQueue, workflowId: uniqueName('ingest-kill'), args: [{ source: definition.name, definition, indexClosedPartitions: false }] });
+      const handle = await client.workflow.start(ingestSource, { taskQueue, workflowId: uniqueName('ingest-kill'), args: [{ source: definition.name, definition, indexClosedPartitions: false }] });
       const before = await waitForPages(handle, 6);
       expect(before.done).toBe(false);
       await killWorkerProcess(child);
       child = await spawnWorkerProcess(taskQueue);
-      const out = (await handle.result()) as IngestSourceOutput;
+      const out = await handle.result();
       await expectExactlyOnce(out, definition.mapping.featureSet);
     } finally {
       if (child) await killWorkerProcess(child);
@@ -84,7 +84,7 @@ describe('ingestSource survives crashes', () => {
     const definition = testSource(source, 'offset', { pageSize: 100, maxPagesInFlight: 3 });
     written.push({ featureSet: definition.mapping.featureSet, source: definition.name });
     try {
-      const handle = await client.workflow.start('ingestSource', { taskQueue: worker.taskQueue, workflowId: uniqueName('ingest-pg'), args: [{ source: definition.name, definition, indexClosedPartitions: false }] });
+      const handle = await client.workflow.start(ingestSource, { taskQueue: worker.taskQueue, workflowId: uniqueName('ingest-pg'), args: [{ source: definition.name, definition, indexClosedPartitions: false }] });
       await waitForPages(handle, 5);
       try {
         await stopPostgres(ctx);
@@ -92,7 +92,7 @@ describe('ingestSource survives crashes', () => {
       } finally {
         await startPostgres(ctx);
       }
-      const out = (await handle.result()) as IngestSourceOutput;
+      const out = await handle.result();
       await expectExactlyOnce(out, definition.mapping.featureSet);
     } finally {
       await worker.stop();
