@@ -12,7 +12,7 @@ lines = [
     'A malformed value stops the process at start-up with an error naming the variable and the value',
     '(`TEMPORAL_UI_PORT="70000" is invalid: expected an integer from 1 to 65535`). Relative paths are',
     'relative to the project root. Regenerate with `python3 scripts/config-docs.py`;',
-    'test/config.docs.test.ts checks that every variable src/config.ts reads is listed here.', '',
+    'test/unit/config.docs.test.ts checks that every variable src/config.ts reads is listed here.', '',
 ]
 for group in re.finditer(r'export interface (\w+)Config \{(.*?)\n\}', source, re.S):
     rows = []
