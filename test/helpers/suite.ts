@@ -9,7 +9,8 @@ import type { Pool } from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import type { Config } from '../../src/config';
 import { testPool } from './postgres';
-import { connectClient, startTestWorker, type TestWorker } from './temporal';
+import { startTestWorker, type TestWorker } from './temporal';
+import { connectTemporal } from '../../src/client';
 
 export interface StackSuite {
   readonly pool: Pool;
@@ -26,7 +27,7 @@ export function useStackSuite(options: { workerConfig?: () => Config } = {}): St
   beforeAll(async () => {
     pool = testPool();
     worker = await startTestWorker({ config: options.workerConfig?.() });
-    ({ client, close: closeClient } = await connectClient());
+    ({ client, close: closeClient } = await connectTemporal());
   });
   afterAll(async () => {
     await worker?.stop();

@@ -1,8 +1,7 @@
 /**
- * Test helpers for Temporal: a client on the real dev server, and workers on a fresh task queue per
- * test (in this process, or as a child process that a test can SIGKILL).
+ * Test helpers for Temporal: workers on a fresh task queue per test (in this process, or as a child
+ * process that a test can SIGKILL). Clients come from the platform's own connectTemporal (src/client.ts).
  */
-import { Client, Connection } from '@temporalio/client';
 import { Runtime, DefaultLogger, NativeConnection } from '@temporalio/worker';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -27,10 +26,6 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
 }
 
-export async function connectClient(config: Config = loadConfig()): Promise<{ client: Client; close: () => Promise<void> }> {
-  const connection = await Connection.connect({ address: config.temporal.address });
-  return { client: new Client({ connection, namespace: config.temporal.namespace }), close: () => connection.close() };
-}
 
 export interface TestWorker {
   taskQueue: string;

@@ -7,20 +7,20 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
-import { applySchedules } from '../../src/client';
+import { applySchedules, connectTemporal } from '../../src/client';
 import { sensorScheduleId } from '../../src/shared/ids';
 import { loadModelDeclarations } from '../../src/catalog/models';
 import { stackContext } from '../../src/stack/cli';
 import { temporalBinary } from '../../src/stack/temporal';
 import { writeModelsConfig } from './drift.dataset';
-import { connectClient, uniqueName } from '../helpers/temporal';
+import { uniqueName } from '../helpers/temporal';
 
 let client: Client;
 let close: () => Promise<void>;
 const model = uniqueName('sched').replace(/-/g, '_');
 
 beforeAll(async () => {
-  ({ client, close } = await connectClient());
+  ({ client, close } = await connectTemporal());
 });
 afterAll(async () => {
   await client.schedule.getHandle(sensorScheduleId(model)).delete().catch(() => {});

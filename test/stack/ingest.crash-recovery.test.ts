@@ -17,7 +17,8 @@ import type { IngestProgress } from '../../src/shared/messages/ingest-source';
 import { ingestSource, type IngestSourceOutput } from '../../src/workflows/ingest-source';
 import { cleanup, landed, testSource } from '../helpers/ingest';
 import { testPool } from '../helpers/postgres';
-import { connectClient, killWorkerProcess, spawnWorkerProcess, startTestWorker, uniqueName } from '../helpers/temporal';
+import { killWorkerProcess, spawnWorkerProcess, startTestWorker, uniqueName } from '../helpers/temporal';
+import { connectTemporal } from '../../src/client';
 
 const RECORDS = 3000;
 
@@ -31,7 +32,7 @@ describe('ingestSource survives crashes', () => {
   beforeAll(async () => {
     // every page takes 150 ms to answer, so a run lasts long enough to be interrupted
     source = await startSyntheticSource({ records: RECORDS, entityPrefix: `${uniqueName('c')}-`, invalidEvery: 100, faults: () => ({ kind: 'delay', ms: 150 }) });
-    ({ client, close: closeClient } = await connectClient());
+    ({ client, close: closeClient } = await connectTemporal());
     pool = testPool();
   });
 

@@ -9,7 +9,8 @@ import type { Pool } from 'pg';
 import { startSyntheticSource, type SyntheticSource } from '../../src/demo/synthetic-source';
 import { cleanup, landed, runIngest, testSource } from '../helpers/ingest';
 import { testPool } from '../helpers/postgres';
-import { connectClient, startTestWorker, uniqueName, type TestWorker } from '../helpers/temporal';
+import { startTestWorker, uniqueName, type TestWorker } from '../helpers/temporal';
+import { connectTemporal } from '../../src/client';
 
 describe('shared rate limit', () => {
   let source: SyntheticSource;
@@ -23,7 +24,7 @@ describe('shared rate limit', () => {
     source = await startSyntheticSource({ records: 1200, entityPrefix: `${uniqueName('c')}-` });
     const taskQueue = uniqueName('tq-rate');
     workers = [await startTestWorker({ taskQueue }), await startTestWorker({ taskQueue })];
-    ({ client, close: closeClient } = await connectClient());
+    ({ client, close: closeClient } = await connectTemporal());
     pool = testPool();
   });
 

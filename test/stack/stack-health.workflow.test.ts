@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
 import { stackHealth } from '../../src/workflows/stack-health';
 import { loadConfig } from '../../src/config';
-import { connectClient, startTestWorker, uniqueName, type TestWorker } from '../helpers/temporal';
+import { startTestWorker, uniqueName, type TestWorker } from '../helpers/temporal';
+import { connectTemporal } from '../../src/client';
 
 describe('stackHealth', () => {
   let worker: TestWorker;
@@ -12,7 +13,7 @@ describe('stackHealth', () => {
 
   beforeAll(async () => {
     worker = await startTestWorker();
-    ({ client, close: closeClient } = await connectClient());
+    ({ client, close: closeClient } = await connectTemporal());
   });
   afterAll(async () => {
     await worker?.stop();

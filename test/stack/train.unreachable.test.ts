@@ -9,7 +9,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FailureType } from '../../src/shared/errors';
 import { trainModels } from '../../src/workflows/train-models';
-import { connectClient, killWorkerProcess, spawnWorkerProcess, uniqueName } from '../helpers/temporal';
+import { killWorkerProcess, spawnWorkerProcess, uniqueName } from '../helpers/temporal';
+import { connectTemporal } from '../../src/client';
 
 describe('trainModels with an unreachable H2O cluster', () => {
   let child: ChildProcess | undefined;
@@ -23,7 +24,7 @@ describe('trainModels with an unreachable H2O cluster', () => {
   it('retries with backoff, then fails clearly without training anything', async () => {
     const taskQueue = uniqueName('tq-down');
     child = await spawnWorkerProcess(taskQueue, { H2O_URL: 'http://127.0.0.1:9' });
-    const conn = await connectClient();
+    const conn = await connectTemporal();
     close = conn.close;
     const client: Client = conn.client;
     const workflowId = uniqueName('train-down');

@@ -13,8 +13,9 @@ import { trainingRunIds } from '../../src/h2o/ids';
 import { progressQuery, type TrainModelsProgress } from '../../src/shared/messages/train-models';
 import { trainModels } from '../../src/workflows/train-models';
 import { testPool } from '../helpers/postgres';
-import { connectClient, killWorkerProcess, spawnWorkerProcess, uniqueName } from '../helpers/temporal';
+import { killWorkerProcess, spawnWorkerProcess, uniqueName } from '../helpers/temporal';
 import { dropGeneratedSet, generateChurnSet, type GeneratedSet } from './train.dataset';
+import { connectTemporal } from '../../src/client';
 
 const h2o = new H2OClient(loadConfig().h2o.url);
 
@@ -28,7 +29,7 @@ describe('trainModels survives a worker crash', () => {
   beforeAll(async () => {
     pool = testPool();
     set = await generateChurnSet(pool, uniqueName('fs-crash'), 3000);
-    ({ client, close: closeClient } = await connectClient());
+    ({ client, close: closeClient } = await connectTemporal());
   });
 
   afterAll(async () => {
