@@ -10,6 +10,7 @@
  * history) or a reference `{ env: 'NAME' }` that the activity resolves from its own environment.
  */
 import { z } from 'zod';
+import { ValidationError } from './errors';
 import { declaredFeatureName, dottedPath, envName, featureSetName, headerName, queryParam, SECRET_HEADER, sourceName } from './names';
 import { flag, integer, matching, number, oneOf, parse, strict } from './validation';
 
@@ -128,6 +129,14 @@ export interface ResolvedSource extends Omit<ParsedSource, '$schema' | 'headers'
   mapping: RecordMapping;
 }
 
+/** An error about a secret header's value (any type: `Authorization: 12345`) names the field, never the value. */
+function redactSecretHeader(err: unknown, where: string): unknown {
+  if (!(err instanceof ValidationError) || !err.field.startsWith(`${where}.headers.`)) return err;
+  const [header, ...rest] = err.field.slice(`${where}.headers.`.length).split('.');
+  if (!SECRET_HEADER.test(header ?? '') || rest[0] === 'env' || err.value === '<redacted>') return err;
+  return new ValidationError(err.field, '<redacted>', err.expected);
+}
+
 export function isParallelStyle(style: PaginationStyle): boolean {
   return style === 'page' || style === 'offset';
 }
@@ -137,7 +146,13 @@ export function isParallelStyle(style: PaginationStyle): boolean {
  * naming the first bad field (`pagination.style`, `mapping.features.age.type`, …) and its value.
  */
 export function validateSourceDefinition(raw: unknown, where = 'source'): ResolvedSource {
-  const { $schema: _schema, headers, pagesPerActivity, mapping, ...def } = parse(sourceDefinition, raw, where);
+  let parsed: ParsedSource;
+  try {
+    parsed = parse(sourceDefinition, raw, where);
+  } catch (err) {
+    throw redactSecretHeader(err, where);
+  }
+  const { $schema: _schema, headers, pagesPerActivity, mapping, ...def } = parsed;
   const { features: declared, ...columns } = mapping;
   const features = declared && Object.fromEntries(Object.entries(declared).map(([name, f]) => [name, { ...f, path: f.path ?? name }]));
   return {

@@ -41,6 +41,17 @@ describe('validateSourceDefinition', () => {
     });
   });
 
+  it('never echoes the value of a secret header, whatever its type', () => {
+    for (const value of [12345, ['Bearer', 'abc123'], { token: 'abc123' }, 'Bearer abc123']) {
+      const err = problem({ ...base, headers: { 'X-Api-Key': value } });
+      expect(err.field).toMatch(/^definition\.headers\.X-Api-Key/);
+      expect(err.message).toContain('"<redacted>"');
+      expect(err.message).not.toMatch(/12345|abc123/);
+    }
+    // a plain header's bad value is shown as usual
+    expect(problem({ ...base, headers: { Accept: 42 } }).message).toContain('definition.headers.Accept=42 is invalid');
+  });
+
   it('accepts its own output (the activity re-validates what workflow history holds) and a `$schema` key', () => {
     const resolved = validateSourceDefinition({ ...base, $schema: '../schemas/source.schema.json' });
     expect(resolved).not.toHaveProperty('$schema');
