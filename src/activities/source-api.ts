@@ -15,7 +15,7 @@ import { writePage, type WriteMethod } from '../feature-store/page-writer';
 import { createSourceAgent } from '../ingest/http';
 import { deadLetterPageKey, fetchSourcePage, mapPage, resolveHeaders, uniqueEntities, type FetchedPage } from '../ingest/pages';
 import { compileMapping } from '../ingest/records';
-import { emptyCounts, type IngestCounts } from '../shared/ingest-counts';
+import { addCounts, emptyCounts, type IngestCounts } from '../shared/ingest-counts';
 import { pageKey, type PageRef, type RunParams } from '../shared/pagination';
 import { validateSourceDefinition, type ResolvedSource } from '../shared/source-definition';
 import type { ActivityDeps } from './deps';
@@ -111,12 +111,7 @@ export function createSourceApiActivities({ pool, redis, config }: ActivityDeps)
           }
           // After the commit: a reader that refills in between gets the new row anyway.
           await invalidateEntities(redis, source.mapping.featureSet, uniqueEntities(rows));
-          progress.pages += 1;
-          progress.recordsSeen += page.records.length;
-          progress.recordsWritten += rows.length;
-          progress.deadLetters += deadLetters.length;
-          progress.duplicatesMerged += duplicates;
-          if (maxEventTime && (!progress.maxEventTime || maxEventTime > progress.maxEventTime)) progress.maxEventTime = maxEventTime;
+          Object.assign(progress, addCounts(progress, { pages: 1, recordsSeen: page.records.length, recordsWritten: rows.length, deadLetters: deadLetters.length, duplicatesMerged: duplicates, maxEventTime }));
           progress.next = page.next;
           progress.lastPage = key;
           progress.rateLimitWaitMs = rateLimitWaitMs;

@@ -136,19 +136,9 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
 
   state.phase = 'training';
   setCurrentDetails(`${input.model}: training ${training.specs.length} specs on ${window.start} … ${window.end}`);
-  const trainInput: TrainModelsInput = {
-    model: input.model,
-    featureSet: training.featureSet,
-    target: training.target,
-    window,
-    specs: training.specs,
-    metric: training.metric,
-    ...(training.features ? { features: training.features } : {}),
-    ...(training.labelFeatureSet ? { labelFeatureSet: training.labelFeatureSet } : {}),
-    ...(training.validationFraction !== undefined ? { validationFraction: training.validationFraction } : {}),
-    ...(training.maxParallel !== undefined ? { maxParallel: training.maxParallel } : {}),
-    ...(training.seed !== undefined ? { seed: training.seed } : {}),
-  };
+  // the declaration's training options are trainModels' own (one schema, src/shared/training-spec.ts)
+  const { trainingWindow: _trainingWindow, ...options } = training;
+  const trainInput: TrainModelsInput = { model: input.model, window, ...options };
   const trained = await executeChild(trainModels, { workflowId: retrainTrainingWorkflowId(info.workflowId, info.runId), args: [trainInput] });
   const champion = trained.champion;
 
