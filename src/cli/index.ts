@@ -2,7 +2,7 @@
  * The operator CLI: `tsx src/cli/index.ts <command> [args]`, behind the npm scripts in package.json.
  * Parses, rejects unknown commands and arguments by name, and dispatches to one file per command.
  */
-import { ConfigError, StackError, ValidationError } from '../shared/errors';
+import { ConfigError, MojoError, StackError, ValidationError } from '../shared/errors';
 
 export type Command = (args: string[]) => Promise<number>;
 
@@ -13,6 +13,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   schedules: { summary: 'schedules apply: create/update the drift-sensor schedules of MODELS_CONFIG', load: async () => (await import('./schedules')).schedulesCommand },
   versions: { summary: "versions <model> [--json]: a model's versions with stage, metrics, lineage", load: async () => (await import('./versions')).versionsCommand },
   rollback: { summary: 'rollback <model> --to <version> [--reason text]: re-deploy an earlier version as a new one', load: async () => (await import('./rollback')).rollbackCommand },
+  score: { summary: 'score --mojo <zip> --input <csv> --output <csv>: batch predictions, no JVM (PredictCsv columns)', load: async () => (await import('./score')).scoreCommand },
   'version-check': { summary: 'check H2O and Temporal server versions (exit 0 ok, 1 mismatch or gated, 2 unreachable)', load: async () => (await import('./version-check')).versionCheckCommand },
 };
 
@@ -35,7 +36,7 @@ if (require.main === module) {
   runCli(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => {
-      const known = err instanceof ValidationError || err instanceof ConfigError || err instanceof StackError;
+      const known = err instanceof ValidationError || err instanceof ConfigError || err instanceof StackError || err instanceof MojoError;
       console.error(`error: ${known ? (err as Error).message : (err as Error).stack ?? String(err)}`);
       process.exit(1);
     },

@@ -23,6 +23,8 @@ export const FailureType = {
   /** a source answered with a body that is not the JSON its definition describes (truncated, wrong shape) */
   SourcePage: 'SourcePageError',
   Registry: 'RegistryError',
+  /** a MOJO the scorer refuses: not a zip, altered bytes, or an algorithm, version or setting it cannot serve */
+  Mojo: 'MojoError',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 
@@ -98,6 +100,22 @@ export class RegistryError extends Error {
     readonly reason: string,
   ) {
     super(`model=${showValue(model)}${version === undefined ? '' : ` version=${version}`}: ${reason}`);
+  }
+}
+
+/**
+ * A MOJO the pure-TypeScript scorer refuses (src/mojo/): a damaged zip, a malformed entry, or a model it
+ * cannot serve exactly as H2O does. `setting` names what was refused (`algo`, `mojo_version`, an entry name).
+ */
+export class MojoError extends Error {
+  override readonly name = 'MojoError';
+  constructor(
+    /** the MOJO (its path or model id) */
+    readonly mojo: string,
+    readonly setting: string,
+    reason: string,
+  ) {
+    super(`MOJO ${mojo}: ${setting}: ${reason}`);
   }
 }
 

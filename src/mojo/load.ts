@@ -1,0 +1,41 @@
+/**
+ * Loading a MOJO: the zip (CRC-checked), model.ini, the domains, the servability checks (header.ts)
+ * and the algorithm's scorer. Everything that can be refused is refused here, at load, with a
+ * MojoError naming the setting: a loaded model never fails later for a reason the file holds.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { MojoError } from '../shared/errors';
+import { glmScorer } from './glm-model';
+import { readHeader } from './header';
+import { parseModelIni } from './model-ini';
+import { treeScorer } from './tree-model';
+import type { MojoModel } from './types';
+import { readZip } from './zip';
+
+/** Loads a MOJO zip from its bytes; `name` (a path or model id) is what errors call it. */
+export function loadMojo(bytes: Buffer, name: string): MojoModel {
+  const zip = readZip(bytes, name);
+  if (!zip.has('model.ini')) throw new MojoError(name, 'model.ini', 'is missing: the zip is not an H2O MOJO');
+  const ini = parseModelIni(zip.read('model.ini').toString('utf8'), name);
+  const h = readHeader(ini, zip, name);
+  const scorer = h.algorithm === 'glm' ? glmScorer(h, ini) : treeScorer(h, ini, zip);
+  return {
+    algorithm: h.algorithm,
+    category: h.category,
+    mojoVersion: h.mojoVersion,
+    h2oVersion: h.h2oVersion,
+    family: scorer.family,
+    features: h.features,
+    domains: h.domains,
+    response: h.response,
+    classes: h.classes,
+    outputNames: ['predict', ...(h.classes ?? [])],
+    defaultThreshold: h.defaultThreshold,
+    score0: (row, preds) => scorer.score0(row, preds),
+  };
+}
+
+export async function loadMojoFile(path: string): Promise<MojoModel> {
+  return loadMojo(await readFile(path), basename(path));
+}

@@ -1,0 +1,67 @@
+/**
+ * From named feature values to the row of doubles a MOJO scores, as h2o-genmodel's
+ * RowToRawDataConverter does with convertUnknownCategoricalLevelsToNa (PredictCsv's setting): a
+ * missing feature is NaN, an unseen level is NaN (the trees send it the NA way), a number that does
+ * not parse is an error naming the feature and the value. Missing and unseen values are counted, so
+ * callers can report them.
+ */
+import { ValidationError } from '../shared/errors';
+import type { MojoModel } from './types';
+
+/** A feature value as it arrives in JSON or a CSV cell. */
+export type FeatureValue = string | number | boolean | null | undefined;
+
+export interface RowStats {
+  missing: number;
+  unseen: number;
+}
+
+/** Java's Double.parseDouble, for the decimal forms (and NaN/Infinity) a CSV or JSON string can hold. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[dDfF]?$/;
+const SPECIAL = /^[+-]?(NaN|Infinity)$/;
+
+export function parseJavaDouble(s: string): number | undefined {
+  const t = s.trim();
+  if (DECIMAL.test(t)) return Number(t.replace(/[dDfF]$/, ''));
+  if (SPECIAL.test(t)) return Number(t);
+  return undefined;
+}
+
+export interface RowEncoder {
+  /** Fills `row` (one double per feature) from `values`; `where` prefixes field names in errors. */
+  encode(values: (feature: string) => FeatureValue, row: Float64Array, stats: RowStats, where?: string): Float64Array;
+}
+
+export function rowEncoder(model: MojoModel): RowEncoder {
+  const levels = model.domains.map((d) => (d ? new Map(d.map((level, i) => [level, i])) : null));
+  return {
+    encode(values, row, stats, where = '') {
+      for (let i = 0; i < model.features.length; i++) {
+        const name = model.features[i]!;
+        const v = values(name);
+        const domain = levels[i];
+        if (v === null || v === undefined) {
+          row[i] = Number.NaN;
+          stats.missing++;
+        } else if (domain) {
+          // JSON numbers name levels by their text ("3" for 3), as a CSV cell would.
+          const text = typeof v === 'number' ? String(v) : typeof v === 'string' ? v : undefined;
+          if (text === undefined) throw new ValidationError(`${where}${name}`, v, `expected a level of this categorical feature (a string), e.g. ${JSON.stringify(model.domains[i]![0])}`);
+          const index = domain.get(text) ?? domain.get(`${name}.${text}`);
+          if (index === undefined) {
+            row[i] = Number.NaN;
+            stats.unseen++;
+          } else row[i] = index;
+        } else if (typeof v === 'number') {
+          row[i] = v;
+        } else {
+          const n = typeof v === 'string' ? parseJavaDouble(v) : undefined;
+          if (n === undefined) throw new ValidationError(`${where}${name}`, v, 'expected a number for this numeric feature');
+          row[i] = n;
+          if (Number.isNaN(n)) stats.missing++;
+        }
+      }
+      return row;
+    },
+  };
+}

@@ -1,0 +1,226 @@
+/**
+ * H2O's compressed trees (`trees/tCC_TTT.bin`), decoded once at load into flat typed arrays and walked
+ * per row. The byte layout and the decision rule are h2o-genmodel's `SharedTreeMojoModel.scoreTree`
+ * (ScoreTree2, MOJO 1.20-1.40); see ../shared/reference/h2o-rest-and-mojo.md section 7.3. Decoding up
+ * front checks every offset, so a damaged tree is refused at load instead of scoring garbage, and the
+ * walk touches arrays instead of re-parsing bytes (several times faster than the byte walk).
+ */
+import { MojoError } from '../shared/errors';
+
+const NUMERIC = 0;
+const BITSET = 1;
+const NA_VS_REST = 2;
+/** a bound on tree depth well above anything H2O trains (max_depth is at most a few dozen in practice) */
+const MAX_DEPTH = 10_000;
+
+/** All trees of a model in one set of arrays. A child or root below 0 is leaf `~child`. */
+export interface TreeForest {
+  roots: Int32Array;
+  col: Int32Array;
+  kind: Uint8Array;
+  naLeft: Uint8Array;
+  split: Float64Array;
+  /** bitset range per node; for NA-vs-rest nodes, the range of the last bitset above it (H2O reuses it) */
+  bitOff: Int32Array;
+  bitCount: Int32Array;
+  /** -1: no range check; else offset of the node's bits in `bits` */
+  bitStart: Int32Array;
+  hasRange: Uint8Array;
+  left: Int32Array;
+  right: Int32Array;
+  leaf: Float64Array;
+  bits: Uint8Array;
+  /** per column: number of levels, 0 for numeric columns (levels at or above it go the NA way) */
+  domainLength: Int32Array;
+}
+
+class Builder {
+  col: number[] = [];
+  kind: number[] = [];
+  naLeft: number[] = [];
+  split: number[] = [];
+  bitOff: number[] = [];
+  bitCount: number[] = [];
+  bitStart: number[] = [];
+  hasRange: number[] = [];
+  left: number[] = [];
+  right: number[] = [];
+  leaf: number[] = [];
+  bits: number[] = [];
+  roots: number[] = [];
+}
+
+interface Range {
+  off: number;
+  count: number;
+}
+
+/** Decodes each tree (null for a tree H2O did not write: it adds nothing) into one forest. */
+export function decodeForest(trees: (Buffer | null)[], domainLength: Int32Array, nColumns: number, mojo: string): TreeForest {
+  const b = new Builder();
+  trees.forEach((tree, index) => {
+    if (tree === null) {
+      b.roots.push(~pushLeaf(b, 0));
+      return;
+    }
+    b.roots.push(decodeTree(b, tree, nColumns, `${mojo} tree ${index}`));
+  });
+  return {
+    roots: Int32Array.from(b.roots),
+    col: Int32Array.from(b.col),
+    kind: Uint8Array.from(b.kind),
+    naLeft: Uint8Array.from(b.naLeft),
+    split: Float64Array.from(b.split),
+    bitOff: Int32Array.from(b.bitOff),
+    bitCount: Int32Array.from(b.bitCount),
+    bitStart: Int32Array.from(b.bitStart),
+    hasRange: Uint8Array.from(b.hasRange),
+    left: Int32Array.from(b.left),
+    right: Int32Array.from(b.right),
+    leaf: Float64Array.from(b.leaf),
+    bits: Uint8Array.from(b.bits),
+    domainLength,
+  };
+}
+
+function pushLeaf(b: Builder, value: number): number {
+  b.leaf.push(value);
+  return b.leaf.length - 1;
+}
+
+function decodeTree(b: Builder, tree: Buffer, nColumns: number, where: string): number {
+  const damaged = (at: number, what: string): never => {
+    throw new MojoError(where, 'trees', `${what} at byte ${at} of ${tree.length}: the tree is damaged`);
+  };
+  const need = (at: number, n: number): void => {
+    if (at < 0 || at + n > tree.length) damaged(at, `a ${n}-byte read runs past the end`);
+  };
+  const u8 = (at: number): number => (need(at, 1), tree[at]!);
+  const u16 = (at: number): number => (need(at, 2), tree.readUInt16LE(at));
+  const f32 = (at: number): number => (need(at, 4), tree.readFloatLE(at));
+
+  // Returns [child reference, end position].
+  const node = (at: number, depth: number, lastBitset: Range | null): [number, number] => {
+    if (depth > MAX_DEPTH) damaged(at, `nesting deeper than ${MAX_DEPTH}`);
+    const nodeType = u8(at);
+    const colId = u16(at + 1);
+    if (colId === 65535) return [~pushLeaf(b, f32(at + 3)), at + 7];
+    if (colId >= nColumns) damaged(at + 1, `column ${colId} (the model has ${nColumns} predictors)`);
+    const dir = u8(at + 3);
+    if (dir > 5) damaged(at + 3, `NA direction ${dir}`);
+    const naVsRest = dir === 1;
+    const naLeft = dir === 2 || dir === 4 ? 1 : 0;
+    const lmask = nodeType & 51;
+    const equal = nodeType & 12;
+    let pos = at + 4;
+    let kind = NA_VS_REST;
+    let split = 0;
+    let range: Range | null = null;
+    let bitStart = -1;
+    if (!naVsRest) {
+      if (equal === 0) {
+        kind = NUMERIC;
+        split = f32(pos);
+        pos += 4;
+      } else if (equal === 8 || equal === 12) {
+        kind = BITSET;
+        let count = 32;
+        let off = 0;
+        if (equal === 12) {
+          off = u16(pos);
+          need(pos + 2, 4);
+          count = tree.readInt32LE(pos + 2);
+          if (count <= 0) damaged(pos + 2, `bitset of ${count} bits`);
+          pos += 6;
+        }
+        const bytes = ((count - 1) >> 3) + 1;
+        need(pos, bytes);
+        bitStart = b.bits.length;
+        for (let i = 0; i < bytes; i++) b.bits.push(tree[pos + i]!);
+        pos += bytes;
+        range = { off, count };
+      } else {
+        damaged(at, `node type ${nodeType}: the "==" split of MOJOs before 1.0 is not supported`);
+      }
+    } else if (equal !== 0 && lastBitset) {
+      // ScoreTree2 range-checks an NA-vs-rest split on a categorical column with the bitset it read last
+      // on the way down; that bitset is fixed by the node's position, so it is resolved here once.
+      range = lastBitset;
+    }
+    let leftAt: number;
+    let rightAt: number;
+    if (lmask <= 3) {
+      need(pos, lmask + 1);
+      const size = lmask === 0 ? tree[pos]! : lmask === 1 ? tree.readUInt16LE(pos) : lmask === 2 ? tree.readUIntLE(pos, 3) : tree.readInt32LE(pos);
+      leftAt = pos + lmask + 1;
+      rightAt = leftAt + size;
+    } else if (lmask === 48) {
+      leftAt = pos;
+      rightAt = pos + 4;
+    } else {
+      return damaged(at, `left-child mask ${lmask}`);
+    }
+
+    const index = b.col.length;
+    b.col.push(colId);
+    b.kind.push(kind);
+    b.naLeft.push(naLeft);
+    b.split.push(split);
+    b.bitOff.push(range?.off ?? 0);
+    b.bitCount.push(range?.count ?? 0);
+    b.bitStart.push(bitStart);
+    b.hasRange.push(range ? 1 : 0);
+    b.left.push(0);
+    b.right.push(0);
+
+    const below = kind === BITSET ? range : lastBitset;
+    let leftEnd: number;
+    if (lmask & 16) {
+      b.left[index] = ~pushLeaf(b, f32(leftAt));
+      leftEnd = leftAt + 4;
+    } else {
+      [b.left[index], leftEnd] = node(leftAt, depth + 1, below);
+    }
+    if (leftEnd !== rightAt) damaged(leftAt, `left subtree ends at ${leftEnd}, its size says ${rightAt}`);
+    const rmask = (nodeType & 0xc0) >> 2;
+    if (rmask & 16) {
+      b.right[index] = ~pushLeaf(b, f32(rightAt));
+      return [index, rightAt + 4];
+    }
+    const [child, end] = node(rightAt, depth + 1, below);
+    b.right[index] = child;
+    return [index, end];
+  };
+
+  const [root, end] = node(0, 0, null);
+  if (end !== tree.length) damaged(end, `${tree.length - end} bytes after the tree`);
+  return root;
+}
+
+/** One tree's value for `row`: the decision rule of ScoreTree2, node for node. */
+export function scoreTree(f: TreeForest, tree: number, row: ArrayLike<number>): number {
+  let n = f.roots[tree]!;
+  const { col, kind, naLeft, split, bitOff, bitCount, bitStart, hasRange, left, right, bits, domainLength } = f;
+  while (n >= 0) {
+    const c = col[n]!;
+    const d = row[c]!;
+    let goRight: boolean;
+    if (d !== d) {
+      goRight = naLeft[n] === 0;
+    } else {
+      // Java's (int)d truncates; beyond the int range it saturates, which compares the same way here.
+      const level = Math.trunc(d);
+      const k = kind[n]!;
+      const inRange = hasRange[n] === 0 || (level - bitOff[n]! >= 0 && level - bitOff[n]! < bitCount[n]!);
+      const dl = domainLength[c]!;
+      if (!inRange || (dl > 0 && dl <= level)) goRight = naLeft[n] === 0;
+      else if (k === NUMERIC) goRight = d >= split[n]!;
+      else if (k === BITSET) {
+        const i = level - bitOff[n]!;
+        goRight = (bits[bitStart[n]! + (i >> 3)]! & (1 << (i & 7))) !== 0;
+      } else goRight = false;
+    }
+    n = goRight ? right[n]! : left[n]!;
+  }
+  return f.leaf[~n]!;
+}
