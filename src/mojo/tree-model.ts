@@ -31,6 +31,15 @@ export function treeScorer(h: MojoHeader, ini: ModelIni, zip: ZipEntries): TreeS
   if (groups < 0 || perClass < 1 || perClass > Math.max(1, h.nClasses)) {
     throw new MojoError(h.mojo, 'n_trees_per_class', `${perClass} trees per class for ${h.nClasses} classes is inconsistent`);
   }
+  // H2O skips a tree it did not build, so a tree may be absent; a tree entry outside the model's
+  // range means a renamed (damaged) entry, and an absent tree would then silently score as 0.
+  for (const name of zip.names()) {
+    if (!name.startsWith('trees/')) continue;
+    const m = /^trees\/t(\d{2})_(\d{3,})(_aux)?\.bin$/.exec(name);
+    if (!m || Number(m[1]) >= perClass || Number(m[2]) >= groups) {
+      throw new MojoError(h.mojo, name, `is not a tree of this model (${perClass} per class, ${groups} groups): the file is damaged`);
+    }
+  }
   const trees: (Buffer | null)[] = [];
   // Index class * groups + group, as SharedTreeMojoModel.treeIndex.
   for (let c = 0; c < perClass; c++) {

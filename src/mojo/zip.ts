@@ -1,5 +1,5 @@
 /**
- * Reads a MOJO zip from a buffer, checking every entry's CRC-32 and sizes, so a truncated or altered
+ * Reads a MOJO zip from a buffer, checking every entry's CRC-32 and sizes up front, so a truncated or altered
  * file is refused at load time and can never score. node:zlib does the inflating and the CRC; a zip
  * library would add a dependency without the checks we need (yauzl and fflate do not verify CRCs).
  *
@@ -67,11 +67,12 @@ export function readZip(buf: Buffer, mojo: string): ZipEntries {
     if (flags & 1) fail(`entry ${JSON.stringify(name)} is encrypted`);
     if (entry.method !== 0 && entry.method !== 8) fail(`entry ${JSON.stringify(name)} uses compression method ${entry.method} (only stored and deflate)`);
     if (entry.size > MAX_ENTRY_BYTES) fail(`entry ${JSON.stringify(name)} is ${entry.size} bytes (at most ${MAX_ENTRY_BYTES})`);
+    if (entries.has(name)) fail(`entry ${JSON.stringify(name)} appears twice`);
     entries.set(name, entry);
     offset += 46 + nameLen + u16(offset + 30) + u16(offset + 32);
   }
 
-  return {
+  const zip: ZipEntries = {
     names: () => [...entries.keys()],
     has: (name) => entries.has(name),
     read(name) {
@@ -94,4 +95,8 @@ export function readZip(buf: Buffer, mojo: string): ZipEntries {
       return data;
     },
   };
+  // Every entry is checked, also those scoring never reads (model details, aux trees): an altered
+  // file is refused as altered, not served because the change happened to miss the trees.
+  for (const name of entries.keys()) zip.read(name);
+  return zip;
 }

@@ -89,7 +89,8 @@ const TYPES = { x1: 'Numeric', x2: 'Numeric', x3: 'Numeric', c1: 'Enum', c2: 'En
 
 export interface FixtureSpec {
   name: string;
-  algorithm: Algorithm;
+  /** deeplearning: an algorithm the platform never trains, for the scorer's refusal test */
+  algorithm: Algorithm | 'deeplearning';
   response: Response;
   params: Record<string, H2OParameterValue>;
 }
@@ -147,7 +148,7 @@ export async function prepareFixtures(dir: string, prefix: string, opts: { train
 /** Trains one spec on the fixture frame and writes its MOJO; returns the H2O model id and the path. */
 export async function trainFixture(f: Fixtures, spec: FixtureSpec): Promise<{ modelId: string; mojo: string }> {
   const modelId = `${f.prefix}_${spec.name}`;
-  const job = await f.h2o.buildModel(spec.algorithm, {
+  const job = await f.h2o.buildModel(spec.algorithm as Algorithm, {
     model_id: modelId,
     training_frame: f.trainFrame,
     response_column: spec.response,

@@ -2,7 +2,8 @@
  * The pure-TypeScript scorer against H2O itself: every algorithm and family it serves is trained on
  * the stack's H2O, then 3,000 scoring rows with missing values, unseen levels and out-of-range values
  * are predicted three ways: the cluster (/3/Predictions), h2o-genmodel (PredictCsv, the stack's jar)
- * and `tsx src/cli/index.ts score`. Labels must be equal and every number within 1e-9.
+ * and the scorer's batch path (scoreCsv, what `score` runs; one case runs the command as printed).
+ * Labels must be equal and every number within 1e-9.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -10,6 +11,8 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config';
 import { sanitizeH2OId } from '../../src/h2o/ids';
 import { cleanupTrainingRun } from '../../src/h2o/training';
+import { loadMojoFile } from '../../src/mojo/load';
+import { scoreCsv } from '../../src/mojo/batch';
 import { uniqueName } from '../helpers/temporal';
 import { clusterPredictions, execFileAsync, genmodelPredictions, parsePredictions, PARITY_SPECS, prepareFixtures, trainFixture, type Fixtures } from '../helpers/mojo-fixtures';
 
@@ -61,14 +64,28 @@ describe('MOJO scorer parity with h2o-genmodel and the cluster', () => {
   it.each(PARITY_SPECS.map((s) => s.name))('%s', async (name) => {
     const { modelId, mojo } = trained.get(name)!;
     const ours = join(dir, `${name}.ours.csv`);
-    await execFileAsync('npx', ['tsx', 'src/cli/index.ts', 'score', '--mojo', mojo, '--input', f.scoringCsv, '--output', ours]);
-    const genmodel = await genmodelPredictions(f, mojo, join(dir, `${name}.genmodel.csv`));
-    const cluster = await clusterPredictions(f, modelId);
+    const [stats, genmodel, cluster] = await Promise.all([
+      loadMojoFile(mojo).then((model) => scoreCsv(model, f.scoringCsv, ours)),
+      genmodelPredictions(f, mojo, join(dir, `${name}.genmodel.csv`)),
+      clusterPredictions(f, modelId),
+    ]);
+    // The rows really hold what parity is about: missing values and unseen levels.
+    expect(stats.rows).toBe(3000);
+    expect(stats.missing).toBeGreaterThan(1000);
+    expect(stats.unseen).toBeGreaterThan(200);
     const oursCsv = readFileSync(ours, 'utf8');
     const vsGenmodel = compare(oursCsv, genmodel, 'genmodel');
     const vsCluster = compare(oursCsv, cluster, 'cluster');
-    console.log(`${name}: max |diff| vs genmodel ${vsGenmodel.toExponential(2)}, vs cluster ${vsCluster.toExponential(2)} over ${parsePredictions(oursCsv).rows.length} rows`);
+    console.log(`${name}: max |diff| vs genmodel ${vsGenmodel.toExponential(2)}, vs cluster ${vsCluster.toExponential(2)} over ${stats.rows} rows (${stats.missing} missing values, ${stats.unseen} unseen levels)`);
     expect(vsGenmodel).toBeLessThanOrEqual(TOLERANCE);
     expect(vsCluster).toBeLessThanOrEqual(TOLERANCE);
+  }, 120_000);
+
+  it('`tsx src/cli/index.ts score` writes the same file as PredictCsv, as printed in docs/SCORING.md', async () => {
+    const { mojo } = trained.get('gbm_multinomial')!;
+    const out = join(dir, 'cli.csv');
+    const { stderr } = await execFileAsync('npx', ['tsx', 'src/cli/index.ts', 'score', '--mojo', mojo, '--input', f.scoringCsv, '--output', out]);
+    expect(stderr).toMatch(/scored 3000 rows with gbm \(Multinomial, multinomial, MOJO 1\.40\)/);
+    expect(compare(readFileSync(out, 'utf8'), await genmodelPredictions(f, mojo, join(dir, 'cli.genmodel.csv')), 'genmodel')).toBeLessThanOrEqual(TOLERANCE);
   }, 120_000);
 });
