@@ -10,6 +10,7 @@ import { createH2OActivities } from './h2o';
 import { createHealthActivities } from './health';
 import { createSourceApiActivities } from './source-api';
 import { createRegistryActivities } from './registry';
+import { createServingActivities } from './serving';
 import { createTrainingSetActivities } from './training-set';
 
 type Activity = (...args: never[]) => Promise<unknown>;
@@ -34,6 +35,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createFeatureStoreActivities(deps),
     ...createDriftActivities(deps),
     ...createRegistryActivities(deps),
+    ...createServingActivities(deps),
   });
 }
 

@@ -4,7 +4,7 @@ import type { ModelVersionSummary, Stage } from './types';
 
 /** Columns of registry.model_versions a summary reads. */
 export const SUMMARY_COLUMNS = `model_name, version, stage, algorithm, metrics, artifact_path, artifact_sha256, feature_set, target,
-  window_start, window_end, workflow_id, run_id, drift_report_id, rolled_back_from, created_at, promoted_at, archived_at`;
+  window_start, window_end, workflow_id, run_id, drift_report_id, rolled_back_from, created_at, promoted_at, archived_at, servable, serving_problem`;
 
 export interface ModelVersionRow {
   model_name: string;
@@ -25,6 +25,8 @@ export interface ModelVersionRow {
   created_at: Date;
   promoted_at: Date | null;
   archived_at: Date | null;
+  servable: boolean | null;
+  serving_problem: string | null;
 }
 
 export function toSummary(row: ModelVersionRow): ModelVersionSummary {
@@ -46,6 +48,8 @@ export function toSummary(row: ModelVersionRow): ModelVersionSummary {
     createdAt: row.created_at.toISOString(),
     promotedAt: row.promoted_at?.toISOString() ?? null,
     archivedAt: row.archived_at?.toISOString() ?? null,
+    servable: row.servable,
+    servingProblem: row.serving_problem,
   };
 }
 

@@ -20,8 +20,8 @@ export async function registerVersion(client: PoolClient, input: RegisterVersion
     if (existing.rows[0]) return { version: existing.rows[0].version, created: false };
     const { rows } = await client.query<{ version: number }>(
       `INSERT INTO registry.model_versions (model_name, version, stage, algorithm, parameters, metrics, artifact_path, artifact_sha256,
-         h2o_version, h2o_model_id, feature_set, target, window_start, window_end, reference, workflow_id, run_id, drift_report_id)
-       SELECT $1, coalesce(max(version), 0) + 1, 'staging', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16
+         h2o_version, h2o_model_id, feature_set, target, window_start, window_end, reference, workflow_id, run_id, drift_report_id, servable, serving_problem)
+       SELECT $1, coalesce(max(version), 0) + 1, 'staging', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18
          FROM registry.model_versions WHERE model_name = $1
        RETURNING version`,
       [
@@ -41,6 +41,8 @@ export async function registerVersion(client: PoolClient, input: RegisterVersion
         input.workflowId,
         input.runId,
         input.driftReportId ?? null,
+        input.serving?.servable ?? null,
+        input.serving?.problem ?? null,
       ],
     );
     const version = rows[0]!.version;

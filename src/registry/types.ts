@@ -32,6 +32,10 @@ export interface ModelVersionSummary {
   createdAt: string;
   promotedAt: string | null;
   archivedAt: string | null;
+  /** whether src/mojo can serve its MOJO (null: registered before the check existed) */
+  servable: boolean | null;
+  /** why it cannot, naming the MOJO setting */
+  servingProblem: string | null;
 }
 
 /** A production version with its reference histograms, as the drift sensor reads it. */
@@ -52,6 +56,14 @@ export interface RegisterVersionInput {
   driftReportId?: number;
   /** text of the staging stage event. @default 'registered by <workflowId>' */
   reason?: string;
+  /** the scorer's verdict on the MOJO (checkMojoServable) */
+  serving?: ServingCheck;
+}
+
+/** Whether the platform's scorer can serve a MOJO, and why not. */
+export interface ServingCheck {
+  servable: boolean;
+  problem: string | null;
 }
 
 export interface RegisterVersionOutput {
@@ -65,6 +77,8 @@ export interface PromoteVersionInput {
   version: number;
   reason: string;
   workflowId?: string;
+  /** promote a version the scorer cannot serve (served by something else); refused otherwise */
+  allowUnservable?: boolean;
 }
 
 export interface PromoteVersionOutput {

@@ -21,6 +21,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createRegistryActivities } from '../activities/registry';
+import type { createServingActivities } from '../activities/serving';
 import { parseDuration } from '../shared/duration';
 import { ValidationError } from '../shared/errors';
 import { failing, toFailure } from '../shared/failure';
@@ -38,6 +39,7 @@ import { trainModels, type TrainModelsInput } from './train-models';
 const { resolveModelConfig, registerModelVersion, promoteModelVersion, archiveModelVersion } = proxyActivities<ReturnType<typeof createRegistryActivities>>({
   startToCloseTimeout: '1 minute',
 });
+const { checkMojoServable } = proxyActivities<ReturnType<typeof createServingActivities>>({ startToCloseTimeout: '5 minutes' });
 
 export type RetrainTrigger = 'schedule' | 'drift' | 'manual';
 
@@ -61,13 +63,18 @@ export interface RetrainModelInput {
   window?: TimeWindow;
   /** overrides of (or, for undeclared models, all of) the training configuration */
   training?: Partial<TrainingDeclaration>;
+  /** promote a champion the platform's scorer cannot serve (served some other way). @default false */
+  allowUnservable?: boolean;
 }
 
 export interface RetrainModelOutput {
   model: string;
   version: number;
-  /** 'promoted'; 'rejected' or 'approval-timeout' (production unchanged); 'superseded' (a newer version won) */
-  outcome: 'promoted' | 'rejected' | 'approval-timeout' | 'superseded';
+  /**
+   * 'promoted'; 'rejected' or 'approval-timeout' (production unchanged); 'superseded' (a newer version
+   * won); 'unservable' (the scorer cannot serve the champion: archived, production unchanged)
+   */
+  outcome: 'promoted' | 'rejected' | 'approval-timeout' | 'superseded' | 'unservable';
   /** the version in production when the workflow ended */
   production: number | null;
   metric: ChampionMetric;
@@ -143,16 +150,28 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
   const champion = trained.champion;
 
   state.phase = 'registering';
+  const serving = await checkMojoServable({ artifactPath: champion.artifactPath, artifactSha256: champion.artifactSha256 });
   const { version } = await registerModelVersion({
     candidate: champion,
     workflowId: info.workflowId,
     runId: info.runId,
     driftReportId: input.driftReportId,
     reason: `${trigger} retrain: ${input.reason}`,
+    serving,
   });
   state.version = version;
   upsertSearchAttributes([{ key: ModelVersion, value: version }]);
   const base = { model: input.model, version, metric: champion.metric, metricValue: champion.metricValue, specName: champion.specName, window };
+
+  if (!serving.servable && !input.allowUnservable) {
+    // Never promoted silently: the version is kept (archived, with the reason) and production stays.
+    await archiveModelVersion({ model: input.model, version, reason: `unservable: ${serving.problem}`, workflowId: info.workflowId });
+    state.phase = 'done';
+    const summary = `${input.model}: version ${version} not promoted: the platform's scorer cannot serve it (${serving.problem})`;
+    setCurrentDetails(summary);
+    log.warn(summary);
+    return { ...base, outcome: 'unservable', production: null };
+  }
 
   let reason = `${trigger} retrain: ${input.reason}`;
   if (requireApproval) {
@@ -170,7 +189,7 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
   }
 
   state.phase = 'promoting';
-  const promoted = await promoteModelVersion({ model: input.model, version, reason, workflowId: info.workflowId });
+  const promoted = await promoteModelVersion({ model: input.model, version, reason, workflowId: info.workflowId, allowUnservable: input.allowUnservable });
   state.phase = 'done';
   const outcome = promoted.outcome === 'superseded' ? 'superseded' : 'promoted';
   const summary = `${input.model}: version ${version} ${outcome} (${champion.specName}, ${champion.metric} ${champion.metricValue})${promoted.archived ? `, version ${promoted.archived} archived` : ''}`;
