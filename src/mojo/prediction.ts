@@ -68,8 +68,8 @@ function doubleBits(d: number): bigint {
 const MULTIPLIER = 0x5deece66dn;
 const MASK = (1n << 48n) - 1n;
 
-/** java.util.Random: the 48-bit linear congruential generator, enough of it for nextDouble. */
-class JavaRandom {
+/** java.util.Random: the 48-bit linear congruential generator, enough of it for nextDouble (exported for its test). */
+export class JavaRandom {
   private seed: bigint;
   constructor(seed: bigint) {
     this.seed = (BigInt.asUintN(64, seed) ^ MULTIPLIER) & MASK;

@@ -22,6 +22,9 @@ const SPECIAL = /^[+-]?(NaN|Infinity)$/;
 
 export function parseJavaDouble(s: string): number | undefined {
   const t = s.trim();
+  // Fast path: Number() agrees with Java on every decimal it accepts, except the 0x/0b/0o integers.
+  const n = t === '' ? Number.NaN : Number(t);
+  if (n === n && !(t.length > 1 && t.charCodeAt(0) === 48 && 'xXbBoO'.includes(t[1]!))) return n;
   if (DECIMAL.test(t)) return Number(t.replace(/[dDfF]$/, ''));
   if (SPECIAL.test(t)) return Number(t);
   return undefined;

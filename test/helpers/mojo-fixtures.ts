@@ -135,8 +135,8 @@ export async function uploadFrame(h2o: H2OClient, frame: string, csv: string): P
 export async function prepareFixtures(dir: string, prefix: string, opts: { trainRows: number; scoreRows: number }): Promise<Fixtures> {
   mkdirSync(dir, { recursive: true });
   const h2o = new H2OClient(loadConfig().h2o.url);
-  const trainFrame = `${prefix}_train`;
-  const scoringFrame = `${prefix}_score`;
+  const trainFrame = `${prefix}__train`;
+  const scoringFrame = `${prefix}__score`;
   await uploadFrame(h2o, trainFrame, toCsv(dataset(opts.trainRows, 7, false)));
   const scoringCsv = join(dir, 'scoring.csv');
   const csv = toCsv(dataset(opts.scoreRows, 11, true), FEATURES);
@@ -147,7 +147,7 @@ export async function prepareFixtures(dir: string, prefix: string, opts: { train
 
 /** Trains one spec on the fixture frame and writes its MOJO; returns the H2O model id and the path. */
 export async function trainFixture(f: Fixtures, spec: FixtureSpec): Promise<{ modelId: string; mojo: string }> {
-  const modelId = `${f.prefix}_${spec.name}`;
+  const modelId = `${f.prefix}__${spec.name}`;
   const job = await f.h2o.buildModel(spec.algorithm as Algorithm, {
     model_id: modelId,
     training_frame: f.trainFrame,
