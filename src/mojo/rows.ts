@@ -21,10 +21,14 @@ const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[dDfF]?$/;
 const SPECIAL = /^[+-]?(NaN|Infinity)$/;
 
 export function parseJavaDouble(s: string): number | undefined {
+  // Fast path, no allocation: Number() agrees with Java on every decimal it accepts when the text has
+  // no surrounding blanks and is not one of JavaScript's 0x/0b/0o integers.
+  const first = s.charCodeAt(0);
+  if (first > 32 && s.charCodeAt(s.length - 1) > 32 && !(first === 48 && s.length > 1 && 'xXbBoO'.includes(s[1]!))) {
+    const n = Number(s);
+    if (n === n) return n;
+  }
   const t = s.trim();
-  // Fast path: Number() agrees with Java on every decimal it accepts, except the 0x/0b/0o integers.
-  const n = t === '' ? Number.NaN : Number(t);
-  if (n === n && !(t.length > 1 && t.charCodeAt(0) === 48 && 'xXbBoO'.includes(t[1]!))) return n;
   if (DECIMAL.test(t)) return Number(t.replace(/[dDfF]$/, ''));
   if (SPECIAL.test(t)) return Number(t);
   return undefined;
