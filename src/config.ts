@@ -5,7 +5,7 @@
  *
  * MAINTENANCE: docs/CONFIGURATION.md lists these variables; keep it in sync.
  */
-import { homedir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ConfigError } from './shared/errors';
 
@@ -195,6 +195,27 @@ export interface TrainingConfig {
   progressIntervalMs: number;
 }
 
+export interface ServeConfig {
+  /** SERVE_HOST: the inference service's listen address. @default `127.0.0.1` */
+  host: string;
+  /** SERVE_PORT: the inference service's port. @default 8080 */
+  port: number;
+  /** SERVE_MAX_ROWS: rows (or entities) in one predict request; more is 413. @default 10000 */
+  maxRows: number;
+  /** SERVE_BODY_LIMIT_BYTES: largest request body; more is 413. @default 16777216 (16 MiB) */
+  bodyLimitBytes: number;
+  /** SERVE_POOL_MIN_ROWS: a batch of at least this many rows is scored on the worker-thread pool, smaller ones inline (bench:serve measures the break-even). @default 64 */
+  poolMinRows: number;
+  /** SERVE_POOL_THREADS: worker threads of the scoring pool. @default the number of CPUs */
+  poolThreads: number;
+  /** SERVE_RECONCILE_MS: how often the service compares its loaded versions with the registry (the safety net under LISTEN/NOTIFY). @default 5000 */
+  reconcileMs: number;
+  /** SERVE_MAX_EVENT_LOOP_DELAY_MS: above this event-loop delay requests get 503 with Retry-After. @default 1000 */
+  maxEventLoopDelayMs: number;
+  /** SERVE_MAX_RSS_MB: above this resident memory requests get 503 with Retry-After; 0 disables. @default 0 */
+  maxRssMb: number;
+}
+
 export interface Config {
   stack: StackConfig;
   temporal: TemporalConfig;
@@ -206,6 +227,7 @@ export interface Config {
   models: ModelsConfig;
   training: TrainingConfig;
   ingest: IngestConfig;
+  serve: ServeConfig;
 }
 
 /** Reads and validates the configuration from `env`. Throws ConfigError naming the variable. */
@@ -288,6 +310,17 @@ export function loadConfig(env: Env = process.env): Config {
       requestTimeoutMs: envInt(env, 'INGEST_REQUEST_TIMEOUT_MS', 30000, 100, 3_600_000),
       openPartitionDays: envInt(env, 'INGEST_OPEN_PARTITION_DAYS', 2, 0, 365),
       historyEventLimit: envInt(env, 'INGEST_HISTORY_EVENT_LIMIT', 2000, 100, 40000),
+    },
+    serve: {
+      host: envString(env, 'SERVE_HOST', '127.0.0.1'),
+      port: envPort(env, 'SERVE_PORT', 8080),
+      maxRows: envInt(env, 'SERVE_MAX_ROWS', 10_000, 1, 1_000_000),
+      bodyLimitBytes: envInt(env, 'SERVE_BODY_LIMIT_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+      poolMinRows: envInt(env, 'SERVE_POOL_MIN_ROWS', 64, 1, 1_000_000),
+      poolThreads: envInt(env, 'SERVE_POOL_THREADS', availableParallelism(), 1, 256),
+      reconcileMs: envInt(env, 'SERVE_RECONCILE_MS', 5000, 100, 3_600_000),
+      maxEventLoopDelayMs: envInt(env, 'SERVE_MAX_EVENT_LOOP_DELAY_MS', 1000, 10, 600_000),
+      maxRssMb: envInt(env, 'SERVE_MAX_RSS_MB', 0, 0, 1_048_576),
     },
   };
   if (config.drift.driftThreshold < config.drift.warnThreshold) {

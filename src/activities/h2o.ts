@@ -12,6 +12,9 @@ import { H2OClient } from '../h2o/client';
 import { sanitizeH2OId, trainingRunIds } from '../h2o/ids';
 import { H2OJobFailedError, jobFailureMessage, pollJob } from '../h2o/jobs';
 import { downloadMojoTo, type MojoFile } from '../h2o/mojo';
+import { writeGoldenRows } from '../h2o/golden-rows';
+import { loadMojo } from '../mojo/load';
+import { readFile } from 'node:fs/promises';
 import { checkH2OVersion } from '../h2o/version';
 import {
   cleanupTrainingRun as cleanupRun, evaluateTraining, startTraining,
@@ -75,6 +78,8 @@ export interface ExportChampionMojoInput {
   model: string;
   workflowId: string;
   h2oModelId: string;
+  /** a frame of the run (the validation frame) whose first rows become the version's golden rows */
+  goldenFrame?: string;
 }
 
 export interface CleanupTrainingRunInput {
@@ -146,11 +151,27 @@ export function createH2OActivities({ config }: ActivityDeps) {
       }
     },
 
-    /** Downloads the champion's MOJO to ARTIFACT_DIR/<model>/<workflowId>/<h2oModelId>.zip with its sha256. */
+    /**
+     * Downloads the champion's MOJO to ARTIFACT_DIR/<model>/<workflowId>/<h2oModelId>.zip with its
+     * sha256, and beside it the golden rows the inference service checks before serving it (the
+     * cluster's predictions of the first rows of `goldenFrame`), when the platform's scorer reads it.
+     */
     async exportChampionMojo(input: ExportChampionMojoInput): Promise<MojoFile> {
       const path = join(config.worker.artifactDir, sanitizeH2OId(input.model), sanitizeH2OId(input.workflowId), `${input.h2oModelId}.zip`);
       const file = await downloadMojoTo(h2o, input.h2oModelId, path);
       log.info('MOJO written', { path: file.path, bytes: file.bytes, sha256: file.sha256 });
+      if (input.goldenFrame) {
+        let mojo;
+        try {
+          mojo = loadMojo(await readFile(file.path), file.path);
+        } catch {
+          mojo = undefined; // unservable: retrainModel's check records why; no golden rows to check
+        }
+        if (mojo) {
+          const golden = await writeGoldenRows(h2o, { h2oModelId: input.h2oModelId, frameId: input.goldenFrame, mojoPath: file.path, classes: mojo.classes, features: mojo.features });
+          log.info('golden rows written', { path: file.path, rows: golden.rows.length });
+        }
+      }
       return file;
     },
 

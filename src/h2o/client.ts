@@ -189,6 +189,11 @@ export class H2OClient {
     return res.models.map((m) => m.model_id.name);
   }
 
+  /** Evaluates a Rapids expression (POST /99/Rapids), e.g. `(assign k (rows f [0:8]))`. */
+  async rapids(ast: string): Promise<void> {
+    await this.http.json<unknown>('/99/Rapids', { method: 'POST', params: { ast } });
+  }
+
   /** Scores a frame in the cluster (sync); the predictions frame must be deleted by the caller. */
   predict(modelId: string, frameId: string, predictionsFrame?: string): Promise<PredictionsV3> {
     return this.http.json<PredictionsV3>(`/3/Predictions/models/${p(modelId)}/frames/${p(frameId)}`, { method: 'POST', params: { predictions_frame: predictionsFrame } });

@@ -4,6 +4,8 @@ export { registerVersion } from './register-version';
 export { promoteVersion } from './promote-version';
 export { rollbackVersion } from './rollback-version';
 export { listVersions } from './list-versions';
+export { getVersion, productionVersions } from './serving-versions';
+export { PRODUCTION_CHANNEL } from './queries';
 export { getProductionVersion } from './get-production-version';
 export { archiveVersion, type ArchiveVersionInput } from './archive-version';
 export { writeDriftReport, reportRetrain, recordReportRetrain, type WriteDriftReportInput } from './drift-reports';

@@ -65,6 +65,13 @@ export async function lockModel(client: PoolClient, model: string): Promise<void
 }
 
 
+/**
+ * The NOTIFY channel of production changes: `{"model", "version"}`, sent inside the transaction that
+ * made the change, so PostgreSQL delivers it on commit and never for a rolled-back one. The
+ * inference service listens (src/serving/registry-watch.ts) and reconciles periodically besides.
+ */
+export const PRODUCTION_CHANNEL = 'mlops_production';
+
 export async function insertStageEvent(client: PoolClient, e: { model: string; version: number; from: Stage | null; to: Stage; reason: string; workflowId?: string }): Promise<void> {
   await client.query('INSERT INTO registry.stage_events (model_name, version, from_stage, to_stage, reason, workflow_id) VALUES ($1, $2, $3, $4, $5, $6)', [
     e.model,
@@ -74,6 +81,8 @@ export async function insertStageEvent(client: PoolClient, e: { model: string; v
     e.reason,
     e.workflowId ?? null,
   ]);
+  // Every way into production (promotion, approval, rollback) records this event: one place to notify.
+  if (e.to === 'production') await client.query('SELECT pg_notify($1, $2)', [PRODUCTION_CHANNEL, JSON.stringify({ model: e.model, version: e.version })]);
 }
 
 /** Archives the current production version of a locked model; returns its number or null. */

@@ -197,7 +197,7 @@ export async function trainModels(raw: TrainModelsInput): Promise<TrainModelsOut
       state.championSpec = championSpec.name;
     });
 
-    const mojo = await exportChampionMojo({ model: input.model, workflowId, h2oModelId: champion.h2oModelId });
+    const mojo = await exportChampionMojo({ model: input.model, workflowId, h2oModelId: champion.h2oModelId, goldenFrame: frames.validationFrame ?? frames.trainFrame });
     update(() => (state.stage = 'profiling'));
     const reference = await referencePromise;
     keepModelIds.push(champion.h2oModelId);

@@ -1,0 +1,50 @@
+/**
+ * Golden rows for a version (src/mojo/golden.ts): the first rows of a frame the cluster holds (the
+ * validation frame of the training run), as H2O parsed them, with the cluster's own predictions for
+ * them, written beside the MOJO. Taken from H2O rather than from the feature store so the features
+ * are exactly what the model saw, level names and missing values included.
+ */
+import { writeFile } from 'node:fs/promises';
+import { text } from 'node:stream/consumers';
+import { parse } from 'csv-parse/sync';
+import { goldenPathOf, type GoldenFile } from '../mojo/golden';
+import type { FeatureValue } from '../mojo/rows';
+import type { H2OClient } from './client';
+
+export interface GoldenRowsInput {
+  h2oModelId: string;
+  frameId: string;
+  /** the MOJO the rows are written beside */
+  mojoPath: string;
+  /** the model's classes (response levels), or null for regression */
+  classes: readonly string[] | null;
+  features: readonly string[];
+  rows?: number;
+}
+
+export async function writeGoldenRows(h2o: H2OClient, input: GoldenRowsInput): Promise<GoldenFile> {
+  const n = input.rows ?? 8;
+  const slice = `${input.h2oModelId}__golden`;
+  const preds = `${slice}_preds`;
+  try {
+    await h2o.rapids(`(assign ${slice} (rows ${input.frameId} [0:${n}]))`);
+    await h2o.predict(input.h2oModelId, slice, preds);
+    const rows = parse(await text(await h2o.downloadFrame(slice)), { columns: true }) as Record<string, string>[];
+    const predicted = parse(await text(await h2o.downloadFrame(preds)), { columns: true }) as Record<string, string>[];
+    const golden: GoldenFile = {
+      h2oModelId: input.h2oModelId,
+      rows: rows.map((row, i) => {
+        const features: Record<string, FeatureValue> = {};
+        for (const f of input.features) features[f] = row[f] === undefined || row[f] === '' ? null : row[f]!;
+        const p = predicted[i]!;
+        const expected = input.classes ? [input.classes.indexOf(p.predict!), ...input.classes.map((c) => Number(p[c]))] : [Number(p.predict)];
+        return { features, expected };
+      }),
+    };
+    await writeFile(goldenPathOf(input.mojoPath), `${JSON.stringify(golden, null, 1)}\n`);
+    return golden;
+  } finally {
+    await h2o.deleteFrame(slice).catch(() => false);
+    await h2o.deleteFrame(preds).catch(() => false);
+  }
+}

@@ -1,0 +1,47 @@
+/** The inference service in the test process, on an ephemeral port, with the real PostgreSQL and Redis. */
+import type { AddressInfo } from 'node:net';
+import { loadConfig, type ServeConfig } from '../../src/config';
+import { createOnlineCache } from '../../src/feature-store/online-cache';
+import { createPool } from '../../src/postgres';
+import { createRedis } from '../../src/redis';
+import { createMetrics, type Metrics } from '../../src/serving/metrics';
+import { ModelStore } from '../../src/serving/model-store';
+import { watchRegistry } from '../../src/serving/registry-watch';
+import { createScoringPool } from '../../src/serving/scoring-pool';
+import { buildServer } from '../../src/serving/server';
+
+export interface TestService {
+  url: string;
+  store: ModelStore;
+  metrics: Metrics;
+  close(): Promise<void>;
+}
+
+export async function startService(options: { declared?: string[]; serve?: Partial<ServeConfig>; databaseUrl?: string } = {}): Promise<TestService> {
+  const base = loadConfig();
+  const pgConfig = { ...base.postgres, url: options.databaseUrl ?? base.postgres.url };
+  const pool = createPool(pgConfig, 'mlops-serve-test');
+  const redis = createRedis(base.redis);
+  const metrics = createMetrics();
+  const quiet = { info: () => {}, warn: () => {} };
+  const store = new ModelStore(pool, options.declared ?? [], metrics, quiet);
+  const serve: ServeConfig = { ...base.serve, port: 0, reconcileMs: 1000, ...options.serve };
+  const scoring = createScoringPool(2);
+  const cache = createOnlineCache({ pool, redis, ttlS: 60 });
+  const app = await buildServer({ config: serve, store, pool: scoring, metrics, entities: { latest: async (fs, id) => (await cache.getLatestFeatures(fs, id))?.features ?? null } });
+  const watch = watchRegistry(pgConfig.url, store, serve.reconcileMs, quiet);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    store,
+    metrics,
+    async close() {
+      await app.close();
+      await watch.close();
+      await scoring.close();
+      await pool.end();
+      redis.disconnect();
+    },
+  };
+}
