@@ -172,14 +172,26 @@ class Flattener {
   private command(node: Node, outerRedirects: Node[]): void {
     const assignments: string[] = [];
     const words: string[] = [];
-    const redirects = outerRedirects.map((r) => r.text.split('\n')[0]!);
+    const redirects: string[] = [];
+    const redirect = (r: Node) => {
+      if (r.type !== 'file_redirect') return void redirects.push(r.text.split('\n')[0]!);
+      // the grammar hangs the words after `>file` on the redirect: only the first is its target
+      const targets = r.namedChildren.filter((c): c is Node => !!c && c.type !== 'file_descriptor');
+      const target = targets[0];
+      redirects.push(target ? r.text.slice(0, target.endIndex - r.startIndex) : r.text);
+      for (const extra of targets.slice(1)) words.push(wordValue(extra));
+    };
     for (const child of node.namedChildren) {
       if (!child) continue;
       this.substitutions(child);
       if (child.type === 'variable_assignment') assignments.push(wordValue(child));
-      else if (REDIRECTS.has(child.type)) redirects.push(child.text.split('\n')[0]!);
+      else if (REDIRECTS.has(child.type)) redirect(child);
       else if (child.type === 'command_name') words.push(wordValue(child.namedChildren[0] ?? child));
       else if (child.type !== 'comment') words.push(wordValue(child));
+    }
+    for (const r of outerRedirects) {
+      this.substitutions(r);
+      redirect(r);
     }
     this.emit(words, assignments, redirects);
   }

@@ -49,10 +49,7 @@ describe('parseShell', () => {
   });
 
   it('follows a here-document into the pipe after it', async () => {
-    const cmds = await parseShell('cat <<EOF | sh
-echo hi
-EOF
-');
+    const cmds = await parseShell('cat <<EOF | sh\necho hi\nEOF\n');
     expect(cmds.map((c) => [c.argv[0], c.joinedBy])).toEqual([['cat', ''], ['sh', '|']]);
     expect(cmds[0]!.pipeline).toBe(cmds[1]!.pipeline);
   });

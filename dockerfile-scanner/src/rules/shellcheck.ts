@@ -6,6 +6,9 @@
  */
 import { Arg, Env } from 'dockerfile-ast';
 import { execFile, spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { at, type RawFinding, type Rule, type RunStep, type ScanContext, type Severity, type Stage } from '../types';
 
 let available: boolean | undefined;
@@ -26,18 +29,32 @@ interface Comment {
 const LEVELS: Record<string, Severity> = { error: 'error', warning: 'warning', info: 'info', style: 'style' };
 const POSIX_SHELL = /(^|\/)(sh|bash|dash|ash|ksh|mksh|busybox)$/;
 
-function check(script: string): Promise<Comment[]> {
-  return new Promise((resolve, reject) => {
-    const child = execFile('shellcheck', ['--format=json1', '--exclude=SC1090,SC1091,SC2187', '-'], { maxBuffer: 16 << 20 }, (err, stdout) => {
-      // exit 1 means "found something"; anything that is not JSON is a real failure
-      try {
-        resolve((JSON.parse(stdout) as { comments: Comment[] }).comments);
-      } catch {
-        reject(new Error(`shellcheck failed: ${err?.message ?? stdout.slice(0, 200)}`));
-      }
+interface FileComment extends Comment {
+  file: string;
+}
+
+/** Checks the scripts in one shellcheck process (its start-up costs more than the checking). */
+async function checkAll(scripts: string[]): Promise<Comment[][]> {
+  if (scripts.length === 0) return [];
+  const dir = await mkdtemp(join(tmpdir(), 'scan-shellcheck-'));
+  try {
+    const files = await Promise.all(scripts.map(async (script, n) => {
+      const file = join(dir, `run-${n}.sh`);
+      await writeFile(file, script);
+      return file;
+    }));
+    const stdout = await new Promise<string>((resolve, reject) => {
+      execFile('shellcheck', ['--format=json1', '--exclude=SC1090,SC1091,SC2187', ...files], { maxBuffer: 64 << 20 }, (err, out) => {
+        // exit 1 means "found something"; output that is not JSON is a real failure
+        if (out.startsWith('{')) resolve(out);
+        else reject(new Error(`shellcheck failed: ${err?.message ?? out.slice(0, 200)}`));
+      });
     });
-    child.stdin!.end(script);
-  });
+    const comments = (JSON.parse(stdout) as { comments: FileComment[] }).comments;
+    return files.map((file) => comments.filter((c) => c.file === file));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** ARG and ENV names declared before `run` (global ARGs, then the stage's), as hadolint passes them. */
@@ -62,16 +79,12 @@ export const shellcheck: Rule = {
   async check(ctx) {
     if (!shellcheckAvailable()) return [];
     const runs = ctx.stages.flatMap((s) => s.runs).filter((r) => r.script !== undefined && r.script.trim() !== '' && POSIX_SHELL.test(r.execForm ? r.text.split(' ')[0]! : r.shell[0] ?? ''));
-    const results = await Promise.all(runs.map(async (run) => {
-      const shell = run.execForm ? run.text.split(' ')[0]! : run.shell[0]!;
-      const header = [`#!${shell}`, ...declared(ctx, run).map((n) => `export ${n}=1`)];
-      const comments = await check(`${header.join('\n')}\n${run.script}\n`);
-      return comments.filter((c) => c.line > header.length).map((c): RawFinding => ({
-        ...at(run.instruction, `SC${c.code}: ${c.message}`),
-        severity: LEVELS[c.level] ?? 'info',
-        codes: [`SC${c.code}`],
-      }));
-    }));
-    return results.flat();
+    const headers = runs.map((run) => [`#!${run.execForm ? run.text.split(' ')[0]! : run.shell[0]!}`, ...declared(ctx, run).map((n) => `export ${n}=1`)]);
+    const results = await checkAll(runs.map((run, n) => `${headers[n]!.join('\n')}\n${run.script}\n`));
+    return runs.flatMap((run, n) => results[n]!.filter((c) => c.line > headers[n]!.length).map((c): RawFinding => ({
+      ...at(run.instruction, `SC${c.code}: ${c.message}`),
+      severity: LEVELS[c.level] ?? 'info',
+      codes: [`SC${c.code}`],
+    })));
   },
 };
