@@ -211,15 +211,15 @@ const runFlags = (i: Instruction) => (i as Run).getFlags().map((f) => `${f.getNa
 
 const consecutiveRuns: Rule = {
   id: 'consecutive-runs', severity: 'info', aliases: ['DL3059'],
-  title: 'Short RUNs one after another',
+  title: 'Single-command RUNs one after another',
   fix: 'Join consecutive short RUNs with `&&` into one: each RUN is a layer.',
-  // hadolint's measure: both RUNs have at most two commands and the same flags
+  // hadolint's measure, as it behaves: two single-command RUNs in a row with the same flags
   check: (ctx) => ctx.stages.flatMap((stage) => stage.runs.filter((run, n) => {
     const previous = stage.runs[n - 1];
     if (!previous) return false;
     const between = stage.instructions.indexOf(run.instruction) - stage.instructions.indexOf(previous.instruction);
-    return between === 1 && run.commands.length <= 2 && previous.commands.length <= 2 && runFlags(run.instruction) === runFlags(previous.instruction);
-  }).map((run) => at(run.instruction, 'this RUN follows another short RUN, adding a layer'))),
+    return between === 1 && run.commands.length === 1 && previous.commands.length === 1 && runFlags(run.instruction) === runFlags(previous.instruction);
+  }).map((run) => at(run.instruction, 'this RUN follows another single-command RUN, adding a layer'))),
 };
 
 export const imageRules: Rule[] = [
