@@ -62,7 +62,8 @@ const aptListsKept: Rule = {
   title: 'apt lists left in the layer',
   fix: 'End the same RUN with `rm -rf /var/lib/apt/lists/*` (or use a cache mount for /var/lib/apt).',
   check: (ctx) => allRuns(ctx)
-    .filter((run) => run.commands.some((c) => aptCall(c, ['install', 'update'])))
+    // the lists are written by `apt-get update`; a RUN that only installs adds none
+    .filter((run) => run.commands.some((c) => aptCall(c, ['update'])))
     .filter((run) => !run.mounts.some((m) => /target=\/var\/lib\/apt/.test(m)))
     .filter((run) => !run.commands.some((c) => programName(c) === 'rm' && c.argv.some((a) => /^\/var\/lib\/apt\/lists(\/\*?)?$/.test(a))))
     .map((run) => at(run.instruction, 'apt package lists stay in this layer (tens of MB) because the RUN does not remove /var/lib/apt/lists/*')),
