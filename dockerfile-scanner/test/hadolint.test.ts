@@ -46,7 +46,7 @@ const ONLY_HADOLINT: Record<string, string> = {
   // pip accepts the unambiguous prefix --no-cache for --no-cache-dir
   'cases/pip-options.good.Dockerfile:3 pip-no-cache': 'pip install --no-cache',
   // a cache mount at /var/lib/apt keeps the lists out of the layer; hadolint also wants /var/cache/apt mounted
-  'dockerfiles/apt-lists-kept.good.Dockerfile:3 apt-lists-kept': 'RUN --mount=type=cache,target=/var/lib/apt',
+  'dockerfiles/apt-lists-kept.good.Dockerfile:6 apt-lists-kept': 'RUN --mount=type=cache,target=/var/lib/apt',
   // *_PASSWORD_FILE names where a secret is, not a secret; hadolint matches the substring `password`
   'dockerfiles/secret-env-name.good.Dockerfile:3 secret-env-name': 'ENV DB_PASSWORD_FILE=/run/secrets/db_password',
 };

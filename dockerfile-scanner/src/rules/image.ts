@@ -1,6 +1,6 @@
 /** Rules about the image as a whole: base image tags, the user it runs as, health, ports, instructions. */
 import { Add, Copy, Healthcheck, type Instruction, type Run } from 'dockerfile-ast';
-import { at, type Rule, type ScanContext, type Stage } from '../types';
+import { at, shippedStages, type Rule, type ScanContext, type Stage } from '../types';
 
 /** The stage a FROM refers to when it names an earlier stage's alias (after ARG substitution). */
 function parentStage(_ctx: ScanContext, stage: Stage): Stage | undefined {
@@ -51,23 +51,12 @@ const latestTag: Rule = {
     .map(({ stage }) => at(stage.from, `FROM ${shown(stage)} uses the moving 'latest' tag`)),
 };
 
-/** Instructions of the final stage and of the stages it builds on, oldest first. */
-function finalLineage(ctx: ScanContext): Stage[] {
-  const chain: Stage[] = [];
-  let stage: Stage | undefined = ctx.stages[ctx.stages.length - 1];
-  while (stage && !chain.includes(stage)) {
-    chain.unshift(stage);
-    stage = parentStage(ctx, stage);
-  }
-  return chain;
-}
-
 const rootUser: Rule = {
   id: 'root-user', severity: 'warning', aliases: ['DL3002', 'DS002', 'CKV_DOCKER_3', 'CKV_DOCKER_8'],
   title: 'The image runs as root',
   fix: 'Create an unprivileged user (or use the base image\'s, e.g. `node`) and end the final stage with `USER <name>`.',
   check(ctx) {
-    const lineage = finalLineage(ctx);
+    const lineage = shippedStages(ctx);
     if (lineage.length === 0) return [];
     const users = lineage.flatMap((s) => s.instructions).filter((i) => i.getKeyword() === 'USER');
     const last = users[users.length - 1];
@@ -82,7 +71,7 @@ const missingHealthcheck: Rule = {
   title: 'No HEALTHCHECK in the final image',
   fix: 'Add `HEALTHCHECK CMD ...` that probes the service (or `HEALTHCHECK NONE` to say it is deliberate).',
   check(ctx) {
-    const lineage = finalLineage(ctx);
+    const lineage = shippedStages(ctx);
     if (lineage.length === 0) return [];
     const has = lineage.some((s) => s.instructions.some((i) => i instanceof Healthcheck));
     return has ? [] : [at(lineage[lineage.length - 1]!.from, 'the final image has no HEALTHCHECK, so orchestrators cannot tell a hung container from a healthy one')];

@@ -2,7 +2,7 @@
 import { Env } from 'dockerfile-ast';
 import type { ShellCommand } from '../shell';
 import { programName } from '../shell';
-import { at, type RawFinding, type Rule, type RunStep, type ScanContext, type Stage } from '../types';
+import { at, shippedStages, type RawFinding, type Rule, type RunStep, type ScanContext, type Stage } from '../types';
 
 const allRuns = (ctx: ScanContext): RunStep[] => ctx.stages.flatMap((s) => s.runs);
 
@@ -61,7 +61,8 @@ const aptListsKept: Rule = {
   id: 'apt-lists-kept', severity: 'info', aliases: ['DL3009'],
   title: 'apt lists left in the layer',
   fix: 'End the same RUN with `rm -rf /var/lib/apt/lists/*` (or use a cache mount for /var/lib/apt).',
-  check: (ctx) => allRuns(ctx)
+  // only the layers of the shipped image count: a build stage's lists are thrown away with it
+  check: (ctx) => shippedStages(ctx).flatMap((s) => s.runs)
     // the lists are written by `apt-get update`; a RUN that only installs adds none
     .filter((run) => run.commands.some((c) => aptCall(c, ['update'])))
     .filter((run) => !run.mounts.some((m) => /target=\/var\/lib\/apt/.test(m)))
