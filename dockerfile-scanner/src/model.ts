@@ -56,7 +56,7 @@ function runStep(run: Run, shell: string[], lines: string[], escape: string, par
       instruction: run, execForm: true, shell, mounts,
       text: argv.join(' '),
       script,
-      commands: script !== undefined ? flattenShell(parser, script) : [{ argv, wrappers: [], joinedBy: '', pipeline: 0, assignments: [], redirects: [] }],
+      commands: script !== undefined ? flattenShell(parser, script) : [{ argv, wrappers: [], joinedBy: '', pipeline: 0, pipePart: 0, assignments: [], redirects: [] }],
     };
   }
   const { start, end } = run.getRange();

@@ -17,6 +17,8 @@ export interface ShellCommand {
   joinedBy: '' | '&&' | '||' | ';' | '|' | '&';
   /** index of the pipeline this command belongs to; commands joined by `|` share it */
   pipeline: number;
+  /** which side of its pipe the command is on (0, 1, …): `(cd x && make) | tee` puts cd and make on side 0 */
+  pipePart: number;
   /** `VAR=value` assignments written before the program (`PIP_NO_CACHE_DIR=1 pip install ...`) */
   assignments: string[];
   /** redirects as written (`>=1`, `2>&1`, `>/dev/null`): an unquoted `pkg>=1` is `pkg` plus one of these */
@@ -65,6 +67,7 @@ class Flattener {
   private nextPipeline = 0;
   /** the pipeline id commands get while walking one (undefined outside a pipeline) */
   private pipeline: number | undefined;
+  private part = 0;
 
   statement(node: Node): void {
     if (SEQUENCES.has(node.type)) return this.sequence(node);
@@ -116,9 +119,12 @@ class Flattener {
 
   private pipe(parts: Node[], head?: () => void): void {
     const outer = this.pipeline;
+    const outerPart = this.part;
     const id = this.nextPipeline++;
+    let side = 0;
     const run = (fn: () => void) => {
       this.pipeline = id;
+      this.part = side++;
       fn();
     };
     if (head) run(head);
@@ -130,6 +136,7 @@ class Flattener {
       run(() => this.statement(part));
     }
     this.pipeline = outer;
+    this.part = outerPart;
   }
 
   private redirected(node: Node): void {
@@ -158,11 +165,14 @@ class Flattener {
     if (!node) return;
     if (node.type === 'command_substitution' || node.type === 'process_substitution') {
       const outer = this.pipeline;
+      const outerPart = this.part;
       this.pipeline = undefined;
+      this.part = 0;
       const saved = this.pending;
       this.pending = this.commands.length ? ';' : '';
       for (const c of node.namedChildren) if (c) this.statement(c);
       this.pipeline = outer;
+      this.part = outerPart;
       this.pending = saved;
       return;
     }
@@ -216,8 +226,9 @@ class Flattener {
     }
     if (program.length === 0 || program[0] === '') return;
     const joinedBy = this.commands.length === 0 ? '' : this.pending || ';';
+    const inPipe = this.pipeline !== undefined;
     const pipeline = this.pipeline ?? this.nextPipeline++;
-    this.commands.push({ argv: program, wrappers, joinedBy, pipeline, assignments, redirects });
+    this.commands.push({ argv: program, wrappers, joinedBy, pipeline, pipePart: inPipe ? this.part : 0, assignments, redirects });
     this.pending = '';
   }
 }
@@ -238,6 +249,13 @@ export function flattenShell(parser: Parser, text: string): ShellCommand[] {
 /** Splits shell text into commands (loads the parser first). */
 export async function parseShell(text: string): Promise<ShellCommand[]> {
   return flattenShell(await shellParser(), text);
+}
+
+/** A pipeline as `a | b | c`: the first program of each side. */
+export function pipeText(pipeline: ShellCommand[]): string {
+  const sides = new Map<number, string>();
+  for (const c of pipeline) if (!sides.has(c.pipePart)) sides.set(c.pipePart, programName(c));
+  return [...sides.values()].join(' | ');
 }
 
 /** The program name without its directory: `/usr/bin/curl` → `curl`. */

@@ -1,6 +1,6 @@
 /** The shell lexer the RUN rules rely on: commands, operators and pipelines, honouring quotes. */
 import { describe, expect, it } from 'vitest';
-import { parseShell } from '../src/shell';
+import { parseShell, pipeText } from '../src/shell';
 
 describe('parseShell', () => {
   it('splits commands on && || ; and newlines, and groups pipelines', async () => {
@@ -46,6 +46,13 @@ describe('parseShell', () => {
     const [cmd] = await parseShell('pip install pkg>=1 "other>=2"');
     expect(cmd!.argv).toEqual(['pip', 'install', 'pkg', 'other>=2']);
     expect(cmd!.redirects).toEqual(['>=1']);
+  });
+
+  it('knows which side of a pipe a command in a subshell is on', async () => {
+    const cmds = await parseShell('(cd /x && make) | tee log');
+    expect(cmds.map((c) => [c.argv[0], c.pipePart])).toEqual([['cd', 0], ['make', 0], ['tee', 1]]);
+    expect(new Set(cmds.map((c) => c.pipeline)).size).toBe(1);
+    expect(pipeText(cmds)).toBe('cd | tee');
   });
 
   it('follows a here-document into the pipe after it', async () => {

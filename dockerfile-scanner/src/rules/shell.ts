@@ -1,6 +1,6 @@
 /** Rules about what RUN does in its shell: pipes, downloads piped into shells, sudo, cd, permissions. */
 import { Add, Copy } from 'dockerfile-ast';
-import { programName, type ShellCommand } from '../shell';
+import { pipeText, programName, type ShellCommand } from '../shell';
 import { knownSecretFormat } from '../secrets';
 import { at, type Rule, type RunStep, type ScanContext } from '../types';
 
@@ -29,7 +29,7 @@ const pipeWithoutPipefail: Rule = {
     .filter((run) => !run.execForm || run.commands.length > 1)
     .filter((run) => pipelines(run).length > 0 && !hasPipefail(run))
     .map((run) => {
-      const pipe = pipelines(run)[0]!.map(programName).join(' | ');
+      const pipe = pipeText(pipelines(run)[0]!);
       return at(run.instruction, `\`${pipe}\` succeeds when ${pipe.split(' | ')[0]} fails, because only the last command's status counts`);
     }),
 };
@@ -43,7 +43,7 @@ const curlPipeShell: Rule = {
   fix: 'Download to a file, verify its checksum (`echo "<sha256>  file" | sha256sum -c -`), then run it; better, install from a package.',
   check: (ctx) => allRuns(ctx).flatMap((run) => pipelines(run)
     .filter((p) => { const names = p.map(programName); const d = names.findIndex((n) => DOWNLOADERS.has(n)); return d !== -1 && names.slice(d + 1).some((n) => INTERPRETERS.test(n)); })
-    .map((p) => at(run.instruction, `\`${p.map(programName).join(' | ')}\` runs whatever the server sends, unverified`))),
+    .map((p) => at(run.instruction, `\`${pipeText(p)}\` runs whatever the server sends, unverified`))),
 };
 
 const sudo: Rule = {
