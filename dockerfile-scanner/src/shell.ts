@@ -4,6 +4,12 @@
  * the operator joining each to the one before, the pipeline it belongs to and its redirects. Commands
  * inside `$(...)`, backticks, `case` arms, `if`/`for`/`while` bodies and subshells are found too.
  * Nothing is expanded or evaluated.
+ *
+ * Why tree-sitter-bash: sh-syntax (mvdan/sh as WASM) parses well but hands back only each top-level
+ * statement's position (its Go side maps every node to {Pos, End}), not the commands, words or pipes;
+ * mvdan-sh (the GopherJS build) is archived. tree-sitter-bash is the grammar bash-language-server and
+ * GitHub use, recovers from syntax errors (the commands it can read are still reported) and parses
+ * synchronously once loaded.
  */
 import { Language, Parser, type Node } from 'web-tree-sitter';
 
