@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findDockerfiles } from '../src/cli';
+import { shellcheckAvailable } from '../src/rules/shellcheck';
 import { scanDockerfile } from '../src/scan';
 import type { Finding } from '../src/types';
 
@@ -57,6 +58,13 @@ describe('each root cause: the bad fixture reports it, the good one does not', (
         for (const f of findings) expect(f.message, name).toMatch(/^[^\n]*[^:\s]$/);
       }
     }
+  });
+
+  it.skipIf(!shellcheckAvailable())('`# hadolint ignore=SC2006` silences that ShellCheck code on that RUN only', async () => {
+    const text = readFileSync(join(cases, 'shell-syntax.good.Dockerfile'), 'utf8');
+    expect((await scanDockerfile('f', text)).filter((f) => f.rule === 'shellcheck')).toEqual([]);
+    const unignored = (await scanDockerfile('f', text.replace('# hadolint ignore=SC2006\n', ''))).filter((f) => f.rule === 'shellcheck');
+    expect(unignored.map((f) => [f.line, f.severity, f.message.slice(0, 7)])).toEqual([[3, 'style', 'SC2006:']]); // the RUN moves up a line
   });
 
   it('the good fixtures are clean at the default threshold (warning)', async () => {
