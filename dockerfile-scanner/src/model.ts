@@ -3,7 +3,7 @@
  * in force for each RUN, and each RUN's body, read the way Docker hands it to the shell, split into
  * shell commands.
  */
-import { DockerfileParser, Run, Shell, type Dockerfile } from 'dockerfile-ast';
+import { DockerfileParser, Onbuild, Run, Shell, type Dockerfile, type Instruction } from 'dockerfile-ast';
 import type { Parser } from 'web-tree-sitter';
 import type { Range } from 'vscode-languageserver-types';
 import { substitute } from './args';
@@ -18,11 +18,11 @@ const DEFAULT_SHELL = ['/bin/sh', '-c'];
  * joined, and the keyword and its `--flags` are cut off. dockerfile-ast keeps such comments in the
  * arguments, which split a command in two or swallowed the next line.
  */
-export function shellText(lines: string[], first: number, last: number, escape: string): string {
+export function shellText(lines: string[], first: number, last: number, escape: string, column = 0): string {
   const continued = new RegExp(`${escape.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}[ \t]*$`);
   let text = '';
   for (let n = first; n <= last; n++) {
-    const line = (lines[n] ?? '').replace(/\r$/, '');
+    const line = (lines[n] ?? '').slice(n === first ? column : 0).replace(/\r$/, '');
     if (n > first && (/^\s*#/.test(line) || /^\s*$/.test(line))) continue;
     if (continued.test(line)) text += line.replace(continued, '');
     else {
@@ -45,7 +45,8 @@ function textOf(lines: string[], range: Range | null): string {
   return [(lines[start.line] ?? '').slice(start.character), ...lines.slice(start.line + 1, end.line), (lines[end.line] ?? '').slice(0, end.character)].join('\n');
 }
 
-function runStep(run: Run, shell: string[], lines: string[], escape: string, parser: Parser): RunStep {
+function runStep(run: Run, placed: Instruction, shell: string[], lines: string[], escape: string, parser: Parser): RunStep {
+  const onbuild = placed !== run;
   const execForm = run.getJSONStrings().length > 0;
   const mounts = run.getFlags().filter((f) => f.getName() === 'mount').map((f) => f.getValue() ?? '');
   if (execForm) {
@@ -53,7 +54,7 @@ function runStep(run: Run, shell: string[], lines: string[], escape: string, par
     // ["sh", "-c", "..."] runs a shell after all: lex its script
     const script = argv.length >= 3 && /(^|\/)(ba|da|z)?sh$/.test(argv[0]!) && argv[1] === '-c' ? argv[2]! : undefined;
     return {
-      instruction: run, execForm: true, shell, mounts,
+      instruction: run, placed, onbuild, execForm: true, shell, mounts,
       text: argv.join(' '),
       script,
       commands: script !== undefined ? flattenShell(parser, script) : [{ argv, wrappers: [], joinedBy: '', pipeline: 0, pipePart: 0, assignments: [], redirects: [] }],
@@ -62,14 +63,14 @@ function runStep(run: Run, shell: string[], lines: string[], escape: string, par
   const { start, end } = run.getRange();
   const heredocs = run.getHeredocs();
   // with here-documents the instruction line ends where the first body starts
-  const line = shellText(lines, start.line, heredocs.length ? heredocs[0]!.getContentRange()!.start.line - 1 : end.line, escape);
+  const line = shellText(lines, start.line, heredocs.length ? heredocs[0]!.getContentRange()!.start.line - 1 : end.line, escape, start.character);
   let text = line;
   if (heredocs.length) {
     const bodies = heredocs.map((h) => ({ name: h.getName(), body: textOf(lines, h.getContentRange()) }));
     // `RUN <<EOF` alone runs the body as the script; `RUN python3 <<EOF` feeds it to the command
     text = /^<<-?["']?[A-Za-z_][\w-]*["']?$/.test(line) ? bodies.map((b) => b.body).join('\n') : `${line}\n${bodies.map((b) => `${b.body}\n${b.name}`).join('\n')}`;
   }
-  return { instruction: run, execForm: false, shell, mounts, text, script: text, commands: flattenShell(parser, text) };
+  return { instruction: run, placed, onbuild, execForm: false, shell, mounts, text, script: text, commands: flattenShell(parser, text) };
 }
 
 /** Builds the scanner's view of `content` (loads the shell parser on first use). */
@@ -103,7 +104,9 @@ export async function buildContext(file: string, content: string): Promise<ScanC
     if (!stage) continue; // ARGs before the first FROM
     stage.instructions.push(instruction);
     if (instruction instanceof Shell) shell = jsonArgv(instruction);
-    if (instruction instanceof Run) stage.runs.push(runStep(instruction, shell, lines, escape, parser));
+    if (instruction instanceof Run) stage.runs.push(runStep(instruction, instruction, shell, lines, escape, parser));
+    const trigger = instruction instanceof Onbuild ? instruction.getTriggerInstruction() : null;
+    if (trigger instanceof Run) stage.runs.push(runStep(trigger, instruction, shell, lines, escape, parser));
   }
   if (stages.length) stages[stages.length - 1]!.final = true;
   return { file, dockerfile, stages, globalArgs };

@@ -29,7 +29,12 @@ export interface Finding {
 
 /** A RUN instruction with its shell body split into commands (exec-form RUNs have one command). */
 export interface RunStep {
+  /** the RUN (for `ONBUILD RUN`, the trigger) */
   instruction: Instruction;
+  /** the instruction in the stage's list: the RUN, or the ONBUILD that holds it */
+  placed: Instruction;
+  /** true for `ONBUILD RUN`: it runs in the images built FROM this one (hadolint checks those too) */
+  onbuild: boolean;
   /** the shell text as Docker runs it (comment lines dropped, continuations joined), or the exec-form argv joined by spaces */
   text: string;
   /** the script a shell runs (shell form, or exec form `["sh", "-c", script]`); undefined when no shell is involved */

@@ -31,6 +31,7 @@ const CAUSES: Record<string, Array<{ rule: string; line: number; says: string }>
     { rule: 'pip-unpinned', line: 4, says: 'pipx install black without versions' },
   ],
   'copy-chmod': [{ rule: 'world-writable', line: 3, says: 'COPY --chmod=777' }],
+  onbuild: [{ rule: 'apt-unpinned', line: 3, says: 'apt-get install curl without versions' }],
   'hadolint-ignore': [
     { rule: 'apt-unpinned', line: 4, says: 'curl' },
     { rule: 'secret-env-name', line: 5, says: 'ARG API_TOKEN' },

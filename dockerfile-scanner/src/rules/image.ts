@@ -206,8 +206,8 @@ const consecutiveRuns: Rule = {
   check: (ctx) => ctx.stages.flatMap((stage) => stage.runs.filter((run, n) => {
     const previous = stage.runs[n - 1];
     if (!previous) return false;
-    const between = stage.instructions.indexOf(run.instruction) - stage.instructions.indexOf(previous.instruction);
-    return between === 1 && run.commands.length === 1 && previous.commands.length === 1 && runFlags(run.instruction) === runFlags(previous.instruction);
+    const between = stage.instructions.indexOf(run.placed) - stage.instructions.indexOf(previous.placed);
+    return between === 1 && !run.onbuild && !previous.onbuild && run.commands.length === 1 && previous.commands.length === 1 && runFlags(run.instruction) === runFlags(previous.instruction);
   }).map((run) => at(run.instruction, 'this RUN follows another single-command RUN, adding a layer'))),
 };
 

@@ -8,7 +8,7 @@ const allRuns = (ctx: ScanContext): RunStep[] => ctx.stages.flatMap((s) => s.run
 
 /** The value an ENV in this stage (or one it builds on) gives `name` before `run`, if any. */
 function envBefore(stage: Stage, run: RunStep | undefined, name: string): string | undefined {
-  const upTo = run ? stage.instructions.indexOf(run.instruction) : stage.instructions.length;
+  const upTo = run ? stage.instructions.indexOf(run.placed) : stage.instructions.length;
   let value = stage.parent ? envBefore(stage.parent, undefined, name) : undefined;
   for (const i of stage.instructions.slice(0, upTo)) {
     if (!(i instanceof Env)) continue;

@@ -64,7 +64,7 @@ function declared(ctx: ScanContext, run: RunStep): string[] {
   const lineage: Stage[] = [];
   for (let s: Stage | undefined = stage; s && !lineage.includes(s); s = s.parent) lineage.unshift(s);
   for (const s of lineage) {
-    const upTo = s === stage ? s.instructions.indexOf(run.instruction) : s.instructions.length;
+    const upTo = s === stage ? s.instructions.indexOf(run.placed) : s.instructions.length;
     for (const i of s.instructions.slice(0, upTo)) {
       if (i instanceof Arg || i instanceof Env) for (const p of i.getProperties()) names.add(p.getName());
     }
