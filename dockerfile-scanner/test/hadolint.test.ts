@@ -51,6 +51,10 @@ const ONLY_HADOLINT: Record<string, string> = {
   'dockerfiles/secret-env-name.good.Dockerfile:3 secret-env-name': 'ENV DB_PASSWORD_FILE=/run/secrets/db_password',
   // hadolint's DL3025 covers HEALTHCHECK too; its shell form runs under sh -c but is not PID 1, so no signal is lost
   'dockerfiles/shell-form-cmd.good.Dockerfile:4 shell-form-cmd': 'HEALTHCHECK CMD test -f /tmp/ready || exit 1',
+  // a variable's packages are unknown; `set -o pipefail` in the script counts; microdnf never prompts
+  'cases/hadolint-differs.Dockerfile:6 apt-unpinned': 'apt-get install $PKGS',
+  'cases/hadolint-differs.Dockerfile:7 pipe-without-pipefail': 'set -o pipefail && curl | grep',
+  'cases/hadolint-differs.Dockerfile:9 dnf-no-yes': 'microdnf install',
 };
 
 describe('the scanner agrees with hadolint on the rules both have', () => {

@@ -78,7 +78,7 @@ const worldWritable: Rule = {
 };
 
 /** wget options that keep its progress output short. */
-const WGET_QUIET = /^(-q|--quiet|-nv|--no-verbose|--progress(=.*)?|-o|--output-file(=.*)?|-a|--append-output(=.*)?|-[a-zA-Z]*[qo][a-zA-Z]*)$/;
+const WGET_QUIET = /^(-nv|--quiet|--no-verbose|--progress(=.*)?|--output-file(=.*)?|--append-output(=.*)?|-[a-zA-Z]*[qoa].*)$/;
 
 const wgetProgress: Rule = {
   id: 'wget-progress', severity: 'info', aliases: ['DL3047'],
