@@ -1,16 +1,18 @@
 /**
  * `npm run scan -- [options] <Dockerfile|dir>...`: lints Dockerfiles and exits non-zero when a finding
- * is at or above the failure threshold (hadolint's semantics: default `info`).
+ * is at or above the failure threshold (default `warning`: info and style findings are advice).
  *
  *   --format text|json|sarif        report format (default text)
- *   --failure-threshold LEVEL       error|warning|info|style|none (default info; none = never fail)
+ *   --failure-threshold LEVEL       error|warning|info|style|none (default warning; none = never fail)
  *   --no-fail                       always exit 0 (same as --failure-threshold none)
- *   --ignore RULE[,RULE]            skip rules everywhere (ids or hadolint/Trivy aliases)
+ *   --ignore RULE[,RULE]            skip rules everywhere (ids or hadolint/Trivy aliases; `shellcheck` skips ShellCheck)
  *   --output FILE                   write the report to FILE instead of stdout
  *   --list-rules                    print the rules and exit
  *
  * Exit codes: 0 clean (or below the threshold), 1 findings at/above it, 2 usage error or unreadable file.
- * A directory is searched (not recursively into node_modules or dot-folders) for Dockerfile and Dockerfile.*.
+ * A directory is searched recursively (not into node_modules or dot-folders other than .devcontainer) for
+ * Dockerfile, Containerfile, Dockerfile.*, Dockerfile-*, *.Dockerfile and *.dockerfile (any case, dotfiles
+ * such as .gitpod.Dockerfile included; *.dockerignore files excluded).
  */
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -31,7 +33,7 @@ export interface ScanCliOptions {
 }
 
 export function parseScanArgs(args: string[]): ScanCliOptions {
-  const options: ScanCliOptions = { paths: [], format: 'text', failureThreshold: 'info', ignore: [], output: undefined, listRules: false };
+  const options: ScanCliOptions = { paths: [], format: 'text', failureThreshold: 'warning', ignore: [], output: undefined, listRules: false };
   let noFail = false;
   let thresholdGiven = false;
   for (let i = 0; i < args.length; i++) {
@@ -74,17 +76,26 @@ export function parseScanArgs(args: string[]): ScanCliOptions {
   return options;
 }
 
-const DOCKERFILE_NAME = /^(Dockerfile|Containerfile)(\.[\w.-]+)?$|\.Dockerfile$/;
+/** Dockerfile names, matched without regard to case: Docker, Compose and editors accept them all. */
+const DOCKERFILE_NAME = /^(\.?[\w.-]*\.)?(dockerfile|containerfile)([.-][\w.-]+)?$/i;
+/** Names that match but are not Dockerfiles: per-Dockerfile ignore files, docs, editor leftovers. */
+const NOT_DOCKERFILE = /\.(dockerignore|md|txt|orig|rej|bak|swp)$/i;
+/** Dot-folders that hold Dockerfiles by convention. */
+const DOT_FOLDERS = new Set(['.devcontainer']);
+
+export function isDockerfileName(name: string): boolean {
+  return DOCKERFILE_NAME.test(name) && !NOT_DOCKERFILE.test(name);
+}
 
 /** Dockerfiles named by `paths`: files as given, directories searched. */
 export function findDockerfiles(paths: string[]): string[] {
   const found: string[] = [];
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
       const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (DOCKERFILE_NAME.test(entry.name)) found.push(path);
+      if (entry.isDirectory()) {
+        if (entry.name !== 'node_modules' && (!entry.name.startsWith('.') || DOT_FOLDERS.has(entry.name))) walk(path);
+      } else if (entry.isFile() && isDockerfileName(entry.name)) found.push(path);
     }
   };
   for (const p of paths) {
@@ -99,17 +110,18 @@ export function listRules(): string {
   return RULES.map((r) => `${r.id.padEnd(24)} ${r.severity.padEnd(8)} ${r.title}${r.aliases.length ? ` (${r.aliases.join(', ')})` : ''}`).join('\n');
 }
 
-/** Runs the command; returns the exit code. */
-export function runScan(args: string[], write: (text: string) => void = (t) => process.stdout.write(`${t}\n`)): number {
+/** Runs the command; resolves to the exit code. */
+export async function runScan(args: string[], write: (text: string) => void = (t) => process.stdout.write(`${t}\n`)): Promise<number> {
   const options = parseScanArgs(args);
   if (options.listRules) {
     write(listRules());
     return 0;
   }
-  const reports: FileReport[] = findDockerfiles(options.paths).map((path) => {
+  const reports: FileReport[] = [];
+  for (const path of findDockerfiles(options.paths)) {
     const file = relative(process.cwd(), path) || path;
-    return { file, findings: scanDockerfile(file, readFileSync(path, 'utf8'), { ignore: options.ignore }) };
-  });
+    reports.push({ file, findings: await scanDockerfile(file, readFileSync(path, 'utf8'), { ignore: options.ignore }) });
+  }
   if (reports.length === 0) throw new ScanUsageError('paths', options.paths.join(' '), 'paths that contain at least one Dockerfile');
   const text = formatReports(options.format, reports);
   if (options.output) writeFileSync(options.output, `${text}\n`);
@@ -120,10 +132,11 @@ export function runScan(args: string[], write: (text: string) => void = (t) => p
 }
 
 if (require.main === module) {
-  try {
-    process.exitCode = runScan(process.argv.slice(2));
-  } catch (err) {
-    console.error(`error: ${err instanceof ScanUsageError ? err.message : (err as Error).stack ?? String(err)}`);
-    process.exitCode = 2;
-  }
+  runScan(process.argv.slice(2)).then(
+    (code) => { process.exitCode = code; },
+    (err: unknown) => {
+      console.error(`error: ${err instanceof ScanUsageError ? err.message : (err as Error).stack ?? String(err)}`);
+      process.exitCode = 2;
+    },
+  );
 }

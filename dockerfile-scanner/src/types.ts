@@ -29,9 +29,16 @@ export interface Finding {
 
 /** A RUN instruction with its shell body split into commands (exec-form RUNs have one command). */
 export interface RunStep {
+  /** the RUN (for `ONBUILD RUN`, the trigger) */
   instruction: Instruction;
-  /** the shell text as written (continuations joined), or the exec-form argv joined by spaces */
+  /** the instruction in the stage's list: the RUN, or the ONBUILD that holds it */
+  placed: Instruction;
+  /** true for `ONBUILD RUN`: it runs in the images built FROM this one (hadolint checks those too) */
+  onbuild: boolean;
+  /** the shell text as Docker runs it (comment lines dropped, continuations joined), or the exec-form argv joined by spaces */
   text: string;
+  /** the script a shell runs (shell form, or exec form `["sh", "-c", script]`); undefined when no shell is involved */
+  script: string | undefined;
   commands: ShellCommand[];
   /** true when written as a JSON array (no shell involved) */
   execForm: boolean;
@@ -44,6 +51,10 @@ export interface RunStep {
 /** A build stage: its FROM and the instructions up to the next FROM. */
 export interface Stage {
   from: From;
+  /** the FROM image with the global ARGs substituted (variables without a default left as written) */
+  image: string;
+  /** the earlier stage this one builds on (`FROM build`, or `FROM ${BASE}` with ARG BASE=build) */
+  parent: Stage | undefined;
   /** the `AS name` alias, lower-cased, when given */
   alias: string | undefined;
   instructions: Instruction[];
@@ -66,6 +77,10 @@ export interface RawFinding {
   line: number;
   column: number;
   message: string;
+  /** overrides the rule's severity (ShellCheck's findings carry their own level) */
+  severity?: Severity;
+  /** more ids an ignore comment may name for this finding alone (ShellCheck's `SC2086`) */
+  codes?: string[];
 }
 
 export interface Rule {
@@ -78,11 +93,18 @@ export interface Rule {
   fix: string;
   /** the same rule in hadolint (DLxxxx) and Trivy (DSxxx), so `# hadolint ignore=DL3008` also works */
   aliases: string[];
-  check(ctx: ScanContext): RawFinding[];
+  check(ctx: ScanContext): RawFinding[] | Promise<RawFinding[]>;
 }
 
 /** Position of an instruction for a finding (dockerfile-ast counts from 0). */
 export function at(instruction: Instruction, message: string): RawFinding {
   const start = instruction.getRange().start;
   return { line: start.line + 1, column: start.character + 1, message };
+}
+
+/** The final stage and the stages it builds on, oldest first: the image that ships. */
+export function shippedStages(ctx: ScanContext): Stage[] {
+  const chain: Stage[] = [];
+  for (let s: Stage | undefined = ctx.stages[ctx.stages.length - 1]; s && !chain.includes(s); s = s.parent) chain.unshift(s);
+  return chain;
 }

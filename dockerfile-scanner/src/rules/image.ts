@@ -1,17 +1,16 @@
 /** Rules about the image as a whole: base image tags, the user it runs as, health, ports, instructions. */
-import { Add, Copy, Healthcheck, type Instruction } from 'dockerfile-ast';
-import { at, type Rule, type ScanContext, type Stage } from '../types';
+import { Add, Copy, Healthcheck, type Instruction, type Run } from 'dockerfile-ast';
+import { at, shippedStages, type Rule, type ScanContext, type Stage } from '../types';
 
-/** The stage a FROM refers to when it names an earlier stage's alias. */
-function parentStage(ctx: ScanContext, stage: Stage): Stage | undefined {
-  const name = stage.from.getImage()?.toLowerCase();
-  const index = ctx.stages.indexOf(stage);
-  return ctx.stages.slice(0, index).find((s) => s.alias !== undefined && s.alias === name);
+/** The stage a FROM refers to when it names an earlier stage's alias (after ARG substitution). */
+function parentStage(_ctx: ScanContext, stage: Stage): Stage | undefined {
+  return stage.parent;
 }
 
-/** `${VAR}` / `$VAR` in a FROM, resolved with the ARGs declared before the first FROM. */
-function resolveImage(ctx: ScanContext, image: string): string {
-  return image.replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}?/g, (_m, name: string, _d, fallback?: string) => ctx.globalArgs.get(name) || fallback || '');
+/** How a finding names a stage's image: as written, and what the ARGs made of it when they changed it. */
+function shown(stage: Stage): string {
+  const written = stage.from.getImage() ?? '';
+  return written === stage.image ? written : `${written} (${stage.image})`;
 }
 
 /** Splits `registry:5000/name:tag@digest` into its tag and digest. */
@@ -23,11 +22,15 @@ export function imageReference(image: string): { name: string; tag: string | und
   return { name: colon > slash ? beforeDigest.slice(0, colon) : beforeDigest, tag: tag || undefined, digest };
 }
 
+/**
+ * Base images that are not earlier stages or scratch. An image still holding a variable without a
+ * default (set by --build-arg) is kept: its tag is judged when the tag itself is known.
+ */
 function baseImages(ctx: ScanContext): Array<{ stage: Stage; image: string }> {
   return ctx.stages
     .filter((stage) => !parentStage(ctx, stage))
-    .map((stage) => ({ stage, image: resolveImage(ctx, stage.from.getImage() ?? '') }))
-    .filter(({ image }) => image !== '' && image.toLowerCase() !== 'scratch');
+    .map((stage) => ({ stage, image: stage.image }))
+    .filter(({ image }) => image !== '' && image.toLowerCase() !== 'scratch' && !/^\$\{?[A-Za-z_][A-Za-z0-9_]*\}?$/.test(image));
 }
 
 const untaggedImage: Rule = {
@@ -35,8 +38,8 @@ const untaggedImage: Rule = {
   title: 'Base image without a tag',
   fix: 'Pin the base image to a version tag (node:22.21.1-bookworm-slim), or to a digest for full reproducibility.',
   check: (ctx) => baseImages(ctx)
-    .filter(({ image }) => { const ref = imageReference(image); return !ref.tag && !ref.digest; })
-    .map(({ stage, image }) => at(stage.from, `FROM ${image} has no tag: every build may pull a different image`)),
+    .filter(({ image }) => { const ref = imageReference(image); return !ref.tag && !ref.digest && !image.endsWith('}'); })
+    .map(({ stage }) => at(stage.from, `FROM ${shown(stage)} has no tag, so every build may pull a different image`)),
 };
 
 const latestTag: Rule = {
@@ -45,26 +48,15 @@ const latestTag: Rule = {
   fix: "Replace ':latest' with a version tag; 'latest' moves whenever the publisher pushes.",
   check: (ctx) => baseImages(ctx)
     .filter(({ image }) => { const ref = imageReference(image); return ref.tag === 'latest' && !ref.digest; })
-    .map(({ stage, image }) => at(stage.from, `FROM ${image} uses the moving 'latest' tag`)),
+    .map(({ stage }) => at(stage.from, `FROM ${shown(stage)} uses the moving 'latest' tag`)),
 };
-
-/** Instructions of the final stage and of the stages it builds on, oldest first. */
-function finalLineage(ctx: ScanContext): Stage[] {
-  const chain: Stage[] = [];
-  let stage: Stage | undefined = ctx.stages[ctx.stages.length - 1];
-  while (stage && !chain.includes(stage)) {
-    chain.unshift(stage);
-    stage = parentStage(ctx, stage);
-  }
-  return chain;
-}
 
 const rootUser: Rule = {
   id: 'root-user', severity: 'warning', aliases: ['DL3002', 'DS002', 'CKV_DOCKER_3', 'CKV_DOCKER_8'],
   title: 'The image runs as root',
   fix: 'Create an unprivileged user (or use the base image\'s, e.g. `node`) and end the final stage with `USER <name>`.',
   check(ctx) {
-    const lineage = finalLineage(ctx);
+    const lineage = shippedStages(ctx);
     if (lineage.length === 0) return [];
     const users = lineage.flatMap((s) => s.instructions).filter((i) => i.getKeyword() === 'USER');
     const last = users[users.length - 1];
@@ -79,7 +71,7 @@ const missingHealthcheck: Rule = {
   title: 'No HEALTHCHECK in the final image',
   fix: 'Add `HEALTHCHECK CMD ...` that probes the service (or `HEALTHCHECK NONE` to say it is deliberate).',
   check(ctx) {
-    const lineage = finalLineage(ctx);
+    const lineage = shippedStages(ctx);
     if (lineage.length === 0) return [];
     const has = lineage.some((s) => s.instructions.some((i) => i instanceof Healthcheck));
     return has ? [] : [at(lineage[lineage.length - 1]!.from, 'the final image has no HEALTHCHECK, so orchestrators cannot tell a hung container from a healthy one')];
@@ -171,12 +163,60 @@ const relativeWorkdir: Rule = {
     .map((i) => at(i, `WORKDIR ${i.getArgumentsContent()} depends on the previous WORKDIR`)),
 };
 
+const fromPlatform: Rule = {
+  id: 'from-platform', severity: 'warning', aliases: ['DL3029'],
+  title: 'FROM --platform with a fixed platform',
+  fix: 'Drop --platform and let the builder choose (`docker build --platform ...`), or use `--platform=$BUILDPLATFORM` for cross-compiling stages.',
+  check: (ctx) => ctx.stages
+    .map((s) => ({ s, platform: s.from.getPlatformFlag()?.getValue() ?? undefined }))
+    .filter(({ platform }) => platform !== undefined && !/BUILDPLATFORM|TARGETPLATFORM/.test(platform))
+    .map(({ s, platform }) => at(s.from, `FROM --platform=${platform} builds this stage for one platform whatever the build asks for`)),
+};
+
+/** true when a stage, or one it builds on, sets a WORKDIR anywhere. */
+const setsWorkdir = (stage: Stage): boolean => stage.instructions.some((i) => i.getKeyword() === 'WORKDIR') || (!!stage.parent && setsWorkdir(stage.parent));
+
+/** true when a WORKDIR is in force at `instruction`. */
+function hasWorkdirBefore(stage: Stage, instruction: Instruction): boolean {
+  return stage.instructions.slice(0, stage.instructions.indexOf(instruction)).some((i) => i.getKeyword() === 'WORKDIR') || (!!stage.parent && setsWorkdir(stage.parent));
+}
+
+const copyRelative: Rule = {
+  id: 'copy-relative-dest', severity: 'warning', aliases: ['DL3045'],
+  title: 'COPY to a relative destination without WORKDIR',
+  fix: 'Set `WORKDIR /app` before the COPY, or copy to an absolute path.',
+  check: (ctx) => ctx.stages.flatMap((stage) => stage.instructions
+    .filter((i): i is Copy => i instanceof Copy)
+    .filter((i) => {
+      const args = i.getArguments().map((a) => a.getValue());
+      const dest = (args[args.length - 1] ?? '').replace(/^["']|["']$/g, '');
+      return args.length >= 2 && !dest.startsWith('/') && !dest.startsWith('$') && !/^[A-Za-z]:/.test(dest) && !hasWorkdirBefore(stage, i);
+    })
+    .map((i) => { const args = i.getArguments(); return at(i, `COPY to ${args[args.length - 1]!.getValue()} lands in whatever directory the base image left as WORKDIR`); })),
+};
+
+/** The flags of a RUN as written (`--mount=...`), for comparing two RUNs. */
+const runFlags = (i: Instruction) => (i as Run).getFlags().map((f) => `${f.getName()}=${f.getValue() ?? ''}`).sort().join(' ');
+
+const consecutiveRuns: Rule = {
+  id: 'consecutive-runs', severity: 'info', aliases: ['DL3059'],
+  title: 'Single-command RUNs one after another',
+  fix: 'Join consecutive short RUNs with `&&` into one: each RUN is a layer.',
+  // hadolint's measure, as it behaves: two single-command RUNs in a row with the same flags
+  check: (ctx) => ctx.stages.flatMap((stage) => stage.runs.filter((run, n) => {
+    const previous = stage.runs[n - 1];
+    if (!previous) return false;
+    const between = stage.instructions.indexOf(run.placed) - stage.instructions.indexOf(previous.placed);
+    return between === 1 && !run.onbuild && !previous.onbuild && run.commands.length === 1 && previous.commands.length === 1 && runFlags(run.instruction) === runFlags(previous.instruction);
+  }).map((run) => at(run.instruction, 'this RUN follows another single-command RUN, adding a layer'))),
+};
+
 export const imageRules: Rule[] = [
   untaggedImage, latestTag, rootUser, missingHealthcheck, exposeSsh, addInsteadOfCopy, addUrlUnverified, secretFileCopied,
   shellFormCmd,
   duplicates('multiple-cmd', 'CMD', 'warning', ['DL4003', 'DS016']),
   duplicates('multiple-entrypoint', 'ENTRYPOINT', 'error', ['DL4004', 'DS007']),
   duplicates('multiple-healthcheck', 'HEALTHCHECK', 'error', ['DL3012', 'DS023']),
-  maintainer, relativeWorkdir,
+  maintainer, relativeWorkdir, fromPlatform, copyRelative, consecutiveRuns,
 ];
 

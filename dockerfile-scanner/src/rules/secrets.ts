@@ -27,7 +27,7 @@ function describe(v: Variable): string {
 }
 
 const secretName: Rule = {
-  id: 'secret-env-name', severity: 'error', aliases: ['DS031'],
+  id: 'secret-env-name', severity: 'error', aliases: ['DL3064', 'DS031'],
   title: 'A secret-named ENV or ARG',
   fix: 'Do not pass secrets through ENV or ARG (both are kept in the image metadata and history): use `RUN --mount=type=secret` at build time and a mounted secret or the orchestrator\'s environment at run time.',
   check: (ctx) => variables(ctx).flatMap((v): RawFinding[] => {

@@ -1,5 +1,6 @@
 /** Rules about what RUN does in its shell: pipes, downloads piped into shells, sudo, cd, permissions. */
-import { programName, type ShellCommand } from '../shell';
+import { Add, Copy } from 'dockerfile-ast';
+import { pipeText, programName, type ShellCommand } from '../shell';
 import { knownSecretFormat } from '../secrets';
 import { at, type Rule, type RunStep, type ScanContext } from '../types';
 
@@ -28,7 +29,7 @@ const pipeWithoutPipefail: Rule = {
     .filter((run) => !run.execForm || run.commands.length > 1)
     .filter((run) => pipelines(run).length > 0 && !hasPipefail(run))
     .map((run) => {
-      const pipe = pipelines(run)[0]!.map(programName).join(' | ');
+      const pipe = pipeText(pipelines(run)[0]!);
       return at(run.instruction, `\`${pipe}\` succeeds when ${pipe.split(' | ')[0]} fails, because only the last command's status counts`);
     }),
 };
@@ -42,7 +43,7 @@ const curlPipeShell: Rule = {
   fix: 'Download to a file, verify its checksum (`echo "<sha256>  file" | sha256sum -c -`), then run it; better, install from a package.',
   check: (ctx) => allRuns(ctx).flatMap((run) => pipelines(run)
     .filter((p) => { const names = p.map(programName); const d = names.findIndex((n) => DOWNLOADERS.has(n)); return d !== -1 && names.slice(d + 1).some((n) => INTERPRETERS.test(n)); })
-    .map((p) => at(run.instruction, `\`${p.map(programName).join(' | ')}\` runs whatever the server sends, unverified`))),
+    .map((p) => at(run.instruction, `\`${pipeText(p)}\` runs whatever the server sends, unverified`))),
 };
 
 const sudo: Rule = {
@@ -59,13 +60,46 @@ const runCd: Rule = {
   check: (ctx) => allRuns(ctx).filter((run) => run.commands.some((c) => programName(c) === 'cd')).map((run) => at(run.instruction, 'RUN changes directory with cd')),
 };
 
+/** A mode that lets every user write: octal with the others' write bit, or `o+w` / `a+w` / `+w`. */
+const WORLD_WRITABLE = (mode: string) => /^[0-7]?[0-7][0-7][2367]$/.test(mode) || /(^|,)(a|o|[ugo]*o[ugo]*)?\+[rxXst]*w/.test(mode);
+
 const worldWritable: Rule = {
   id: 'world-writable', severity: 'warning', aliases: [],
-  title: 'chmod makes files world-writable',
+  title: 'chmod or COPY --chmod makes files world-writable',
   fix: 'Give the files to the runtime user (`COPY --chown=app:app` or chown) instead of opening them to everyone.',
+  check: (ctx) => [
+    ...allRuns(ctx)
+      .filter((run) => run.commands.some((c) => programName(c) === 'chmod' && c.argv.slice(1).some((a) => !a.startsWith('-') && WORLD_WRITABLE(a))))
+      .map((run) => at(run.instruction, 'chmod grants write access to every user in the container')),
+    ...ctx.stages.flatMap((s) => s.instructions)
+      .filter((i) => (i instanceof Copy || i instanceof Add) && i.getFlags().some((f) => f.getName() === 'chmod' && WORLD_WRITABLE(f.getValue() ?? '')))
+      .map((i) => at(i, `${i.getKeyword()} --chmod=${(i as Copy).getFlags().find((f) => f.getName() === 'chmod')!.getValue()} grants write access to every user in the container`)),
+  ],
+};
+
+/** wget options that keep its progress output short. */
+const WGET_QUIET = /^(-nv|--quiet|--no-verbose|--progress(=.*)?|--output-file(=.*)?|--append-output(=.*)?|-[a-zA-Z]*[qoa].*)$/;
+
+const wgetProgress: Rule = {
+  id: 'wget-progress', severity: 'info', aliases: ['DL3047'],
+  title: 'wget without a progress option',
+  fix: 'Use `wget --progress=dot:giga <url>`, or `-q` / `-nv`, so a download does not fill the build log with its progress bar.',
   check: (ctx) => allRuns(ctx)
-    .filter((run) => run.commands.some((c) => programName(c) === 'chmod' && c.argv.slice(1).some((a) => /^[0-7]?[0-7][0-7][2367]$/.test(a) || /^(a|o|[ugo]*o[ugo]*)\+[rx]*w/.test(a))))
-    .map((run) => at(run.instruction, 'chmod grants write access to every user in the container')),
+    .filter((run) => run.commands.some((c) => programName(c) === 'wget' && !c.argv.slice(1).some((a) => WGET_QUIET.test(a))))
+    .map((run) => at(run.instruction, 'wget prints a progress bar line by line into the build log')),
+};
+
+/** Commands that manage a running system, which a build step is not. */
+const POINTLESS = new Set(['free', 'kill', 'mount', 'ps', 'service', 'shutdown', 'ssh', 'top', 'vim']);
+
+const pointlessCommand: Rule = {
+  id: 'pointless-command', severity: 'info', aliases: ['DL3001'],
+  title: 'A command that makes no sense in a build',
+  fix: 'Remove it: a RUN step has no running services, terminal or other processes (start services from CMD/ENTRYPOINT; edit files with sed or COPY).',
+  check: (ctx) => allRuns(ctx).flatMap((run) => {
+    const found = [...new Set(run.commands.map(programName).filter((n) => POINTLESS.has(n)))];
+    return found.length ? [at(run.instruction, `RUN calls ${found.join(', ')}, which acts on a running system, not on the image`)] : [];
+  }),
 };
 
 const secretInRun: Rule = {
@@ -78,4 +112,4 @@ const secretInRun: Rule = {
   }),
 };
 
-export const shellRules: Rule[] = [pipeWithoutPipefail, curlPipeShell, sudo, runCd, worldWritable, secretInRun];
+export const shellRules: Rule[] = [pipeWithoutPipefail, curlPipeShell, sudo, runCd, worldWritable, wgetProgress, pointlessCommand, secretInRun];
