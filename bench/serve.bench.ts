@@ -1,12 +1,18 @@
 /**
- * bench:serve, part 1: the pure-TypeScript scorer against h2o-genmodel on one thread, same MOJOs, same
+ * bench:serve. Part 1: the pure-TypeScript scorer against h2o-genmodel on one thread, same MOJOs, same
  * 100,000 rows, in the same run. The models are trained on the stack's H2O: a GBM of 100 trees of depth
  * 6, a DRF of 50 trees of depth 12 and a GLM (binomial, with categoricals and missing values). Both
  * sides start from named string values (CSV cells), convert them and score; the JVM side is
  * EasyPredictModelWrapper in bench/java/ScoreBench.java, compiled here with the installed JDK against
  * the stack's h2o.jar and warmed up before it is timed. The figure is rows/s over rows/s.
  *
- *   npm run bench:serve [-- --rows 100000 --passes 3]
+ * Part 2, the inference service (src/serving) in this process, the load generator (autocannon) in
+ * another: single-row predictions of the GBM at a fixed concurrency against an empty route of the same
+ * server (the framework's ceiling), with p99; 10,000-row requests scored on the worker-thread pool
+ * against the same requests scored inline; and the RSS of a real `npm run serve` process serving 10
+ * models.
+ *
+ *   npm run bench:serve [-- --rows 100000 --passes 3 --seconds 10]
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -20,6 +26,7 @@ import { predsBuffer, toPrediction } from '../src/mojo/predict';
 import { rowEncoder } from '../src/mojo/rows';
 import type { MojoModel } from '../src/mojo/types';
 import { prepareFixtures, trainFixture, type FixtureSpec } from '../test/helpers/mojo-fixtures';
+import { httpFigures, type HttpFigures } from './serve-http';
 
 const run = promisify(execFile);
 
@@ -85,8 +92,10 @@ async function main(): Promise<void> {
     const data = records(readFileSync(f.scoringCsv, 'utf8'));
     const ratios: string[] = [];
     let worst = Number.POSITIVE_INFINITY;
+    const mojos: Record<string, string> = {};
     for (const spec of SPECS) {
       const { mojo } = await trainFixture(f, spec);
+      mojos[spec.name] = mojo;
       const { stdout } = await run('java', ['-cp', `${f.jar}:${dir}`, 'ScoreBench', mojo, f.scoringCsv, '3', String(passes)], { maxBuffer: 1 << 20 });
       const jvm = Number.parseFloat(stdout);
       const ts = typescriptRowsPerSecond(await loadMojoFile(mojo), data, 3, passes);
@@ -95,7 +104,10 @@ async function main(): Promise<void> {
       ratios.push(`${spec.name} ${ratio.toFixed(2)}x`);
       console.log(`${spec.name.padEnd(4)} ${JSON.stringify(spec.params)}: typescript ${Math.round(ts).toLocaleString('en')} rows/s, h2o-genmodel ${Math.round(jvm).toLocaleString('en')} rows/s, ${ratio.toFixed(2)}x`);
     }
-    console.log(`serve: scorer ${worst.toFixed(2)}x h2o-genmodel (slowest of ${ratios.join(', ')})`);
+    const http: HttpFigures = await httpFigures({ mojos, rows: data, seconds: arg('seconds', 10), dir });
+    console.log(
+      `serve: scorer ${worst.toFixed(2)}x h2o-genmodel (slowest of ${ratios.join(', ')}), http ${http.ratio.toFixed(2)}x empty route (p99 ${http.p99Ms.toFixed(1)} ms), batch ${http.batchRatio.toFixed(2)}x pool, rss ${http.rssMb} MB`,
+    );
   } finally {
     await cleanupTrainingRun(f.h2o, prefix);
   }

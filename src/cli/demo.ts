@@ -7,6 +7,8 @@
  *  4. schedules:apply creates the drift sensor's Schedule from models.yaml;
  *  5. the API's distributions shift, a day of new records is ingested (incrementally);
  *  6. the Schedule is triggered: the sensor finds drift and starts a retrain, which promotes version 2.
+ * After steps 3 and 6 it scores three customers through the inference service (which stack:up
+ * started): the same request is answered by version 1, then by version 2, with no restart.
  * It prints PSI per feature, the versions and links into the Web UI, and leaves the stack running.
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
@@ -21,6 +23,8 @@ import { retrainWorkflowId, sensorScheduleId } from '../shared/ids';
 import { stackContext } from '../stack/cli';
 import { sleep } from '../stack/process';
 import { ensureWorkerDaemon } from '../stack/worker';
+import { ensureServiceDaemon, serviceUrl } from '../stack/service';
+import { request } from 'undici';
 import type { driftSensor } from '../workflows/drift-sensor';
 import type { retrainModel } from '../workflows/retrain-model';
 import { stackHealth } from '../workflows/stack-health';
@@ -48,6 +52,9 @@ export async function demo(args: string[]): Promise<number> {
   const ctx = stackContext((line) => console.log(`  ${line}`));
   const worker = await ensureWorkerDaemon(ctx);
   console.log(`  worker pid ${worker.pid} ${worker.started ? 'started' : 'already running'} on task queue ${cfg.temporal.taskQueue}`);
+  const service = await ensureServiceDaemon(ctx);
+  const api = serviceUrl(ctx);
+  console.log(`  inference service pid ${service.pid} ${service.started ? 'started' : 'already running'} on ${api}`);
   const temporal = await connectTemporal(cfg);
   const client = temporal.client;
   const pool = createPool(cfg.postgres, 'mlops-demo');
@@ -66,6 +73,7 @@ export async function demo(args: string[]): Promise<number> {
     const retrain = await startRetrain(client, { model: MODEL, reason: 'demo: first version', trigger: 'manual' }, { taskQueue: cfg.temporal.taskQueue, summary: `retrain ${MODEL}: manual (npm run demo)` });
     const first = await retrain.result();
     console.log(`  version ${first.version} ${first.outcome}: champion ${first.specName}, ${first.metric} ${first.metricValue.toFixed(4)}`);
+    await scoreEntities(api, first.version);
 
     step(4, 'apply the drift sensor schedule from models.yaml');
     for (const s of await applySchedules(client, [declared], cfg.temporal.taskQueue)) console.log(`  schedule ${s.scheduleId}: ${s.outcome}`);
@@ -85,6 +93,7 @@ export async function demo(args: string[]): Promise<number> {
     if (report.retrainWorkflowId) {
       const second = await client.workflow.getHandle<typeof retrainModel>(report.retrainWorkflowId).result();
       console.log(`  retrain ${report.retrainWorkflowId}: version ${second.version} ${second.outcome}, ${second.metric} ${second.metricValue.toFixed(4)}`);
+      if (second.outcome === 'promoted') await scoreEntities(api, second.version);
     } else {
       console.log('  no retrain started (no drift found)');
     }
@@ -94,14 +103,34 @@ export async function demo(args: string[]): Promise<number> {
     console.log(`  Temporal Web UI        ${ui}/workflows`);
     console.log(`  this model's runs      ${ui}/workflows?query=${encodeURIComponent(`ModelName="${MODEL}"`)}`);
     console.log(`  the drift schedule     ${ui}/schedules/${sensorScheduleId(MODEL)}`);
+    console.log(`  predictions            curl -s -X POST ${api}/v1/models/${MODEL}/predict -H 'content-type: application/json' -d '${JSON.stringify({ entities: DEMO_ENTITIES })}'`);
+    console.log(`  service metrics        curl -s ${api}/metrics | grep mlops_serve_`);
     console.log(`  from a shell           temporal workflow list --query 'ModelName="${MODEL}"'`);
     console.log(`  manual retrain         temporal workflow start --type retrainModel --task-queue ${cfg.temporal.taskQueue} --workflow-id ${retrainWorkflowId(MODEL)} --input '{"model":"${MODEL}","reason":"manual"}'`);
-    console.log('The stack and the worker keep running: npm run stack:status, npm run stack:down.');
+    console.log('The stack, the worker and the inference service keep running: npm run stack:status, npm run stack:down.');
     return 0;
   } finally {
     await source.close();
     await pool.end();
     await temporal.close();
+  }
+}
+
+const DEMO_ENTITIES = ['cust-1', 'cust-2', 'cust-3'];
+
+/** Scores the demo's customers through the service, waiting (up to 15 s) for it to serve `version`. */
+async function scoreEntities(api: string, version: number): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const res = await request(`${api}/v1/models/${MODEL}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ entities: DEMO_ENTITIES }) });
+    const body = (await res.body.json()) as { version?: number; error?: string; predictions?: { entity: string; version: number; label: string; probabilities: Record<string, number> }[] };
+    if (res.statusCode === 200 && body.version === version) {
+      console.log(`  POST ${api}/v1/models/${MODEL}/predict {"entities": [${DEMO_ENTITIES.map((e) => `"${e}"`).join(', ')}]}`);
+      for (const p of body.predictions!) console.log(`    ${p.entity}: ${p.label} (${Object.entries(p.probabilities).map(([c, v]) => `${c} ${v.toFixed(3)}`).join(', ')}), scored by version ${p.version}`);
+      return;
+    }
+    if (Date.now() > deadline) throw new Error(`the inference service did not serve ${MODEL} version ${version} within 15 s (last answer ${res.statusCode}: ${body.error ?? `version ${body.version}`}); see .stack/logs/serve.log`);
+    await sleep(250);
   }
 }
 

@@ -30,14 +30,16 @@ export async function writeGoldenRows(h2o: H2OClient, input: GoldenRowsInput): P
     await h2o.rapids(`(assign ${slice} (rows ${input.frameId} [0:${n}]))`);
     await h2o.predict(input.h2oModelId, slice, preds);
     const rows = parse(await text(await h2o.downloadFrame(slice)), { columns: true }) as Record<string, string>[];
-    const predicted = parse(await text(await h2o.downloadFrame(preds)), { columns: true }) as Record<string, string>[];
+    // By position: H2O names probability columns after the levels, but prefixes numeric ones ("p0", "p1").
+    const [, ...predicted] = parse(await text(await h2o.downloadFrame(preds))) as string[][];
     const golden: GoldenFile = {
       h2oModelId: input.h2oModelId,
       rows: rows.map((row, i) => {
         const features: Record<string, FeatureValue> = {};
         for (const f of input.features) features[f] = row[f] === undefined || row[f] === '' ? null : row[f]!;
         const p = predicted[i]!;
-        const expected = input.classes ? [input.classes.indexOf(p.predict!), ...input.classes.map((c) => Number(p[c]))] : [Number(p.predict)];
+        const expected = input.classes ? [input.classes.indexOf(p[0]!), ...input.classes.map((_c, k) => Number(p[k + 1]))] : [Number(p[0])];
+        if (expected.some((x) => Number.isNaN(x) || x < 0)) throw new Error(`golden row ${i}: H2O's predictions ${JSON.stringify(p)} do not match the classes ${JSON.stringify(input.classes)}`);
         return { features, expected };
       }),
     };

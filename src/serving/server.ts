@@ -71,7 +71,7 @@ const predictSchema = (maxRows: number) => ({
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const { config, store, metrics } = deps;
-  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: config.bodyLimitBytes, ajv: { customOptions: { allErrors: false } } });
+  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: config.bodyLimitBytes, ajv: { customOptions: { allErrors: false, allowUnionTypes: true } } });
 
   await app.register(underPressure, {
     maxEventLoopDelay: config.maxEventLoopDelayMs,

@@ -14,6 +14,7 @@ import { redisComponent } from './redis';
 import { temporalComponent } from './temporal';
 import { migrate } from '../warehouse/migrate';
 import { stopWorkerDaemon, workerPid } from './worker';
+import { ensureServiceDaemon, servicePid, serviceUrl, stopServiceDaemon } from './service';
 
 /** All components; `up` starts them concurrently so installs and health waits overlap. */
 export const COMPONENTS: StackComponent[] = [postgresComponent, redisComponent, temporalComponent, h2oComponent];
@@ -32,6 +33,8 @@ export async function stackUp(ctx: StackContext): Promise<void> {
   if (failures.length) throw new StackError(failures.join('\n'));
   const applied = await migrate(ctx.config.postgres.url);
   ctx.log(`migrations: ${applied.length ? `applied ${applied.join(', ')}` : 'up to date'}`);
+  const service = await ensureServiceDaemon(ctx);
+  ctx.log(`inference service ${service.started ? 'started' : 'running'} on ${serviceUrl(ctx)} (pid ${service.pid})`);
   ctx.log(`stack is up (${((Date.now() - started) / 1000).toFixed(1)}s); Temporal Web UI: http://${ctx.config.temporal.host}:${ctx.config.temporal.uiPort}`);
 }
 
@@ -45,6 +48,7 @@ async function main(argv: string[]): Promise<void> {
       break;
     case 'down':
       if (await stopWorkerDaemon(ctx)) ctx.log('worker stopped');
+      if (await stopServiceDaemon(ctx)) ctx.log('inference service stopped');
       for (const c of [...COMPONENTS].reverse()) await c.down(ctx);
       ctx.log('stack is down (state kept in ' + ctx.config.stack.stateDir + ')');
       break;
@@ -53,6 +57,8 @@ async function main(argv: string[]): Promise<void> {
         const s = await c.status(ctx);
         console.log(`${s.name.padEnd(9)} ${s.state.padEnd(10)} ${s.address}${s.version ? `  version ${s.version}` : ''}${s.detail ? `  ${s.detail}` : ''}`);
       }
+      const service = servicePid(ctx);
+      console.log(`${'serve'.padEnd(9)} ${(service ? 'running' : 'stopped').padEnd(10)} ${serviceUrl(ctx)}${service ? `  pid ${service}  (/readyz, /metrics)` : '  (npm run stack:up or npm run serve starts it)'}`);
       const worker = workerPid(ctx);
       console.log(`${'worker'.padEnd(9)} ${(worker ? 'running' : 'stopped').padEnd(10)} task queue ${ctx.config.temporal.taskQueue}${worker ? `  pid ${worker}` : '  (npm run demo or npm run worker starts one)'}`);
       break;

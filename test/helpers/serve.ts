@@ -1,5 +1,6 @@
 /** The inference service in the test process, on an ephemeral port, with the real PostgreSQL and Redis. */
 import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
 import { loadConfig, type ServeConfig } from '../../src/config';
 import { createOnlineCache } from '../../src/feature-store/online-cache';
 import { createPool } from '../../src/postgres';
@@ -17,7 +18,7 @@ export interface TestService {
   close(): Promise<void>;
 }
 
-export async function startService(options: { declared?: string[]; serve?: Partial<ServeConfig>; databaseUrl?: string } = {}): Promise<TestService> {
+export async function startService(options: { declared?: string[]; serve?: Partial<ServeConfig>; databaseUrl?: string; configure?: (app: FastifyInstance) => void } = {}): Promise<TestService> {
   const base = loadConfig();
   const pgConfig = { ...base.postgres, url: options.databaseUrl ?? base.postgres.url };
   const pool = createPool(pgConfig, 'mlops-serve-test');
@@ -29,6 +30,7 @@ export async function startService(options: { declared?: string[]; serve?: Parti
   const scoring = createScoringPool(2);
   const cache = createOnlineCache({ pool, redis, ttlS: 60 });
   const app = await buildServer({ config: serve, store, pool: scoring, metrics, entities: { latest: async (fs, id) => (await cache.getLatestFeatures(fs, id))?.features ?? null } });
+  options.configure?.(app);
   const watch = watchRegistry(pgConfig.url, store, serve.reconcileMs, quiet);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;
