@@ -17,7 +17,7 @@ import {
   type RegisterVersionInput,
   type RegisterVersionOutput,
 } from '../registry';
-import type { DriftPolicy } from '../shared/drift';
+import { checkPolicy, type DriftPolicy } from '../shared/drift';
 import { parseDuration } from '../shared/duration';
 import type { ModelDeclaration } from '../shared/model-declaration';
 import type { ActivityDeps } from './deps';
@@ -61,6 +61,8 @@ export function createRegistryActivities({ config, pool }: ActivityDeps) {
         minRows: d?.minRows ?? config.drift.minRows,
         ...(sampleSizeAlpha !== undefined ? { sampleSizeAlpha } : {}),
       };
+      // a declared threshold must fit the DRIFT_* partner it is combined with (MODELS_CONFIG names the field)
+      checkPolicy(driftPolicy, `models.${input.model}.drift`);
       return { declared, driftPolicy, driftWindowMs: parseDuration('drift.window', d?.window ?? '1d') };
     },
 

@@ -30,6 +30,7 @@ import type { ChampionMetric } from '../shared/metrics';
 import { trainingOf, validateTraining, type TrainingDeclaration } from '../shared/model-declaration';
 import { modelName } from '../shared/names';
 import { DriftPSI, ModelName, ModelVersion, Trigger } from '../shared/search-attributes';
+import { timeWindow } from '../shared/time-window';
 import type { TimeWindow } from '../shared/types';
 import { parse, text } from '../shared/validation';
 import { ingestSource } from './ingest-source';
@@ -102,6 +103,7 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
   failing(() => {
     parse(modelName, input?.model, 'model');
     parse(text("why the model is retrained, e.g. 'manual'"), input.reason, 'reason');
+    if (input.window !== undefined) parse(timeWindow, input.window, 'window');
   });
   const trigger = triggerOf(input);
   const info = workflowInfo();
