@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDriftActivities } from '../../src/activities/drift';
 import { HEARTBEAT_EVERY_MS } from '../../src/activities/heartbeat';
 import { loadConfig } from '../../src/config';
+import type { ReferenceProfile } from '../../src/shared/types';
 import { FEATURES, writeRows } from './drift.dataset';
 import { testPool } from '../helpers/postgres';
 import { uniqueName } from '../helpers/temporal';
@@ -57,7 +58,7 @@ describe('computeReferenceProfile', () => {
       expect(done).toBe(false); // really waiting on the lock
       blocked = false;
       await locker.query('COMMIT');
-      const result = await profile;
+      const result = (await profile) as ReferenceProfile;
       expect(result.rows).toBe(2000);
       expect(Object.keys(result.features).sort()).toEqual([...FEATURES].sort());
     } finally {
