@@ -13,9 +13,10 @@ import { sanitizeH2OId, trainingRunIds } from '../h2o/ids';
 import { H2OJobFailedError, jobFailureMessage, pollJob } from '../h2o/jobs';
 import { downloadMojoTo, type MojoFile } from '../h2o/mojo';
 import { checkH2OVersion } from '../h2o/version';
+import { championModelIds } from '../registry';
 import {
-  cleanupTrainingRun as cleanupRun, evaluateTraining, startTraining,
-  type CleanupResult, type StartedTraining, type TrainedSpec, type TrainingFrames, type TrainingKind,
+  cleanupTrainingRun as cleanupRun, evaluateTraining, pruneModelRuns, startTraining,
+  type CleanupResult, type PruneResult, type StartedTraining, type TrainedSpec, type TrainingFrames, type TrainingKind,
 } from '../h2o/training';
 import type { Algorithm } from '../shared/algorithms';
 import { FailureType, H2OError, H2OUnreachableError, isLost } from '../shared/errors';
@@ -87,7 +88,11 @@ export interface CleanupTrainingRunInput {
   gridIds: string[];
 }
 
-export function createH2OActivities({ config }: ActivityDeps) {
+export interface PruneH2OModelsInput {
+  model: string;
+}
+
+export function createH2OActivities({ config, pool }: ActivityDeps) {
   const h2o = new H2OClient(config.h2o.url);
 
   return {
@@ -160,6 +165,16 @@ export function createH2OActivities({ config }: ActivityDeps) {
       const file = await downloadMojoTo(h2o, input.h2oModelId, path);
       log.info('MOJO written', { path: file.path, bytes: file.bytes, sha256: file.sha256 });
       return file;
+    },
+
+    /**
+     * Keeps the champions of the model's newest TRAINING_KEEP_H2O_MODELS versions in H2O's memory and
+     * deletes the rest of its registered runs' models and frames (their MOJOs are on disk). Idempotent.
+     */
+    async pruneH2OModels(input: PruneH2OModelsInput): Promise<PruneResult> {
+      const result = await pruneModelRuns(h2o, await championModelIds(pool, input.model), config.training.keepH2OModels);
+      log.info('older training runs removed from H2O', { model: input.model, kept: result.keptModels, models: result.deletedModels.length, frames: result.deletedFrames.length });
+      return result;
     },
 
     /** Cancels the run's running jobs, deletes its frames and every model but the kept ones. Idempotent. */

@@ -11,8 +11,10 @@
  * `input.training`.
  */
 import {
+  CancellationScope,
   condition,
   executeChild,
+  isCancellation,
   log,
   proxyActivities,
   setCurrentDetails,
@@ -20,6 +22,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { createH2OActivities } from '../activities/h2o';
 import type { createRegistryActivities } from '../activities/registry';
 import { parseDuration } from '../shared/duration';
 import { ValidationError } from '../shared/errors';
@@ -36,8 +39,14 @@ import { parse, text } from '../shared/validation';
 import { ingestSource } from './ingest-source';
 import { trainModels, type TrainModelsInput } from './train-models';
 
-const { resolveModelConfig, registerModelVersion, promoteModelVersion, archiveModelVersion } = proxyActivities<ReturnType<typeof createRegistryActivities>>({
+const { resolveModelConfig, registerModelVersion, promoteModelVersion, archiveModelVersion, archiveAbandonedVersions } = proxyActivities<ReturnType<typeof createRegistryActivities>>({
   startToCloseTimeout: '1 minute',
+});
+
+const { pruneH2OModels } = proxyActivities<ReturnType<typeof createH2OActivities>>({
+  startToCloseTimeout: '5 minutes',
+  // housekeeping: a cluster that stays away is pruned by the next retrain
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 4 },
 });
 
 export type RetrainTrigger = 'schedule' | 'drift' | 'manual';
@@ -115,6 +124,9 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
   log.info('retrain', { model: input.model, reason: input.reason, trigger });
 
   const { declared } = await resolveModelConfig({ model: input.model });
+  // A terminated retrain cannot archive its staging version (terminate runs no workflow code): the
+  // next retrain of the model does, for every staging version whose run has ended.
+  await archiveAbandonedVersions({ model: input.model, workflowId: info.workflowId, runId: info.runId });
   let training: TrainingDeclaration;
   let approvalMs: number;
   try {
@@ -156,27 +168,58 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
   upsertSearchAttributes([{ key: ModelVersion, value: version }]);
   const base = { model: input.model, version, metric: champion.metric, metricValue: champion.metricValue, specName: champion.specName, window };
 
-  let reason = `${trigger} retrain: ${input.reason}`;
-  if (requireApproval) {
-    state.phase = 'awaiting-approval';
-    setCurrentDetails(`${input.model}: version ${version} (${champion.metric} ${champion.metricValue}) awaits approve/reject`);
-    const decided = await condition(() => decision !== undefined, approvalMs);
-    if (!decided || !decision!.approved) {
-      const outcome = decided ? 'rejected' : 'approval-timeout';
-      await archiveModelVersion({ model: input.model, version, reason: decided ? `rejected by ${decision!.by}${decision!.comment ? `: ${decision!.comment}` : ''}` : `approval timed out after ${input.approvalTimeout ?? declared?.retrain.approvalTimeout ?? '1d'}`, workflowId: info.workflowId });
+  try {
+    return await decideAndPromote();
+  } catch (err) {
+    // Cancelled before the version reached production (waiting for approval, typically): archive it
+    // in a scope the cancellation cannot reach, so it does not stay in staging forever.
+    if (isCancellation(err)) {
+      await CancellationScope.nonCancellable(async () => {
+        try {
+          await archiveModelVersion({ model: input.model, version, reason: `retrain cancelled before a decision (phase ${state.phase})`, workflowId: info.workflowId });
+        } catch (archiveErr) {
+          log.warn('could not archive the cancelled retrain\'s version; the next retrain archives it', { version, error: String(archiveErr) });
+        }
+      });
       state.phase = 'done';
-      setCurrentDetails(`${input.model}: version ${version} ${outcome}; production unchanged`);
-      return { ...base, outcome, production: null };
     }
-    reason += ` (approved by ${decision!.by}${decision!.comment ? `: ${decision!.comment}` : ''})`;
+    throw err;
   }
 
-  state.phase = 'promoting';
-  const promoted = await promoteModelVersion({ model: input.model, version, reason, workflowId: info.workflowId });
-  state.phase = 'done';
-  const outcome = promoted.outcome === 'superseded' ? 'superseded' : 'promoted';
-  const summary = `${input.model}: version ${version} ${outcome} (${champion.specName}, ${champion.metric} ${champion.metricValue})${promoted.archived ? `, version ${promoted.archived} archived` : ''}`;
-  setCurrentDetails(summary);
-  log.info(summary);
-  return { ...base, outcome, production: promoted.production };
+  async function decideAndPromote(): Promise<RetrainModelOutput> {
+    let reason = `${trigger} retrain: ${input.reason}`;
+    if (requireApproval) {
+      state.phase = 'awaiting-approval';
+      setCurrentDetails(`${input.model}: version ${version} (${champion.metric} ${champion.metricValue}) awaits approve/reject`);
+      const decided = await condition(() => decision !== undefined, approvalMs);
+      if (!decided || !decision!.approved) {
+        const outcome = decided ? 'rejected' : 'approval-timeout';
+        await archiveModelVersion({ model: input.model, version, reason: decided ? `rejected by ${decision!.by}${decision!.comment ? `: ${decision!.comment}` : ''}` : `approval timed out after ${input.approvalTimeout ?? declared?.retrain.approvalTimeout ?? '1d'}`, workflowId: info.workflowId });
+        await pruneH2O();
+        state.phase = 'done';
+        setCurrentDetails(`${input.model}: version ${version} ${outcome}; production unchanged`);
+        return { ...base, outcome, production: null };
+      }
+      reason += ` (approved by ${decision!.by}${decision!.comment ? `: ${decision!.comment}` : ''})`;
+    }
+
+    state.phase = 'promoting';
+    const promoted = await promoteModelVersion({ model: input.model, version, reason, workflowId: info.workflowId });
+    await pruneH2O();
+    state.phase = 'done';
+    const outcome = promoted.outcome === 'superseded' ? 'superseded' : 'promoted';
+    const summary = `${input.model}: version ${version} ${outcome} (${champion.specName}, ${champion.metric} ${champion.metricValue})${promoted.archived ? `, version ${promoted.archived} archived` : ''}`;
+    setCurrentDetails(summary);
+    log.info(summary);
+    return { ...base, outcome, production: promoted.production };
+  }
+
+  /** The champion's MOJO is on disk: older runs' models and frames leave H2O's memory (TRAINING_KEEP_H2O_MODELS). */
+  async function pruneH2O(): Promise<void> {
+    try {
+      await pruneH2OModels({ model: input.model });
+    } catch (err) {
+      log.warn('pruning older models from H2O failed; the next retrain prunes them', { error: String(err) });
+    }
+  }
 }
