@@ -2,7 +2,8 @@
  * Backfills evaluate the past: `temporal schedule backfill` (the real CLI of the stack) over 3 days of
  * a daily sensor writes 3 drift reports whose windows are the 3 scheduled days (from each run's
  * TemporalScheduledStartTime, not the clock); the drift they find starts no retrain (past windows);
- * the same backfill run again adds no report (one report per model, version and window).
+ * the same backfill run again adds no report (one report per model, version and window); a run of a
+ * past window that asks for a retrain (retrainOnDrift) gets one.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applySchedules } from '../../src/client';
+import { driftSensor } from '../../src/workflows/drift-sensor';
 import { loadModelDeclarations } from '../../src/catalog/models';
 import { loadConfig } from '../../src/config';
 import { buildReferenceProfile } from '../../src/feature-store/reference-profile';
@@ -116,5 +118,16 @@ describe('temporal schedule backfill of a daily drift sensor', () => {
     const rows = await reports();
     expect(rows).toHaveLength(3);
     expect(rows.map((r) => r.current_end.toISOString())).toEqual(scheduled.map(iso));
+  });
+
+  it('a past window retrains when the run asks for it (retrainOnDrift)', async () => {
+    const window = { start: iso(scheduled[0]! - DAY), end: iso(scheduled[0]!) };
+    const out = await suite.client.workflow.execute(driftSensor, { taskQueue: suite.worker.taskQueue, workflowId: uniqueName('sensor-asked'), args: [{ model, window, retrainOnDrift: true }] });
+    expect(out).toMatchObject({ verdict: 'drift', pastWindow: true, retrainWorkflowId: retrainWorkflowId(model) });
+    await suite.client.workflow.getHandle(retrainWorkflowId(model)).result();
+    // the report of that window is the backfill's: the same one, now naming the retrain
+    const rows = await reports();
+    expect(rows).toHaveLength(3);
+    expect(rows[0]!.retrain_workflow_id).toBe(retrainWorkflowId(model));
   });
 });
