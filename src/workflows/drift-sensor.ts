@@ -94,9 +94,6 @@ export async function driftSensor(raw: DriftSensorInput): Promise<DriftSensorOut
   ]);
   log.info('drift sensor', { model: input.model });
 
-  const resolved = await resolveModelConfig({ model: input.model });
-  const policy = failing(() => checkPolicy({ ...resolved.driftPolicy, ...input.policy }, 'policy'));
-
   const production = await getProductionVersion({ model: input.model });
   if (!production) {
     setCurrentDetails(`${input.model}: no production version, nothing to compare`);
@@ -111,6 +108,8 @@ export async function driftSensor(raw: DriftSensorInput): Promise<DriftSensorOut
       throw new ValidationError(err.field, err.value, `${err.expected} (the stored reference of ${input.model} version ${production.version}; promote a version with a reference)`);
     }
   });
+  const resolved = await resolveModelConfig({ model: input.model });
+  const policy = failing(() => checkPolicy({ ...resolved.driftPolicy, ...input.policy }, 'policy'));
   const now = Date.now(); // the workflow clock: deterministic on replay
   const end = scheduledTime() ?? now;
   const window = input.window ?? { start: new Date(end - resolved.driftWindowMs).toISOString(), end: new Date(end).toISOString() };

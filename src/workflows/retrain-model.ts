@@ -16,6 +16,7 @@ import {
   executeChild,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -126,7 +127,9 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
   const { declared } = await resolveModelConfig({ model: input.model });
   // A terminated retrain cannot archive its staging version (terminate runs no workflow code): the
   // next retrain of the model does, for every staging version whose run has ended.
-  await archiveAbandonedVersions({ model: input.model, workflowId: info.workflowId, runId: info.runId });
+  // (patched: retrains already waiting for approval when this shipped replay without these steps)
+  const cleansUp = patched('retrain-cleanup');
+  if (cleansUp) await archiveAbandonedVersions({ model: input.model, workflowId: info.workflowId, runId: info.runId });
   let training: TrainingDeclaration;
   let approvalMs: number;
   try {
@@ -216,6 +219,7 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
 
   /** The champion's MOJO is on disk: older runs' models and frames leave H2O's memory (TRAINING_KEEP_H2O_MODELS). */
   async function pruneH2O(): Promise<void> {
+    if (!cleansUp) return;
     try {
       await pruneH2OModels({ model: input.model });
     } catch (err) {

@@ -2,7 +2,8 @@
  * Sensor runs that must fail cleanly instead of hanging: bad input and a stored reference without
  * `features` fail the run (non-retryable, naming field and value) instead of retrying its workflow
  * task forever; the schedule's next run still starts. A run that hangs (no worker polls its queue)
- * is timed out by the action's run timeout, and the next run starts too.
+ * is timed out by the action's run timeout, and the next run starts too. A retrain's bad input fails
+ * its run the same way.
  */
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,7 @@ import { promoteVersion, registerVersion } from '../../src/registry';
 import { FailureType } from '../../src/shared/errors';
 import { sensorScheduleId } from '../../src/shared/ids';
 import { driftSensor } from '../../src/workflows/drift-sensor';
+import { retrainModel } from '../../src/workflows/retrain-model';
 import { fakeCandidate } from './drift.dataset';
 import { useStackSuite } from '../helpers/suite';
 import { uniqueName } from '../helpers/temporal';
@@ -92,6 +94,7 @@ async function failureOf(run: Promise<unknown>): Promise<ApplicationFailure> {
 
 beforeAll(async () => {
   await production(broken, { featureSet: 'fs', window: { start: '2026-01-01T00:00:00Z', end: '2026-01-02T00:00:00Z' }, rows: 10 });
+  await production(fine, { featureSet: 'fs', rows: 10, features: { x: { kind: 'numeric', edges: [1], shares: [0.5, 0.5], nullShare: 0 } } });
   await production(badPolicy, { featureSet: 'fs', rows: 10, features: { x: { kind: 'numeric', edges: [1], shares: [0.5, 0.5], nullShare: 0 } } });
 });
 
@@ -113,6 +116,14 @@ describe('driftSensor fails cleanly', () => {
 
     const window = await failureOf(start({ model: broken, window: { start: '2026-01-02T00:00:00Z', end: '2026-01-01T00:00:00Z' } }));
     expect(window.message).toContain('window.end="2026-01-01T00:00:00Z"');
+  });
+
+  it('a retrain with a bad window fails the run, naming the field', async () => {
+    const bad = await failureOf(
+      suite.client.workflow.execute(retrainModel, { taskQueue: suite.worker.taskQueue, workflowId: uniqueName('retrain-bad'), args: [{ model: fine, reason: 'manual', window: { start: 'yesterday', end: '2026-01-01T00:00:00Z' } }] }),
+    );
+    expect([bad.type, bad.nonRetryable]).toEqual([FailureType.Validation, true]);
+    expect(bad.message).toContain('window.start="yesterday" is invalid');
   });
 
   it('thresholds from the run input and from models.yaml are checked, naming field and value', async () => {
