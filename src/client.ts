@@ -107,6 +107,8 @@ export function sensorScheduleOptions(model: ModelDeclaration, taskQueue: string
       // the server appends each run's scheduled time to this id
       workflowId: sensorScheduleId(model.name),
       taskQueue,
+      // a run stuck past this is timed out, so overlap SKIP cannot skip every later run
+      workflowRunTimeout: parseDuration('drift.runTimeout', drift.runTimeout),
       args: [{ model: model.name }],
       typedSearchAttributes: [
         { key: ModelName, value: model.name },

@@ -193,6 +193,10 @@ export interface TrainingConfig {
   pollIntervalMs: number;
   /** TRAINING_PROGRESS_INTERVAL_MS: how often a polling branch reports its progress to the workflow (a signal, shown by the `progress` query; each costs a workflow task). @default 5000 (ms) */
   progressIntervalMs: number;
+  /** TRAINING_H2O_GRACE_S: how long polls of a training job may fail to reach H2O (a busy or restarting cluster) before the attempt fails and is retried; heartbeats continue meanwhile. @default 60 (s) */
+  h2oGraceS: number;
+  /** TRAINING_KEEP_H2O_MODELS: champions of each model a retrain leaves in H2O's memory after their MOJO is on disk (the newest versions'); older ones are deleted so a long-running cluster does not fill its heap. 0 keeps none. @default 1 */
+  keepH2OModels: number;
 }
 
 export interface ServeConfig {
@@ -304,6 +308,8 @@ export function loadConfig(env: Env = process.env): Config {
       maxParallel: envInt(env, 'TRAINING_MAX_PARALLEL', 4, 1, 64),
       pollIntervalMs: envInt(env, 'TRAINING_POLL_INTERVAL_MS', 250, 50, 60_000),
       progressIntervalMs: envInt(env, 'TRAINING_PROGRESS_INTERVAL_MS', 5000, 500, 600_000),
+      h2oGraceS: envInt(env, 'TRAINING_H2O_GRACE_S', 60, 1, 3600),
+      keepH2OModels: envInt(env, 'TRAINING_KEEP_H2O_MODELS', 1, 0, 1000),
     },
     ingest: {
       sourcesDir: envPath(env, 'INGEST_SOURCES_DIR', 'sources'),

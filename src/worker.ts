@@ -7,6 +7,7 @@ import { config as loadConfig, type Config } from './config';
 import { createActivities } from './activities';
 import { createPool } from './postgres';
 import { createRedis } from './redis';
+import { FailureType } from './shared/errors';
 
 export interface WorkerHandle {
   worker: Worker;
@@ -30,6 +31,9 @@ export async function createWorker(options: { config?: Config; taskQueue?: strin
     taskQueue: options.taskQueue ?? cfg.temporal.taskQueue,
     ...workflowSource,
     activities: createActivities({ config: cfg, pool, redis }),
+    // A ValidationError escaping workflow code is bad input: fail the run instead of retrying its task
+    // forever (workflows convert their own with failing(); this catches any they miss).
+    workflowFailureErrorTypes: { '*': [FailureType.Validation] },
     maxCachedWorkflows: cfg.worker.maxCachedWorkflows,
     maxConcurrentActivityTaskExecutions: cfg.worker.maxConcurrentActivities,
     shutdownGraceTime: `${cfg.worker.shutdownGraceS}s`,

@@ -3,7 +3,7 @@
  * reports, and starting the retrain a drift calls for. Everything reads rows where they live and
  * returns bins and ids, never rows.
  */
-import { getClient, heartbeat } from '@temporalio/activity';
+import { getClient } from '@temporalio/activity';
 import { z } from 'zod';
 import { startRetrain } from '../client';
 import { buildReferenceProfile } from '../feature-store/reference-profile';
@@ -16,6 +16,7 @@ import { featureNames } from '../shared/training-spec';
 import type { ReferenceProfile, TimeWindow } from '../shared/types';
 import { integer, parse, strict } from '../shared/validation';
 import type { ActivityDeps } from './deps';
+import { heartbeating } from './heartbeat';
 
 export interface ComputeReferenceProfileInput {
   featureSet: string;
@@ -61,17 +62,22 @@ export function createDriftActivities({ config, pool }: ActivityDeps) {
     /** Reference histograms of a training window, stored with the model version it trains. */
     async computeReferenceProfile(input: ComputeReferenceProfileInput): Promise<ReferenceProfile> {
       parse(referenceProfileInput, input);
-      return buildReferenceProfile(pool, { featureSet: input.featureSet, window: input.window }, input.features, {
-        bins: input.bins ?? config.drift.bins,
-        maxCategories: config.drift.maxCategories,
-        onProgress: (rows) => heartbeat({ rows }),
-      });
+      // Three aggregate queries over the whole training window run before the first row streams: the
+      // timer heartbeats through them (heartbeat timeout 1 minute, a large window takes longer).
+      return heartbeating({ stage: 'aggregates', rows: 0 }, (report) =>
+        buildReferenceProfile(pool, { featureSet: input.featureSet, window: input.window }, input.features, {
+          bins: input.bins ?? config.drift.bins,
+          maxCategories: config.drift.maxCategories,
+          onProgress: (rows) => report({ stage: 'histogram', rows }),
+        }),
+      );
     },
 
     /** Bin counts of a current window under a reference's bins, in constant memory. */
     async computeWindowHistogram(input: ComputeWindowHistogramInput): Promise<WindowHistogram> {
       parse(windowHistogramInput, input);
-      return streamWindowHistogram(pool, { featureSet: input.featureSet, window: input.window }, input.specs, { onProgress: (rows) => heartbeat({ rows }) });
+      // the first row may be a while coming (a cold partition): the timer heartbeats until it does
+      return heartbeating({ rows: 0 }, (report) => streamWindowHistogram(pool, { featureSet: input.featureSet, window: input.window }, input.specs, { onProgress: (rows) => report({ rows }) }));
     },
 
     /** Writes the sensor run's drift report (idempotent per sensor run); returns its id. */

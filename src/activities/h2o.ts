@@ -6,7 +6,7 @@
  * Errors a retry cannot fix (H2O rejecting a spec, a failed job, the MOJO gate) become non-retryable
  * ApplicationFailures carrying H2O's message (src/shared/failure.ts); an unreachable cluster stays retryable.
  */
-import { activityInfo, ApplicationFailure, cancellationSignal, getClient, heartbeat, log } from '@temporalio/activity';
+import { activityInfo, ApplicationFailure, cancellationSignal, getClient, log } from '@temporalio/activity';
 import { join } from 'node:path';
 import { H2OClient } from '../h2o/client';
 import { sanitizeH2OId, trainingRunIds } from '../h2o/ids';
@@ -16,16 +16,18 @@ import { writeGoldenRows } from '../h2o/golden-rows';
 import { loadMojo } from '../mojo/load';
 import { readFile } from 'node:fs/promises';
 import { checkH2OVersion } from '../h2o/version';
+import { championModelIds } from '../registry';
 import {
-  cleanupTrainingRun as cleanupRun, evaluateTraining, startTraining,
-  type CleanupResult, type StartedTraining, type TrainedSpec, type TrainingFrames, type TrainingKind,
+  cleanupTrainingRun as cleanupRun, evaluateTraining, pruneModelRuns, startTraining,
+  type CleanupResult, type PruneResult, type StartedTraining, type TrainedSpec, type TrainingFrames, type TrainingKind,
 } from '../h2o/training';
 import type { Algorithm } from '../shared/algorithms';
-import { FailureType, H2OError, H2OUnreachableError } from '../shared/errors';
+import { FailureType, H2OError, H2OUnreachableError, isLost } from '../shared/errors';
 import { trainingProgressSignal } from '../shared/messages/train-models';
 import type { ChampionMetric } from '../shared/metrics';
 import type { ModelSpec } from '../shared/training-spec';
 import type { ActivityDeps } from './deps';
+import { heartbeating } from './heartbeat';
 
 export interface CheckTrainingClusterInput {
   algorithms: Algorithm[];
@@ -91,7 +93,11 @@ export interface CleanupTrainingRunInput {
   gridIds: string[];
 }
 
-export function createH2OActivities({ config }: ActivityDeps) {
+export interface PruneH2OModelsInput {
+  model: string;
+}
+
+export function createH2OActivities({ config, pool }: ActivityDeps) {
   const h2o = new H2OClient(config.h2o.url);
 
   return {
@@ -126,27 +132,34 @@ export function createH2OActivities({ config }: ActivityDeps) {
       const workflow = getClient().workflow.getHandle(input.workflowId);
       let lastReport = 0;
       try {
-        const job = await pollJob(h2o, jobKey, {
-          intervalMs: config.training.pollIntervalMs,
-          signal: cancellationSignal(),
-          onPoll: (j) => {
-            heartbeat({ jobKey, progress: j.progress } satisfies TrainingHeartbeat);
-            if (Date.now() - lastReport >= config.training.progressIntervalMs) {
-              lastReport = Date.now();
-              // Best effort: the query shows progress; a lost signal loses nothing else.
-              workflow.signal(trainingProgressSignal, { specName: input.specName, progress: j.progress }).catch(() => {});
-            }
-          },
-        });
+        // Heartbeats on a timer, not only after a successful poll: while H2O is unreachable the polls
+        // fail for up to TRAINING_H2O_GRACE_S, and the 15 s heartbeat timeout must not end the attempt.
+        const job = await heartbeating({ jobKey, progress: previous?.progress ?? 0 } satisfies TrainingHeartbeat, (report) =>
+          pollJob(h2o, jobKey, {
+            intervalMs: config.training.pollIntervalMs,
+            unreachableGraceMs: config.training.h2oGraceS * 1000,
+            signal: cancellationSignal(),
+            onPoll: (j) => {
+              report({ jobKey, progress: j.progress });
+              if (Date.now() - lastReport >= config.training.progressIntervalMs) {
+                lastReport = Date.now();
+                // Best effort: the query shows progress; a lost signal loses nothing else.
+                workflow.signal(trainingProgressSignal, { specName: input.specName, progress: j.progress }).catch(() => {});
+              }
+            },
+          }),
+        );
         if (job.status === 'CANCELLED') throw ApplicationFailure.nonRetryable(`H2O job ${jobKey} of spec ${input.specName} was cancelled: ${jobFailureMessage(job)}`, FailureType.H2O);
         // Reading the metrics here, not in another activity, saves a round trip per branch.
         const trained = await evaluateTraining(h2o, input.destId, input.kind, input.metric, input.specName);
         return { jobKey, msec: job.msec, resumed, trained };
       } catch (err) {
-        // A job that FAILED or is unknown (the cluster restarted) will not finish by polling again.
-        if (err instanceof H2OJobFailedError || (err instanceof H2OError && (err.status === 404 || /Job is missing/.test(err.message)))) {
+        // A job that FAILED will not finish by polling again. (A job the cluster forgot, after a
+        // restart, becomes H2OLost in toFailure: trainModels rebuilds and trains again.)
+        if (err instanceof H2OJobFailedError) {
           throw ApplicationFailure.nonRetryable(`spec ${input.specName}: ${err.message}`, FailureType.H2O, { status: err.status, field: err.field ?? null });
         }
+        if (err instanceof H2OError && isLost(err)) err.message = `spec ${input.specName}: ${err.message}`;
         throw err;
       }
     },
@@ -173,6 +186,16 @@ export function createH2OActivities({ config }: ActivityDeps) {
         }
       }
       return file;
+    },
+
+    /**
+     * Keeps the champions of the model's newest TRAINING_KEEP_H2O_MODELS versions in H2O's memory and
+     * deletes the rest of its registered runs' models and frames (their MOJOs are on disk). Idempotent.
+     */
+    async pruneH2OModels(input: PruneH2OModelsInput): Promise<PruneResult> {
+      const result = await pruneModelRuns(h2o, await championModelIds(pool, input.model), config.training.keepH2OModels);
+      log.info('older training runs removed from H2O', { model: input.model, kept: result.keptModels, models: result.deletedModels.length, frames: result.deletedFrames.length });
+      return result;
     },
 
     /** Cancels the run's running jobs, deletes its frames and every model but the kept ones. Idempotent. */

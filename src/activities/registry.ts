@@ -3,6 +3,8 @@
  * a client borrowed from the worker's pool, plus resolving a model's declared configuration.
  * Registry refusals (unknown version, a stage change not allowed) are RegistryErrors: non-retryable.
  */
+import { getClient, log } from '@temporalio/activity';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { PoolClient } from 'pg';
 import { findModelDeclaration } from '../catalog/models';
 import {
@@ -10,6 +12,7 @@ import {
   getProductionVersion,
   promoteVersion,
   registerVersion,
+  stagingVersions,
   type ArchiveVersionInput,
   type ProductionVersion,
   type PromoteVersionInput,
@@ -17,7 +20,7 @@ import {
   type RegisterVersionInput,
   type RegisterVersionOutput,
 } from '../registry';
-import type { DriftPolicy } from '../shared/drift';
+import { checkPolicy, type DriftPolicy } from '../shared/drift';
 import { parseDuration } from '../shared/duration';
 import type { ModelDeclaration } from '../shared/model-declaration';
 import type { ActivityDeps } from './deps';
@@ -33,6 +36,20 @@ export interface ResolveModelConfigOutput {
   driftPolicy: DriftPolicy;
   /** the sensor's current window length */
   driftWindowMs: number;
+}
+
+export interface ArchiveAbandonedVersionsInput {
+  model: string;
+  /** the retrain asking: its own staging version is never abandoned */
+  workflowId: string;
+  runId: string;
+}
+
+export interface AbandonedVersion {
+  version: number;
+  workflowId: string;
+  /** the registering run's status (TERMINATED, TIMED_OUT, …) or NOT_FOUND once its history is gone */
+  status: string;
 }
 
 export interface GetProductionVersionInput {
@@ -61,6 +78,8 @@ export function createRegistryActivities({ config, pool }: ActivityDeps) {
         minRows: d?.minRows ?? config.drift.minRows,
         ...(sampleSizeAlpha !== undefined ? { sampleSizeAlpha } : {}),
       };
+      // a declared threshold must fit the DRIFT_* partner it is combined with (MODELS_CONFIG names the field)
+      checkPolicy(driftPolicy, `models.${input.model}.drift`);
       return { declared, driftPolicy, driftWindowMs: parseDuration('drift.window', d?.window ?? '1d') };
     },
 
@@ -77,6 +96,32 @@ export function createRegistryActivities({ config, pool }: ActivityDeps) {
     /** Staging → production, previous production → archived, in one transaction. */
     async promoteModelVersion(input: PromoteVersionInput): Promise<PromoteVersionOutput> {
       return withClient((client) => promoteVersion(client, input));
+    },
+
+    /**
+     * The reconciliation for what no workflow code can clean up: a retrain terminated (or timed out as
+     * a whole) while its version waited in staging leaves it there. Each staging version of the model
+     * whose registering run is no longer running is archived, with that run's status as the reason.
+     */
+    async archiveAbandonedVersions(input: ArchiveAbandonedVersionsInput): Promise<AbandonedVersion[]> {
+      const client = getClient();
+      const abandoned: AbandonedVersion[] = [];
+      for (const v of await withClient((c) => stagingVersions(c, input.model))) {
+        if (v.workflowId === input.workflowId && v.runId === input.runId) continue;
+        let status: string;
+        try {
+          status = (await client.workflow.getHandle(v.workflowId, v.runId ?? undefined).describe()).status.name;
+        } catch (err) {
+          if (!(err instanceof WorkflowNotFoundError)) throw err;
+          status = 'NOT_FOUND';
+        }
+        if (status === 'RUNNING') continue;
+        const reason = `abandoned: retrain ${v.workflowId} (run ${v.runId ?? 'unknown'}) ended ${status} before a decision; archived by ${input.workflowId}`;
+        const { archived } = await withClient((c) => archiveVersion(c, { model: input.model, version: v.version, reason, workflowId: input.workflowId }));
+        if (archived) abandoned.push({ version: v.version, workflowId: v.workflowId, status });
+      }
+      if (abandoned.length > 0) log.warn('archived staging versions of ended retrains', { model: input.model, abandoned });
+      return abandoned;
     },
 
     /** Archives a staging version that will not be promoted. */

@@ -174,3 +174,32 @@ async function retryInUse(fn: () => Promise<boolean>, attempts = 5): Promise<boo
     }
   }
 }
+
+export interface PruneResult {
+  keptModels: string[];
+  deletedModels: string[];
+  deletedFrames: string[];
+}
+
+/**
+ * Frees H2O memory of a model's older training runs: of `championIds` (the model's registered
+ * champions, newest version first) the first `keep` stay; every other model and every frame under the
+ * run prefix of any of them (`<prefix>__…`: champions, losers and frames a failed cleanup left) is
+ * deleted. The MOJOs on disk are what serves; H2O's copies are only for inspection. Idempotent; an
+ * object still in use is left for the next prune.
+ */
+export async function pruneModelRuns(client: H2OClient, championIds: string[], keep: number): Promise<PruneResult> {
+  const newestFirst = [...new Set(championIds)];
+  const kept = new Set(newestFirst.slice(0, keep));
+  const prefixes = [...new Set(newestFirst.map((id) => id.split('__')[0]!).filter((p) => p !== ''))];
+  const ours = (id: string) => prefixes.some((p) => id.startsWith(`${p}__`));
+  const deletedModels: string[] = [];
+  for (const id of (await client.modelIds()).filter((m) => ours(m) && !kept.has(m))) {
+    if (await client.deleteModel(id).catch((err: unknown) => (isInUse(err) ? false : Promise.reject(err)))) deletedModels.push(id);
+  }
+  const deletedFrames: string[] = [];
+  for (const id of (await client.frameIds()).filter(ours)) {
+    if (await client.deleteFrame(id).catch((err: unknown) => (isInUse(err) ? false : Promise.reject(err)))) deletedFrames.push(id);
+  }
+  return { keptModels: [...kept], deletedModels, deletedFrames };
+}

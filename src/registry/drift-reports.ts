@@ -1,5 +1,6 @@
 /**
- * Drift reports (monitoring.drift_reports): one per sensor run, the lineage a retrained version points
+ * Drift reports (monitoring.drift_reports): one per model, version and current window (a backfill
+ * run twice, or sensors racing on one window, share it), the lineage a retrained version points
  * back to (model_versions.drift_report_id), and the retrain each report started.
  */
 import type { Pool } from 'pg';
@@ -12,19 +13,23 @@ export interface WriteDriftReportInput {
   referenceWindow: TimeWindow | null;
   currentWindow: TimeWindow;
   evaluation: DriftEvaluation;
-  /** the sensor run: one report per run, so a retry finds the report it wrote */
+  /** the sensor run that wrote the report first (a later run of the same window finds it) */
   sensorWorkflowId: string;
   sensorRunId: string;
 }
 
-/** Writes the sensor run's report (idempotent per sensor run); returns its id. */
+/**
+ * Writes the report of a model version's window, or finds the one already written for that window
+ * (the first evaluation stands: a re-run reads the same rows); returns its id. A retried activity of
+ * the same run finds its own report the same way.
+ */
 export async function writeDriftReport(pool: Pick<Pool, 'query'>, input: WriteDriftReportInput): Promise<number> {
   const e = input.evaluation;
   const { rows } = await pool.query<{ id: number }>(
     `INSERT INTO monitoring.drift_reports (model_name, model_version, reference_start, reference_end, current_start, current_end,
        reference_rows, current_rows, feature_stats, max_psi, verdict, sensor_workflow_id, sensor_run_id)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-     ON CONFLICT (sensor_workflow_id, sensor_run_id) DO UPDATE SET sensor_workflow_id = EXCLUDED.sensor_workflow_id
+     ON CONFLICT (model_name, model_version, current_start, current_end) DO UPDATE SET model_name = EXCLUDED.model_name
      RETURNING id`,
     [
       input.model,

@@ -9,3 +9,5 @@ export { PRODUCTION_CHANNEL } from './queries';
 export { getProductionVersion } from './get-production-version';
 export { archiveVersion, type ArchiveVersionInput } from './archive-version';
 export { writeDriftReport, reportRetrain, recordReportRetrain, type WriteDriftReportInput } from './drift-reports';
+export { championModelIds } from './champion-model-ids';
+export { stagingVersions, type StagingVersion } from './staging-versions';

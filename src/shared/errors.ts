@@ -17,6 +17,11 @@ export const FailureType = {
   H2OVersion: 'H2OVersionError',
   /** GET /3/Models/{id}/mojo answered 412 "ENTERPRISE REQUIRED": an H2O build (3.46.0.12+) that blocks MOJO export */
   H2OMojoGated: 'H2OMojoGatedError',
+  /**
+   * H2O no longer has a job, frame or model the run created (the cluster restarted: H2O keeps nothing
+   * across restarts); trainModels rebuilds its frames and trains again
+   */
+  H2OLost: 'H2OLostError',
   /** a training run in which no model spec succeeded; the message names each spec and its reason */
   TrainingFailed: 'TrainingFailedError',
   SourceHttp: 'SourceHttpError',
@@ -84,6 +89,15 @@ export class H2OError extends Error {
 /** H2O's answer when an object is locked by a running job (a retry may find it free). */
 export function isInUse(err: unknown): boolean {
   return err instanceof H2OError && /already in use|locked/i.test(err.message);
+}
+
+/**
+ * H2O's answers about an id it does not know: a job ("Job is missing"), a frame a build names ("doesn't
+ * exist in DKV"), a model or frame read by key ("not found for argument"). Every id a training run
+ * asks about is one the run created, so this means the cluster lost it (a restart).
+ */
+export function isLost(err: unknown): boolean {
+  return err instanceof H2OError && /Job is missing|no job in the answer|doesn't exist in DKV|not found for argument/i.test(err.message);
 }
 
 /** 412 "H2O-3 ENTERPRISE REQUIRED": a 3.46.0.12+ build that blocks MOJO export. */

@@ -4,11 +4,12 @@
  * error class name (src/shared/errors.ts), which retry policies and tests match on.
  *
  * Non-retryable: input that can never succeed (ValidationError, ConfigError, RegistryError, MojoError) and H2O
- * answers a retry cannot change (4xx other than "in use", the MOJO gate). Anything else is returned
+ * answers a retry cannot change (4xx other than "in use", the MOJO gate, an id the cluster lost: H2OLost,
+ * which trainModels answers by rebuilding). Anything else is returned
  * unchanged, so Temporal retries it under the activity's policy (H2OUnreachableError, network errors).
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { ConfigError, FailureType, H2OError, isInUse, isMojoGated, MojoError, RegistryError, ValidationError } from './errors';
+import { ConfigError, FailureType, H2OError, isInUse, isLost, isMojoGated, MojoError, RegistryError, ValidationError } from './errors';
 
 export function toFailure(err: unknown): unknown {
   if (err instanceof ApplicationFailure) return err;
@@ -17,6 +18,7 @@ export function toFailure(err: unknown): unknown {
   if (err instanceof RegistryError) return ApplicationFailure.nonRetryable(err.message, FailureType.Registry, { model: err.model, version: err.version ?? null });
   if (err instanceof MojoError) return ApplicationFailure.nonRetryable(err.message, FailureType.Mojo, { setting: err.setting });
   if (err instanceof H2OError) {
+    if (isLost(err)) return ApplicationFailure.nonRetryable(`${err.message} (H2O no longer has it: the cluster restarted?)`, FailureType.H2OLost, { status: err.status });
     if (isMojoGated(err)) return ApplicationFailure.nonRetryable(`${err.message} (run H2O 3.46.0.11 or earlier; see docs/TRAINING.md)`, FailureType.H2OMojoGated);
     if (err.status >= 400 && err.status < 500 && !isInUse(err)) {
       return ApplicationFailure.nonRetryable(err.message, FailureType.H2O, { status: err.status, field: err.field ?? null });

@@ -17,9 +17,11 @@
  *       window: 1d                   # the sensor compares [now - 1d, now) with the reference
  *       every: 1h                    # or cron: "0 * * * *"
  *       catchupWindow: 1h            # missed runs older than this are skipped after an outage
+ *       runTimeout: 1h               # a run still going after this is timed out; the next one starts
  * ```
  */
 import { z } from 'zod';
+import { policyProblem } from './drift/verdict';
 import { duration } from './duration';
 import { ValidationError } from './errors';
 import { modelName, sourceName } from './names';
@@ -51,9 +53,16 @@ const driftDeclaration = strict({
   warnThreshold: number(1e-6, 100).optional().meta({ description: 'overrides DRIFT_PSI_WARN' }),
   driftThreshold: number(1e-6, 100).optional().meta({ description: 'overrides DRIFT_PSI_DRIFT' }),
   sampleSizeAlpha: number(1e-6, 0.5).optional().meta({ description: 'overrides DRIFT_SAMPLE_SIZE_ALPHA' }),
+  runTimeout: duration.default('1h').meta({ description: 'how long one sensor run may take before Temporal times it out, so a stuck run cannot hold its schedule (overlap SKIP) forever' }),
   paused: flag().default(false).meta({ description: 'create the schedule paused' }),
 })
   .refine((d) => d.every === undefined || d.cron === undefined, { path: ['cron'], error: 'either every or cron, not both' })
+  // both thresholds declared: the rule of policyProblem (src/shared/drift/verdict.ts); one declared is checked with its DRIFT_* partner when resolved
+  .superRefine((d, ctx) => {
+    if (d.warnThreshold === undefined || d.driftThreshold === undefined) return;
+    const problem = policyProblem({ warnThreshold: d.warnThreshold, driftThreshold: d.driftThreshold, minRows: d.minRows ?? 1, sampleSizeAlpha: d.sampleSizeAlpha });
+    if (problem) ctx.addIssue({ code: 'custom', path: [problem[0]], message: problem[2], params: { value: problem[1] } });
+  })
   .transform((d) => (d.cron === undefined ? { ...d, every: d.every ?? '1h' } : d));
 export type DriftDeclaration = z.output<typeof driftDeclaration>;
 

@@ -15,6 +15,12 @@ export const DriftPSI = defineSearchAttributeKey('DriftPSI', SearchAttributeType
 export const SourceName = defineSearchAttributeKey('SourceName', SearchAttributeType.KEYWORD);
 export const RecordsWritten = defineSearchAttributeKey('RecordsWritten', SearchAttributeType.INT);
 
+/**
+ * Set by the server on every run a Schedule starts (backfills too): the time the run was scheduled for,
+ * which the drift sensor takes as its window's end. A system attribute: never registered by us.
+ */
+export const TemporalScheduledStartTime = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
+
 /** Name → CLI type, for `temporal server start-dev --search-attribute Name=Type`. MAINTENANCE: keep in sync with the keys above. */
 export const SEARCH_ATTRIBUTE_TYPES: Record<string, 'Keyword' | 'Int' | 'Double'> = {
   ModelName: 'Keyword',

@@ -1,17 +1,23 @@
 /**
  * driftSensor: compares a current window of the feature store with the reference histograms of the
  * model's production version, writes a drift report, and on drift starts (or joins) the model's
- * retrain. Run by a Temporal Schedule per monitored model (src/schedules), or by hand.
+ * retrain. Run by a Temporal Schedule per monitored model (sensorScheduleOptions in src/client.ts), or
+ * by hand. A scheduled run's window ends at its scheduled time, so `temporal schedule backfill`
+ * evaluates the past windows it names; a past window's drift is recorded without a retrain unless
+ * the input asks for one. Bad input or a stored reference the sensor cannot use fails the run
+ * (non-retryable), so the schedule's next run still starts.
  */
 import { log, proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { createDriftActivities } from '../activities/drift';
 import type { createRegistryActivities } from '../activities/registry';
-import { binSpecOf, evaluateDrift, type BinSpec, type DriftVerdict, type DriftPolicy } from '../shared/drift';
+import { binSpecOf, checkPolicy, checkReference, driftPolicyOverrides, evaluateDrift, type BinSpec, type DriftVerdict, type DriftPolicy } from '../shared/drift';
+import { ValidationError } from '../shared/errors';
 import { failing } from '../shared/failure';
 import { modelName } from '../shared/names';
-import { DriftPSI, ModelName, ModelVersion, Trigger } from '../shared/search-attributes';
+import { DriftPSI, ModelName, ModelVersion, TemporalScheduledStartTime, Trigger } from '../shared/search-attributes';
+import { timeWindow } from '../shared/time-window';
 import type { TimeWindow } from '../shared/types';
-import { parse } from '../shared/validation';
+import { flag, parse, strict } from '../shared/validation';
 
 const { resolveModelConfig, getProductionVersion } = proxyActivities<ReturnType<typeof createRegistryActivities>>({
   startToCloseTimeout: '30 seconds',
@@ -27,13 +33,28 @@ const { writeDriftReport, startRetrain } = proxyActivities<ReturnType<typeof cre
 
 export interface DriftSensorInput {
   model: string;
-  /** the current window; default [now − drift.window, now) of the model's declaration (1 day) */
+  /**
+   * the current window; default [end − drift.window, end) of the model's declaration (1 day), where
+   * end is the run's scheduled time (TemporalScheduledStartTime: Schedules and their backfills set it)
+   * or else the workflow's clock
+   */
   window?: TimeWindow;
   /** overrides of the policy (thresholds, minRows); default DRIFT_* and the declaration */
   policy?: Partial<DriftPolicy>;
-  /** start a retrain on drift. @default true */
+  /**
+   * start a retrain on drift. @default true for a current window, false for a past one (a window that
+   * ended at least one window length before the run started, e.g. a backfill): drift found in the past
+   * is recorded, but does not say the model is stale now
+   */
   retrainOnDrift?: boolean;
 }
+
+const sensorInput = strict({
+  model: modelName,
+  window: timeWindow.optional(),
+  policy: driftPolicyOverrides.optional(),
+  retrainOnDrift: flag().optional(),
+});
 
 export interface DriftSensorOutput {
   model: string;
@@ -42,6 +63,10 @@ export interface DriftSensorOutput {
   version?: number;
   maxPsi?: number;
   reportId?: number;
+  /** the window the sensor evaluated */
+  window?: TimeWindow;
+  /** true when the window ended one window length or more before the run started (a backfill) */
+  pastWindow?: boolean;
   /** the retrain started or joined on drift */
   retrainWorkflowId?: string;
   psi?: Record<string, number>;
@@ -51,8 +76,16 @@ function round(x: number): number {
   return Math.round(x * 10000) / 10000;
 }
 
-export async function driftSensor(input: DriftSensorInput): Promise<DriftSensorOutput> {
-  failing(() => parse(modelName, input?.model, 'model'));
+/** The run's scheduled time (set by a Schedule, backfills included), or undefined for a run started by hand. */
+function scheduledTime(): number | undefined {
+  const at: unknown = workflowInfo().typedSearchAttributes.get(TemporalScheduledStartTime);
+  if (at instanceof Date) return at.getTime();
+  return typeof at === 'string' && !Number.isNaN(Date.parse(at)) ? Date.parse(at) : undefined;
+}
+
+export async function driftSensor(raw: DriftSensorInput): Promise<DriftSensorOutput> {
+  // bad input fails the run once, naming the field (src/shared/failure.ts), instead of retrying its task
+  const input = failing(() => parse(sensorInput, raw ?? {}));
   const info = workflowInfo();
   // The schedule's action sets Trigger=schedule when it starts a run; anything else was started by hand.
   upsertSearchAttributes([
@@ -66,15 +99,26 @@ export async function driftSensor(input: DriftSensorInput): Promise<DriftSensorO
     setCurrentDetails(`${input.model}: no production version, nothing to compare`);
     return { model: input.model, verdict: 'no_production_version' };
   }
+  // a version registered without a usable reference (no `features`, bins without shares) cannot be compared
+  const reference = failing(() => {
+    try {
+      return checkReference(production.reference, 'reference');
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      throw new ValidationError(err.field, err.value, `${err.expected} (the stored reference of ${input.model} version ${production.version}; promote a version with a reference)`);
+    }
+  });
   const resolved = await resolveModelConfig({ model: input.model });
-  const policy: DriftPolicy = { ...resolved.driftPolicy, ...input.policy };
+  const policy = failing(() => checkPolicy({ ...resolved.driftPolicy, ...input.policy }, 'policy'));
   const now = Date.now(); // the workflow clock: deterministic on replay
-  const window = input.window ?? { start: new Date(now - resolved.driftWindowMs).toISOString(), end: new Date(now).toISOString() };
+  const end = scheduledTime() ?? now;
+  const window = input.window ?? { start: new Date(end - resolved.driftWindowMs).toISOString(), end: new Date(end).toISOString() };
+  const pastWindow = Date.parse(window.end) <= now - (Date.parse(window.end) - Date.parse(window.start));
 
   const specs: Record<string, BinSpec> = {};
-  for (const [name, reference] of Object.entries(production.reference.features)) specs[name] = binSpecOf(reference);
+  for (const [name, feature] of Object.entries(reference.features)) specs[name] = binSpecOf(feature);
   const current = await computeWindowHistogram({ featureSet: production.featureSet, window, specs });
-  const evaluation = evaluateDrift(production.reference, current, policy);
+  const evaluation = evaluateDrift(reference, current, policy);
   const { reportId } = await writeDriftReport({
     model: input.model,
     version: production.version,
@@ -90,10 +134,10 @@ export async function driftSensor(input: DriftSensorInput): Promise<DriftSensorO
   ]);
 
   let retrainWorkflowId: string | undefined;
-  if (evaluation.verdict === 'drift' && input.retrainOnDrift !== false) {
+  if (evaluation.verdict === 'drift' && (input.retrainOnDrift ?? !pastWindow)) {
     retrainWorkflowId = (await startRetrain({ model: input.model, driftReportId: reportId, maxPsi: evaluation.maxPsi, taskQueue: info.taskQueue })).workflowId;
   }
-  const summary = `${input.model} v${production.version}: ${evaluation.verdict}, max PSI ${round(evaluation.maxPsi)} over ${evaluation.currentRows} rows (report ${reportId})${retrainWorkflowId ? `, retrain ${retrainWorkflowId}` : ''}`;
+  const summary = `${input.model} v${production.version}: ${evaluation.verdict}, max PSI ${round(evaluation.maxPsi)} over ${evaluation.currentRows} rows (report ${reportId}, window ${window.start} … ${window.end})${retrainWorkflowId ? `, retrain ${retrainWorkflowId}` : evaluation.verdict === 'drift' ? ', no retrain (past window or retrainOnDrift false)' : ''}`;
   setCurrentDetails(summary);
   log.info(summary);
   return {
@@ -102,6 +146,8 @@ export async function driftSensor(input: DriftSensorInput): Promise<DriftSensorO
     version: production.version,
     maxPsi: evaluation.maxPsi,
     reportId,
+    window,
+    pastWindow,
     retrainWorkflowId,
     psi: Object.fromEntries(Object.entries(evaluation.features).map(([f, d]) => [f, round(d.psi)])),
   };

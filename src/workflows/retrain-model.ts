@@ -11,15 +11,19 @@
  * `input.training`.
  */
 import {
+  CancellationScope,
   condition,
   executeChild,
+  isCancellation,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { createH2OActivities } from '../activities/h2o';
 import type { createRegistryActivities } from '../activities/registry';
 import type { createServingActivities } from '../activities/serving';
 import { parseDuration } from '../shared/duration';
@@ -31,15 +35,22 @@ import type { ChampionMetric } from '../shared/metrics';
 import { trainingOf, validateTraining, type TrainingDeclaration } from '../shared/model-declaration';
 import { modelName } from '../shared/names';
 import { DriftPSI, ModelName, ModelVersion, Trigger } from '../shared/search-attributes';
+import { timeWindow } from '../shared/time-window';
 import type { TimeWindow } from '../shared/types';
 import { parse, text } from '../shared/validation';
 import { ingestSource } from './ingest-source';
 import { trainModels, type TrainModelsInput } from './train-models';
 
-const { resolveModelConfig, registerModelVersion, promoteModelVersion, archiveModelVersion } = proxyActivities<ReturnType<typeof createRegistryActivities>>({
+const { resolveModelConfig, registerModelVersion, promoteModelVersion, archiveModelVersion, archiveAbandonedVersions } = proxyActivities<ReturnType<typeof createRegistryActivities>>({
   startToCloseTimeout: '1 minute',
 });
 const { checkMojoServable } = proxyActivities<ReturnType<typeof createServingActivities>>({ startToCloseTimeout: '5 minutes' });
+
+const { pruneH2OModels } = proxyActivities<ReturnType<typeof createH2OActivities>>({
+  startToCloseTimeout: '5 minutes',
+  // housekeeping: a cluster that stays away is pruned by the next retrain
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 4 },
+});
 
 export type RetrainTrigger = 'schedule' | 'drift' | 'manual';
 
@@ -109,6 +120,7 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
   failing(() => {
     parse(modelName, input?.model, 'model');
     parse(text("why the model is retrained, e.g. 'manual'"), input.reason, 'reason');
+    if (input.window !== undefined) parse(timeWindow, input.window, 'window');
   });
   const trigger = triggerOf(input);
   const info = workflowInfo();
@@ -120,6 +132,11 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
   log.info('retrain', { model: input.model, reason: input.reason, trigger });
 
   const { declared } = await resolveModelConfig({ model: input.model });
+  // A terminated retrain cannot archive its staging version (terminate runs no workflow code): the
+  // next retrain of the model does, for every staging version whose run has ended.
+  // (patched: retrains already waiting for approval when this shipped replay without these steps)
+  const cleansUp = patched('retrain-cleanup');
+  if (cleansUp) await archiveAbandonedVersions({ model: input.model, workflowId: info.workflowId, runId: info.runId });
   let training: TrainingDeclaration;
   let approvalMs: number;
   try {
@@ -150,7 +167,8 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
   const champion = trained.champion;
 
   state.phase = 'registering';
-  const serving = await checkMojoServable({ artifactPath: champion.artifactPath, artifactSha256: champion.artifactSha256 });
+  // (patched: retrains past this point when the check shipped replay without it; their versions stay unchecked, servable NULL)
+  const serving = patched('mojo-servable-check') ? await checkMojoServable({ artifactPath: champion.artifactPath, artifactSha256: champion.artifactSha256 }) : undefined;
   const { version } = await registerModelVersion({
     candidate: champion,
     workflowId: info.workflowId,
@@ -163,37 +181,69 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
   upsertSearchAttributes([{ key: ModelVersion, value: version }]);
   const base = { model: input.model, version, metric: champion.metric, metricValue: champion.metricValue, specName: champion.specName, window };
 
-  if (!serving.servable && !input.allowUnservable) {
-    // Never promoted silently: the version is kept (archived, with the reason) and production stays.
-    await archiveModelVersion({ model: input.model, version, reason: `unservable: ${serving.problem}`, workflowId: info.workflowId });
-    state.phase = 'done';
-    const summary = `${input.model}: version ${version} not promoted: the platform's scorer cannot serve it (${serving.problem})`;
-    setCurrentDetails(summary);
-    log.warn(summary);
-    return { ...base, outcome: 'unservable', production: null };
-  }
-
-  let reason = `${trigger} retrain: ${input.reason}`;
-  if (requireApproval) {
-    state.phase = 'awaiting-approval';
-    setCurrentDetails(`${input.model}: version ${version} (${champion.metric} ${champion.metricValue}) awaits approve/reject`);
-    const decided = await condition(() => decision !== undefined, approvalMs);
-    if (!decided || !decision!.approved) {
-      const outcome = decided ? 'rejected' : 'approval-timeout';
-      await archiveModelVersion({ model: input.model, version, reason: decided ? `rejected by ${decision!.by}${decision!.comment ? `: ${decision!.comment}` : ''}` : `approval timed out after ${input.approvalTimeout ?? declared?.retrain.approvalTimeout ?? '1d'}`, workflowId: info.workflowId });
+  try {
+    return await decideAndPromote();
+  } catch (err) {
+    // Cancelled before the version reached production (waiting for approval, typically): archive it
+    // in a scope the cancellation cannot reach, so it does not stay in staging forever.
+    if (isCancellation(err)) {
+      await CancellationScope.nonCancellable(async () => {
+        try {
+          await archiveModelVersion({ model: input.model, version, reason: `retrain cancelled before a decision (phase ${state.phase})`, workflowId: info.workflowId });
+        } catch (archiveErr) {
+          log.warn('could not archive the cancelled retrain\'s version; the next retrain archives it', { version, error: String(archiveErr) });
+        }
+      });
       state.phase = 'done';
-      setCurrentDetails(`${input.model}: version ${version} ${outcome}; production unchanged`);
-      return { ...base, outcome, production: null };
     }
-    reason += ` (approved by ${decision!.by}${decision!.comment ? `: ${decision!.comment}` : ''})`;
+    throw err;
   }
 
-  state.phase = 'promoting';
-  const promoted = await promoteModelVersion({ model: input.model, version, reason, workflowId: info.workflowId, allowUnservable: input.allowUnservable });
-  state.phase = 'done';
-  const outcome = promoted.outcome === 'superseded' ? 'superseded' : 'promoted';
-  const summary = `${input.model}: version ${version} ${outcome} (${champion.specName}, ${champion.metric} ${champion.metricValue})${promoted.archived ? `, version ${promoted.archived} archived` : ''}`;
-  setCurrentDetails(summary);
-  log.info(summary);
-  return { ...base, outcome, production: promoted.production };
+  async function decideAndPromote(): Promise<RetrainModelOutput> {
+    if (serving && !serving.servable && !input.allowUnservable) {
+      // Never promoted silently: the version is kept (archived, with the reason) and production stays.
+      await archiveModelVersion({ model: input.model, version, reason: `unservable: ${serving.problem}`, workflowId: info.workflowId });
+      await pruneH2O();
+      state.phase = 'done';
+      const summary = `${input.model}: version ${version} not promoted: the platform's scorer cannot serve it (${serving.problem})`;
+      setCurrentDetails(summary);
+      log.warn(summary);
+      return { ...base, outcome: 'unservable', production: null };
+    }
+    let reason = `${trigger} retrain: ${input.reason}`;
+    if (requireApproval) {
+      state.phase = 'awaiting-approval';
+      setCurrentDetails(`${input.model}: version ${version} (${champion.metric} ${champion.metricValue}) awaits approve/reject`);
+      const decided = await condition(() => decision !== undefined, approvalMs);
+      if (!decided || !decision!.approved) {
+        const outcome = decided ? 'rejected' : 'approval-timeout';
+        await archiveModelVersion({ model: input.model, version, reason: decided ? `rejected by ${decision!.by}${decision!.comment ? `: ${decision!.comment}` : ''}` : `approval timed out after ${input.approvalTimeout ?? declared?.retrain.approvalTimeout ?? '1d'}`, workflowId: info.workflowId });
+        await pruneH2O();
+        state.phase = 'done';
+        setCurrentDetails(`${input.model}: version ${version} ${outcome}; production unchanged`);
+        return { ...base, outcome, production: null };
+      }
+      reason += ` (approved by ${decision!.by}${decision!.comment ? `: ${decision!.comment}` : ''})`;
+    }
+
+    state.phase = 'promoting';
+    const promoted = await promoteModelVersion({ model: input.model, version, reason, workflowId: info.workflowId, allowUnservable: input.allowUnservable });
+    await pruneH2O();
+    state.phase = 'done';
+    const outcome = promoted.outcome === 'superseded' ? 'superseded' : 'promoted';
+    const summary = `${input.model}: version ${version} ${outcome} (${champion.specName}, ${champion.metric} ${champion.metricValue})${promoted.archived ? `, version ${promoted.archived} archived` : ''}`;
+    setCurrentDetails(summary);
+    log.info(summary);
+    return { ...base, outcome, production: promoted.production };
+  }
+
+  /** The champion's MOJO is on disk: older runs' models and frames leave H2O's memory (TRAINING_KEEP_H2O_MODELS). */
+  async function pruneH2O(): Promise<void> {
+    if (!cleansUp) return;
+    try {
+      await pruneH2OModels({ model: input.model });
+    } catch (err) {
+      log.warn('pruning older models from H2O failed; the next retrain prunes them', { error: String(err) });
+    }
+  }
 }

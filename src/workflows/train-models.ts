@@ -6,6 +6,11 @@
  *
  * A spec H2O rejects fails its branch alone; the run fails only when no branch succeeded. Frames and
  * losing models are deleted from the cluster at the end, also when the run fails or is cancelled.
+ *
+ * H2O keeps nothing across a restart: a job, frame or model the run created and the cluster no longer
+ * has fails its activity as H2OLost, and the run rebuilds (extracts the frames again and trains every
+ * spec again, under the same ids) up to MAX_REBUILDS times. Polls heartbeat on a timer, so a cluster
+ * that is down for less than TRAINING_H2O_GRACE_S costs nothing but the wait.
  */
 import {
   ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, log,
@@ -20,7 +25,7 @@ import { progressQuery, trainingProgressSignal, type TrainModelsProgress } from 
 import { isBetter } from '../shared/metrics';
 import { ModelName } from '../shared/search-attributes';
 import { trainingRun, type TrainingRun } from '../shared/training-spec';
-import type { CandidateVersion } from '../shared/types';
+import type { CandidateVersion, ReferenceProfile } from '../shared/types';
 import { parse } from '../shared/validation';
 
 type H2OActivities = ReturnType<typeof createH2OActivities>;
@@ -77,6 +82,32 @@ export interface TrainModelsOutput {
   champion: CandidateVersion;
   branches: TrainModelsBranch[];
   frameRows: { train: number; validation: number };
+  /** times the cluster lost the run (an H2O restart) and the frames were extracted and every spec trained again */
+  rebuilds: number;
+}
+
+/** Rebuilds after H2O lost the run's frames, jobs or models; one more loss fails the run. */
+const MAX_REBUILDS = 3;
+
+/** The failure of an activity whose frame, job or model the cluster no longer has (FailureType.H2OLost). */
+function isLost(err: unknown): boolean {
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === FailureType.H2OLost;
+}
+
+/** Thrown inside a round when the cluster lost it; the loop around the round rebuilds. */
+class ClusterLost extends Error {
+  constructor(readonly failure: unknown) {
+    super('H2O lost the training run');
+  }
+}
+
+/** The activity's result, or ClusterLost when its failure says H2O lost what it worked on. */
+async function lostAs<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    throw isLost(err) ? new ClusterLost(err) : err;
+  }
 }
 
 /** The message a failed activity carries (H2O's own message for rejected specs). */
@@ -101,7 +132,8 @@ function renderDetails(model: string, progress: TrainModelsProgress): string {
     return `| ${s.specName} | ${s.algorithm} | ${s.state} | ${Math.round(s.progress * 100)}% | ${metric} | ${note} |`;
   });
   const frame = progress.frameRows ? ` · rows ${progress.frameRows.train} train / ${progress.frameRows.validation} validation` : '';
-  return [`**${model}**: ${progress.stage}${frame}${progress.championSpec ? ` · champion ${progress.championSpec}` : ''}`, '', '| spec | algorithm | state | progress | metric | model / error |', '|---|---|---|---|---|---|', ...rows].join('\n');
+  const rebuilt = progress.rebuilds ? ` · rebuilt ${progress.rebuilds}× after H2O lost the run` : '';
+  return [`**${model}**: ${progress.stage}${frame}${rebuilt}${progress.championSpec ? ` · champion ${progress.championSpec}` : ''}`, '', '| spec | algorithm | state | progress | metric | model / error |', '|---|---|---|---|---|---|', ...rows].join('\n');
 }
 
 export async function trainModels(raw: TrainModelsInput): Promise<TrainModelsOutput> {
@@ -138,22 +170,29 @@ export async function trainModels(raw: TrainModelsInput): Promise<TrainModelsOut
   const maxParallel = input.maxParallel ?? cluster.defaultMaxParallel;
   const gridIds: string[] = [];
   const keepModelIds: string[] = [];
-  try {
+  let rebuilds = 0;
+  let referencePromise: Promise<ReferenceProfile> | undefined;
+
+  /** Extracts the frames, trains every spec, exports the champion: all on the cluster, so all again when H2O forgot them. */
+  async function trainOnCluster() {
     update(() => (state.stage = 'extracting'));
-    const set = await extractTrainingSet({
+    const set = await lostAs(extractTrainingSet({
       workflowId, runId, featureSet: input.featureSet, labelFeatureSet: input.labelFeatureSet, target: input.target, window: input.window,
       features: input.features, metric: input.metric, validationFraction: input.validationFraction, seed: input.seed,
-    });
+    }));
     const frames = { trainFrame: set.trainFrame, validationFrame: set.validationFrame, target: set.target.name };
     update(() => {
       state.stage = 'training';
       state.frameRows = set.rows;
     });
-    // The reference histograms need only the feature store: compute them while H2O trains.
-    const referencePromise = computeReferenceProfile({ featureSet: input.featureSet, window: input.window, features: set.features.map((f) => f.name) });
-    referencePromise.catch(() => {}); // awaited below; this only marks a failure as handled if training fails first
+    if (!referencePromise) {
+      // The reference histograms need only the feature store: compute them (once) while H2O trains.
+      referencePromise = computeReferenceProfile({ featureSet: input.featureSet, window: input.window, features: set.features.map((f) => f.name) });
+      referencePromise.catch(() => {}); // awaited below; this only marks a failure as handled if training fails first
+    }
 
     const results = new Map<string, { h2oModelId: string; metricValue: number; metrics: Record<string, number> }>();
+    let lost: unknown;
     await forEachBounded(input.specs, maxParallel, async (spec) => {
       const progress = specState(spec.name);
       try {
@@ -174,6 +213,8 @@ export async function trainModels(raw: TrainModelsInput): Promise<TrainModelsOut
         });
       } catch (err) {
         if (isCancellation(err)) throw err;
+        // the cluster forgot the frames or the job: not the spec's fault; the whole round is rebuilt
+        if (isLost(err)) lost ??= err;
         log.warn('model spec failed', { spec: spec.name, error: reason(err) });
         update(() => {
           progress.state = 'failed';
@@ -181,6 +222,7 @@ export async function trainModels(raw: TrainModelsInput): Promise<TrainModelsOut
         });
       }
     });
+    if (lost !== undefined) throw new ClusterLost(lost);
 
     const succeeded = input.specs.filter((s) => results.has(s.name));
     if (succeeded.length === 0) {
@@ -196,10 +238,31 @@ export async function trainModels(raw: TrainModelsInput): Promise<TrainModelsOut
       state.stage = 'exporting';
       state.championSpec = championSpec.name;
     });
+    const mojo = await lostAs(exportChampionMojo({ model: input.model, workflowId, h2oModelId: champion.h2oModelId, goldenFrame: frames.validationFrame ?? frames.trainFrame }));
+    return { set, championSpec, champion, mojo };
+  }
 
-    const mojo = await exportChampionMojo({ model: input.model, workflowId, h2oModelId: champion.h2oModelId, goldenFrame: frames.validationFrame ?? frames.trainFrame });
+  try {
+    let trained: Awaited<ReturnType<typeof trainOnCluster>>;
+    for (;;) {
+      try {
+        trained = await trainOnCluster();
+        break;
+      } catch (err) {
+        if (!(err instanceof ClusterLost)) throw err;
+        if (rebuilds >= MAX_REBUILDS) throw err.failure;
+        rebuilds++;
+        log.warn('H2O lost the training run (restarted?): extracting the frames and training every spec again', { rebuild: rebuilds, error: reason(err.failure) });
+        update(() => {
+          state.rebuilds = rebuilds;
+          state.championSpec = undefined;
+          for (const spec of state.specs) Object.assign(spec, { state: 'queued', progress: 0, jobKey: undefined, h2oModelId: undefined, metricValue: undefined, error: undefined });
+        });
+      }
+    }
+    const { set, championSpec, champion, mojo } = trained;
     update(() => (state.stage = 'profiling'));
-    const reference = await referencePromise;
+    const reference = await referencePromise!;
     keepModelIds.push(champion.h2oModelId);
     update(() => (state.stage = 'done'));
     log.info('champion chosen', { spec: championSpec.name, h2oModelId: champion.h2oModelId, metric: input.metric, value: champion.metricValue });
@@ -230,6 +293,7 @@ export async function trainModels(raw: TrainModelsInput): Promise<TrainModelsOut
         ...(s.error !== undefined ? { error: s.error } : {}),
       })),
       frameRows: set.rows,
+      rebuilds,
     };
   } catch (err) {
     update(() => (state.stage = 'failed'));

@@ -27,6 +27,15 @@ describe('toFailure', () => {
     expect(toFailure(server)).toBe(server);
   });
 
+  it('types an id H2O no longer knows (a restarted cluster) as H2OLost, non-retryable: trainModels rebuilds', () => {
+    for (const message of ['H2O GET /3/Jobs/$03$_x: Job is missing', "H2O POST /3/ModelBuilders/gbm: Object with key='run__train' doesn't exist in DKV.", "H2O GET /3/Models/m: Object 'm' not found for argument: key"]) {
+      const lost = failure(new H2OError(message, 400));
+      expect([lost.type, lost.nonRetryable]).toEqual([FailureType.H2OLost, true]);
+      expect(lost.message).toContain(message);
+    }
+    expect(failure(new H2OError('Unknown parameter: foo', 412, 'foo')).type).toBe(FailureType.H2O);
+  });
+
   it('leaves retryable errors and failures as they are', () => {
     const unreachable = new H2OUnreachableError('connection refused');
     expect(toFailure(unreachable)).toBe(unreachable);

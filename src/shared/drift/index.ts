@@ -5,3 +5,4 @@ export * from './psi';
 export * from './chi-square';
 export * from './reference';
 export * from './verdict';
+export * from './checks';

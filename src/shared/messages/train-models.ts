@@ -25,6 +25,8 @@ export interface TrainModelsProgress {
   specs: SpecProgress[];
   frameRows?: { train: number; validation: number };
   championSpec?: string;
+  /** times H2O lost the run (a restart) and it was rebuilt: frames extracted and every spec trained again */
+  rebuilds?: number;
 }
 
 /** Per-spec state and progress, for `temporal workflow query --name progress` and the UI. */
