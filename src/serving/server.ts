@@ -77,6 +77,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     maxEventLoopDelay: config.maxEventLoopDelayMs,
     maxRssBytes: config.maxRssMb > 0 ? config.maxRssMb * 1024 * 1024 : 0,
     retryAfter: 5,
+    // Sending is how the handler answers (a handler that does not send lets the request through).
     pressureHandler: (_req, reply, type, value) => {
       void reply
         .status(503)
@@ -94,12 +95,14 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.setErrorHandler((err: FastifyError | HttpError | Error, _req, reply) => sendError(reply, err));
   app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: `no route ${req.method} ${req.url}`, field: 'url', value: req.url }));
 
-  app.get('/healthz', async () => ({ status: 'alive' }));
+  // Liveness and metrics pass under pressure: an overloaded service is alive, and should be watched.
+  const unshed = { config: { pressureHandler: () => undefined } };
+  app.get('/healthz', unshed, async () => ({ status: 'alive' }));
   app.get('/readyz', async (_req, reply) => {
     const r = store.readiness();
     return reply.status(r.ready ? 200 : 503).send(r);
   });
-  app.get('/metrics', async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  app.get('/metrics', unshed, async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
   const predict = async (model: string, version: number | undefined, body: PredictBody) => {
     const loaded = version === undefined ? await store.productionOf(model) : await store.versionOf(model, version);

@@ -286,6 +286,20 @@ describe('bad input gets a 4xx naming the field and the value', () => {
     if (typeof value === 'string') expect(String(r.body.error)).toContain(value);
   });
 
+  it('under memory pressure: 503 with Retry-After instead of queueing', async () => {
+    // an RSS limit below any Node process's: under-pressure's next sample sheds every request
+    const tight = await startService({ declared: [model], serve: { maxRssMb: 1 } });
+    try {
+      await new Promise((r) => setTimeout(r, 1500));
+      const res = await request(`${tight.url}/v1/models/${model}/predict`, { method: 'POST', body: JSON.stringify({ rows: [ROW] }), headers: { 'content-type': 'application/json' } });
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['retry-after']).toBe('5');
+      expect(await res.body.json()).toMatchObject({ field: 'rssBytes' });
+    } finally {
+      await tight.close();
+    }
+  });
+
   it('an unknown entity is a 404 naming it', async () => {
     const r = await post(url(), { entities: ['nobody-at-all'] });
     expect(r).toMatchObject({ status: 404, body: { field: 'entities[0]', value: 'nobody-at-all' } });
