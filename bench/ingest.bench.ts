@@ -12,7 +12,7 @@
  * The last line: `ingest: 0.45x COPY, 31x naive, peak RSS 180 MB`.
  */
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,6 +28,7 @@ import { createSyntheticRecords, startSyntheticSource, syntheticSourceDefinition
 import { compileMapping, type FeatureRow } from '../src/ingest/records';
 import { validateSourceDefinition } from '../src/shared/source-definition';
 import { ingestSource } from '../src/workflows/ingest-source';
+import { connectClientConnection } from '../src/temporal-connection';
 
 interface Args {
   records: number;
@@ -115,7 +116,7 @@ async function main(): Promise<void> {
   const definition = validateSourceDefinition(
     syntheticSourceDefinition(source, 'offset', { name: sourceName, featureSet, pageSize: args.pageSize, maxPagesInFlight: args.inFlight, incremental: undefined, window: undefined }),
   );
-  const connection = await Connection.connect({ address: config.temporal.address });
+  const connection = await connectClientConnection(config.temporal);
   const client = new Client({ connection, namespace: config.temporal.namespace });
 
   try {

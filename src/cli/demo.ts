@@ -25,6 +25,7 @@ import type { driftSensor } from '../workflows/drift-sensor';
 import type { retrainModel } from '../workflows/retrain-model';
 import { stackHealth } from '../workflows/stack-health';
 import { formatVersions } from './versions';
+import { temporalHint } from './temporal';
 
 const MODEL = 'churn';
 const SOURCE = 'demo-customers';
@@ -94,8 +95,7 @@ export async function demo(args: string[]): Promise<number> {
     console.log(`  Temporal Web UI        ${ui}/workflows`);
     console.log(`  this model's runs      ${ui}/workflows?query=${encodeURIComponent(`ModelName="${MODEL}"`)}`);
     console.log(`  the drift schedule     ${ui}/schedules/${sensorScheduleId(MODEL)}`);
-    console.log(`  from a shell           temporal workflow list --query 'ModelName="${MODEL}"'`);
-    console.log(`  manual retrain         temporal workflow start --type retrainModel --task-queue ${cfg.temporal.taskQueue} --workflow-id ${retrainWorkflowId(MODEL)} --input '{"model":"${MODEL}","reason":"manual"}'`);
+    for (const [what, command] of demoShellHints(cfg.temporal.taskQueue)) console.log(`  ${what.padEnd(22)} ${command}`);
     console.log('The stack and the worker keep running: npm run stack:status, npm run stack:down.');
     return 0;
   } finally {
@@ -103,6 +103,14 @@ export async function demo(args: string[]): Promise<number> {
     await pool.end();
     await temporal.close();
   }
+}
+
+/** The shell commands the demo ends with, in the form that runs as printed (src/cli/temporal.ts). */
+export function demoShellHints(taskQueue: string): Array<[what: string, command: string]> {
+  return [
+    ['from a shell', temporalHint(`workflow list --query 'ModelName="${MODEL}"'`)],
+    ['manual retrain', temporalHint(`workflow start --type retrainModel --task-queue ${taskQueue} --workflow-id ${retrainWorkflowId(MODEL)} --input '{"model":"${MODEL}","reason":"manual"}'`)],
+  ];
 }
 
 async function ingest(client: Client, source: SyntheticSource, featureSet: string, full: boolean): Promise<void> {

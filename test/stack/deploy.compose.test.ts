@@ -5,10 +5,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Connection } from '@temporalio/client';
 import { loadConfig, projectRoot } from '../../src/config';
 import { COMPONENTS, stackContext } from '../../src/stack/cli';
 import { aptInstall } from '../../src/stack/install';
+import { connectClientConnection } from '../../src/temporal-connection';
 import { which } from '../../src/stack/process';
 import { services, imageTag, dockerfileFrom } from '../helpers/compose';
 
@@ -48,7 +48,7 @@ describe('versions equal the local stack', () => {
     expect(status.redis!.version).toMatch(/^7\.0\./);
     expect(services.redis!.image).toBe(`redis:${status.redis!.version}-bookworm`);
 
-    const connection = await Connection.connect({ address: loadConfig().temporal.address });
+    const connection = await connectClientConnection(loadConfig().temporal);
     try {
       const { serverVersion } = await connection.workflowService.getSystemInfo({});
       expect(imageTag(services.temporal!.image!)).toBe(serverVersion);
