@@ -127,22 +127,28 @@ export interface TemporalConfig {
 }
 
 export interface PostgresConfig {
-  /** DATABASE_URL: the feature store and registry database (the role must own it). @default `postgresql://mlops:mlops@127.0.0.1:5432/mlops` */
+  /** DATABASE_URL: the worker's and the CLI's login to the feature store and registry: a least-privilege role (rows only, no DDL; warehouse/roles.sql), which the local stack creates from this URL. The default is the local stack's. @default `postgresql://mlops_worker:mlops_worker@127.0.0.1:5432/mlops` */
   url: string;
   host: string;
   port: number;
   user: string;
   password: string;
   database: string;
+  /** MIGRATE_DATABASE_URL: the owner role's login, used only by `migrate` and the local stack (and the tests' own cleanup); it owns every table and may change the schema. A worker never needs it. The default is the local stack's. @default `postgresql://mlops:mlops@127.0.0.1:5432/mlops` */
+  migrateUrl: string;
+  ownerUser: string;
+  ownerPassword: string;
   /** PG_POOL_MAX: connections in the worker's pool. @default 10 */
   poolMax: number;
 }
 
 export interface RedisConfig {
-  /** REDIS_URL: the online cache and the shared rate-limit state. @default `redis://127.0.0.1:6379` */
+  /** REDIS_URL: the online cache and the shared rate-limit state; the password in it is the one Redis requires (the local stack starts Redis with it). The default is the local stack's. @default `redis://:mlops@127.0.0.1:6379` */
   url: string;
   host: string;
   port: number;
+  /** empty when the URL has none */
+  password: string;
   /** CACHE_TTL_S: lifetime of an online-cache entry. @default 300 (s) */
   cacheTtlS: number;
 }
@@ -231,10 +237,11 @@ export function loadConfig(env: Env = process.env): Config {
   const stateDir = envPath(env, 'MLOPS_STATE_DIR', '.stack');
   const temporalProfile = loadTemporalProfile(env);
   const temporalAddress = envHostPort({ TEMPORAL_ADDRESS: temporalProfile.address }, 'TEMPORAL_ADDRESS', '127.0.0.1:7233');
-  const dbUrl = envUrl(env, 'DATABASE_URL', 'postgresql://mlops:mlops@127.0.0.1:5432/mlops', ['postgresql:', 'postgres:']);
+  const dbUrl = envUrl(env, 'DATABASE_URL', 'postgresql://mlops_worker:mlops_worker@127.0.0.1:5432/mlops', ['postgresql:', 'postgres:']);
   const database = decodeURIComponent(dbUrl.pathname.replace(/^\//, ''));
   if (!database) throw new ConfigError('DATABASE_URL', dbUrl.href, 'a URL that names a database, e.g. postgresql://u:p@host:5432/mlops');
-  const redisUrl = envUrl(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']);
+  const ownerUrl = envUrl(env, 'MIGRATE_DATABASE_URL', 'postgresql://mlops:mlops@127.0.0.1:5432/mlops', ['postgresql:', 'postgres:']);
+  const redisUrl = envUrl(env, 'REDIS_URL', 'redis://:mlops@127.0.0.1:6379', ['redis:', 'rediss:']);
   const h2oUrl = envUrl(env, 'H2O_URL', 'http://127.0.0.1:54321', ['http:', 'https:']);
   const h2oVersion = envString(env, 'H2O_VERSION', '3.46.0.11');
   if (!/^\d+\.\d+\.\d+\.\d+$/.test(h2oVersion)) throw new ConfigError('H2O_VERSION', h2oVersion, 'a four-part H2O-3 version such as 3.46.0.11');
@@ -265,12 +272,16 @@ export function loadConfig(env: Env = process.env): Config {
       user: decodeURIComponent(dbUrl.username || 'postgres'),
       password: decodeURIComponent(dbUrl.password),
       database,
+      migrateUrl: ownerUrl.href,
+      ownerUser: decodeURIComponent(ownerUrl.username || 'postgres'),
+      ownerPassword: decodeURIComponent(ownerUrl.password),
       poolMax: envInt(env, 'PG_POOL_MAX', 10, 1, 1000),
     },
     redis: {
       url: redisUrl.href,
       host: redisUrl.hostname || '127.0.0.1',
       port: redisUrl.port ? Number(redisUrl.port) : 6379,
+      password: decodeURIComponent(redisUrl.password),
       cacheTtlS: envInt(env, 'CACHE_TTL_S', 300, 1, 7 * 24 * 3600),
     },
     h2o: {
