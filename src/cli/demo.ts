@@ -106,10 +106,10 @@ export async function demo(args: string[]): Promise<number> {
 }
 
 /** The shell commands the demo ends with, in the form that runs as printed (src/cli/temporal.ts). */
-export function demoShellHints(taskQueue: string): Array<[what: string, command: string]> {
+export function demoShellHints(taskQueue: string, model = MODEL): Array<[what: string, command: string]> {
   return [
-    ['from a shell', temporalHint(`workflow list --query 'ModelName="${MODEL}"'`)],
-    ['manual retrain', temporalHint(`workflow start --type retrainModel --task-queue ${taskQueue} --workflow-id ${retrainWorkflowId(MODEL)} --input '{"model":"${MODEL}","reason":"manual"}'`)],
+    ['from a shell', temporalHint(`workflow list --query 'ModelName="${model}"'`)],
+    ['manual retrain', temporalHint(`workflow start --type retrainModel --task-queue ${taskQueue} --workflow-id ${retrainWorkflowId(model)} --input '{"model":"${model}","reason":"manual"}'`)],
   ];
 }
 
