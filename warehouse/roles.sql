@@ -8,7 +8,7 @@
 -- - the WORKER (DATABASE_URL) reads and writes rows and runs the functions, and nothing more: no
 --   CREATE on any schema, no ownership, so DDL (CREATE, ALTER, DROP, TRUNCATE) is refused. The one
 --   schema change the worker needs, a closed partition's GIN index, goes through the owner's
---   SECURITY DEFINER function features.index_closed_partition (migration 040).
+--   SECURITY DEFINER function features.index_closed_partition (migration 050).
 --
 -- Parameters, as session settings set just before: mlops.owner_role, mlops.owner_password,
 -- mlops.worker_role, mlops.worker_password.

@@ -2,7 +2,7 @@
  * The GIN index of closed partitions: every daily partition of features.feature_values whose range
  * ended more than `openPartitionDays` ago gets its GIN index (jsonb_path_ops). Partitions still open
  * for writes stay unindexed: that is the ingestion fast path (docs/INGESTION.md, "The GIN index").
- * The worker's role may not build indexes; features.index_closed_partition (migration 040, SECURITY
+ * The worker's role may not build indexes; features.index_closed_partition (migration 050, SECURITY
  * DEFINER) builds each one as the owner, one closed partition at a time.
  */
 import type { Pool } from 'pg';
