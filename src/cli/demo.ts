@@ -82,7 +82,7 @@ export async function demo(args: string[]): Promise<number> {
     console.log(`  verdict ${report.verdict}, max PSI ${report.maxPsi?.toFixed(3) ?? 'n/a'} (report ${report.reportId ?? 'none'})`);
     const byPsi = Object.entries(report.psi ?? {}).sort((a, b) => b[1] - a[1]);
     for (const [feature, psi] of byPsi.slice(0, 8)) console.log(`    ${feature.padEnd(24)} PSI ${psi.toFixed(3)}`);
-    if (byPsi.length > 8) console.log(`    … ${byPsi.length - 8} more features, lowest PSI ${byPsi.at(-1)![1].toFixed(3)} (${byPsi.at(-1)![0]}): tsx src/cli/index.ts versions ${MODEL}, or monitoring.drift_reports`);
+    if (byPsi.length > 8) console.log(`    … ${byPsi.length - 8} more features, lowest PSI ${byPsi.at(-1)![1].toFixed(3)} (${byPsi.at(-1)![0]}): npx tsx src/cli/index.ts versions ${MODEL}, or monitoring.drift_reports`);
     if (report.retrainWorkflowId) {
       const second = await client.workflow.getHandle<typeof retrainModel>(report.retrainWorkflowId).result();
       console.log(`  retrain ${report.retrainWorkflowId}: version ${second.version} ${second.outcome}, ${second.metric} ${second.metricValue.toFixed(4)}`);

@@ -49,6 +49,8 @@ describe('the printed temporal commands', () => {
     expect(v1!.metrics.auc).toBeGreaterThan(0.5);
 
     expect(asPrinted(hint('from a shell'))).toContain(`retrain-${model}`);
+    // the operator command the demo prints next to it (tsx is not on the PATH either)
+    expect(asPrinted(`npx tsx src/cli/index.ts versions ${model}`)).toMatch(/production/);
     // TRIGGER is a reserved word of the visibility query language: the attribute needs backticks
     expect(asPrinted(`npm run -s temporal -- workflow list --query 'ModelName="${model}" AND \`Trigger\`="manual" AND ModelVersion=1'`)).toContain(`retrain-${model}`);
   });
