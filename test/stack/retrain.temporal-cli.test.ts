@@ -57,7 +57,7 @@ describe('the printed temporal commands', () => {
 
   it("the README's temporal commands use the pinned CLI, and its read-only ones work as written", () => {
     const readme = readFileSync(join(projectRoot, 'README.md'), 'utf8');
-    const block = /## Operating it the Temporal way\s+```sh\n([\s\S]*?)```/.exec(readme)![1]!;
+    const block = /## Operating it the Temporal way[^#]*?```sh\n([\s\S]*?)```/.exec(readme)![1]!;
     const commands = block.split('\n').filter((l) => l.trim() && !l.startsWith('#')).map((l) => l.replace(/\s+#.*$/, ''));
     expect(commands.length).toBeGreaterThan(4);
     for (const c of commands) expect(c).toMatch(/^npm run temporal -- /);
