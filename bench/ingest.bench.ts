@@ -91,7 +91,8 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const config = loadConfig();
   const id = randomBytes(3).toString('hex');
-  const pool = createPool(config.postgres, 'mlops-bench');
+  // the harness's own pool, as the owner: its baseline tables, ANALYZE and cleanup are DDL the worker's role may not run
+  const pool = createPool({ ...config.postgres, url: config.postgres.migrateUrl }, 'mlops-bench');
   const benchDir = join(config.stack.stateDir, 'bench');
   mkdirSync(benchDir, { recursive: true });
   // 1.5 days back from now: the rows land in the open (GIN-less) partitions, the hot path (docs/INGESTION.md).

@@ -73,7 +73,8 @@ async function main(): Promise<void> {
   const rows = arg('rows', 3000);
   const rounds = arg('rounds', 3);
   const config = loadConfig();
-  const pool = createPool(config.postgres, 'mlops-bench');
+  // the harness's own pool, as the owner: its baseline tables, ANALYZE and cleanup are DDL the worker's role may not run
+  const pool = createPool({ ...config.postgres, url: config.postgres.migrateUrl }, 'mlops-bench');
   const h2o = new H2OClient(config.h2o.url);
   const stamp = Date.now().toString(36);
   const set = await generateChurnSet(pool, `bench-train-${stamp}`, rows);
