@@ -117,7 +117,8 @@ async function driftCheck(pool: Pool, query: WindowQuery, reference: ReferencePr
 
 async function main(): Promise<void> {
   const cfg = loadConfig();
-  const pool = createPool(cfg.postgres, 'mlops-bench-drift');
+  // the harness's own pool, as the owner: its baseline tables, ANALYZE and cleanup are DDL the worker's role may not run
+  const pool = createPool({ ...cfg.postgres, url: cfg.postgres.migrateUrl }, 'mlops-bench-drift');
   const featureSet = `bench-drift-${randomBytes(3).toString('hex')}`;
   // today's and yesterday's partitions (the open ones, written without a GIN index)
   const end = Math.floor(Date.now() / HOUR) * HOUR - HOUR;

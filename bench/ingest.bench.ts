@@ -12,7 +12,7 @@
  * The last line: `ingest: 0.45x COPY, 31x naive, peak RSS 180 MB`.
  */
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,6 +28,7 @@ import { createSyntheticRecords, startSyntheticSource, syntheticSourceDefinition
 import { compileMapping, type FeatureRow } from '../src/ingest/records';
 import { validateSourceDefinition } from '../src/shared/source-definition';
 import { ingestSource } from '../src/workflows/ingest-source';
+import { connectClientConnection } from '../src/temporal-connection';
 
 interface Args {
   records: number;
@@ -90,7 +91,8 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const config = loadConfig();
   const id = randomBytes(3).toString('hex');
-  const pool = createPool(config.postgres, 'mlops-bench');
+  // the harness's own pool, as the owner: its baseline tables, ANALYZE and cleanup are DDL the worker's role may not run
+  const pool = createPool({ ...config.postgres, url: config.postgres.migrateUrl }, 'mlops-bench');
   const benchDir = join(config.stack.stateDir, 'bench');
   mkdirSync(benchDir, { recursive: true });
   // 1.5 days back from now: the rows land in the open (GIN-less) partitions, the hot path (docs/INGESTION.md).
@@ -115,7 +117,7 @@ async function main(): Promise<void> {
   const definition = validateSourceDefinition(
     syntheticSourceDefinition(source, 'offset', { name: sourceName, featureSet, pageSize: args.pageSize, maxPagesInFlight: args.inFlight, incremental: undefined, window: undefined }),
   );
-  const connection = await Connection.connect({ address: config.temporal.address });
+  const connection = await connectClientConnection(config.temporal);
   const client = new Client({ connection, namespace: config.temporal.namespace });
 
   try {

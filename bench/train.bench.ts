@@ -13,8 +13,8 @@
  *
  *   npm run bench:train [-- --rows 3000 --rounds 3]
  */
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { extractTrainingSet } from '../src/feature-store/training-set';
@@ -31,6 +31,7 @@ import type { ModelSpec } from '../src/shared/training-spec';
 import { createWorker } from '../src/worker';
 import { trainModels, type TrainModelsInput } from '../src/workflows/train-models';
 import { dropGeneratedSet, generateChurnSet } from '../test/stack/train.dataset';
+import { connectClientConnection, connectNativeConnection } from '../src/temporal-connection';
 
 // Each about 10 s alone on the 2-core machine this was written on (the run prints H2O's own times;
 // GBM time grows slower than its tree count: scoring and setup are a fixed share).
@@ -72,7 +73,8 @@ async function main(): Promise<void> {
   const rows = arg('rows', 3000);
   const rounds = arg('rounds', 3);
   const config = loadConfig();
-  const pool = createPool(config.postgres, 'mlops-bench');
+  // the harness's own pool, as the owner: its baseline tables, ANALYZE and cleanup are DDL the worker's role may not run
+  const pool = createPool({ ...config.postgres, url: config.postgres.migrateUrl }, 'mlops-bench');
   const h2o = new H2OClient(config.h2o.url);
   const stamp = Date.now().toString(36);
   const set = await generateChurnSet(pool, `bench-train-${stamp}`, rows);
@@ -83,10 +85,10 @@ async function main(): Promise<void> {
   mkdirSync(join(bundlePath, '..'), { recursive: true });
   writeFileSync(bundlePath, code);
   const taskQueue = `bench-train-${stamp}`;
-  const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
+  const nativeConnection = await connectNativeConnection(config.temporal);
   const worker = await createWorker({ config, taskQueue, connection: nativeConnection, workflowBundlePath: bundlePath });
   const running = worker.worker.run();
-  const connection = await Connection.connect({ address: config.temporal.address });
+  const connection = await connectClientConnection(config.temporal);
   const client = new Client({ connection, namespace: config.temporal.namespace });
 
   const input = (maxParallel: number): TrainModelsInput => ({

@@ -5,7 +5,6 @@
  */
 import {
   Client,
-  Connection,
   ScheduleAlreadyRunning,
   ScheduleOverlapPolicy,
   type ScheduleOptions,
@@ -14,6 +13,7 @@ import {
 } from '@temporalio/client';
 import { config as loadConfig, type Config } from './config';
 import { parseDuration } from './shared/duration';
+import { connectClientConnection } from './temporal-connection';
 import { ingestWorkflowId, retrainWorkflowId, sensorScheduleId } from './shared/ids';
 import type { ModelDeclaration } from './shared/model-declaration';
 import { DriftPSI, ModelName, RecordsWritten, SourceName, Trigger } from './shared/search-attributes';
@@ -26,9 +26,9 @@ export interface TemporalClient {
   close(): Promise<void>;
 }
 
-/** A client of TEMPORAL_ADDRESS in TEMPORAL_NAMESPACE. */
+/** A client of the configured server and namespace (TEMPORAL_ADDRESS, TLS, API key, profile: src/temporal-connection.ts). */
 export async function connectTemporal(cfg: Config = loadConfig()): Promise<TemporalClient> {
-  const connection = await Connection.connect({ address: cfg.temporal.address });
+  const connection = await connectClientConnection(cfg.temporal);
   return { client: new Client({ connection, namespace: cfg.temporal.namespace }), close: () => connection.close() };
 }
 

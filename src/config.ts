@@ -7,6 +7,7 @@
  */
 import { availableParallelism, homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
+import { loadClientConfigProfile, type ClientConfigProfile } from '@temporalio/envconfig';
 import { ConfigError } from './shared/errors';
 
 type Env = Record<string, string | undefined>;
@@ -89,13 +90,30 @@ export interface StackConfig {
   startTimeoutS: number;
 }
 
+/**
+ * The connection to Temporal is read by the SDK's own @temporalio/envconfig, the same variables and
+ * `temporal.toml` profiles the `temporal` CLI reads, so one setting serves the worker, the CLI
+ * commands and `npm run temporal`. Variables override the profile's values.
+ */
 export interface TemporalConfig {
-  /** TEMPORAL_ADDRESS: frontend gRPC address. @default `127.0.0.1:7233` */
+  /** TEMPORAL_ADDRESS: frontend gRPC address (host:port), over the profile's `address`. @default `127.0.0.1:7233` */
   address: string;
   host: string;
   port: number;
-  /** TEMPORAL_NAMESPACE: namespace of every workflow and schedule. @default `default` */
+  /** TEMPORAL_NAMESPACE: namespace of every workflow and schedule, over the profile's `namespace`. @default `default` */
   namespace: string;
+  // Read by @temporalio/envconfig into `profile` below (documented here for docs/CONFIGURATION.md):
+  /** TEMPORAL_CONFIG_FILE: the `temporal.toml` of connection profiles (the CLI's file). @default `$XDG_CONFIG_HOME/temporalio/temporal.toml` (~/.config/…) when it exists */
+  /** TEMPORAL_PROFILE: the profile of that file to use; a missing profile is an error. @default `default` */
+  profileName: string | undefined;
+  /** TEMPORAL_API_KEY: API key (Temporal Cloud); setting it turns TLS on. Never logged. @default unset */
+  /** TEMPORAL_TLS: `true` connects with TLS (system roots unless a CA is given), `false` forces plaintext over the profile. @default off, on when a TLS path or an API key is set */
+  /** TEMPORAL_TLS_SERVER_CA_CERT_PATH: PEM CA that signed the server's certificate (a private CA, self-hosted). @default unset (system roots) */
+  /** TEMPORAL_TLS_SERVER_NAME: the name to verify the server's certificate against, when it differs from the address's host. @default the address's host */
+  /** TEMPORAL_TLS_CLIENT_CERT_PATH: PEM client certificate for mTLS (with TEMPORAL_TLS_CLIENT_KEY_PATH). @default unset */
+  /** TEMPORAL_TLS_CLIENT_KEY_PATH: PEM key of that certificate. (`_DATA` variants of the three paths take the PEM itself; TEMPORAL_GRPC_META_<NAME> adds a gRPC header.) @default unset */
+  /** The resolved profile (file, then variables): what src/temporal-connection.ts connects with. Holds the API key: never print it. */
+  profile: ClientConfigProfile;
   /** TEMPORAL_UI_PORT: Web UI of the dev server. @default 8233 */
   uiPort: number;
   /** TEMPORAL_TASK_QUEUE: the worker's task queue. @default `mlops` */
@@ -109,22 +127,28 @@ export interface TemporalConfig {
 }
 
 export interface PostgresConfig {
-  /** DATABASE_URL: the feature store and registry database (the role must own it). @default `postgresql://mlops:mlops@127.0.0.1:5432/mlops` */
+  /** DATABASE_URL: the worker's and the CLI's login to the feature store and registry: a least-privilege role (rows only, no DDL; warehouse/roles.sql), which the local stack creates from this URL. The default is the local stack's. @default `postgresql://mlops_worker:mlops_worker@127.0.0.1:5432/mlops` */
   url: string;
   host: string;
   port: number;
   user: string;
   password: string;
   database: string;
+  /** MIGRATE_DATABASE_URL: the owner role's login, used only by `migrate` and the local stack (and the tests' own cleanup); it owns every table and may change the schema. A worker never needs it. The default is the local stack's. @default `postgresql://mlops:mlops@127.0.0.1:5432/mlops` */
+  migrateUrl: string;
+  ownerUser: string;
+  ownerPassword: string;
   /** PG_POOL_MAX: connections in the worker's pool. @default 10 */
   poolMax: number;
 }
 
 export interface RedisConfig {
-  /** REDIS_URL: the online cache and the shared rate-limit state. @default `redis://127.0.0.1:6379` */
+  /** REDIS_URL: the online cache and the shared rate-limit state; the password in it is the one Redis requires (the local stack starts Redis with it). The default is the local stack's. @default `redis://:mlops@127.0.0.1:6379` */
   url: string;
   host: string;
   port: number;
+  /** empty when the URL has none */
+  password: string;
   /** CACHE_TTL_S: lifetime of an online-cache entry. @default 300 (s) */
   cacheTtlS: number;
 }
@@ -237,11 +261,13 @@ export interface Config {
 /** Reads and validates the configuration from `env`. Throws ConfigError naming the variable. */
 export function loadConfig(env: Env = process.env): Config {
   const stateDir = envPath(env, 'MLOPS_STATE_DIR', '.stack');
-  const temporalAddress = envHostPort(env, 'TEMPORAL_ADDRESS', '127.0.0.1:7233');
-  const dbUrl = envUrl(env, 'DATABASE_URL', 'postgresql://mlops:mlops@127.0.0.1:5432/mlops', ['postgresql:', 'postgres:']);
+  const temporalProfile = loadTemporalProfile(env);
+  const temporalAddress = envHostPort({ TEMPORAL_ADDRESS: temporalProfile.address }, 'TEMPORAL_ADDRESS', '127.0.0.1:7233');
+  const dbUrl = envUrl(env, 'DATABASE_URL', 'postgresql://mlops_worker:mlops_worker@127.0.0.1:5432/mlops', ['postgresql:', 'postgres:']);
   const database = decodeURIComponent(dbUrl.pathname.replace(/^\//, ''));
   if (!database) throw new ConfigError('DATABASE_URL', dbUrl.href, 'a URL that names a database, e.g. postgresql://u:p@host:5432/mlops');
-  const redisUrl = envUrl(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']);
+  const ownerUrl = envUrl(env, 'MIGRATE_DATABASE_URL', 'postgresql://mlops:mlops@127.0.0.1:5432/mlops', ['postgresql:', 'postgres:']);
+  const redisUrl = envUrl(env, 'REDIS_URL', 'redis://:mlops@127.0.0.1:6379', ['redis:', 'rediss:']);
   const h2oUrl = envUrl(env, 'H2O_URL', 'http://127.0.0.1:54321', ['http:', 'https:']);
   const h2oVersion = envString(env, 'H2O_VERSION', '3.46.0.11');
   if (!/^\d+\.\d+\.\d+\.\d+$/.test(h2oVersion)) throw new ConfigError('H2O_VERSION', h2oVersion, 'a four-part H2O-3 version such as 3.46.0.11');
@@ -256,7 +282,9 @@ export function loadConfig(env: Env = process.env): Config {
       address: temporalAddress.address,
       host: temporalAddress.host,
       port: temporalAddress.port,
-      namespace: envString(env, 'TEMPORAL_NAMESPACE', 'default'),
+      namespace: temporalProfile.namespace?.trim() || 'default',
+      profileName: read(env, 'TEMPORAL_PROFILE'),
+      profile: { ...temporalProfile, address: temporalAddress.address },
       uiPort: envPort(env, 'TEMPORAL_UI_PORT', 8233),
       taskQueue: envString(env, 'TEMPORAL_TASK_QUEUE', 'mlops'),
       cliVersion: envString(env, 'TEMPORAL_CLI_VERSION', '1.9.1'),
@@ -270,12 +298,16 @@ export function loadConfig(env: Env = process.env): Config {
       user: decodeURIComponent(dbUrl.username || 'postgres'),
       password: decodeURIComponent(dbUrl.password),
       database,
+      migrateUrl: ownerUrl.href,
+      ownerUser: decodeURIComponent(ownerUrl.username || 'postgres'),
+      ownerPassword: decodeURIComponent(ownerUrl.password),
       poolMax: envInt(env, 'PG_POOL_MAX', 10, 1, 1000),
     },
     redis: {
       url: redisUrl.href,
       host: redisUrl.hostname || '127.0.0.1',
       port: redisUrl.port ? Number(redisUrl.port) : 6379,
+      password: decodeURIComponent(redisUrl.password),
       cacheTtlS: envInt(env, 'CACHE_TTL_S', 300, 1, 7 * 24 * 3600),
     },
     h2o: {
@@ -333,6 +365,24 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('DRIFT_PSI_DRIFT', String(config.drift.driftThreshold), `a PSI >= DRIFT_PSI_WARN (${config.drift.warnThreshold})`);
   }
   return deepFreeze(config);
+}
+
+/**
+ * The Temporal connection profile as @temporalio/envconfig resolves it from `env` (TEMPORAL_CONFIG_FILE
+ * or the default temporal.toml, TEMPORAL_PROFILE, then the TEMPORAL_* variables). File contents (CA,
+ * certificates) are read at connect time, not here.
+ */
+function loadTemporalProfile(env: Env): ClientConfigProfile {
+  const vars = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1].trim() !== ''));
+  try {
+    return loadClientConfigProfile({ overrideEnvVars: vars });
+  } catch (err) {
+    const message = (err as Error).message;
+    if (/Profile '.*' not found/.test(message)) {
+      throw new ConfigError('TEMPORAL_PROFILE', vars.TEMPORAL_PROFILE, `a profile of ${vars.TEMPORAL_CONFIG_FILE ?? 'temporal.toml'} (${message})`);
+    }
+    throw new ConfigError('TEMPORAL_CONFIG_FILE', vars.TEMPORAL_CONFIG_FILE ?? '(default temporal.toml)', `a readable temporal.toml (${message})`);
+  }
 }
 
 function deepFreeze<T>(value: T): T {

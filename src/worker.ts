@@ -2,12 +2,13 @@
  * The worker: builds each client once (PostgreSQL pool, Redis, config), registers every activity and
  * workflow on the task queue, and runs until SIGINT/SIGTERM.
  */
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { config as loadConfig, type Config } from './config';
 import { createActivities } from './activities';
 import { createPool } from './postgres';
 import { createRedis } from './redis';
 import { FailureType } from './shared/errors';
+import { connectNativeConnection, describeTemporal } from './temporal-connection';
 
 export interface WorkerHandle {
   worker: Worker;
@@ -18,7 +19,7 @@ export interface WorkerHandle {
 /** Creates a worker on `taskQueue` (default TEMPORAL_TASK_QUEUE). Tests pass their own queue and bundle. */
 export async function createWorker(options: { config?: Config; taskQueue?: string; connection?: NativeConnection; workflowBundlePath?: string } = {}): Promise<WorkerHandle> {
   const cfg = options.config ?? loadConfig();
-  const connection = options.connection ?? (await NativeConnection.connect({ address: cfg.temporal.address }));
+  const connection = options.connection ?? (await connectNativeConnection(cfg.temporal));
   const pool = createPool(cfg.postgres);
   const redis = createRedis(cfg.redis);
   const bundlePath = options.workflowBundlePath ?? cfg.worker.workflowBundlePath;
@@ -49,8 +50,9 @@ export async function createWorker(options: { config?: Config; taskQueue?: strin
 }
 
 async function main(): Promise<void> {
-  const handle = await createWorker();
-  console.log(`[worker] polling task queue ${handle.worker.options.taskQueue} on ${loadConfig().temporal.address}`);
+  const cfg = loadConfig();
+  const handle = await createWorker({ config: cfg });
+  console.log(`[worker] polling task queue ${handle.worker.options.taskQueue} on ${describeTemporal(cfg.temporal)}`);
   try {
     await handle.worker.run();
   } finally {

@@ -1,12 +1,14 @@
 /**
  * Runs once before the suite: the stack must already be up (`npm test` runs stack:up first); this
- * checks every component is healthy, applies migrations and bundles the workflows once, so each
+ * checks every component is healthy, makes sure the worker's database role exists (a stack started
+ * before it was introduced lacks it), applies migrations and bundles the workflows once, so each
  * test's worker loads the same bundle instead of running webpack again.
  */
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMPONENTS, stackContext } from '../src/stack/cli';
+import { ensureDatabaseRoles } from '../src/stack/postgres';
 import { migrate } from '../src/warehouse/migrate';
 import { projectRoot } from '../src/config';
 import { testBundlePath } from './helpers/paths';
@@ -19,7 +21,8 @@ export default async function setup(): Promise<void> {
       throw new Error(`${component.name} is ${status.state} at ${status.address}: run \`npm run stack:up\` (npm test does this first)`);
     }
   }
-  await migrate(ctx.config.postgres.url);
+  await ensureDatabaseRoles(ctx);
+  await migrate(ctx.config.postgres.migrateUrl);
   const { code } = await bundleWorkflowCode({ workflowsPath: join(projectRoot, 'src', 'workflows', 'index.ts'), logger: quietLogger });
   mkdirSync(join(testBundlePath(), '..'), { recursive: true });
   writeFileSync(testBundlePath(), code);

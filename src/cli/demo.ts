@@ -29,6 +29,7 @@ import type { driftSensor } from '../workflows/drift-sensor';
 import type { retrainModel } from '../workflows/retrain-model';
 import { stackHealth } from '../workflows/stack-health';
 import { formatVersions } from './versions';
+import { temporalHint } from './temporal';
 
 const MODEL = 'churn';
 const SOURCE = 'demo-customers';
@@ -89,7 +90,7 @@ export async function demo(args: string[]): Promise<number> {
     console.log(`  verdict ${report.verdict}, max PSI ${report.maxPsi?.toFixed(3) ?? 'n/a'} (report ${report.reportId ?? 'none'})`);
     const byPsi = Object.entries(report.psi ?? {}).sort((a, b) => b[1] - a[1]);
     for (const [feature, psi] of byPsi.slice(0, 8)) console.log(`    ${feature.padEnd(24)} PSI ${psi.toFixed(3)}`);
-    if (byPsi.length > 8) console.log(`    … ${byPsi.length - 8} more features, lowest PSI ${byPsi.at(-1)![1].toFixed(3)} (${byPsi.at(-1)![0]}): tsx src/cli/index.ts versions ${MODEL}, or monitoring.drift_reports`);
+    if (byPsi.length > 8) console.log(`    … ${byPsi.length - 8} more features, lowest PSI ${byPsi.at(-1)![1].toFixed(3)} (${byPsi.at(-1)![0]}): npx tsx src/cli/index.ts versions ${MODEL}, or monitoring.drift_reports`);
     if (report.retrainWorkflowId) {
       const second = await client.workflow.getHandle<typeof retrainModel>(report.retrainWorkflowId).result();
       console.log(`  retrain ${report.retrainWorkflowId}: version ${second.version} ${second.outcome}, ${second.metric} ${second.metricValue.toFixed(4)}`);
@@ -105,8 +106,7 @@ export async function demo(args: string[]): Promise<number> {
     console.log(`  the drift schedule     ${ui}/schedules/${sensorScheduleId(MODEL)}`);
     console.log(`  predictions            curl -s -X POST ${api}/v1/models/${MODEL}/predict -H 'content-type: application/json' -d '${JSON.stringify({ entities: DEMO_ENTITIES })}'`);
     console.log(`  service metrics        curl -s ${api}/metrics | grep mlops_serve_`);
-    console.log(`  from a shell           temporal workflow list --query 'ModelName="${MODEL}"'`);
-    console.log(`  manual retrain         temporal workflow start --type retrainModel --task-queue ${cfg.temporal.taskQueue} --workflow-id ${retrainWorkflowId(MODEL)} --input '{"model":"${MODEL}","reason":"manual"}'`);
+    for (const [what, command] of demoShellHints(cfg.temporal.taskQueue)) console.log(`  ${what.padEnd(22)} ${command}`);
     console.log('The stack, the worker and the inference service keep running: npm run stack:status, npm run stack:down.');
     return 0;
   } finally {
@@ -132,6 +132,14 @@ async function scoreEntities(api: string, version: number): Promise<void> {
     if (Date.now() > deadline) throw new Error(`the inference service did not serve ${MODEL} version ${version} within 15 s (last answer ${res.statusCode}: ${body.error ?? `version ${body.version}`}); see .stack/logs/serve.log`);
     await sleep(250);
   }
+}
+
+/** The shell commands the demo ends with, in the form that runs as printed (src/cli/temporal.ts). */
+export function demoShellHints(taskQueue: string, model = MODEL): Array<[what: string, command: string]> {
+  return [
+    ['from a shell', temporalHint(`workflow list --query 'ModelName="${model}"'`)],
+    ['manual retrain', temporalHint(`workflow start --type retrainModel --task-queue ${taskQueue} --workflow-id ${retrainWorkflowId(model)} --input '{"model":"${model}","reason":"manual"}'`)],
+  ];
 }
 
 async function ingest(client: Client, source: SyntheticSource, featureSet: string, full: boolean): Promise<void> {

@@ -18,7 +18,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
 };
 
 export function usage(): string {
-  return ['usage: tsx src/cli/index.ts <command> [args]', '', ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(16)} ${c.summary}`)].join('\n');
+  return ['usage: npx tsx src/cli/index.ts <command> [args]', '', ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(16)} ${c.summary}`)].join('\n');
 }
 
 export async function runCli(argv: string[]): Promise<number> {

@@ -5,7 +5,7 @@ import { migrate } from '../warehouse/migrate';
 
 export async function migrateCommand(args: string[]): Promise<number> {
   if (args.length) throw new ValidationError('migrate arguments', args.join(' '), 'migrate takes no arguments');
-  const applied = await migrate(config().postgres.url);
+  const applied = await migrate(config().postgres.migrateUrl);
   console.log(applied.length ? `applied ${applied.join(', ')}` : 'migrations are up to date');
   return 0;
 }

@@ -3,6 +3,7 @@ import { loadModelDeclarations } from '../catalog/models';
 import { applySchedules, connectTemporal } from '../client';
 import { config } from '../config';
 import { ValidationError } from '../shared/errors';
+import { temporalHint } from './temporal';
 
 export async function schedulesCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
@@ -20,7 +21,7 @@ export async function schedulesCommand(args: string[]): Promise<number> {
     for (const a of applied) console.log(`${a.outcome.padEnd(8)} ${a.scheduleId} (model ${a.model})`);
     const unmonitored = models.filter((m) => !m.drift).map((m) => m.name);
     if (unmonitored.length) console.log(`not monitored (no drift section): ${unmonitored.join(', ')}`);
-    console.log(`see them with: temporal schedule list, or http://${cfg.temporal.host}:${cfg.temporal.uiPort}/namespaces/${cfg.temporal.namespace}/schedules`);
+    console.log(`see them with: ${temporalHint('schedule list')}, or http://${cfg.temporal.host}:${cfg.temporal.uiPort}/namespaces/${cfg.temporal.namespace}/schedules`);
     return 0;
   } finally {
     await temporal.close();

@@ -6,11 +6,12 @@
  * Exit codes, for CI: 0 all ok; 1 a version mismatches or is gated; 2 a service is unreachable
  * (2 wins over 1: a check that could not run is not a pass). `--json` prints one JSON object.
  */
-import { Connection } from '@temporalio/client';
+import type { Connection } from '@temporalio/client';
 import { config as loadConfig, type Config } from '../config';
 import { ValidationError } from '../shared/errors';
 import { H2OClient } from '../h2o/client';
 import { checkH2OVersion, type H2OVersionVerdict } from '../h2o/version';
+import { connectClientConnection, TemporalConnectionError } from '../temporal-connection';
 
 export const EXIT_OK = 0;
 export const EXIT_MISMATCH = 1;
@@ -65,11 +66,11 @@ async function temporalCheck(cfg: Config): Promise<ComponentVersionCheck> {
   const { address, minServerVersion } = cfg.temporal;
   let connection: Connection | undefined;
   try {
-    connection = await Connection.connect({ address, connectTimeout: 10_000 });
+    connection = await connectClientConnection(cfg.temporal, { connectTimeoutMs: 10_000 });
     const info = await connection.workflowService.getSystemInfo({});
     return checkTemporalVersion(info.serverVersion ?? '', minServerVersion, address);
   } catch (err) {
-    return { component: 'temporal', address, verdict: 'unreachable', actual: undefined, expected: `>= ${minServerVersion}`, ok: false, message: `Temporal at ${address} is unreachable: ${(err as Error).message}` };
+    return { component: 'temporal', address, verdict: 'unreachable', actual: undefined, expected: `>= ${minServerVersion}`, ok: false, message: err instanceof TemporalConnectionError ? err.message : `Temporal at ${address} is unreachable: ${(err as Error).message}` };
   } finally {
     await connection?.close().catch(() => {});
   }

@@ -6,10 +6,10 @@
  *
  * Exit codes (Docker's): 0 healthy, 1 unhealthy. Run: `node src/deploy/worker-healthcheck.js`.
  */
-import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { hostname } from 'node:os';
-import { loadConfig } from '../config';
+import { loadConfig, type TemporalConfig } from '../config';
+import { connectClientConnection } from '../temporal-connection';
 
 /** Long polls last up to ~70 s; a poller not seen for longer than this has stopped. */
 const MAX_POLL_AGE_MS = 120_000;
@@ -19,14 +19,15 @@ export interface WorkerHealth {
   message: string;
 }
 
-/** Checks that a poller whose identity ends in `@<host>` polled `taskQueue` recently. */
-export async function checkWorkerHealth(options: { address: string; namespace: string; taskQueue: string; host?: string; now?: number }): Promise<WorkerHealth> {
+/** Checks that a poller whose identity ends in `@<host>` polled the configured task queue (or `taskQueue`) recently. */
+export async function checkWorkerHealth(options: { temporal: TemporalConfig; taskQueue?: string; host?: string; now?: number }): Promise<WorkerHealth> {
   const host = options.host ?? hostname();
-  const connection = await Connection.connect({ address: options.address, connectTimeout: 5000 });
+  const taskQueue = options.taskQueue ?? options.temporal.taskQueue;
+  const connection = await connectClientConnection(options.temporal, { connectTimeoutMs: 5000 });
   try {
     const { pollers } = await connection.workflowService.describeTaskQueue({
-      namespace: options.namespace,
-      taskQueue: { name: options.taskQueue },
+      namespace: options.temporal.namespace,
+      taskQueue: { name: taskQueue },
       taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
     });
     const now = options.now ?? Date.now();
@@ -34,13 +35,13 @@ export async function checkWorkerHealth(options: { address: string; namespace: s
     const ages = ours.map((p) => now - Number(p.lastAccessTime?.seconds ?? 0) * 1000);
     const freshest = ages.length ? Math.min(...ages) : undefined;
     if (freshest !== undefined && freshest <= MAX_POLL_AGE_MS) {
-      return { healthy: true, message: `worker on ${host} polled task queue ${options.taskQueue} ${Math.round(freshest / 1000)}s ago` };
+      return { healthy: true, message: `worker on ${host} polled task queue ${taskQueue} ${Math.round(freshest / 1000)}s ago` };
     }
     return {
       healthy: false,
       message: freshest === undefined
-        ? `no worker on ${host} polls task queue ${options.taskQueue} (${(pollers ?? []).length} poller(s) from other hosts)`
-        : `the worker on ${host} last polled task queue ${options.taskQueue} ${Math.round(freshest / 1000)}s ago`,
+        ? `no worker on ${host} polls task queue ${taskQueue} (${(pollers ?? []).length} poller(s) from other hosts)`
+        : `the worker on ${host} last polled task queue ${taskQueue} ${Math.round(freshest / 1000)}s ago`,
     };
   } finally {
     await connection.close();
@@ -48,8 +49,7 @@ export async function checkWorkerHealth(options: { address: string; namespace: s
 }
 
 if (require.main === module) {
-  const { temporal: t } = loadConfig();
-  checkWorkerHealth({ address: t.address, namespace: t.namespace, taskQueue: t.taskQueue }).then(
+  checkWorkerHealth({ temporal: loadConfig().temporal }).then(
     (health) => {
       console.log(health.message);
       process.exit(health.healthy ? 0 : 1);

@@ -1,8 +1,9 @@
 /**
  * The GIN index of closed partitions: every daily partition of features.feature_values whose range
- * ended more than `openPartitionDays` ago gets its GIN index (jsonb_path_ops), CONCURRENTLY so writers
- * of late data are not blocked. Partitions still open for writes stay unindexed: that is the ingestion
- * fast path (docs/INGESTION.md, "The GIN index").
+ * ended more than `openPartitionDays` ago gets its GIN index (jsonb_path_ops). Partitions still open
+ * for writes stay unindexed: that is the ingestion fast path (docs/INGESTION.md, "The GIN index").
+ * The worker's role may not build indexes; features.index_closed_partition (migration 050, SECURITY
+ * DEFINER) builds each one as the owner, one closed partition at a time.
  */
 import type { Pool } from 'pg';
 
@@ -18,15 +19,11 @@ export async function indexClosedPartitions(pool: Pool, openPartitionDays: numbe
     const { rows: lock } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [INDEXER_LOCK]);
     if (!lock[0]!.ok) return indexed;
     try {
-      const { rows } = await client.query<{ partition: string; index_name: string }>('SELECT partition, index_name FROM features.partitions_to_index($1)', [openPartitionDays]);
-      for (const { partition, index_name } of rows) {
+      const { rows } = await client.query<{ partition: string }>('SELECT partition FROM features.partitions_to_index($1)', [openPartitionDays]);
+      for (const { partition } of rows) {
         onPartition(partition);
-        // An interrupted CONCURRENTLY build leaves an INVALID index behind; drop it and build again.
-        await client.query(`DROP INDEX CONCURRENTLY IF EXISTS features.${client.escapeIdentifier(index_name)}`);
-        await client.query(
-          `CREATE INDEX CONCURRENTLY ${client.escapeIdentifier(index_name)} ON ${partition}
-             USING gin (features jsonb_path_ops) WITH (fastupdate = on, gin_pending_list_limit = 65536)`,
-        );
+        const { rows: built } = await client.query<{ built: boolean }>('SELECT features.index_closed_partition($1, $2) AS built', [openPartitionDays, partition]);
+        if (!built[0]!.built) continue;
         indexed.push(partition);
       }
     } finally {

@@ -31,7 +31,7 @@ export async function stackUp(ctx: StackContext): Promise<void> {
   const results = await Promise.allSettled(COMPONENTS.map((c) => c.up(ctx)));
   const failures = results.flatMap((r, i) => (r.status === 'rejected' ? [`${COMPONENTS[i]!.name}: ${(r.reason as Error).message}`] : []));
   if (failures.length) throw new StackError(failures.join('\n'));
-  const applied = await migrate(ctx.config.postgres.url);
+  const applied = await migrate(ctx.config.postgres.migrateUrl);
   ctx.log(`migrations: ${applied.length ? `applied ${applied.join(', ')}` : 'up to date'}`);
   const service = await ensureServiceDaemon(ctx);
   ctx.log(`inference service ${service.started ? 'started' : 'running'} on ${serviceUrl(ctx)} (pid ${service.pid})`);

@@ -120,30 +120,39 @@ async function superuser<T>(ctx: StackContext, pg: PgLayout, database: string, f
   }
 }
 
-/** Creates the application role and database, and the extensions only a superuser may create. */
+/** Creates the owner role (MIGRATE_DATABASE_URL) and the database it owns, then the rest of the roles. */
 async function bootstrap(ctx: StackContext, pg: PgLayout): Promise<void> {
-  const { user, password, database } = ctx.config.postgres;
+  const { ownerUser, ownerPassword, database } = ctx.config.postgres;
   await superuser(ctx, pg, 'postgres', async (c) => {
-    const role = await c.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [user]);
-    const ident = c.escapeIdentifier(user);
-    if (role.rowCount === 0) await c.query(`CREATE ROLE ${ident} LOGIN PASSWORD ${c.escapeLiteral(password)}`);
-    else await c.query(`ALTER ROLE ${ident} PASSWORD ${c.escapeLiteral(password)}`);
+    const role = await c.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [ownerUser]);
+    const ident = c.escapeIdentifier(ownerUser);
+    if (role.rowCount === 0) await c.query(`CREATE ROLE ${ident} LOGIN PASSWORD ${c.escapeLiteral(ownerPassword)}`);
+    else await c.query(`ALTER ROLE ${ident} PASSWORD ${c.escapeLiteral(ownerPassword)}`);
     const db = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
     if (db.rowCount === 0) await c.query(`CREATE DATABASE ${c.escapeIdentifier(database)} OWNER ${ident}`);
   });
-  await superuser(ctx, pg, database, async (c) => {
-    await c.query('CREATE SCHEMA IF NOT EXISTS partman');
-    await c.query('CREATE EXTENSION IF NOT EXISTS pg_partman SCHEMA partman');
-    // pg_partman's maintenance creates partitions as the table owner, which needs the partman schema.
-    const ident = c.escapeIdentifier(user);
-    await c.query(`GRANT ALL ON SCHEMA partman TO ${ident}; GRANT ALL ON ALL TABLES IN SCHEMA partman TO ${ident};
-      GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA partman TO ${ident}; GRANT EXECUTE ON ALL PROCEDURES IN SCHEMA partman TO ${ident}`);
+  await ensureDatabaseRoles(ctx);
+}
+
+/**
+ * warehouse/roles.sql as the superuser: the owner (MIGRATE_DATABASE_URL) and the worker's
+ * least-privilege role (DATABASE_URL), pg_partman, grants and default privileges. Idempotent; run on
+ * every `stack:up` and by the test suite's setup, so a stack started before the worker role existed
+ * gets it without a restart. Changes no existing password but the worker role's own.
+ */
+export async function ensureDatabaseRoles(ctx: StackContext): Promise<void> {
+  const { user, password, ownerUser, ownerPassword, database } = ctx.config.postgres;
+  if (user === ownerUser) throw new StackError(`DATABASE_URL and MIGRATE_DATABASE_URL name the same role ${user}`, 'the worker needs its own least-privilege role: DATABASE_URL=postgresql://mlops_worker:…@host/db');
+  const sql = readFileSync(join(projectRoot, 'warehouse', 'roles.sql'), 'utf8');
+  await superuser(ctx, layout(ctx), database, async (c) => {
+    await c.query("SELECT set_config('mlops.owner_role', $1, false), set_config('mlops.owner_password', $2, false), set_config('mlops.worker_role', $3, false), set_config('mlops.worker_password', $4, false)", [ownerUser, ownerPassword, user, password]);
+    await c.query(sql);
   });
 }
 
-/** The server and pg_partman versions as the application role sees them; undefined when it cannot log in. */
+/** The server and pg_partman versions as the owner role sees them; undefined when it cannot log in. */
 async function serverVersion(ctx: StackContext): Promise<string | undefined> {
-  const client = new Client({ connectionString: ctx.config.postgres.url, connectionTimeoutMillis: 2000 });
+  const client = new Client({ connectionString: ctx.config.postgres.migrateUrl, connectionTimeoutMillis: 2000 });
   try {
     await client.connect();
     const { rows } = await client.query<{ server_version: string; partman: string | null }>(
@@ -194,14 +203,17 @@ export const postgresComponent: StackComponent = {
 
   async up(ctx) {
     const { host, port } = ctx.config.postgres;
-    if (await awaitIfRunning(NAME, ctx.paths, () => healthy(ctx), ctx.config.stack.startTimeoutS)) return;
+    if (await awaitIfRunning(NAME, ctx.paths, () => healthy(ctx), ctx.config.stack.startTimeoutS)) {
+      await ensureDatabaseRoles(ctx);
+      return;
+    }
     await assertPortFree(NAME, host, port, 'DATABASE_URL');
     const pg = layout(ctx);
     initCluster(ctx, pg);
     ctx.log(`starting postgres on ${host}:${port} (data ${pg.data})`);
     await startPostgres(ctx);
     await bootstrap(ctx, pg);
-    if (!(await healthy(ctx))) throw new StackError(`postgres runs but ${ctx.config.postgres.url.replace(/:[^:@/]*@/, ':***@')} does not accept the login`, 'npm run stack:down && rm -rf .stack/postgres && npm run stack:up');
+    if (!(await healthy(ctx))) throw new StackError(`postgres runs but ${ctx.config.postgres.migrateUrl.replace(/:[^:@/]*@/, ':***@')} does not accept the login`, 'npm run stack:down && rm -rf .stack/postgres && npm run stack:up');
   },
 
   async down(ctx) {

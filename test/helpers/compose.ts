@@ -24,10 +24,35 @@ export interface Service extends Json {
 
 export const file = (name: string) => readFileSync(join(projectRoot, name), 'utf8');
 
-/** Compose's `${VAR}`, `${VAR:-default}` and `${VAR-default}` with an empty environment unless given. */
-export function interpolate<T>(value: T, env: Record<string, string> = {}): T {
+/** A value for every password docker-compose.yml requires (`${VAR:?message}`), as an operator's .env sets them. */
+export const requiredEnv: Record<string, string> = {
+  POSTGRES_PASSWORD: 'test-superuser-password',
+  MLOPS_OWNER_DB_PASSWORD: 'test-owner-password',
+  MLOPS_WORKER_DB_PASSWORD: 'test-worker-password',
+  TEMPORAL_DB_PASSWORD: 'test-temporal-password',
+  REDIS_PASSWORD: 'test-redis-password',
+};
+
+/** A `${VAR:?message}` whose variable is not set: compose refuses to start with the message. */
+export class MissingVariable extends Error {}
+
+/**
+ * Compose's interpolation: `${VAR}`, `${VAR:-default}`, `${VAR-default}`, and `${VAR:?message}` /
+ * `${VAR?message}`, which throw MissingVariable when unset (`:?` also when empty); `$$` is a literal `$`.
+ */
+export function interpolate<T>(value: T, env: Record<string, string> = requiredEnv): T {
   if (typeof value === 'string') {
-    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}/g, (_m, name: string, fallback?: string) => env[name] ?? fallback ?? '') as T;
+    return value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?])([^}]*))?\}/g, (match, name: string | undefined, colon: string | undefined, op: string | undefined, arg: string | undefined) => {
+      if (match === '$$') return '$';
+      const v = env[name!];
+      const unset = v === undefined || (colon === ':' && v === '');
+      if (op === '?') {
+        if (unset) throw new MissingVariable(`required variable ${name} is missing a value: ${arg}`);
+        return v!;
+      }
+      if (op === '-') return unset ? arg! : v!;
+      return v ?? '';
+    }) as T;
   }
   if (Array.isArray(value)) return value.map((v) => interpolate(v, env)) as T;
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env)])) as T;

@@ -2,11 +2,12 @@
  * Test helpers for Temporal: workers on a fresh task queue per test (in this process, or as a child
  * process that a test can SIGKILL). Clients come from the platform's own connectTemporal (src/client.ts).
  */
-import { Runtime, DefaultLogger, NativeConnection } from '@temporalio/worker';
+import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { loadConfig, projectRoot, type Config } from '../../src/config';
+import { connectNativeConnection } from '../../src/temporal-connection';
 import { createWorker } from '../../src/worker';
 import { testBundlePath } from './paths';
 
@@ -38,7 +39,7 @@ export async function startTestWorker(options: { taskQueue?: string; config?: Co
   quietRuntime();
   const config = options.config ?? loadConfig();
   const taskQueue = options.taskQueue ?? uniqueName('tq');
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const connection = await connectNativeConnection(config.temporal);
   const handle = await createWorker({ config, taskQueue, connection, workflowBundlePath: testBundlePath() });
   const running = handle.worker.run();
   return {

@@ -5,12 +5,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Connection } from '@temporalio/client';
 import { loadConfig, projectRoot } from '../../src/config';
 import { COMPONENTS, stackContext } from '../../src/stack/cli';
 import { aptInstall } from '../../src/stack/install';
+import { connectClientConnection } from '../../src/temporal-connection';
 import { which } from '../../src/stack/process';
-import { services, imageTag, dockerfileFrom } from '../helpers/compose';
+import { requiredEnv, services, imageTag, dockerfileFrom } from '../helpers/compose';
 
 describe('docker-compose.yml against the compose specification', () => {
   describe('Debian docker-compose (v1.29) `config`', () => {
@@ -30,10 +30,21 @@ describe('docker-compose.yml against the compose specification', () => {
     for (const args of [['config', '-q'], ['--profile', 'production', 'config', '-q'], ['-f', 'docker-compose.yml', '-f', 'docker-compose.dev.yml', 'config', '-q']]) {
       it(`docker-compose ${args.join(' ')} accepts the file`, (ctx) => {
         if (!binary) ctx.skip();
-        const result = spawnSync(binary!, args, { cwd: projectRoot, encoding: 'utf8', env: { ...process.env, COMPOSE_PROJECT_NAME: 'mlops' } });
+        const result = spawnSync(binary!, args, { cwd: projectRoot, encoding: 'utf8', env: { ...process.env, ...requiredEnv, COMPOSE_PROJECT_NAME: 'mlops' } });
         expect(result.status, result.stderr).toBe(0);
       });
     }
+
+    it('docker-compose config refuses to start without a password, and names it', (ctx) => {
+      if (!binary) ctx.skip();
+      for (const name of Object.keys(requiredEnv)) {
+        const { [name]: _dropped, ...rest } = requiredEnv;
+        const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !(k in requiredEnv)));
+        const result = spawnSync(binary!, ['config', '-q'], { cwd: projectRoot, encoding: 'utf8', env: { ...env, ...rest, COMPOSE_PROJECT_NAME: 'mlops' } });
+        expect(result.status, name).not.toBe(0);
+        expect(result.stderr, name).toContain(name);
+      }
+    });
   });
 });
 
@@ -48,7 +59,7 @@ describe('versions equal the local stack', () => {
     expect(status.redis!.version).toMatch(/^7\.0\./);
     expect(services.redis!.image).toBe(`redis:${status.redis!.version}-bookworm`);
 
-    const connection = await Connection.connect({ address: loadConfig().temporal.address });
+    const connection = await connectClientConnection(loadConfig().temporal);
     try {
       const { serverVersion } = await connection.workflowService.getSystemInfo({});
       expect(imageTag(services.temporal!.image!)).toBe(serverVersion);

@@ -11,7 +11,7 @@ import { loadConfig, projectRoot } from '../../src/config';
 import { checkWorkerHealth } from '../../src/deploy/worker-healthcheck';
 import { killWorkerProcess, spawnWorkerProcess, uniqueName } from '../helpers/temporal';
 
-const { address, namespace } = loadConfig().temporal;
+const { temporal } = loadConfig();
 const script = join(projectRoot, 'src', 'deploy', 'worker-healthcheck.ts');
 const runScript = (env: Record<string, string>) => spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: projectRoot, encoding: 'utf8', env: { ...process.env, ...env } });
 
@@ -20,11 +20,11 @@ describe('worker healthcheck', () => {
     const taskQueue = uniqueName('tq-health');
     const child = await spawnWorkerProcess(taskQueue);
     try {
-      const health = await checkWorkerHealth({ address, namespace, taskQueue });
+      const health = await checkWorkerHealth({ temporal, taskQueue });
       expect(health.healthy, health.message).toBe(true);
       expect(health.message).toContain(hostname());
 
-      const otherHost = await checkWorkerHealth({ address, namespace, taskQueue, host: 'another-container' });
+      const otherHost = await checkWorkerHealth({ temporal, taskQueue, host: 'another-container' });
       expect(otherHost.healthy).toBe(false);
       expect(otherHost.message).toContain('1 poller(s) from other hosts');
 
@@ -36,7 +36,7 @@ describe('worker healthcheck', () => {
   });
 
   it('is unhealthy for a queue nobody polls, and when the server is unreachable (exit 1)', async () => {
-    const idle = await checkWorkerHealth({ address, namespace, taskQueue: uniqueName('tq-idle') });
+    const idle = await checkWorkerHealth({ temporal, taskQueue: uniqueName('tq-idle') });
     expect(idle.healthy).toBe(false);
     expect(idle.message).toContain('no worker');
     const down = runScript({ TEMPORAL_ADDRESS: '127.0.0.1:9' });

@@ -81,7 +81,7 @@ describe('MOJO scorer parity with h2o-genmodel and the cluster', () => {
     expect(vsCluster).toBeLessThanOrEqual(TOLERANCE);
   }, 120_000);
 
-  it('`tsx src/cli/index.ts score` writes the same file as PredictCsv, as printed in docs/SCORING.md', async () => {
+  it('`tsx src/cli/index.ts score` writes the same file as PredictCsv, as docs/SCORING.md prints it (npx tsx)', async () => {
     const { mojo } = trained.get('gbm_multinomial')!;
     const out = join(dir, 'cli.csv');
     const { stderr } = await execFileAsync('npx', ['tsx', 'src/cli/index.ts', 'score', '--mojo', mojo, '--input', f.scoringCsv, '--output', out]);

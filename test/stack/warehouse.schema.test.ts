@@ -80,7 +80,7 @@ describe('warehouse schema', () => {
 
   it('re-applying migrations changes nothing', async () => {
     const before = await schemaFingerprint(pool);
-    expect(await migrate(loadConfig().postgres.url)).toEqual([]);
+    expect(await migrate(loadConfig().postgres.migrateUrl)).toEqual([]);
     expect(await schemaFingerprint(pool)).toEqual(before);
   });
 

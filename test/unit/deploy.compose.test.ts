@@ -14,7 +14,8 @@ import { describe, expect, it } from 'vitest';
 import { envMemoryMiB, loadConfig, projectRoot } from '../../src/config';
 import { SEARCH_ATTRIBUTE_TYPES } from '../../src/shared/search-attributes';
 import { h2oHeapMiB } from '../../src/stack/h2o';
-import { file, interpolate, raw, compose, services, networksOf, onBackend, oneShots, imageTag, dockerfileFrom, argDefault, type Json, type Service } from '../helpers/compose';
+import { existsSync, statSync } from 'node:fs';
+import { file, interpolate, MissingVariable, requiredEnv, raw, compose, services, networksOf, onBackend, oneShots, imageTag, dockerfileFrom, argDefault, type Json, type Service } from '../helpers/compose';
 
 describe('docker-compose.yml against the compose specification', () => {
   it('validates against the compose-spec JSON schema', () => {
@@ -106,16 +107,80 @@ describe('topology rules', () => {
   });
 
   it("the worker's environment uses src/config.ts's variable names and points at the compose services", () => {
-    const known = new Set([...file('src/config.ts').matchAll(/env[A-Za-z]*\(env, '([A-Z0-9_]+)'/g)].map((m) => m[1]!));
-    expect(known.size).toBeGreaterThan(15);
+    // docs/CONFIGURATION.md lists every variable src/config.ts reads, the TEMPORAL_* ones of envconfig included
+    const known = new Set([...file('docs/CONFIGURATION.md').matchAll(/^\| `([A-Z0-9_]+)` \|/gm)].map((m) => m[1]!));
+    expect(known.size).toBeGreaterThan(30);
     const env = services.worker!.environment!;
     for (const name of Object.keys(env)) if (name !== 'NODE_OPTIONS') expect(known.has(name), `${name} is read by src/config.ts`).toBe(true);
     const cfg = loadConfig(env);
-    expect(cfg.postgres).toMatchObject({ host: 'postgres', database: 'mlops', user: 'mlops' });
+    expect(cfg.postgres).toMatchObject({ host: 'postgres', database: 'mlops', user: 'mlops_worker' });
     expect(cfg.redis.host).toBe('redis');
     expect(cfg.h2o.host).toBe('h2o');
     expect(cfg.temporal.address).toBe('temporal:7233');
-    expect(services.migrate!.environment).toEqual(env);
+    // migrate: the worker's settings plus the owner's login, which only it has
+    const { MIGRATE_DATABASE_URL: ownerUrl, ...migrateRest } = services.migrate!.environment!;
+    expect(migrateRest).toEqual(env);
+    expect(loadConfig(services.migrate!.environment!).postgres).toMatchObject({ ownerUser: 'mlops', ownerPassword: requiredEnv.MLOPS_OWNER_DB_PASSWORD, host: 'postgres', database: 'mlops' });
+    expect(ownerUrl).toBeDefined();
+  });
+
+  it('the worker sees sources/ and models.yaml, read-only, where its config looks for them', () => {
+    const worker = services.worker!;
+    const cfg = loadConfig(worker.environment!);
+    expect(worker.volumes).toContain(`./sources:${cfg.ingest.sourcesDir}:ro`);
+    expect(worker.volumes).toContain(`./models.yaml:${cfg.models.configPath}:ro`);
+    expect(cfg.ingest.sourcesDir).toBe('/app/sources');
+    expect(cfg.models.configPath).toBe('/app/models.yaml');
+    // the image's project root is /app (docker/Dockerfile.worker), and both exist in the repository
+    expect(file('docker/Dockerfile.worker')).toMatch(/^WORKDIR \/app$/m);
+    expect(statSync(join(projectRoot, 'sources')).isDirectory()).toBe(true);
+    expect(existsSync(join(projectRoot, 'models.yaml'))).toBe(true);
+    // and nothing else of the worker is writable but the artifact volume
+    expect(worker.volumes!.filter((v) => !v.endsWith(':ro'))).toEqual(['artifacts:/var/lib/mlops/artifacts']);
+  });
+
+  it('every password must be given: compose refuses to interpolate without it, and none has a default', () => {
+    const text = file('docker-compose.yml');
+    expect(text).not.toMatch(/PASSWORD:?-/); // no ${..._PASSWORD:-default}
+    for (const name of Object.keys(requiredEnv)) {
+      expect(text, name).toMatch(new RegExp(`\\$\\{${name}:\\?[^}]+\\}`));
+      const { [name]: _dropped, ...rest } = requiredEnv;
+      expect(() => interpolate(raw, rest), name).toThrow(MissingVariable);
+      expect(() => interpolate(raw, { ...rest, [name]: '' }), `${name} empty`).toThrow(new RegExp(name));
+    }
+  });
+
+  it('PostgreSQL: the superuser only bootstraps; migrations run as the owner, the worker as a least-privilege role', () => {
+    const pg = services.postgres!;
+    expect(pg.environment!.POSTGRES_USER).toBe('postgres');
+    expect(pg.volumes).toContain('./docker/postgres-init.sh:/docker-entrypoint-initdb.d/010-roles.sh:ro');
+    expect(pg.volumes).toContain('./warehouse/roles.sql:/etc/mlops/roles.sql:ro');
+    expect(file('docker/postgres-init.sh')).toContain('/etc/mlops/roles.sql');
+    const worker = loadConfig(services.worker!.environment!).postgres;
+    const migrate = loadConfig(services.migrate!.environment!).postgres;
+    expect(worker.user).not.toBe(migrate.ownerUser);
+    expect(worker.user).not.toBe(pg.environment!.POSTGRES_USER);
+    expect(worker.password).toBe(pg.environment!.MLOPS_WORKER_DB_PASSWORD);
+    expect(migrate.ownerPassword).toBe(pg.environment!.MLOPS_OWNER_DB_PASSWORD);
+    // the worker never holds the owner's or the superuser's password
+    const workerEnv = JSON.stringify(services.worker!.environment);
+    expect(workerEnv).not.toContain(requiredEnv.MLOPS_OWNER_DB_PASSWORD);
+    expect(workerEnv).not.toContain(requiredEnv.POSTGRES_PASSWORD);
+  });
+
+  it('Redis requires a password, the one in the worker\'s REDIS_URL, and its healthcheck authenticates', () => {
+    const redis = services.redis!;
+    expect(redis.environment!.REDIS_PASSWORD).toBe(requiredEnv.REDIS_PASSWORD);
+    expect(redis.command!.join(' ')).toContain('--requirepass "$REDIS_PASSWORD"');
+    expect(loadConfig(services.worker!.environment!).redis.password).toBe(requiredEnv.REDIS_PASSWORD);
+    expect((redis.healthcheck!.test as string[]).join(' ')).toContain('REDISCLI_AUTH="$REDIS_PASSWORD"');
+  });
+
+  it('docs/DEPLOY.md and docker-compose.yml name the same htpasswd method', () => {
+    const method = 'openssl passwd -apr1';
+    expect(file('docker-compose.yml')).toContain(method);
+    expect(file('docs/DEPLOY.md')).toContain(method);
+    for (const doc of ['docker-compose.yml', 'docs/DEPLOY.md']) expect(file(doc), doc).not.toContain('htpasswd -B');
   });
 
   it("the search attributes registered by temporal-setup are exactly src/search-attributes.ts's", () => {
@@ -123,9 +188,11 @@ describe('topology rules', () => {
     expect(registered).toEqual(SEARCH_ATTRIBUTE_TYPES);
   });
 
-  it('PostgreSQL mounts warehouse/init.sql and warehouse/postgresql.conf and names the partman database', () => {
+  it('PostgreSQL mounts warehouse/postgresql.conf and names the partman database; warehouse/init.sql is applied by migrate, as the owner', () => {
     const pg = services.postgres!;
-    expect(pg.volumes).toContain('./warehouse/init.sql:/docker-entrypoint-initdb.d/010-init.sql:ro');
+    expect(pg.volumes!.some((v) => v.includes('init.sql'))).toBe(false);
+    expect(file('docker/Dockerfile.worker')).toMatch(/^COPY warehouse \.\/warehouse$/m);
+    expect(services.migrate!.command).toEqual(['node', 'src/cli/index.js', 'migrate']);
     expect(pg.volumes).toContain('./warehouse/postgresql.conf:/etc/postgresql/mlops.conf:ro');
     expect(pg.command).toContain('config_file=/etc/postgresql/mlops.conf');
     expect(pg.command).toContain(`pg_partman_bgw.dbname=${pg.environment!.POSTGRES_DB}`);
@@ -146,7 +213,7 @@ describe('H2O memory: one variable, -Xmx exactly 70% of the limit', () => {
   for (const memory of [undefined, '10g', '3000m']) {
     it(`H2O_MEMORY=${memory ?? '(default)'}: limit and heap come from the same value`, () => {
       const env: Record<string, string> = memory ? { H2O_MEMORY: memory } : {};
-      const h2o = interpolate(raw, env).services as Record<string, Service>;
+      const h2o = interpolate(raw, { ...requiredEnv, ...env }).services as Record<string, Service>;
       const limit = h2o.h2o!.deploy!.resources!.limits!.memory!;
       expect(h2o.h2o!.environment!.H2O_MEMORY).toBe(limit);
       const mib = envMemoryMiB({ L: limit }, 'L', '4g');
