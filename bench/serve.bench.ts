@@ -27,6 +27,7 @@ import { rowEncoder } from '../src/mojo/rows';
 import type { MojoModel } from '../src/mojo/types';
 import { prepareFixtures, trainFixture, type FixtureSpec } from '../test/helpers/mojo-fixtures';
 import { httpFigures, type HttpFigures } from './serve-http';
+import { intArg } from './args';
 
 const run = promisify(execFile);
 
@@ -36,13 +37,6 @@ const SPECS: FixtureSpec[] = [
   { name: 'glm', algorithm: 'glm', response: 'y_bin', params: { family: 'binomial', lambda: 0.001 } },
 ];
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const value = Number(process.argv[i + 1]);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name}=${process.argv[i + 1]} is invalid: expected a positive integer`);
-  return value;
-}
 
 /** The CSV's rows as records of their non-empty cells, the shape a JSON request body arrives in. */
 function records(csv: string): Record<string, string>[] {
@@ -80,8 +74,8 @@ function typescriptRowsPerSecond(model: MojoModel, rows: Record<string, string>[
 }
 
 async function main(): Promise<void> {
-  const rows = arg('rows', 100_000);
-  const passes = arg('passes', 3);
+  const rows = intArg('rows', 100_000);
+  const passes = intArg('passes', 3);
   const prefix = sanitizeH2OId(`bench_serve_${Date.now()}`);
   const dir = join(loadConfig().stack.stateDir, 'bench', prefix);
   mkdirSync(dir, { recursive: true });
@@ -104,7 +98,7 @@ async function main(): Promise<void> {
       ratios.push(`${spec.name} ${ratio.toFixed(2)}x`);
       console.log(`${spec.name.padEnd(4)} ${JSON.stringify(spec.params)}: typescript ${Math.round(ts).toLocaleString('en')} rows/s, h2o-genmodel ${Math.round(jvm).toLocaleString('en')} rows/s, ${ratio.toFixed(2)}x`);
     }
-    const http: HttpFigures = await httpFigures({ mojos, rows: data, seconds: arg('seconds', 10), dir });
+    const http: HttpFigures = await httpFigures({ mojos, rows: data, seconds: intArg('seconds', 10), dir });
     console.log(
       `serve: scorer ${worst.toFixed(2)}x h2o-genmodel (slowest of ${ratios.join(', ')}), http ${http.ratio.toFixed(2)}x empty route (p99 ${http.p99Ms.toFixed(1)} ms), batch ${http.batchRatio.toFixed(2)}x pool, rss ${http.rssMb} MB`,
     );

@@ -32,6 +32,7 @@ import { createWorker } from '../src/worker';
 import { trainModels, type TrainModelsInput } from '../src/workflows/train-models';
 import { dropGeneratedSet, generateChurnSet } from '../test/stack/train.dataset';
 import { connectClientConnection, connectNativeConnection } from '../src/temporal-connection';
+import { intArg } from './args';
 
 // Each about 10 s alone on the 2-core machine this was written on (the run prints H2O's own times;
 // GBM time grows slower than its tree count: scoring and setup are a fixed share).
@@ -42,13 +43,6 @@ const SPECS: ModelSpec[] = [
   { name: 'drf_b', algorithm: 'drf', parameters: { ntrees: 1000, max_depth: 10, mtries: 3 } },
 ];
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const value = Number(process.argv[i + 1]);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name}=${process.argv[i + 1]} is invalid: expected a positive integer`);
-  return value;
-}
 
 // Best of the rounds: the machine is shared, and other load only ever adds time.
 const best = (xs: number[]) => Math.min(...xs);
@@ -70,8 +64,8 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 async function main(): Promise<void> {
   // Worker logs would bury the figures (and the last line must be the result).
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const rows = arg('rows', 3000);
-  const rounds = arg('rounds', 3);
+  const rows = intArg('rows', 3000);
+  const rounds = intArg('rounds', 3);
   const config = loadConfig();
   // the harness's own pool, as the owner: its baseline tables, ANALYZE and cleanup are DDL the worker's role may not run
   const pool = createPool({ ...config.postgres, url: config.postgres.migrateUrl }, 'mlops-bench');

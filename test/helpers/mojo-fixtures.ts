@@ -17,6 +17,7 @@ import { downloadMojoTo } from '../../src/h2o/mojo';
 import { h2oJar } from '../../src/stack/h2o';
 import { stackContext } from '../../src/stack/cli';
 import { loadConfig } from '../../src/config';
+import { prng } from './prng';
 
 const run = promisify(execFile);
 
@@ -27,17 +28,6 @@ const C1 = ['a', 'b', 'c', 'd', 'e'];
 const C2 = Array.from({ length: 40 }, (_, i) => `L${String(i).padStart(2, '0')}`);
 const C3 = ['north', 'south', 'east'];
 
-/** mulberry32: a small seeded generator, so every run trains on the same rows. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface Dataset {
   header: string[];
@@ -49,7 +39,7 @@ export interface Dataset {
  * and values outside the training range.
  */
 export function dataset(rows: number, seed: number, scoring: boolean): Dataset {
-  const r = random(seed);
+  const r = prng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const normal = (): number => Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
   const na = scoring ? 0.1 : 0.04;

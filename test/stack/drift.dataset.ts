@@ -9,16 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pool } from 'pg';
 import type { CandidateVersion, ReferenceProfile, TimeWindow } from '../../src/shared/types';
+import { prng } from '../helpers/prng';
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Writes `rows` rows with event times spread over `window`; entity ids start with `prefix`. */
 export async function writeRows(pool: Pool, featureSet: string, window: TimeWindow, rows: number, options: { shift?: number; seed?: number; prefix?: string } = {}): Promise<void> {

@@ -6,6 +6,7 @@
  */
 import type { Pool } from 'pg';
 import type { TimeWindow } from '../../src/shared/types';
+import { prng } from '../helpers/prng';
 
 export interface GeneratedSet {
   featureSet: string;
@@ -15,17 +16,6 @@ export interface GeneratedSet {
   features: string[];
 }
 
-/** mulberry32: a small seeded PRNG (tests must not depend on Math.random). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PLANS = ['basic', 'plus', 'pro'] as const;
 const REGIONS = ['north', 'south', 'east', 'west'] as const;
