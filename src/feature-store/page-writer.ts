@@ -59,7 +59,11 @@ const UNIQUE_VIOLATION = '23505';
 
 const staged = new WeakSet<PoolClient>();
 
-/** Writes one page in one transaction: rows upserted, dead letters inserted once. Returns the method that wrote the rows. */
+/**
+ * Writes one page in one transaction: rows upserted, dead letters inserted once. Returns the method
+ * that wrote the rows. Dead letters conflict on their unique key, whichever it is: (source,
+ * workflow_id, page, record_index) today, with run_id once that key includes the run.
+ */
 export async function writePage(client: PoolClient, page: PageWrite, method: WriteMethod = 'copy-direct'): Promise<WriteMethod> {
   try {
     return await writeInTransaction(client, page, method);
@@ -113,7 +117,7 @@ async function writeInTransaction(client: PoolClient, page: PageWrite, method: W
       await client.query(
         `INSERT INTO features.dead_letters (source, workflow_id, run_id, page, record_index, raw, reason)
          SELECT $1, $2, $3, $4, i, r, m FROM unnest($5::int[], $6::jsonb[], $7::text[]) AS u(i, r, m)
-         ON CONFLICT (source, workflow_id, page, record_index) DO NOTHING`,
+         ON CONFLICT DO NOTHING`,
         [page.source, page.workflowId, page.runId, storableText(page.page), page.deadLetters.map((d) => d.index), page.deadLetters.map((d) => storableJson(d.raw)), page.deadLetters.map((d) => storableText(d.reason))],
       );
     }
