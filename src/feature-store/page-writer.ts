@@ -159,7 +159,11 @@ export function unstorableJson(json: string): boolean {
 // eslint-disable-next-line no-control-regex -- NUL is exactly what this looks for
 const UNSTORABLE_CHAR = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
+// eslint-disable-next-line no-control-regex -- a quick first look: NUL or any surrogate
+const MAYBE_UNSTORABLE = /[\u0000\ud800-\udfff]/;
+
 export function unstorableText(text: string): boolean {
+  if (!MAYBE_UNSTORABLE.test(text)) return false;
   UNSTORABLE_CHAR.lastIndex = 0;
   return UNSTORABLE_CHAR.test(text);
 }

@@ -77,7 +77,7 @@ function compileDeclared(mapping: RecordMapping, features: Record<string, Featur
     '  const ms = eventTimeMs(t, unit);',
     `  if (!(ms >= ${MIN_TIME} && ms <= ${MAX_TIME})) return undefined;`,
     ...body.map((line) => `  ${line}`),
-    `  return { ok: true, row: { entityId: String(id), eventTime: new Date(ms).toISOString(), features: { ${literal} } } };`,
+    `  return { ok: true, row: { entityId: String(id), eventTime: new Date(ms).toISOString(), features: { ${literal} }, json: undefined } };`,
     '};',
   ].join('\n');
   // generated from validated names and JSON-quoted paths (see above)
@@ -130,7 +130,7 @@ function compileGeneric(mapping: RecordMapping): RecordMapper {
         features[f.name] = value as FeatureValue;
       }
     }
-    return { ok: true, row: { entityId, eventTime, features } };
+    return { ok: true, row: { entityId, eventTime, features, json: undefined } };
   };
 }
 

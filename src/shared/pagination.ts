@@ -86,9 +86,9 @@ export function describePagination(p: Pagination): string {
     case 'link':
       return `link (RFC 8288 rel="next")${tail}`;
     case 'page':
-      return `page ${p.pageParam ?? 'page'}${tail}`;
+      return `page ?${p.pageParam ?? 'page'}=N${tail}`;
     case 'offset':
-      return `offset ${p.offsetParam ?? 'offset'}${tail}`;
+      return `offset ?${p.offsetParam ?? 'offset'}=N${tail}`;
     case 'auto':
       return 'auto';
   }
