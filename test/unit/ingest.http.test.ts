@@ -49,6 +49,11 @@ describe('fetchPage limits', () => {
     expect(out).toMatchObject({ kind: 'ok', text: '{"data":[1,2]}' });
   });
 
+  it('resolves host names through the link-local guard (localhost passes)', async () => {
+    const out = await fetchPage(agent, `${base.replace('127.0.0.1', 'localhost')}/ok`, {}, { timeoutMs: 1000, deadlineMs: 5000, maxBytes: 1024 });
+    expect(out).toMatchObject({ kind: 'ok' });
+  });
+
   it('stops reading a body over maxBytes', async () => {
     const out = await fetchPage(agent, `${base}/big`, {}, { timeoutMs: 1000, deadlineMs: 5000, maxBytes: 8 * 1024 });
     expect(out.kind).toBe('too-large');
