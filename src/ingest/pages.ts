@@ -109,7 +109,7 @@ export async function fetchSourcePage(source: ResolvedSource, ref: PageRef, para
       await sleep(backoff(attempt), options.signal);
       continue;
     }
-    const tries = retryable ? ` (${attempt + 1} tries)` : '';
+    const tries = retryable ? ` (${attempt + 1} ${attempt === 0 ? 'try' : 'tries'})` : '';
     if (bad.action === 'fail') throw ApplicationFailure.nonRetryable(`GET ${url} ${problem}${tries}`, FailureType.SourcePage, { url });
     const kept = text.length > BAD_PAGE_TEXT_LIMIT ? text.slice(0, BAD_PAGE_TEXT_LIMIT) : text;
     const reason = `page: GET ${url} ${problem}${tries}; the whole page is this dead letter${text.length > kept.length ? ` (raw: its first ${kept.length} of ${text.length} characters)` : ''}`;

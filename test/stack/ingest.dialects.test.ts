@@ -120,6 +120,23 @@ describe('pagination dialects against real servers', () => {
     expect((await keys(suite, d.mapping.featureSet)).length).toBe(out.recordsWritten);
   });
 
+  it("badPages.action 'fail' fails the run at a bad page naming its URL; more than maxDeadPages bad pages fail it too", async () => {
+    const s = await server('odata-skip', { htmlPages: [1, 2, 3] });
+    const strict = definition(s, { badPages: { retries: 0, action: 'fail' } });
+    const err = await runIngest(suite.client, suite.worker.taskQueue, { source: strict.name, definition: strict }).catch((e: unknown) => e);
+    const app = ((err as WorkflowFailedError).cause as ActivityFailure).cause as ApplicationFailure;
+    expect(app.type).toBe('SourcePageError');
+    expect(app.nonRetryable).toBe(true);
+    expect(app.message).toMatch(/^GET http:\/\/127\.0\.0\.1:\d+\/odata\/Customers\?%24count=true&%24skip=\d+&%24top=25 returned \d+ characters that are not valid JSON/);
+
+    const bounded = definition(s, { badPages: { retries: 0, maxDeadPages: 2 } });
+    const err2 = await runIngest(suite.client, suite.worker.taskQueue, { source: bounded.name, definition: bounded }).catch((e: unknown) => e);
+    const app2 = (err2 as WorkflowFailedError).cause as ApplicationFailure;
+    expect(app2.type).toBe('SourcePageError');
+    expect(app2.message).toContain('3 pages were not the JSON the definition describes (more than badPages.maxDeadPages=2)');
+    expect((await deadLetters(suite.pool, bounded.name)).filter((l) => l.record_index === -1)).toHaveLength(3);
+  });
+
   it("a next link to another origin is refused naming both origins, and the secret never reaches it", async () => {
     const variable = `SOURCE_SECRET_DIALECT_${uniqueName('t').replace(/-/g, '_').toUpperCase()}`;
     const secret = `s3cr3t-${uniqueName('v')}`;
