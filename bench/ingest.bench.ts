@@ -140,7 +140,7 @@ async function main(): Promise<void> {
     const benchCpu = process.cpuUsage(benchCpuStart);
     const { peak } = memoryOf(worker.pid!);
     const ingestRate = rate(out.recordsWritten, ingestMs);
-    console.log(`ingestSource end-to-end: ${fmt(out.recordsWritten)} rows in ${(ingestMs / 1000).toFixed(1)} s = ${fmt(ingestRate)} rows/s (${out.pages} pages, reconciled: ${out.reconciled}, dead letters ${out.deadLetters})`);
+    console.log(`ingestSource end-to-end: ${fmt(out.recordsWritten)} rows in ${(ingestMs / 1000).toFixed(1)} s = ${fmt(ingestRate)} rows/s (${out.pages} pages, pagination: ${out.pagination}, reconciled: ${out.reconciled}, dead letters ${out.deadLetters})`);
     const quarter = (q: number) => {
       const at = started + ingestMs * q;
       const sample = rssSamples.find((s) => s.at >= at) ?? rssSamples[rssSamples.length - 1];

@@ -76,6 +76,25 @@ export function envMemoryMiB(env: Env, name: string, fallback: string): number {
   return mib;
 }
 
+/** true/false (also 1/0, yes/no). */
+export function envFlag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  const v = raw.trim().toLowerCase();
+  if (['true', '1', 'yes'].includes(v)) return true;
+  if (['false', '0', 'no'].includes(v)) return false;
+  throw new ConfigError(name, raw, 'true or false');
+}
+
+/** A comma-separated list of environment variable names. */
+function envNameList(env: Env, name: string): string[] {
+  const raw = read(env, name);
+  if (raw === undefined) return [];
+  const names = raw.split(',').map((n) => n.trim()).filter(Boolean);
+  for (const n of names) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(n)) throw new ConfigError(name, raw, 'environment variable names separated by commas');
+  return names;
+}
+
 function envPath(env: Env, name: string, fallback: string): string {
   const raw = read(env, name) ?? fallback;
   return isAbsolute(raw) ? raw : resolve(projectRoot, raw);
@@ -208,6 +227,14 @@ export interface IngestConfig {
   openPartitionDays: number;
   /** INGEST_HISTORY_EVENT_LIMIT: history length at which `ingestSource` drains its pages in flight and continues as new. @default 2000 (events) */
   historyEventLimit: number;
+  /** INGEST_REQUEST_DEADLINE_MS: default longest time one source request may take in all, a trickling body included, unless the definition sets `requestDeadlineMs`. @default 120000 (ms) */
+  requestDeadlineMs: number;
+  /** INGEST_MAX_PAGE_BYTES: default largest response body of a source page, unless the definition sets `maxPageBytes`; a bigger page becomes a whole-page dead letter. @default 67108864 (64 MiB) */
+  maxPageBytes: number;
+  /** INGEST_SECRET_ENV_ALLOW: comma-separated environment variables a source definition may reference as a secret besides those named `SOURCE_SECRET_…`; any other reference fails validation. @default none */
+  secretEnvAllow: readonly string[];
+  /** INGEST_ALLOW_LINK_LOCAL: let sources reach link-local and cloud metadata addresses (169.254.0.0/16, fe80::/10, metadata.google.internal, …), refused by default. @default false */
+  allowLinkLocal: boolean;
 }
 
 export interface TrainingConfig {
@@ -348,6 +375,10 @@ export function loadConfig(env: Env = process.env): Config {
       requestTimeoutMs: envInt(env, 'INGEST_REQUEST_TIMEOUT_MS', 30000, 100, 3_600_000),
       openPartitionDays: envInt(env, 'INGEST_OPEN_PARTITION_DAYS', 2, 0, 365),
       historyEventLimit: envInt(env, 'INGEST_HISTORY_EVENT_LIMIT', 2000, 100, 40000),
+      requestDeadlineMs: envInt(env, 'INGEST_REQUEST_DEADLINE_MS', 120_000, 100, 3_600_000),
+      maxPageBytes: envInt(env, 'INGEST_MAX_PAGE_BYTES', 67_108_864, 1024, 1_073_741_824),
+      secretEnvAllow: envNameList(env, 'INGEST_SECRET_ENV_ALLOW'),
+      allowLinkLocal: envFlag(env, 'INGEST_ALLOW_LINK_LOCAL', false),
     },
     serve: {
       host: envString(env, 'SERVE_HOST', '127.0.0.1'),
@@ -394,8 +425,9 @@ function deepFreeze<T>(value: T): T {
 }
 
 /**
- * The value of a secret a source definition references by environment variable name (a header's
- * `{ env: 'NAME' }`). Read at use, inside the activity, so the value never enters workflow input or history.
+ * The value of a secret a source definition references by environment variable name (a header's or
+ * query parameter's `{ env: 'NAME' }`). Read at use, inside the activity, so the value never enters
+ * workflow input or history; src/ingest/secrets.ts decides which names may be read.
  */
 export function readSecretEnv(name: string, env: Env = process.env): string | undefined {
   return read(env, name);

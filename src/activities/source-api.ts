@@ -12,12 +12,14 @@ import { Context, activityInfo, heartbeat } from '@temporalio/activity';
 import { loadSourceFile } from '../catalog/sources';
 import { invalidateEntities } from '../feature-store/online-cache';
 import { writePage, type WriteMethod } from '../feature-store/page-writer';
+import { sourceOrigins } from '../ingest/destinations';
 import { createSourceAgent } from '../ingest/http';
-import { deadLetterPageKey, fetchSourcePage, mapPage, resolveHeaders, uniqueEntities, type FetchedPage } from '../ingest/pages';
+import { deadLetterPageKey, fetchSourcePage, mapPage, uniqueEntities, type FetchedPage } from '../ingest/pages';
 import { compileMapping } from '../ingest/records';
+import { checkSecretReferences, resolveSecrets } from '../ingest/secrets';
 import { addCounts, emptyCounts, type IngestCounts } from '../shared/ingest-counts';
 import { pageKey, type PageRef, type RunParams } from '../shared/pagination';
-import { validateSourceDefinition, type ResolvedSource } from '../shared/source-definition';
+import { validateSourceDefinition, type Pagination, type ResolvedSource } from '../shared/source-definition';
 import type { ActivityDeps } from './deps';
 
 export interface LoadSourceDefinitionInput {
@@ -37,6 +39,12 @@ export interface IngestPagesInput {
   params: RunParams;
   /** how rows reach PostgreSQL. @default 'copy-direct' */
   writeMethod?: WriteMethod;
+  /**
+   * the ingest run's key for its dead letters (the first run id of its continue-as-new chain): a
+   * retried page writes each dead letter once, and a later run under the same workflow id (a
+   * retrain's ingest child) keeps its own. @default the activity's workflow run id
+   */
+  runKey?: string;
 }
 
 export interface IngestPagesOutput extends IngestCounts {
@@ -46,6 +54,10 @@ export interface IngestPagesOutput extends IngestCounts {
   lastPage: string | null;
   /** time spent waiting for the shared rate limit, ms */
   rateLimitWaitMs: number;
+  /** an 'auto' source: the pagination its first response showed (later pages use it) */
+  detected?: Pagination;
+  /** a numbered page past the end answered 404 or 400 (the listing ends there) */
+  pastEnd?: boolean;
 }
 
 /** What a heartbeat carries: the checkpoint inside one activity call. */
@@ -54,30 +66,37 @@ interface Checkpoint extends IngestPagesOutput {
 }
 
 export function createSourceApiActivities({ pool, redis, config }: ActivityDeps) {
-  const agent = createSourceAgent();
+  const agent = createSourceAgent({ allowLinkLocal: config.ingest.allowLinkLocal });
 
   return {
-    /** Reads `<source>.json` from INGEST_SOURCES_DIR and validates it. */
+    /** Reads `<source>.json` from INGEST_SOURCES_DIR and validates it (secret references included). */
     async loadSourceDefinition({ source }: LoadSourceDefinitionInput): Promise<LoadSourceDefinitionOutput> {
-      return { definition: await loadSourceFile(config.ingest.sourcesDir, source) };
+      const definition = await loadSourceFile(config.ingest.sourcesDir, source);
+      checkSecretReferences(definition, config.ingest.secretEnvAllow, `${source}.json`);
+      return { definition };
     },
 
     /** Fetches and writes up to `maxPages` pages from `start`; returns counts and the next page. */
     async ingestPages(input: IngestPagesInput): Promise<IngestPagesOutput> {
       // Re-validate: the activity is the last line before I/O, and a definition from history may predate a fix.
-      const source = validateSourceDefinition(input.source);
+      let source = validateSourceDefinition(input.source);
       const info = activityInfo();
-      // dead letters and lineage are keyed by the ingest run's workflow id (stable across continue-as-new)
+      // dead letters and lineage are keyed by the ingest run's workflow id and run key (stable across continue-as-new)
       const workflowId = info.workflowExecution?.workflowId ?? `activity-${info.activityId}`;
-      const runId = info.workflowExecution?.runId ?? '';
+      const runId = input.runKey ?? info.workflowExecution?.runId ?? '';
       const map = compileMapping(source.mapping);
       const limit = input.start.index + input.maxPages;
       let rateLimitWaitMs = 0;
       const fetchOptions = {
         agent,
         redis,
-        headers: resolveHeaders(source),
+        // before any request: a disallowed variable is a ValidationError naming it, an unset one a ConfigError
+        secrets: resolveSecrets(source, config.ingest.secretEnvAllow),
+        origins: sourceOrigins(source),
+        allowLinkLocal: config.ingest.allowLinkLocal,
         timeoutMs: source.requestTimeoutMs ?? config.ingest.requestTimeoutMs,
+        deadlineMs: source.requestDeadlineMs ?? config.ingest.requestDeadlineMs,
+        maxBytes: source.maxPageBytes ?? config.ingest.maxPageBytes,
         signal: Context.current().cancellationSignal,
         onRateLimitWait: (ms: number) => (rateLimitWaitMs += ms),
       };
@@ -91,6 +110,8 @@ export function createSourceApiActivities({ pool, redis, config }: ActivityDeps)
       // Heartbeat on a timer too: a rate-limit wait or a slow page must not look like a dead worker.
       const beat = setInterval(() => heartbeat({ ...progress }), 2000);
       try {
+        // a resumed 'auto' run goes on with the pagination its first page showed
+        if (progress.detected) source = { ...source, pagination: progress.detected };
         const fetchNext = (ref: PageRef | null): Promise<FetchedPage> | null => {
           if (!ref || ref.index >= limit) return null;
           const p = fetchSourcePage(source, ref, input.params, fetchOptions);
@@ -100,9 +121,21 @@ export function createSourceApiActivities({ pool, redis, config }: ActivityDeps)
         let fetching = fetchNext(progress.next);
         while (fetching) {
           const page = await fetching;
-          fetching = fetchNext(page.next); // prefetch while this page is written
+          // the page's key under the pagination that fetched it (an 'auto' first page stays 'auto=(first)')
           const key = deadLetterPageKey(pageKey(source, page.ref), input.params);
-          const { rows, deadLetters, duplicates, maxEventTime } = mapPage(page.records, map);
+          if (page.detected) {
+            source = { ...source, pagination: page.detected };
+            progress.detected = page.detected;
+          }
+          if (page.pastEnd) {
+            progress.next = null;
+            progress.pastEnd = true;
+            heartbeat({ ...progress });
+            break;
+          }
+          fetching = fetchNext(page.next); // prefetch while this page is written
+          const { rows, deadLetters: recordLetters, duplicates, maxEventTime } = mapPage(page.records, map);
+          const deadLetters = page.badPage ? [page.badPage, ...recordLetters] : recordLetters;
           const client = await pool.connect();
           try {
             await writePage(client, { source: source.name, featureSet: source.mapping.featureSet, workflowId, runId, page: key, rows, deadLetters }, input.writeMethod);
@@ -111,7 +144,7 @@ export function createSourceApiActivities({ pool, redis, config }: ActivityDeps)
           }
           // After the commit: a reader that refills in between gets the new row anyway.
           await invalidateEntities(redis, source.mapping.featureSet, uniqueEntities(rows));
-          Object.assign(progress, addCounts(progress, { pages: 1, recordsSeen: page.records.length, recordsWritten: rows.length, deadLetters: deadLetters.length, duplicatesMerged: duplicates, maxEventTime }));
+          Object.assign(progress, addCounts(progress, { pages: 1, recordsSeen: page.records.length, recordsWritten: rows.length, deadLetters: recordLetters.length, deadPages: page.badPage ? 1 : 0, duplicatesMerged: duplicates, maxEventTime }));
           progress.next = page.next;
           progress.lastPage = key;
           progress.rateLimitWaitMs = rateLimitWaitMs;

@@ -17,7 +17,10 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import type { PaginationStyle, SourceDefinition } from '../shared/source-definition';
+import type { SourceDefinition } from '../shared/source-definition';
+
+/** The pagination styles the synthetic API serves (one route each). */
+export type SyntheticStyle = 'cursor' | 'page' | 'offset' | 'link';
 
 export const NUMERIC_FEATURES = [
   'age', 'tenure_months', 'monthly_spend', 'total_spend', 'orders_90d', 'avg_order_value', 'days_since_last_order',
@@ -38,7 +41,7 @@ export const LABEL = 'churned';
 
 /** A request as fault hooks see it. */
 export interface FaultRequest {
-  route: PaginationStyle;
+  route: SyntheticStyle;
   /** 0-based page of the listing: first record position / page size */
   pageIndex: number;
   /** how many times this exact URL has been requested, this one included (1 on the first) */
@@ -90,7 +93,7 @@ export interface SyntheticSource {
   /** base URL, e.g. http://127.0.0.1:40123 (append /cursor, /pages, /offset or /link) */
   url: string;
   /** the URL of a route, e.g. routeUrl('offset') */
-  routeUrl(style: PaginationStyle): string;
+  routeUrl(style: SyntheticStyle): string;
   setShift(shift: number): void;
   setFaults(hook: FaultHook | undefined): void;
   /** grow (or shrink) the listing, e.g. to test an incremental run */
@@ -290,7 +293,7 @@ export async function startSyntheticSource(options: SyntheticSourceOptions): Pro
   });
   const address = server.address() as AddressInfo;
   const base = `http://${options.host ?? '127.0.0.1'}:${address.port}`;
-  const routes: Record<PaginationStyle, string> = { cursor: '/cursor', page: '/pages', offset: '/offset', link: '/link' };
+  const routes: Record<SyntheticStyle, string> = { cursor: '/cursor', page: '/pages', offset: '/offset', link: '/link' };
 
   return {
     url: base,
@@ -336,7 +339,7 @@ export async function startSyntheticSource(options: SyntheticSourceOptions): Pro
  * A source definition for the synthetic API: every feature declared with its type (so records are
  * validated field by field), the label as a nullable number. The demo and tests start from this.
  */
-export function syntheticSourceDefinition(source: SyntheticSource, style: PaginationStyle, overrides: Partial<SourceDefinition> & { name: string; featureSet: string }): SourceDefinition {
+export function syntheticSourceDefinition(source: SyntheticSource, style: SyntheticStyle, overrides: Partial<SourceDefinition> & { name: string; featureSet: string }): SourceDefinition {
   const features: NonNullable<SourceDefinition['mapping']['features']> = {};
   for (const name of NUMERIC_FEATURES) features[name] = { path: name, type: 'number' };
   for (const name of Object.keys(CATEGORICAL_FEATURES)) features[name] = { path: name, type: 'string' };

@@ -17,7 +17,7 @@ import type { FeatureRow } from '../ingest/records';
 export interface DeadLetter {
   /** position of the record in its page (-1: the whole page) */
   index: number;
-  /** the record as the source sent it */
+  /** the record as the source sent it (for a whole page: its text) */
   raw: unknown;
   reason: string;
 }
@@ -59,8 +59,23 @@ const UNIQUE_VIOLATION = '23505';
 
 const staged = new WeakSet<PoolClient>();
 
-/** Writes one page in one transaction: rows upserted, dead letters inserted once. Returns the method that wrote the rows. */
+/**
+ * Writes one page in one transaction: rows upserted, dead letters inserted once. Returns the method
+ * that wrote the rows. Dead letters conflict on their unique key, whichever it is: (source,
+ * workflow_id, page, record_index) today, with run_id once that key includes the run.
+ */
 export async function writePage(client: PoolClient, page: PageWrite, method: WriteMethod = 'copy-direct'): Promise<WriteMethod> {
+  try {
+    return await writeInTransaction(client, page, method);
+  } catch (err) {
+    // The transaction rolled back, and with it a staging table it may have created (42P01 on the
+    // next page otherwise): make the next write on this connection create it again.
+    staged.delete(client);
+    throw err;
+  }
+}
+
+async function writeInTransaction(client: PoolClient, page: PageWrite, method: WriteMethod): Promise<WriteMethod> {
   let used = method;
   return inTransaction(client, async () => {
     if (page.rows.length) {
@@ -94,7 +109,7 @@ export async function writePage(client: PoolClient, page: PageWrite, method: Wri
         await client.query(
           `INSERT INTO features.feature_values AS fv (feature_set, entity_id, event_time, features, source, ingested_by)
            SELECT $1, e, t, f, $2, $3 FROM unnest($4::text[], $5::timestamptz[], $6::jsonb[]) AS u(e, t, f) ${UPSERT_TAIL}`,
-          [page.featureSet, page.source, page.workflowId, page.rows.map((r) => r.entityId), page.rows.map((r) => r.eventTime), page.rows.map((r) => JSON.stringify(r.features))],
+          [page.featureSet, page.source, page.workflowId, page.rows.map((r) => r.entityId), page.rows.map((r) => r.eventTime), page.rows.map((r) => r.json ?? JSON.stringify(r.features))],
         );
       }
     }
@@ -102,8 +117,8 @@ export async function writePage(client: PoolClient, page: PageWrite, method: Wri
       await client.query(
         `INSERT INTO features.dead_letters (source, workflow_id, run_id, page, record_index, raw, reason)
          SELECT $1, $2, $3, $4, i, r, m FROM unnest($5::int[], $6::jsonb[], $7::text[]) AS u(i, r, m)
-         ON CONFLICT (source, workflow_id, page, record_index) DO NOTHING`,
-        [page.source, page.workflowId, page.runId, page.page, page.deadLetters.map((d) => d.index), page.deadLetters.map((d) => JSON.stringify(d.raw ?? null)), page.deadLetters.map((d) => d.reason)],
+         ON CONFLICT DO NOTHING`,
+        [page.source, page.workflowId, page.runId, storableText(page.page), page.deadLetters.map((d) => d.index), page.deadLetters.map((d) => storableJson(d.raw)), page.deadLetters.map((d) => storableText(d.reason))],
       );
     }
     return used;
@@ -114,13 +129,48 @@ export async function writePage(client: PoolClient, page: PageWrite, method: Wri
 function* copyChunks(rows: FeatureRow[], before: string, after: string): Generator<string> {
   let chunk = '';
   for (const row of rows) {
-    chunk += `${before}${copyText(row.entityId)}\t${row.eventTime}\t${copyText(JSON.stringify(row.features))}${after}\n`;
+    chunk += `${before}${copyText(row.entityId)}\t${row.eventTime}\t${copyText(row.json ?? JSON.stringify(row.features))}${after}\n`;
     if (chunk.length > 1 << 20) {
       yield chunk;
       chunk = '';
     }
   }
   if (chunk) yield chunk;
+}
+
+/** An escape JSON.stringify writes for a NUL or a lone surrogate (not preceded by an escaping backslash): jsonb refuses both. */
+const UNSTORABLE_ESCAPE = /(?<!\\)(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/i;
+
+/**
+ * A dead letter's raw value as jsonb text. A record jsonb cannot hold (a NUL, a lone surrogate, in a
+ * value or a key) is kept as a JSON string of its JSON text instead, so its escapes survive as text.
+ */
+export function storableJson(raw: unknown): string {
+  const json = (typeof raw === 'string' ? JSON.stringify(storableText(raw)) : JSON.stringify(raw ?? null)) ?? 'null';
+  return unstorableJson(json) ? JSON.stringify(json) : json;
+}
+
+/** Whether JSON text (from JSON.stringify) holds something jsonb cannot store. */
+export function unstorableJson(json: string): boolean {
+  return json.includes('\\u') && UNSTORABLE_ESCAPE.test(json);
+}
+
+/** A NUL character or a lone surrogate: PostgreSQL text refuses both. */
+// eslint-disable-next-line no-control-regex -- NUL is exactly what this looks for
+const UNSTORABLE_CHAR = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+// eslint-disable-next-line no-control-regex -- a quick first look: NUL or any surrogate
+const MAYBE_UNSTORABLE = /[\u0000\ud800-\udfff]/;
+
+export function unstorableText(text: string): boolean {
+  if (!MAYBE_UNSTORABLE.test(text)) return false;
+  UNSTORABLE_CHAR.lastIndex = 0;
+  return UNSTORABLE_CHAR.test(text);
+}
+
+/** Text PostgreSQL accepts: a NUL becomes the six characters \u0000, a lone surrogate U+FFFD. */
+export function storableText(text: string): string {
+  return text.replace(UNSTORABLE_CHAR, (c) => (c === '\u0000' ? '\\u0000' : '\ufffd'));
 }
 
 const COPY_SPECIAL = /[\\\t\n\r]/;

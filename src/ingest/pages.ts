@@ -1,83 +1,144 @@
 /**
- * One page of a source, from request to rows: the rate-limit slot, the GET, the body's record array
- * and the next page's ref; then each record mapped to a feature row or a dead letter. The activity
- * (src/activities/source-api.ts) strings pages together and writes them.
+ * One page of a source, from request to rows: the rate-limit slot, the destination check, the GET,
+ * the body's record array and the next page's ref; then each record mapped to a feature row or a
+ * dead letter. The activity (src/activities/source-api.ts) strings pages together and writes them.
+ *
+ * No page can stall a source: a page that is not the JSON the definition describes (not JSON, no
+ * record array, over the byte cap) is fetched again a few times (`badPages.retries`), then becomes a
+ * whole-page dead letter and the run moves on (or fails, with `badPages.action: 'fail'`); a numbered
+ * page past the end that answers 404 or 400 ends the listing; a record PostgreSQL cannot store (a NUL
+ * character, a lone surrogate) is a dead letter.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type Redis from 'ioredis';
 import type { Agent } from 'undici';
-import { readSecretEnv } from '../config';
-import type { DeadLetter } from '../feature-store/page-writer';
-import { ConfigError, FailureType } from '../shared/errors';
-import { getPath, nextPage, pageUrl, type PageRef, type RunParams } from '../shared/pagination';
-import type { ResolvedSource } from '../shared/source-definition';
-import { fetchPage } from './http';
+import { unstorableJson, unstorableText, type DeadLetter } from '../feature-store/page-writer';
+import { FailureType } from '../shared/errors';
+import { getPath } from '../shared/json-path';
+import { nextPage, pageUrl, type PageLinks, type PageRef, type RunParams } from '../shared/pagination';
+import { isParallelStyle, type ResolvedSource } from '../shared/source-definition';
+import { checkDestination } from './destinations';
+import { fetchPage, type FetchLimits } from './http';
 import { acquireRequestSlot } from './rate-limit';
 import type { FeatureRow, RecordMapper } from './records';
+import { secretParamNames, withoutParams, withSecretParams, type ResolvedSecrets } from './secrets';
 
-export interface FetchedPage {
+export interface FetchedPage extends PageLinks {
   ref: PageRef;
+  /** the page's records; empty for a whole-page dead letter */
   records: unknown[];
-  next: PageRef | null;
+  /** set when the page was not the JSON described: it is one dead letter (record_index -1) */
+  badPage?: DeadLetter;
+  /** a numbered page past the end that answered 404 or 400 */
+  pastEnd?: boolean;
 }
 
-/** Resolves `{ env }` headers from the worker's environment. The values never leave this process. */
-export function resolveHeaders(source: ResolvedSource): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(source.headers)) {
-    if (typeof value === 'string') headers[name] = value;
-    else {
-      const secret = readSecretEnv(value.env);
-      if (secret === undefined) throw new ConfigError(`${source.name}.headers.${name}.env`, value.env, 'an environment variable that is set on the worker');
-      headers[name] = `${value.prefix ?? ''}${secret}`;
-    }
-  }
-  return headers;
-}
-
-export interface FetchSourcePageOptions {
+export interface FetchSourcePageOptions extends Omit<FetchLimits, 'signal'> {
   agent: Agent;
   redis: Redis;
-  headers: Record<string, string>;
-  timeoutMs: number;
+  secrets: ResolvedSecrets;
+  /** origins the source's requests may go to (sourceOrigins) */
+  origins: Set<string>;
+  allowLinkLocal: boolean;
   signal?: AbortSignal;
   /** adds the time spent waiting for the shared rate limit, ms */
   onRateLimitWait?: (ms: number) => void;
+  /** pause before fetching a bad page again (attempt 0, 1, …), ms. @default 1 s doubling, at most 30 s */
+  badPageBackoffMs?: (attempt: number) => number;
 }
+
+/** The most of a bad page's text kept in its dead letter. */
+export const BAD_PAGE_TEXT_LIMIT = 64 * 1024;
 
 /**
  * Fetches page `ref`. A 4xx other than 408/429 is final (a non-retryable SourceHttpError naming the
- * URL); a 429/5xx/timeout is retryable, honouring Retry-After; a body that is not the JSON the
- * definition describes is retryable too (usually a connection cut mid-body behind a proxy; a source
- * that always sends it exhausts the retry policy and fails the run naming the URL).
+ * URL), except 404/400 on a numbered page after the first (the end of the listing); a 429/5xx/timeout
+ * is retryable, honouring Retry-After. Secret query parameters are added to the request URL only:
+ * every URL in a message, a ref or a dead letter is without them.
  */
 export async function fetchSourcePage(source: ResolvedSource, ref: PageRef, params: RunParams, options: FetchSourcePageOptions): Promise<FetchedPage> {
-  if (source.rateLimit) options.onRateLimitWait?.(await acquireRequestSlot(options.redis, source.name, source.rateLimit, options.signal));
   const url = pageUrl(source, ref, params);
-  const outcome = await fetchPage(options.agent, url, options.headers, options.timeoutMs, options.signal);
-  if (outcome.kind === 'fatal') {
-    throw ApplicationFailure.nonRetryable(`GET ${url} answered ${outcome.reason} (not retried: a ${outcome.status} will not change)`, FailureType.SourceHttp, { status: outcome.status, url });
+  checkDestination(url, options.origins, options.allowLinkLocal, ref.cursor !== undefined && (source.pagination.style === 'link' || source.pagination.style === 'next-url') ? "the next page's URL" : "the source's URL");
+  const bad = source.badPages ?? { retries: 4, action: 'dead-letter', maxDeadPages: 10 };
+  const backoff = options.badPageBackoffMs ?? ((attempt: number) => Math.min(30_000, 1000 * 2 ** attempt));
+  for (let attempt = 0; ; attempt++) {
+    if (source.rateLimit) options.onRateLimitWait?.(await acquireRequestSlot(options.redis, source.name, source.rateLimit, options.signal));
+    const outcome = await fetchPage(options.agent, withSecretParams(url, options.secrets.query), options.secrets.headers, options);
+    if (outcome.kind === 'refused') throw ApplicationFailure.nonRetryable(`GET ${url} refused: ${outcome.reason}`, FailureType.SourceDestination, { url });
+    if (outcome.kind === 'fatal') {
+      if ((outcome.status === 404 || outcome.status === 400) && isParallelStyle(source.pagination.style) && ref.index > 0) {
+        // Numbered styles fetch ahead: a page past the last may be "not found" rather than empty.
+        return { ref, records: [], next: null, pastEnd: true };
+      }
+      throw ApplicationFailure.nonRetryable(`GET ${url} answered ${outcome.reason} (not retried: a ${outcome.status} will not change)`, FailureType.SourceHttp, { status: outcome.status, url });
+    }
+    if (outcome.kind === 'retry') {
+      // Retry-After, when given, replaces the backoff of the retry policy for this attempt.
+      throw ApplicationFailure.create({
+        message: `GET ${url} failed: ${outcome.reason}`,
+        type: FailureType.SourceHttp,
+        details: [{ status: outcome.status ?? null, url }],
+        nextRetryDelay: outcome.retryAfterMs,
+      });
+    }
+    let problem: string;
+    let text: string;
+    let body: unknown;
+    let header: (name: string) => string | undefined = () => undefined;
+    let retryable = true;
+    if (outcome.kind === 'too-large') {
+      problem = `answered a body of ${outcome.bytes} bytes or more, over maxPageBytes=${options.maxBytes} (request fewer records per page)`;
+      text = outcome.head;
+      retryable = false;
+    } else {
+      text = outcome.text;
+      header = outcome.header;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = undefined;
+      }
+      if (body === undefined) problem = `returned ${text.length} characters that are not valid JSON (truncated?)`;
+      else {
+        const records = getPath(body, source.recordsPath);
+        if (Array.isArray(records)) return { ref, records, ...safeNext(source, nextPage(source, ref, { records, body, header })) };
+        problem = `returned no record array at recordsPath=${JSON.stringify(source.recordsPath)}`;
+      }
+    }
+    if (retryable && attempt < bad.retries) {
+      await sleep(backoff(attempt), options.signal);
+      continue;
+    }
+    const tries = retryable ? ` (${attempt + 1} ${attempt === 0 ? 'try' : 'tries'})` : '';
+    if (bad.action === 'fail') throw ApplicationFailure.nonRetryable(`GET ${url} ${problem}${tries}`, FailureType.SourcePage, { url });
+    const kept = text.length > BAD_PAGE_TEXT_LIMIT ? text.slice(0, BAD_PAGE_TEXT_LIMIT) : text;
+    const reason = `page: GET ${url} ${problem}${tries}; the whole page is this dead letter${text.length > kept.length ? ` (raw: its first ${kept.length} of ${text.length} characters)` : ''}`;
+    return { ref, records: [], badPage: { index: -1, raw: kept, reason }, ...safeNext(source, nextPage(source, ref, { records: undefined, body, header })) };
   }
-  if (outcome.kind === 'retry') {
-    // Retry-After, when given, replaces the backoff of the retry policy for this attempt.
-    throw ApplicationFailure.create({
-      message: `GET ${url} failed: ${outcome.reason}`,
-      type: FailureType.SourceHttp,
-      details: [{ status: outcome.status ?? null, url }],
-      nextRetryDelay: outcome.retryAfterMs,
-    });
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(outcome.text);
-  } catch (err) {
-    throw ApplicationFailure.retryable(`GET ${url} returned ${outcome.text.length} characters that are not valid JSON (truncated?): ${(err as Error).message}`, FailureType.SourcePage);
-  }
-  const records = getPath(body, source.recordsPath);
-  if (!Array.isArray(records)) {
-    throw ApplicationFailure.retryable(`GET ${url} returned no record array at recordsPath=${JSON.stringify(source.recordsPath)}`, FailureType.SourcePage);
-  }
-  return { ref, records, ...nextPage(source, ref, records.length, body, outcome.link) };
+}
+
+/** The next ref without the secret query parameters a source may echo into its next links. */
+function safeNext(source: ResolvedSource, links: PageLinks): PageLinks {
+  const secret = secretParamNames(source);
+  if (!links.next?.cursor || secret.length === 0) return links;
+  const style = (links.detected ?? source.pagination).style;
+  if (style !== 'link' && style !== 'next-url') return links;
+  return { ...links, next: { ...links.next, cursor: withoutParams(links.next.cursor, secret) } };
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason as Error);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason as Error);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 export interface MappedPage {
@@ -87,7 +148,11 @@ export interface MappedPage {
   maxEventTime: string | null;
 }
 
-/** Validates a page's records; de-duplicates valid rows on (entity id, event time), last one wins. */
+/**
+ * Validates a page's records; de-duplicates valid rows on (entity id, event time), last one wins. A
+ * row PostgreSQL could not store (a NUL or a lone surrogate in its id or features) is a dead letter:
+ * one such record must not fail its page on every retry and every later run.
+ */
 export function mapPage(records: unknown[], map: RecordMapper): MappedPage {
   const byKey = new Map<string, FeatureRow>();
   const deadLetters: DeadLetter[] = [];
@@ -100,6 +165,11 @@ export function mapPage(records: unknown[], map: RecordMapper): MappedPage {
       continue;
     }
     const row = mapped.row;
+    row.json = JSON.stringify(row.features);
+    if (unstorableText(row.entityId) || unstorableJson(row.json)) {
+      deadLetters.push({ index: i, raw: records[i], reason: 'record: holds a NUL character (\\u0000) or a lone UTF-16 surrogate in its entity id or features, which PostgreSQL cannot store' });
+      continue;
+    }
     const key = `${row.entityId}\u0000${row.eventTime}`;
     if (byKey.has(key)) {
       duplicates++;

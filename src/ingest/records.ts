@@ -4,7 +4,9 @@
  * Only activities call it (it generates code). It runs for every record (a million in the benchmark),
  * so a mapping is compiled once per worker: declared-only mappings into a specialised function.
  */
-import type { FeatureField, FeatureType, RecordMapping } from '../shared/source-definition';
+import { pathKeys } from '../shared/json-path';
+import type { EventTimeUnit, FeatureField, FeatureType, RecordMapping } from '../shared/source-definition';
+import { eventTimeMs } from './event-time';
 
 /** A feature row as the feature store keys it. */
 export interface FeatureRow {
@@ -12,6 +14,8 @@ export interface FeatureRow {
   /** ISO-8601, normalised through Date (millisecond precision) */
   eventTime: string;
   features: Record<string, FeatureValue>;
+  /** JSON.stringify(features), when the mapper of a page already made it (the writer reuses it) */
+  json?: string;
 }
 
 export type FeatureValue = number | string | boolean | null;
@@ -57,7 +61,7 @@ function compileMapper(mapping: RecordMapping): RecordMapper {
  */
 function compileDeclared(mapping: RecordMapping, features: Record<string, FeatureField>): (record: unknown) => MappedRecord | undefined {
   const fields = Object.entries(features);
-  const access = (path: string) => path.split('.').reduce((expr, part) => `(${expr} == null ? undefined : ${expr}[${JSON.stringify(part)}])`, 'r');
+  const access = (path: string) => pathKeys(path).reduce((expr, part) => `(${expr} == null ? undefined : ${expr}[${JSON.stringify(part)}])`, 'r');
   const body: string[] = [];
   fields.forEach(([, f], i) => {
     const check = f.type === 'number' ? `typeof v${i} !== 'number' || !Number.isFinite(v${i})` : `typeof v${i} !== ${JSON.stringify(f.type)}`;
@@ -70,22 +74,23 @@ function compileDeclared(mapping: RecordMapping, features: Record<string, Featur
     `  const id = ${access(mapping.entityIdPath)};`,
     "  if (!(typeof id === 'string' && id.length <= 256 && id.trim() !== '') && !(typeof id === 'number' && Number.isSafeInteger(id))) return undefined;",
     `  const t = ${access(mapping.eventTimePath)};`,
-    "  const ms = typeof t === 'number' ? t : typeof t === 'string' ? Date.parse(t) : NaN;",
+    '  const ms = eventTimeMs(t, unit);',
     `  if (!(ms >= ${MIN_TIME} && ms <= ${MAX_TIME})) return undefined;`,
     ...body.map((line) => `  ${line}`),
-    `  return { ok: true, row: { entityId: String(id), eventTime: new Date(ms).toISOString(), features: { ${literal} } } };`,
+    `  return { ok: true, row: { entityId: String(id), eventTime: new Date(ms).toISOString(), features: { ${literal} }, json: undefined } };`,
     '};',
   ].join('\n');
   // generated from validated names and JSON-quoted paths (see above)
-  const mapDeclared = new Function(code)() as (record: unknown) => MappedRecord | undefined;
+  const mapDeclared = new Function('eventTimeMs', 'unit', code)(eventTimeMs, mapping.eventTimeUnit ?? 'auto') as (record: unknown) => MappedRecord | undefined;
   return (record) => (record === null || typeof record !== 'object' || Array.isArray(record) ? undefined : mapDeclared(record));
 }
 
 function compileGeneric(mapping: RecordMapping): RecordMapper {
-  const entityPath = mapping.entityIdPath.split('.');
-  const timePath = mapping.eventTimePath.split('.');
-  const bagPath = mapping.featuresPath?.split('.');
-  const declared = Object.entries(mapping.features ?? {}).map(([name, f]) => ({ name, path: f.path.split('.'), type: f.type, nullable: f.nullable ?? false }));
+  const entityPath = pathKeys(mapping.entityIdPath);
+  const timePath = pathKeys(mapping.eventTimePath);
+  const bagPath = mapping.featuresPath === undefined ? undefined : pathKeys(mapping.featuresPath);
+  const unit: EventTimeUnit = mapping.eventTimeUnit ?? 'auto';
+  const declared = Object.entries(mapping.features ?? {}).map(([name, f]) => ({ name, spelled: f.path, path: pathKeys(f.path), type: f.type, nullable: f.nullable ?? false }));
 
   return (record) => {
     if (record === null || typeof record !== 'object' || Array.isArray(record)) return fail(`record: expected an object, got ${describe(record)}`);
@@ -96,8 +101,11 @@ function compileGeneric(mapping: RecordMapping): RecordMapper {
     else return fail(`${mapping.entityIdPath}: expected a non-empty string (at most 256 characters) or an integer entity id, got ${describe(rawId)}`);
 
     const rawTime = read(record, timePath);
-    const ms = typeof rawTime === 'number' ? rawTime : typeof rawTime === 'string' ? Date.parse(rawTime) : NaN;
-    if (!Number.isFinite(ms) || ms < MIN_TIME || ms > MAX_TIME) return fail(`${mapping.eventTimePath}: expected an ISO-8601 time or epoch milliseconds between 1970 and 9999, got ${describe(rawTime)}`);
+    const ms = eventTimeMs(rawTime, unit);
+    if (!Number.isFinite(ms) || ms < MIN_TIME || ms > MAX_TIME) {
+      const numbers = unit === 's' ? 'epoch seconds' : unit === 'ms' ? 'epoch milliseconds' : 'epoch seconds or milliseconds';
+      return fail(`${mapping.eventTimePath}: expected an ISO-8601 time (UTC without an offset), a time with an explicit zone, or ${numbers}, between 1970 and 9999, got ${describe(rawTime)}`);
+    }
     // Always through Date: V8 rolls 2026-02-30 over to March 2, which PostgreSQL would reject as text.
     const eventTime = new Date(ms).toISOString();
 
@@ -114,15 +122,15 @@ function compileGeneric(mapping: RecordMapping): RecordMapper {
     for (const f of declared) {
       const value = read(record, f.path);
       if (value === undefined || value === null) {
-        if (!f.nullable) return fail(`${f.path.join('.')}: feature ${f.name} is required (${f.type}), got ${describe(value)}`);
+        if (!f.nullable) return fail(`${f.spelled}: feature ${f.name} is required (${f.type}), got ${describe(value)}`);
         features[f.name] = null;
       } else if (!matches(value, f.type)) {
-        return fail(`${f.path.join('.')}: feature ${f.name} expected ${f.type === 'number' ? 'a finite number' : `a ${f.type}`}, got ${describe(value)}`);
+        return fail(`${f.spelled}: feature ${f.name} expected ${f.type === 'number' ? 'a finite number' : `a ${f.type}`}, got ${describe(value)}`);
       } else {
         features[f.name] = value as FeatureValue;
       }
     }
-    return { ok: true, row: { entityId, eventTime, features } };
+    return { ok: true, row: { entityId, eventTime, features, json: undefined } };
   };
 }
 

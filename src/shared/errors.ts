@@ -27,6 +27,8 @@ export const FailureType = {
   SourceHttp: 'SourceHttpError',
   /** a source answered with a body that is not the JSON its definition describes (truncated, wrong shape) */
   SourcePage: 'SourcePageError',
+  /** a request a source definition (or a next link) asked for that may not go out: another origin, a link-local or metadata address */
+  SourceDestination: 'SourceDestinationError',
   Registry: 'RegistryError',
   /** a MOJO the scorer refuses: not a zip, altered bytes, or an algorithm, version or setting it cannot serve */
   Mojo: 'MojoError',

@@ -19,9 +19,13 @@ export function ingestWorkflowId(source: string, startedAt: Date): string {
   return `ingest-${source}-${startedAt.toISOString().replace(/[:.]/g, '-')}`;
 }
 
-/** The ingest child of a retrain. */
-export function retrainIngestWorkflowId(retrainId: string, source: string): string {
-  return `${retrainId}-ingest-${source}`;
+/**
+ * The ingest child of a retrain. With the retrain's run id: retrains of one model share the workflow
+ * id, and an ingest run's dead letters are keyed by its workflow id, so a fixed child id would make
+ * every retrain after the first drop its dead letters as "already written".
+ */
+export function retrainIngestWorkflowId(retrainId: string, retrainRunId: string, source: string): string {
+  return `${retrainId}-ingest-${source}-${retrainRunId}`;
 }
 
 /**

@@ -39,10 +39,13 @@ export const headerName = matching(HEADER_NAME, 'a valid HTTP header name');
 /** Header names that must never carry a literal value: it would be stored in workflow history. */
 export const SECRET_HEADER = /authorization|api[-_]?key|token|secret|cookie|password/i;
 
-/** A query parameter a source reads. */
-export const QUERY_PARAM = /^[A-Za-z0-9_.[\]-]{1,100}$/;
-export const queryParam = matching(QUERY_PARAM, 'a query parameter name');
+/**
+ * A query parameter a source reads: any name a URL can carry (`$skip`, `page[size]`, `filter.since`);
+ * only `&`, `=`, `#`, whitespace and control characters, which would change the query's structure, are refused.
+ */
+// eslint-disable-next-line no-control-regex -- control characters are what it refuses
+export const QUERY_PARAM = /^[^\s&=#\u0000-\u001f\u007f]{1,100}$/;
+export const queryParam = matching(QUERY_PARAM, 'a query parameter name (no spaces, &, = or #; at most 100 characters)');
 
-/** A dotted path into a JSON document: `id`, `profile.age`, `result.items`. */
-export const DOTTED_PATH = /^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/;
-export const dottedPath = matching(DOTTED_PATH, "a dotted path such as 'id' or 'profile.age'");
+/** Query parameter names that must never carry a literal value in `url`: it would be stored in workflow history. */
+export const SECRET_PARAM = /^(?:key|token|sig|signature|auth|apikey|access[-_]?token|auth[-_]?token|password|passwd|pwd)$|api[-_]?key|secret|password|access[-_]?token/i;

@@ -20,17 +20,21 @@ import {
 } from '@temporalio/workflow';
 import type { createFeatureStoreActivities } from '../activities/feature-store';
 import type { createSourceApiActivities, IngestPagesOutput } from '../activities/source-api';
+import { ApplicationFailure } from '@temporalio/common';
 import { FailureType, ValidationError } from '../shared/errors';
 import { failing } from '../shared/failure';
 import { addCounts, emptyCounts, isReconciled, type IngestCounts } from '../shared/ingest-counts';
 import { progressQuery } from '../shared/messages/ingest-source';
 import { sourceName } from '../shared/names';
-import { pageKey, type PageRef, type RunParams } from '../shared/pagination';
+import { describePagination, pageKey, type PageRef, type RunParams } from '../shared/pagination';
 import { RecordsWritten, SourceName } from '../shared/search-attributes';
 import { isParallelStyle, validateSourceDefinition, type ResolvedSource, type SourceDefinition } from '../shared/source-definition';
 import { timeWindow } from '../shared/time-window';
 import type { TimeWindow } from '../shared/types';
-import { parse } from '../shared/validation';
+import { integer, parse } from '../shared/validation';
+
+/** Below this, a run would continue as new before its first page (the history starts with a few events). */
+const MIN_HISTORY_EVENT_LIMIT = 10;
 
 const { ingestPages } = proxyActivities<ReturnType<typeof createSourceApiActivities>>({
   // A run of pages; a dead worker is noticed by the heartbeat timeout long before this.
@@ -75,7 +79,7 @@ export interface IngestSourceInput {
   full?: boolean;
   /** index partitions that closed, after the run. @default true */
   indexClosedPartitions?: boolean;
-  /** continue as new once the history has this many events (the starter passes INGEST_HISTORY_EVENT_LIMIT). @default 2000 */
+  /** continue as new once the history has this many events (the starter passes INGEST_HISTORY_EVENT_LIMIT); at least 10. @default 2000 */
   historyEventLimit?: number;
   /** set by continue-as-new; not for callers */
   checkpoint?: IngestCheckpoint;
@@ -91,13 +95,17 @@ export interface IngestCheckpoint {
   lastPage: string | null;
   previousWatermark: string | null;
   continuedAsNew: number;
+  /** whether the definition's pagination was detected ('auto') from the first response */
+  detected?: boolean;
 }
 
 export interface IngestSourceOutput extends IngestCounts {
   source: string;
   featureSet: string;
-  /** recordsSeen === recordsWritten + deadLetters + duplicatesMerged */
+  /** recordsSeen === recordsWritten + deadLetters + duplicatesMerged, and no whole page was dead-lettered */
   reconciled: boolean;
+  /** the pagination the run used, e.g. `next-url at /@odata.nextLink (detected)` */
+  pagination: string;
   /** the watermark after the run (incremental sources) */
   watermark: string | null;
   continuedAsNew: number;
@@ -106,8 +114,8 @@ export interface IngestSourceOutput extends IngestCounts {
 
 function details(source: ResolvedSource, c: IngestCounts, cursor: string | null, inFlight: number, done: boolean): string {
   return [
-    `**${source.name}** → feature set \`${source.mapping.featureSet}\` (${source.pagination.style} pagination, ${source.pageSize}/page)`,
-    `pages ${c.pages} · records seen ${c.recordsSeen} · written ${c.recordsWritten} · dead letters ${c.deadLetters} · duplicates merged ${c.duplicatesMerged}`,
+    `**${source.name}** → feature set \`${source.mapping.featureSet}\` (${describePagination(source.pagination)}, ${source.pageSize}/page)`,
+    `pages ${c.pages} · records seen ${c.recordsSeen} · written ${c.recordsWritten} · dead letters ${c.deadLetters}${c.deadPages ? ` · dead pages ${c.deadPages}` : ''} · duplicates merged ${c.duplicatesMerged}`,
     done ? 'done' : `next page: \`${cursor ?? 'none'}\` · pages in flight: ${inFlight}`,
   ].join('\n\n');
 }
@@ -117,6 +125,7 @@ async function startCheckpoint(input: IngestSourceInput): Promise<IngestCheckpoi
   const params: RunParams = {};
   const definition = await failing(async () => {
     parse(sourceName, input.source, 'source');
+    if (input.historyEventLimit !== undefined) parse(integer(MIN_HISTORY_EVENT_LIMIT, 1_000_000), input.historyEventLimit, 'historyEventLimit');
     let resolved: ResolvedSource;
     if (input.definition !== undefined) {
       resolved = validateSourceDefinition(input.definition, 'definition');
@@ -152,8 +161,10 @@ export async function ingestSource(input: IngestSourceInput): Promise<IngestSour
 
   // --- validate -----------------------------------------------------------------------------------
   const checkpoint = input.checkpoint ?? (await startCheckpoint(input));
-  const source = checkpoint.definition;
+  let source = checkpoint.definition;
   const state: IngestCheckpoint = { ...checkpoint };
+  // dead letters are keyed by run: the first run of this continue-as-new chain
+  const runKey = workflowInfo().firstExecutionRunId;
   current = state;
   const historyLimit = input.historyEventLimit ?? 2000;
   log.info('ingesting source', { source: source.name, featureSet: source.mapping.featureSet, style: source.pagination.style, since: state.params.since ?? null, resumeAt: state.next ? pageKey(source, state.next) : null, continuedAsNew: state.continuedAsNew });
@@ -161,10 +172,23 @@ export async function ingestSource(input: IngestSourceInput): Promise<IngestSour
   if (workflowInfo().typedSearchAttributes.get(SourceName) !== source.name) upsertSearchAttributes([{ key: SourceName, value: source.name }, { key: RecordsWritten, value: state.counts.recordsWritten }]);
   const report = () => setCurrentDetails(details(source, state.counts, state.next ? pageKey(source, state.next) : null, inFlight, done));
   let sinceUpsert = 0;
+  const maxDeadPages = source.badPages?.maxDeadPages ?? 10;
   const absorb = (out: IngestPagesOutput) => {
-    const { next: _next, lastPage, rateLimitWaitMs: _wait, ...counts } = out;
+    const { next: _next, lastPage, rateLimitWaitMs: _wait, detected, pastEnd: _pastEnd, ...counts } = out;
     state.counts = addCounts(state.counts, counts);
     if (lastPage) state.lastPage = lastPage;
+    if (detected) {
+      source = { ...source, pagination: detected };
+      state.definition = source;
+      state.detected = true;
+      log.info('pagination detected', { source: source.name, pagination: describePagination(detected) });
+    }
+    if ((state.counts.deadPages ?? 0) > maxDeadPages) {
+      throw ApplicationFailure.nonRetryable(
+        `${source.name}: ${state.counts.deadPages} pages were not the JSON the definition describes (more than badPages.maxDeadPages=${maxDeadPages}); see features.dead_letters (record_index -1) for their text`,
+        FailureType.SourcePage,
+      );
+    }
     // one search-attribute event per 10 results keeps the Web UI current without doubling the history
     if (++sinceUpsert >= 10) {
       sinceUpsert = 0;
@@ -181,12 +205,17 @@ export async function ingestSource(input: IngestSourceInput): Promise<IngestSour
     let nextIndex = state.next?.index ?? 0;
     let endAt = state.next ? Infinity : nextIndex; // first index known to be past the end
     let failure: unknown;
+    // a page past the end answered 404/400 here; records after it would mean it was no end at all
+    let notFoundAt = Infinity;
+    let dataEnd = 0;
     const running = new Set<Promise<void>>();
     const launch = (startIndex: number) => {
       inFlight++;
-      const p: Promise<void> = ingestPages({ source, start: { index: startIndex }, maxPages: source.pagesPerActivity, params: state.params }).then(
+      const p: Promise<void> = ingestPages({ source, start: { index: startIndex }, maxPages: source.pagesPerActivity, params: state.params, runKey }).then(
         (out) => {
           absorb(out);
+          if (out.recordsSeen > 0 || out.deadPages > 0) dataEnd = Math.max(dataEnd, startIndex + out.pages);
+          if (out.pastEnd) notFoundAt = Math.min(notFoundAt, startIndex + out.pages);
           if (out.next === null) endAt = Math.min(endAt, startIndex + out.pages);
         },
         (err) => {
@@ -209,13 +238,19 @@ export async function ingestSource(input: IngestSourceInput): Promise<IngestSour
       await Promise.race(running);
     }
     if (failure) throw failure;
+    if (dataEnd > notFoundAt) {
+      throw ApplicationFailure.nonRetryable(
+        `${source.name}: ${pageKey(source, { index: notFoundAt })} answered 404/400 as if past the end, but a later page had records; not treating it as the end`,
+        FailureType.SourceHttp,
+      );
+    }
     state.next = nextIndex < endAt ? { index: nextIndex } : null;
   } else {
     // Cursor and link: the next page is known only from the previous one.
     while (state.next && !historyFull()) {
       inFlight = 1;
       report();
-      const out = await ingestPages({ source, start: state.next, maxPages: source.pagesPerActivity, params: state.params });
+      const out = await ingestPages({ source, start: state.next, maxPages: source.pagesPerActivity, params: state.params, runKey });
       inFlight = 0;
       absorb(out);
       state.next = out.next;
@@ -243,7 +278,9 @@ export async function ingestSource(input: IngestSourceInput): Promise<IngestSour
     source: source.name,
     featureSet: source.mapping.featureSet,
     ...c,
+    deadPages: c.deadPages ?? 0,
     reconciled: isReconciled(c),
+    pagination: `${describePagination(source.pagination)}${state.detected ? ' (detected)' : ''}`,
     watermark,
     continuedAsNew: state.continuedAsNew,
     indexedPartitions,

@@ -155,7 +155,7 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
   if (source) {
     state.phase = 'ingesting';
     setCurrentDetails(`${input.model}: ingesting ${source}`);
-    await executeChild(ingestSource, { workflowId: retrainIngestWorkflowId(info.workflowId, source), args: [{ source }] });
+    await executeChild(ingestSource, { workflowId: retrainIngestWorkflowId(info.workflowId, info.runId, source), args: [{ source }] });
   }
 
   state.phase = 'training';

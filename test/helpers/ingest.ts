@@ -1,13 +1,13 @@
 /** Helpers for the ingestion tests: run ingestSource on a test worker and read back what landed. */
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
-import type { PaginationStyle, SourceDefinition } from '../../src/shared/source-definition';
-import { syntheticSourceDefinition, type SyntheticSource } from '../../src/demo/synthetic-source';
+import type { SourceDefinition } from '../../src/shared/source-definition';
+import { syntheticSourceDefinition, type SyntheticSource, type SyntheticStyle } from '../../src/demo/synthetic-source';
 import { ingestSource, type IngestSourceInput, type IngestSourceOutput } from '../../src/workflows/ingest-source';
 import { uniqueName } from './temporal';
 
 /** A fresh source name and feature set, and the synthetic definition for `style`. */
-export function testSource(source: SyntheticSource, style: PaginationStyle, overrides: Partial<SourceDefinition> = {}): SourceDefinition {
+export function testSource(source: SyntheticSource, style: SyntheticStyle, overrides: Partial<SourceDefinition> = {}): SourceDefinition {
   const name = uniqueName(`src-${style}`);
   return syntheticSourceDefinition(source, style, { name, featureSet: uniqueName('fs'), ...overrides });
 }

@@ -9,8 +9,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { Pool } from 'pg';
 import type { ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startSyntheticSource, type SyntheticSource } from '../../src/demo/synthetic-source';
-import type { PaginationStyle } from '../../src/shared/source-definition';
+import { startSyntheticSource, type SyntheticSource, type SyntheticStyle } from '../../src/demo/synthetic-source';
 import { startPostgres, stopPostgres } from '../../src/stack/postgres';
 import { stackContext } from '../../src/stack/cli';
 import type { IngestProgress } from '../../src/shared/messages/ingest-source';
@@ -61,7 +60,7 @@ describe('ingestSource survives crashes', () => {
     expect(letters[0]!.n).toBe(invalid);
   }
 
-  it.each<PaginationStyle>(['offset', 'cursor'])('%s: worker SIGKILLed mid-run, a new worker finishes it', async (style) => {
+  it.each<SyntheticStyle>(['offset', 'cursor'])('%s: worker SIGKILLed mid-run, a new worker finishes it', async (style) => {
     const taskQueue = uniqueName('tq-kill');
     const definition = testSource(source, style, { pageSize: 100, maxPagesInFlight: 3, pagesPerActivity: style === 'cursor' ? 10 : 1 });
     written.push({ featureSet: definition.mapping.featureSet, source: definition.name });

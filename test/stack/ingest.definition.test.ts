@@ -53,7 +53,7 @@ describe('source definitions', () => {
   });
 
   it('a secret header reaches the source and never appears in the workflow history', async () => {
-    const variable = `INGEST_TEST_TOKEN_${uniqueName('t').replace(/-/g, '_').toUpperCase()}`;
+    const variable = `SOURCE_SECRET_INGEST_TEST_TOKEN_${uniqueName('t').replace(/-/g, '_').toUpperCase()}`;
     const secret = `s3cr3t-${uniqueName('v')}`;
     process.env[variable] = secret; // the in-process test worker reads it at fetch time
     const received = new Set<string>();
@@ -78,10 +78,64 @@ describe('source definitions', () => {
   });
 
   it('a secret header whose variable is unset fails naming the variable, not retrying', async () => {
-    const definition = testSource(source, 'offset', { headers: { 'X-Api-Key': { env: 'INGEST_TEST_UNSET_VARIABLE' } } });
+    const definition = testSource(source, 'offset', { headers: { 'X-Api-Key': { env: 'SOURCE_SECRET_INGEST_TEST_UNSET_VARIABLE' } } });
     const app = await failure(definition);
     expect(app.type).toBe('ConfigError');
-    expect(app.message).toContain('headers.X-Api-Key.env="INGEST_TEST_UNSET_VARIABLE"');
+    expect(app.message).toContain('headers.X-Api-Key.env="SOURCE_SECRET_INGEST_TEST_UNSET_VARIABLE"');
+  });
+
+  it('a secret naming a variable the operator did not allow (DATABASE_URL) fails validation naming it, before any request', async () => {
+    const before = source.stats().requests;
+    const definition = testSource(source, 'offset', { headers: { Authorization: { env: 'DATABASE_URL' } } });
+    const app = await failure(definition);
+    expect(app.type).toBe('ValidationError');
+    expect(app.nonRetryable).toBe(true);
+    expect(app.message).toContain('headers.Authorization.env="DATABASE_URL" is invalid: a variable named SOURCE_SECRET_… or listed in INGEST_SECRET_ENV_ALLOW');
+    expect(app.message).not.toContain(process.env.DATABASE_URL ?? 'postgresql://');
+    expect(source.stats().requests).toBe(before);
+  });
+
+  it('a secret query parameter reaches the source on every page, and never the history, though the source echoes it into its next links', async () => {
+    const variable = `SOURCE_SECRET_INGEST_TEST_KEY_${uniqueName('k').replace(/-/g, '_').toUpperCase()}`;
+    const secret = `k3y-${uniqueName('v')}`;
+    process.env[variable] = secret;
+    const received: string[] = [];
+    source.setFaults((r) => {
+      received.push(new URL(r.url, 'http://x').searchParams.get('api_key') ?? '(none)');
+      return undefined;
+    });
+    // the synthetic /link route copies every query parameter into its Link header
+    const definition = testSource(source, 'link', { pageSize: 50, queryParams: { api_key: { env: variable } } });
+    written.push({ featureSet: definition.mapping.featureSet, source: definition.name });
+    const workflowId = uniqueName('ingest-query-secret');
+    try {
+      const out = await runIngest(suite.client, suite.worker.taskQueue, { source: definition.name, definition }, workflowId);
+      expect(out.recordsWritten).toBe(300);
+      expect(received.length).toBe(6);
+      expect(new Set(received)).toEqual(new Set([secret]));
+      const history = historyText(await suite.client.workflow.getHandle(workflowId).fetchHistory());
+      expect(history).toContain('/link?'); // next-link refs are in the history…
+      expect(history).not.toContain(secret); // …without the key
+    } finally {
+      source.setFaults(undefined);
+      delete process.env[variable];
+    }
+  });
+
+  it('a link-local (cloud metadata) URL is refused without a request', async () => {
+    const definition = testSource(source, 'offset', { url: 'http://169.254.169.254/latest/meta-data/customers' });
+    const app = await failure(definition);
+    expect(app.type).toBe('SourceDestinationError');
+    expect(app.nonRetryable).toBe(true);
+    expect(app.message).toContain('link-local or cloud metadata address (169.254.169.254)');
+  });
+
+  it('a historyEventLimit that would continue as new before any page is refused', async () => {
+    const definition = testSource(source, 'offset');
+    const err = await runIngest(suite.client, suite.worker.taskQueue, { source: definition.name, definition, historyEventLimit: 3 }).catch((e: unknown) => e);
+    const app = (err as WorkflowFailedError).cause as ApplicationFailure;
+    expect(app.type).toBe('ValidationError');
+    expect(app.message).toMatch(/^historyEventLimit=3 is invalid: an integer from 10 to 1000000/);
   });
 
   it('a source in INGEST_SOURCES_DIR runs by name, with its search attributes and summary', async () => {

@@ -3,8 +3,7 @@
  * many pages, counts that reconcile, and one feature row per (entity, event time).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSyntheticSource, type SyntheticSource } from '../../src/demo/synthetic-source';
-import type { PaginationStyle } from '../../src/shared/source-definition';
+import { startSyntheticSource, type SyntheticSource, type SyntheticStyle } from '../../src/demo/synthetic-source';
 import { cleanup, landed, runIngest, testSource } from '../helpers/ingest';
 import { useStackSuite } from '../helpers/suite';
 import { uniqueName } from '../helpers/temporal';
@@ -25,7 +24,7 @@ describe('ingestSource lands every record exactly once', () => {
     await source?.close();
   });
 
-  it.each<PaginationStyle>(['offset', 'page', 'cursor', 'link'])('%s pagination', async (style) => {
+  it.each<SyntheticStyle>(['offset', 'page', 'cursor', 'link'])('%s pagination', async (style) => {
     // 97 per page: the last page is short, and page boundaries fall mid-way through the data
     const definition = testSource(source, style, { pageSize: 97, maxPagesInFlight: 4, pagesPerActivity: style === 'cursor' || style === 'link' ? 5 : 1 });
     written.push({ featureSet: definition.mapping.featureSet, source: definition.name });

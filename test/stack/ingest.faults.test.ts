@@ -6,8 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
-import { startSyntheticSource, type FaultRequest, type SyntheticSource } from '../../src/demo/synthetic-source';
-import type { PaginationStyle } from '../../src/shared/source-definition';
+import { startSyntheticSource, type FaultRequest, type SyntheticSource, type SyntheticStyle } from '../../src/demo/synthetic-source';
 import { cleanup, deadLetters, landed, runIngest, testSource } from '../helpers/ingest';
 import { useStackSuite } from '../helpers/suite';
 import { uniqueName } from '../helpers/temporal';
@@ -29,7 +28,7 @@ describe('ingestSource against a faulty source', () => {
     await source?.close();
   });
 
-  it.each<PaginationStyle>(['offset', 'cursor'])('%s: 429, 503, hang and truncation are retried; invalid records are dead letters', async (style) => {
+  it.each<SyntheticStyle>(['offset', 'cursor'])('%s: 429, 503, hang and truncation are retried; invalid records are dead letters', async (style) => {
     const seen: Array<{ page: number; hit: number; at: number }> = [];
     source.setFaults((r: FaultRequest) => {
       seen.push({ page: r.pageIndex, hit: r.hit, at: Date.now() });

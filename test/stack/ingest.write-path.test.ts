@@ -67,4 +67,47 @@ describe('writePage', () => {
     const { rows: stored } = await pool.query<{ a: number }>("SELECT (features->>'a')::int AS a FROM features.feature_values WHERE feature_set = $1", [featureSet]);
     expect(stored.map((r) => r.a)).toEqual([99, 99, 99]);
   });
+
+  it('a page that rolled back (its staging table with it) does not break the next page on the same connection (42P01)', async () => {
+    const featureSet = uniqueName('fs-write');
+    const source = uniqueName('src-write');
+    written.push({ featureSet, source });
+    // a connection of its own: the failing page is the one that creates its staging table
+    const fresh = testPool();
+    const client = await fresh.connect();
+    try {
+      const broken: FeatureRow[] = [{ entityId: 'x', eventTime: 'not-a-time', features: { a: 1 } }];
+      await expect(writePage(client, { ...page(featureSet, source, broken), page: 'offset=100' }, 'copy')).rejects.toThrow(/timestamp|time zone|invalid input/i);
+      await writePage(client, page(featureSet, source, rows), 'copy');
+      const { rows: stored } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM features.feature_values WHERE feature_set = $1', [featureSet]);
+      expect(stored[0]!.n).toBe(rows.length);
+    } finally {
+      client.release();
+      await fresh.end();
+    }
+  });
+
+  it('dead letters whose record PostgreSQL cannot store as jsonb, and a whole page of text with a NUL, are stored', async () => {
+    const featureSet = uniqueName('fs-write');
+    const source = uniqueName('src-write');
+    written.push({ featureSet, source });
+    const client = await pool.connect();
+    try {
+      const deadLetters = [
+        { index: 0, raw: { id: 'a', plan: 'bas\u0000ic', 'k\u0000ey': 1 }, reason: 'record: holds a NUL' },
+        { index: 1, raw: { id: 'b', plan: 'x\ud800y' }, reason: 'lone surrogate \ud800 and NUL \u0000 in the reason' },
+        { index: -1, raw: '<html>\u0000</html>', reason: 'page: not JSON' },
+      ];
+      await writePage(client, { source, featureSet, workflowId: 'wf-test', runId: 'run-1', page: 'cursor=\u0000', rows: [], deadLetters });
+      const { rows: stored } = await pool.query<{ record_index: number; raw: unknown; reason: string; page: string }>('SELECT record_index, raw, reason, page FROM features.dead_letters WHERE source = $1 ORDER BY record_index', [source]);
+      expect(stored.map((r) => r.record_index)).toEqual([-1, 0, 1]);
+      expect(stored[0]!.raw).toBe('<html>\\u0000</html>');
+      expect(JSON.parse(stored[1]!.raw as string)).toEqual(deadLetters[0]!.raw);
+      expect(JSON.parse(stored[2]!.raw as string)).toEqual({ id: 'b', plan: 'x\ud800y' });
+      expect(stored[2]!.reason).toContain('\\u0000');
+      expect(stored[0]!.page).toBe('cursor=\\u0000');
+    } finally {
+      client.release();
+    }
+  });
 });

@@ -37,7 +37,7 @@ describe('published JSON Schemas', () => {
     const source = JSON.parse(read('docs/source.example.json')) as Record<string, unknown>;
     const broken = [
       [{ ...source, pagesize: 10 }, 'source.pagesize=10 is invalid: not a known field'],
-      [{ ...source, pagination: { style: 'token' } }, `source.pagination.style="token" is invalid: one of 'cursor', 'page', 'offset', 'link'`],
+      [{ ...source, pagination: { style: 'token' } }, `source.pagination.style="token" is invalid: one of 'cursor', 'next-url', 'page', 'offset', 'link', 'auto'`],
       [{ ...source, name: 'CRM' }, 'source.name="CRM" is invalid: a source name'],
       [{ ...source, pageSize: 0 }, 'source.pageSize=0 is invalid: an integer from 1 to 100000'],
     ] as const;

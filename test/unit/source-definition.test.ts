@@ -29,7 +29,7 @@ function problem(definition: unknown): ValidationError {
 describe('validateSourceDefinition', () => {
   it('fills defaults and parses Link headers per RFC 8288', () => {
     const resolved = validateSourceDefinition(base);
-    expect(resolved.pagination).toEqual({ style: 'cursor', cursorParam: 'cursor', nextCursorPath: 'next_cursor', sizeParam: 'limit' });
+    expect(resolved.pagination).toEqual({ style: 'cursor', cursorParam: 'cursor', nextCursorPath: 'next_cursor', sizeParam: 'limit', stopOnEmptyPage: true });
     expect(resolved.maxPagesInFlight).toBe(4);
     expect(resolved).toMatchObject({ recordsPath: 'data', pageSize: 100, pagesPerActivity: 10, headers: {} });
     expect(resolved.mapping.features).toEqual({ age: { path: 'age', type: 'number', nullable: false } });

@@ -105,7 +105,7 @@ describe('workflow ids', () => {
   it('derive from the model, the source and the run', () => {
     expect(retrainWorkflowId('churn')).toBe('retrain-churn');
     expect(sensorScheduleId('churn')).toBe('drift-sensor-churn');
-    expect(retrainIngestWorkflowId('retrain-churn', 'crm')).toBe('retrain-churn-ingest-crm');
+    expect(retrainIngestWorkflowId('retrain-churn', '0193a0b1-run', 'crm')).toBe('retrain-churn-ingest-crm-0193a0b1-run');
     expect(retrainTrainingWorkflowId('retrain-churn', '0190-abc')).toBe('retrain-churn-train-0190-abc');
   });
 });

@@ -1,0 +1,99 @@
+/**
+ * What keeps one record or one definition from stalling or leaking: rows PostgreSQL cannot store are
+ * dead letters whose raw value is storable; event times are the same in every time zone; secret
+ * variables are only the operator's; requests go only to the source's origins, never link-local.
+ */
+import { describe, expect, it } from 'vitest';
+import { ApplicationFailure } from '@temporalio/common';
+import { ValidationError } from '../../src/shared/errors';
+import { storableJson, storableText } from '../../src/feature-store/page-writer';
+import { checkDestination, isLinkLocal, sourceOrigins } from '../../src/ingest/destinations';
+import { eventTimeMs } from '../../src/ingest/event-time';
+import { mapPage } from '../../src/ingest/pages';
+import { compileMapping } from '../../src/ingest/records';
+import { checkSecretReferences, resolveSecrets, withoutParams } from '../../src/ingest/secrets';
+import { validateSourceDefinition, type SourceDefinition } from '../../src/shared/source-definition';
+
+const mapping: SourceDefinition['mapping'] = { featureSet: 'fs', entityIdPath: 'id', eventTimePath: 't', features: { plan: { type: 'string' } } };
+const base = (extra: Partial<SourceDefinition> = {}) => validateSourceDefinition({ name: 's', url: 'http://127.0.0.1:9/items', pagination: { style: 'cursor' }, mapping, ...extra });
+
+describe('records PostgreSQL cannot store', () => {
+  it('a NUL or a lone surrogate makes the record a dead letter; its raw value stays storable', () => {
+    const map = compileMapping(base().mapping);
+    const records = [
+      { id: 'a', t: '2026-11-30T00:00:00Z', plan: 'basic' },
+      { id: 'b', t: '2026-11-30T00:00:00Z', plan: 'bas\u0000ic' },
+      { id: 'c\u0000', t: '2026-11-30T00:00:00Z', plan: 'basic' },
+      { id: 'd', t: '2026-11-30T00:00:00Z', plan: 'x\ud800y' },
+      { id: 'e', t: '2026-11-30T00:00:00Z', plan: 'a\\u0000 is text here' },
+      { id: 'f', t: '2026-11-30T00:00:00Z', plan: 'emoji \ud83d\ude00 is fine' },
+    ];
+    const page = mapPage(records, map);
+    expect(page.rows.map((r) => r.entityId)).toEqual(['a', 'e', 'f']);
+    expect(page.deadLetters.map((d) => d.index)).toEqual([1, 2, 3]);
+    for (const d of page.deadLetters) {
+      expect(d.reason).toMatch(/NUL character .* lone UTF-16 surrogate/);
+      const stored = storableJson(d.raw);
+      expect(stored).not.toMatch(/(?<!\\)\\u0000/);
+      // the stored value is a JSON string holding the record's JSON text
+      expect(JSON.parse(JSON.parse(stored) as string)).toEqual(d.raw);
+    }
+    expect(storableJson({ ok: 1 })).toBe('{"ok":1}');
+    expect(storableText('a\u0000b\udc00')).toBe('a\\u0000b\ufffd');
+    expect(storableJson('page text with \u0000')).toBe('"page text with \\\\u0000"');
+  });
+});
+
+describe('event times', () => {
+  it('ISO text without an offset is UTC; an explicit zone is honoured; other text needs a zone', () => {
+    expect(new Date(eventTimeMs('2026-11-30T10:00:00')).toISOString()).toBe('2026-11-30T10:00:00.000Z');
+    expect(new Date(eventTimeMs('2026-11-30 10:00')).toISOString()).toBe('2026-11-30T10:00:00.000Z');
+    expect(new Date(eventTimeMs('2026-11-30T10:00:00+01:00')).toISOString()).toBe('2026-11-30T09:00:00.000Z');
+    expect(new Date(eventTimeMs('Mon, 30 Nov 2026 10:00:00 GMT')).toISOString()).toBe('2026-11-30T10:00:00.000Z');
+    expect(eventTimeMs('Mon, 30 Nov 2026 10:00:00')).toBeNaN();
+  });
+
+  it('epoch numbers in the declared unit, or detected', () => {
+    expect(eventTimeMs(1_764_496_800, 'auto')).toBe(1_764_496_800_000);
+    expect(eventTimeMs(1_764_496_800_000, 'auto')).toBe(1_764_496_800_000);
+    expect(eventTimeMs(1_764_496_800, 's')).toBe(1_764_496_800_000);
+    expect(eventTimeMs(5_000, 'ms')).toBe(5_000);
+    const seconds = compileMapping({ ...base().mapping, eventTimeUnit: 'auto' })({ id: 'a', t: 1_764_496_800, plan: 'x' });
+    expect(seconds).toMatchObject({ ok: true, row: { eventTime: '2025-11-30T10:00:00.000Z' } });
+  });
+});
+
+describe('secrets and destinations', () => {
+  it('a secret may only name a SOURCE_SECRET_ variable or one the operator allowed', () => {
+    const leaky = base({ headers: { Authorization: { env: 'DATABASE_URL' } } });
+    expect(() => checkSecretReferences(leaky, [])).toThrow(ValidationError);
+    expect(() => checkSecretReferences(leaky, [])).toThrow(/^s\.headers\.Authorization\.env="DATABASE_URL" is invalid: a variable named SOURCE_SECRET_… or listed in INGEST_SECRET_ENV_ALLOW/);
+    expect(() => checkSecretReferences(leaky, ['DATABASE_URL'])).not.toThrow();
+    const query = base({ queryParams: { api_key: { env: 'AWS_SECRET_ACCESS_KEY' } } });
+    expect(() => checkSecretReferences(query, [])).toThrow(/queryParams\.api_key\.env="AWS_SECRET_ACCESS_KEY"/);
+    const ok = base({ headers: { Authorization: { env: 'SOURCE_SECRET_T', prefix: 'Bearer ' } }, queryParams: { api_key: { env: 'SOURCE_SECRET_K' }, format: 'json' } });
+    expect(resolveSecrets(ok, [], { SOURCE_SECRET_T: 'tok', SOURCE_SECRET_K: 'key' })).toEqual({ headers: { Authorization: 'Bearer tok' }, query: [['api_key', 'key']] });
+    expect(withoutParams('https://a.example/x?page=2&api_key=key', ['api_key'])).toBe('https://a.example/x?page=2');
+  });
+
+  it('refuses other origins (naming both) and link-local addresses', () => {
+    const s = base({ url: 'https://api.example.com/v1/items', allowedOrigins: ['https://cdn.example.com'] });
+    const origins = sourceOrigins(s);
+    expect(() => checkDestination('https://api.example.com/v1/items?page=2', origins, false, 'x')).not.toThrow();
+    expect(() => checkDestination('https://cdn.example.com/p2', origins, false, 'x')).not.toThrow();
+    let err: unknown;
+    try {
+      checkDestination('https://evil.example.net/steal', origins, false, "the next page's URL");
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ApplicationFailure);
+    expect((err as ApplicationFailure).nonRetryable).toBe(true);
+    expect((err as ApplicationFailure).message).toMatch(/origin https:\/\/evil\.example\.net, not the source's origin https:\/\/api\.example\.com/);
+    for (const host of ['169.254.169.254', '[fe80::1]', 'metadata.google.internal', '[::ffff:169.254.169.254]']) expect(isLinkLocal(host)).toBe(true);
+    for (const host of ['127.0.0.1', 'api.example.com', '[::1]', '10.0.0.1']) expect(isLinkLocal(host)).toBe(false);
+    const meta = base({ url: 'http://169.254.169.254/latest/meta-data' });
+    expect(() => checkDestination(meta.url, sourceOrigins(meta), false, "the source's URL")).toThrow(/link-local or cloud metadata address/);
+    expect(() => checkDestination(meta.url, sourceOrigins(meta), true, "the source's URL")).not.toThrow();
+  });
+});
