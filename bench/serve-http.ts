@@ -4,7 +4,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -33,10 +33,11 @@ interface Cannon {
   non2xx: number;
 }
 
+/** `body` is a file (`-i`): a 10,000-row body is too large for a command line. */
 async function cannon(url: string, body: string, connections: number, seconds: number): Promise<Cannon> {
   const { stdout } = await run(
     process.execPath,
-    [join(projectRoot, 'node_modules', 'autocannon', 'autocannon.js'), '-c', String(connections), '-d', String(seconds), '-m', 'POST', '-H', 'content-type=application/json', '-b', body, '--json', url],
+    [join(projectRoot, 'node_modules', 'autocannon', 'autocannon.js'), '-c', String(connections), '-d', String(seconds), '-m', 'POST', '-H', 'content-type=application/json', '-i', body, '--json', url],
     { maxBuffer: 64 << 20 },
   );
   const r = JSON.parse(stdout) as { requests: { average: number }; latency: { p99: number }; errors: number; non2xx: number };
@@ -68,8 +69,10 @@ export async function httpFigures(opts: { mojos: Record<string, string>; rows: R
   try {
     const model = `bench_serve_${stamp}`;
     await register(model, opts.mojos.gbm!);
-    const one = JSON.stringify({ rows: [opts.rows[0]] });
-    const batch = JSON.stringify({ rows: opts.rows.slice(0, 10_000) });
+    const one = join(opts.dir, 'one-row.json');
+    writeFileSync(one, JSON.stringify({ rows: [opts.rows[0]] }));
+    const batch = join(opts.dir, 'batch-10000.json');
+    writeFileSync(batch, JSON.stringify({ rows: opts.rows.slice(0, 10_000) }));
 
     // single rows against the empty route of the same server
     const service = await startService({ declared: [model], configure: (app) => app.post('/bench/empty', async () => ({})) });
