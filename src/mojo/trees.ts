@@ -29,7 +29,7 @@ export interface TreeForest {
   domainLength: Int32Array;
 }
 
-/** Slots of a node: column, flags (kind | naLeft << 2 | hasRange << 3), left, right, bitOff, bitCount, bitStart, split (float32). */
+/** Slots of a node: column, flags (kind | naLeft << 2 | hasRange << 3 | hasDomain << 4), left, right, bitOff, bitCount, bitStart, split (float32). */
 const STRIDE = 8;
 const COL = 0;
 const FLAGS = 1;
@@ -42,6 +42,8 @@ const SPLIT = 7;
 const KIND_MASK = 3;
 const NA_LEFT = 4;
 const HAS_RANGE = 8;
+/** the node's column is categorical: levels at or above its domain length go the NA way */
+const HAS_DOMAIN = 16;
 
 class Builder {
   col: number[] = [];
@@ -81,7 +83,7 @@ export function decodeForest(trees: (Buffer | null)[], domainLength: Int32Array,
   for (let i = 0; i < n; i++) {
     const at = i * STRIDE;
     nodes[at + COL] = b.col[i]!;
-    nodes[at + FLAGS] = b.kind[i]! | (b.naLeft[i]! ? NA_LEFT : 0) | (b.hasRange[i]! ? HAS_RANGE : 0);
+    nodes[at + FLAGS] = b.kind[i]! | (b.naLeft[i]! ? NA_LEFT : 0) | (b.hasRange[i]! ? HAS_RANGE : 0) | (domainLength[b.col[i]!]! > 0 ? HAS_DOMAIN : 0);
     nodes[at + LEFT] = b.left[i]!;
     nodes[at + RIGHT] = b.right[i]!;
     nodes[at + BIT_OFF] = b.bitOff[i]!;
@@ -218,6 +220,9 @@ export function scoreTree(f: TreeForest, tree: number, row: ArrayLike<number>): 
     let goRight: boolean;
     if (d !== d) {
       goRight = (flags & NA_LEFT) === 0;
+    } else if ((flags & (KIND_MASK | HAS_RANGE | HAS_DOMAIN)) === NUMERIC) {
+      // the common case, a numeric split on a numeric column: no level arithmetic
+      goRight = d >= splits[at + SPLIT]!;
     } else {
       // Java's (int)d truncates; beyond the int range it saturates, which compares the same way here.
       const level = Math.trunc(d);
