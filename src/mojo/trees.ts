@@ -14,31 +14,34 @@ const NA_VS_REST = 2;
 const MAX_DEPTH = 10_000;
 
 /**
- * All trees of a model, interleaved: node n is the 8 slots from n * STRIDE of `nodes` (an Int32Array;
- * the split sits in the same buffer as a float32, exactly the value H2O wrote), so a walk touches one
- * cache line per node instead of one per field: what keeps deep forests (DRF) fast. A child or root
- * below 0 is leaf `~child` of `leaf`.
+ * All trees of a model, interleaved and compact: node n is the 4 slots from n * STRIDE of `nodes` (an
+ * Int32Array): column and flags, left, right, and the split as the float32 H2O wrote (a Float32Array
+ * view of the same buffer) or, for a bitset node, the index of its bitset. 16 bytes a node keeps deep
+ * forests (DRF) in cache. A child or root below 0 is leaf `~child` of `leaf`.
  */
 export interface TreeForest {
   roots: Int32Array;
   nodes: Int32Array;
   splits: Float32Array;
+  /** per bitset: first level, number of levels, offset of its bytes in `bits` */
+  bitsetOff: Int32Array;
+  bitsetCount: Int32Array;
+  bitsetStart: Int32Array;
   leaf: Float64Array;
   bits: Uint8Array;
   /** per column: number of levels, 0 for numeric columns (levels at or above it go the NA way) */
   domainLength: Int32Array;
 }
 
-/** Slots of a node: column, flags (kind | naLeft << 2 | hasRange << 3 | hasDomain << 4), left, right, bitOff, bitCount, bitStart, split (float32). */
-const STRIDE = 8;
-const COL = 0;
-const FLAGS = 1;
-const LEFT = 2;
-const RIGHT = 3;
-const BIT_OFF = 4;
-const BIT_COUNT = 5;
-const BIT_START = 6;
-const SPLIT = 7;
+const STRIDE = 4;
+/** slot 0: column in the low 16 bits, flags above */
+const HEAD = 0;
+const LEFT = 1;
+const RIGHT = 2;
+/** slot 3: the float32 split, or the bitset index (bitset nodes, and NA-vs-rest nodes with a range) */
+const SPLIT = 3;
+const COLUMN_MASK = 0xffff;
+const FLAG_SHIFT = 16;
 const KIND_MASK = 3;
 const NA_LEFT = 4;
 const HAS_RANGE = 8;
@@ -80,18 +83,33 @@ export function decodeForest(trees: (Buffer | null)[], domainLength: Int32Array,
   const buffer = new ArrayBuffer(n * STRIDE * 4);
   const nodes = new Int32Array(buffer);
   const splits = new Float32Array(buffer);
+  const bitsetOff: number[] = [];
+  const bitsetCount: number[] = [];
+  const bitsetStart: number[] = [];
   for (let i = 0; i < n; i++) {
     const at = i * STRIDE;
-    nodes[at + COL] = b.col[i]!;
-    nodes[at + FLAGS] = b.kind[i]! | (b.naLeft[i]! ? NA_LEFT : 0) | (b.hasRange[i]! ? HAS_RANGE : 0) | (domainLength[b.col[i]!]! > 0 ? HAS_DOMAIN : 0);
+    const flags = b.kind[i]! | (b.naLeft[i]! ? NA_LEFT : 0) | (b.hasRange[i]! ? HAS_RANGE : 0) | (domainLength[b.col[i]!]! > 0 ? HAS_DOMAIN : 0);
+    nodes[at + HEAD] = b.col[i]! | (flags << FLAG_SHIFT);
     nodes[at + LEFT] = b.left[i]!;
     nodes[at + RIGHT] = b.right[i]!;
-    nodes[at + BIT_OFF] = b.bitOff[i]!;
-    nodes[at + BIT_COUNT] = b.bitCount[i]!;
-    nodes[at + BIT_START] = b.bitStart[i]!;
-    splits[at + SPLIT] = b.split[i]!;
+    if (b.hasRange[i]) {
+      nodes[at + SPLIT] = bitsetOff.length;
+      bitsetOff.push(b.bitOff[i]!);
+      bitsetCount.push(b.bitCount[i]!);
+      bitsetStart.push(b.bitStart[i]!);
+    } else splits[at + SPLIT] = b.split[i]!;
   }
-  return { roots: Int32Array.from(b.roots), nodes, splits, leaf: Float64Array.from(b.leaf), bits: Uint8Array.from(b.bits), domainLength };
+  return {
+    roots: Int32Array.from(b.roots),
+    nodes,
+    splits,
+    bitsetOff: Int32Array.from(bitsetOff),
+    bitsetCount: Int32Array.from(bitsetCount),
+    bitsetStart: Int32Array.from(bitsetStart),
+    leaf: Float64Array.from(b.leaf),
+    bits: Uint8Array.from(b.bits),
+    domainLength,
+  };
 }
 
 function pushLeaf(b: Builder, value: number): number {
@@ -211,32 +229,35 @@ function decodeTree(b: Builder, tree: Buffer, nColumns: number, where: string): 
 /** One tree's value for `row`: the decision rule of ScoreTree2, node for node. */
 export function scoreTree(f: TreeForest, tree: number, row: ArrayLike<number>): number {
   let n = f.roots[tree]!;
-  const { nodes, splits, bits, domainLength } = f;
+  const { nodes, splits } = f;
   while (n >= 0) {
     const at = n * STRIDE;
-    const c = nodes[at + COL]!;
-    const flags = nodes[at + FLAGS]!;
-    const d = row[c]!;
+    const head = nodes[at + HEAD]!;
+    const flags = head >>> FLAG_SHIFT;
+    const d = row[head & COLUMN_MASK]!;
     let goRight: boolean;
-    if (d !== d) {
-      goRight = (flags & NA_LEFT) === 0;
-    } else if ((flags & (KIND_MASK | HAS_RANGE | HAS_DOMAIN)) === NUMERIC) {
-      // the common case, a numeric split on a numeric column: no level arithmetic
-      goRight = d >= splits[at + SPLIT]!;
-    } else {
-      // Java's (int)d truncates; beyond the int range it saturates, which compares the same way here.
-      const level = Math.trunc(d);
-      const dl = domainLength[c]!;
-      const off = level - nodes[at + BIT_OFF]!;
-      if (((flags & HAS_RANGE) !== 0 && (off < 0 || off >= nodes[at + BIT_COUNT]!)) || (dl > 0 && dl <= level)) goRight = (flags & NA_LEFT) === 0;
-      else {
-        const kind = flags & KIND_MASK;
-        if (kind === NUMERIC) goRight = d >= splits[at + SPLIT]!;
-        else if (kind === BITSET) goRight = (bits[nodes[at + BIT_START]! + (off >> 3)]! & (1 << (off & 7))) !== 0;
-        else goRight = false;
-      }
-    }
+    if (d !== d) goRight = (flags & NA_LEFT) === 0;
+    else if ((flags & (KIND_MASK | HAS_RANGE | HAS_DOMAIN)) === NUMERIC) goRight = d >= splits[at + SPLIT]!; // the common node
+    else goRight = decideCategorical(f, at, flags, head & COLUMN_MASK, d);
     n = nodes[at + (goRight ? RIGHT : LEFT)]!;
   }
   return f.leaf[~n]!;
+}
+
+/** The rest of ScoreTree2's rule: bitset ranges, unseen levels, bitsets, NA-vs-rest. */
+function decideCategorical(f: TreeForest, at: number, flags: number, column: number, d: number): boolean {
+  // Java's (int)d truncates; beyond the int range it saturates, which compares the same way here.
+  const level = Math.trunc(d);
+  const dl = f.domainLength[column]!;
+  let off = 0;
+  if (flags & HAS_RANGE) {
+    const b = f.nodes[at + SPLIT]!;
+    off = level - f.bitsetOff[b]!;
+    if (off < 0 || off >= f.bitsetCount[b]!) return (flags & NA_LEFT) === 0;
+  }
+  if (dl > 0 && dl <= level) return (flags & NA_LEFT) === 0;
+  const kind = flags & KIND_MASK;
+  if (kind === NUMERIC) return d >= f.splits[at + SPLIT]!;
+  if (kind === BITSET) return (f.bits[f.bitsetStart[f.nodes[at + SPLIT]!]! + (off >> 3)]! & (1 << (off & 7))) !== 0;
+  return false;
 }
