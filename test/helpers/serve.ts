@@ -17,7 +17,8 @@ export interface TestService {
   close(): Promise<void>;
 }
 
-export async function startService(options: { declared?: string[]; serve?: Partial<ServeConfig>; databaseUrl?: string } = {}): Promise<TestService> {
+/** `host`/`port`: where to listen (default 127.0.0.1 on an ephemeral port); two replicas can share a port on 127.0.0.1 and 127.0.0.2. */
+export async function startService(options: { declared?: string[]; serve?: Partial<ServeConfig>; databaseUrl?: string; host?: string; port?: number } = {}): Promise<TestService> {
   const base = loadConfig();
   const pgConfig = { ...base.postgres, url: options.databaseUrl ?? base.postgres.url };
   const pool = createPool(pgConfig, 'mlops-serve-test');
@@ -30,10 +31,11 @@ export async function startService(options: { declared?: string[]; serve?: Parti
   const cache = createOnlineCache({ pool, redis, ttlS: 60 });
   const app = await buildServer({ config: serve, store, pool: scoring, metrics, entities: { latest: async (fs, id) => (await cache.getLatestFeatures(fs, id))?.features ?? null } });
   const watch = watchRegistry(pgConfig.url, store, serve.reconcileMs, quiet);
-  await app.listen({ host: '127.0.0.1', port: 0 });
+  const host = options.host ?? '127.0.0.1';
+  await app.listen({ host, port: options.port ?? 0 });
   const { port } = app.server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host}:${port}`,
     store,
     metrics,
     async close() {
