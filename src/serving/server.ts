@@ -18,6 +18,7 @@ import type { LoadedVersion } from './loaded-version';
 import type { Metrics } from './metrics';
 import type { ModelStore } from './model-store';
 import type { ScoringPool } from './scoring-pool';
+import { watchEventLoopLag } from './event-loop-lag';
 import { scoreBatch, type ScoreResult } from './score-worker';
 
 export interface EntityFeatures {
@@ -73,16 +74,20 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const { config, store, metrics } = deps;
   const app = Fastify({ logger: deps.logger ?? false, bodyLimit: config.bodyLimitBytes, ajv: { customOptions: { allErrors: false, allowUnionTypes: true } } });
 
+  const lag = watchEventLoopLag();
+  app.addHook('onClose', async () => lag.stop());
   await app.register(underPressure, {
-    maxEventLoopDelay: config.maxEventLoopDelayMs,
     maxRssBytes: config.maxRssMb > 0 ? config.maxRssMb * 1024 * 1024 : 0,
     retryAfter: 5,
+    // event-loop lag through our own measure (event-loop-lag.ts); 0 disables it
+    ...(config.maxEventLoopDelayMs > 0 ? { healthCheck: async () => lag.current() <= config.maxEventLoopDelayMs, healthCheckInterval: 200 } : {}),
     // Sending is how the handler answers (a handler that does not send lets the request through).
     pressureHandler: (_req, reply, type, value) => {
+      const [field, measured] = type === 'healthCheck' ? ['eventLoopLagMs', Math.round(lag.current())] : [type, value ?? null];
       void reply
         .status(503)
         .header('Retry-After', '5')
-        .send({ error: `the service is overloaded (${type} ${value ?? ''}); retry after 5 s`, field: type, value: value ?? null });
+        .send({ error: `the service is overloaded (${field} ${measured}); retry after 5 s`, field, value: measured });
     },
   });
 

@@ -18,7 +18,8 @@ export interface TestService {
   close(): Promise<void>;
 }
 
-export async function startService(options: { declared?: string[]; serve?: Partial<ServeConfig>; databaseUrl?: string; configure?: (app: FastifyInstance) => void } = {}): Promise<TestService> {
+/** `host`/`port`: where to listen (default 127.0.0.1 on an ephemeral port); two replicas can share a port on 127.0.0.1 and 127.0.0.2. `configure` adds routes before it listens (bench:serve's empty route). */
+export async function startService(options: { declared?: string[]; serve?: Partial<ServeConfig>; databaseUrl?: string; host?: string; port?: number; configure?: (app: FastifyInstance) => void } = {}): Promise<TestService> {
   const base = loadConfig();
   const pgConfig = { ...base.postgres, url: options.databaseUrl ?? base.postgres.url };
   const pool = createPool(pgConfig, 'mlops-serve-test');
@@ -32,10 +33,11 @@ export async function startService(options: { declared?: string[]; serve?: Parti
   const app = await buildServer({ config: serve, store, pool: scoring, metrics, entities: { latest: async (fs, id) => (await cache.getLatestFeatures(fs, id))?.features ?? null } });
   options.configure?.(app);
   const watch = watchRegistry(pgConfig.url, store, serve.reconcileMs, quiet);
-  await app.listen({ host: '127.0.0.1', port: 0 });
+  const host = options.host ?? '127.0.0.1';
+  await app.listen({ host, port: options.port ?? 0 });
   const { port } = app.server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host}:${port}`,
     store,
     metrics,
     async close() {

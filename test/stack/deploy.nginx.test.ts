@@ -3,11 +3,18 @@
  * paths substituted (loopback ports, a temp certificate, key and htpasswd), passes `nginx -t`, then
  * serves HTTPS on loopback in front of a local upstream: basic auth, HSTS, TLS 1.2+ only, headers
  * to the upstream, a WebSocket upgrade, and the plain-HTTP health endpoint and redirect.
+ *
+ * /api/: two replicas of the real inference service (PostgreSQL and Redis of the stack) on one port of
+ * 127.0.0.1 and 127.0.0.2, and a DNS server in the test standing in for Docker's (127.0.0.11, which
+ * exists only inside a container) that answers `api` with both addresses, as Docker does for a
+ * scaled service: requests reach the service with the prefix stripped, spread over both replicas,
+ * and keep succeeding when one replica is gone.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer as createNetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,18 +23,59 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/config';
 import { aptInstall } from '../../src/stack/install';
 import { which } from '../../src/stack/process';
+import { startService, type TestService } from '../helpers/serve';
 
 const USER = 'operator';
 const PASSWORD = 'correct horse battery staple';
 
-function freePort(): Promise<number> {
+function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
-    const srv = createNetServer().listen(0, '127.0.0.1', () => {
+    const srv = createNetServer().listen(0, host, () => {
       const { port } = srv.address() as { port: number };
       srv.close(() => resolve(port));
     });
     srv.on('error', reject);
   });
+}
+
+/**
+ * A DNS server on loopback answering A queries for `name` with `addresses` (RFC 1035 wire format:
+ * the query's header and question echoed, one answer record per address, the name as a pointer to
+ * the question). Counts the queries it answered.
+ */
+async function dnsServer(name: string, addresses: string[]): Promise<{ socket: UdpSocket; port: number; queries: () => number }> {
+  const socket = createSocket('udp4');
+  let queries = 0;
+  socket.on('message', (msg, peer) => {
+    let offset = 12;
+    const labels: string[] = [];
+    while (msg[offset]! > 0) {
+      labels.push(msg.subarray(offset + 1, offset + 1 + msg[offset]!).toString());
+      offset += msg[offset]! + 1;
+    }
+    const question = msg.subarray(12, offset + 5); // the name, its terminating 0, QTYPE, QCLASS
+    const qtype = msg.readUInt16BE(offset + 1);
+    const answers = labels.join('.') === name && qtype === 1 ? addresses : [];
+    const header = Buffer.alloc(12);
+    msg.copy(header, 0, 0, 2); // the query's id
+    header.writeUInt16BE(0x8180 | (labels.join('.') === name ? 0 : 3), 2); // response, recursion available; NXDOMAIN for other names
+    header.writeUInt16BE(1, 4);
+    header.writeUInt16BE(answers.length, 6);
+    const records = answers.map((a) => {
+      const r = Buffer.alloc(16);
+      r.writeUInt16BE(0xc00c, 0); // pointer to the question's name
+      r.writeUInt16BE(1, 2); // A
+      r.writeUInt16BE(1, 4); // IN
+      r.writeUInt32BE(1, 6); // TTL
+      r.writeUInt16BE(4, 10);
+      a.split('.').forEach((octet, i) => r.writeUInt8(Number(octet), 12 + i));
+      return r;
+    });
+    queries++;
+    socket.send(Buffer.concat([header, question, ...records]), peer.port, peer.address);
+  });
+  await new Promise<void>((r) => socket.bind(0, '127.0.0.1', r));
+  return { socket, port: socket.address().port, queries: () => queries };
 }
 
 /** Replaces `from` with `to`, insisting it occurs exactly once, so the rendering cannot drift silently. */
@@ -39,6 +87,12 @@ function substitute(text: string, from: string, to: string): string {
 
 interface Reply { status: number; headers: IncomingHttpHeaders; body: string }
 
+/** Requests the route `route` (e.g. `/healthz`) has counted on a replica, by its own metrics. */
+async function served(svc: TestService, route: string): Promise<number> {
+  const { values } = await svc.metrics.requests.get();
+  return values.filter((v) => v.labels.route === route).reduce((sum, v) => sum + v.value, 0);
+}
+
 let dir: string;
 let nginx: ChildProcess | undefined;
 let upstream: Server;
@@ -47,18 +101,21 @@ let httpPort: number;
 let cert: string;
 let lastUpstreamHeaders: IncomingHttpHeaders = {};
 let nginxBinary: string | undefined;
+let dns: Awaited<ReturnType<typeof dnsServer>>;
+let replicas: TestService[] = [];
+const closed = new Set<TestService>();
 /** upgraded sockets leave the http server's books: track them to close them at the end */
 const upstreamSockets = new Set<Socket>();
 
-function get(path: string, headers: Record<string, string> = {}): Promise<Reply> {
+function get(path: string, headers: Record<string, string> = {}, method = 'GET', body?: string): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = httpsRequest({ host: '127.0.0.1', port: tlsPort, path, headers, ca: cert, servername: 'localhost' }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => { body += c.toString(); });
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+    const req = httpsRequest({ host: '127.0.0.1', port: tlsPort, path, method, headers, ca: cert, servername: 'localhost' }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => { text += c.toString(); });
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text }));
     });
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
 }
 
@@ -101,6 +158,19 @@ beforeAll(async () => {
   tlsPort = await freePort();
   httpPort = await freePort();
 
+  // three replicas of the inference service on one port, as three containers of `api` would be; the
+  // third sheds every request (503 + Retry-After: its memory limit is 1 MB). The event-loop-delay
+  // check is off: it can answer 503 for a second on an idle service (under-pressure reads an empty
+  // histogram as an infinite delay), which would make the counts below depend on timing.
+  const apiPort = await freePort();
+  const serve = { maxEventLoopDelayMs: 0 };
+  replicas = [
+    await startService({ host: '127.0.0.1', port: apiPort, serve }),
+    await startService({ host: '127.0.0.2', port: apiPort, serve }),
+    await startService({ host: '127.0.0.3', port: apiPort, serve: { ...serve, maxRssMb: 1 } }),
+  ];
+  dns = await dnsServer('api', ['127.0.0.1', '127.0.0.2', '127.0.0.3']);
+
   let conf = readFileSync(join(projectRoot, 'docker', 'nginx.conf'), 'utf8');
   conf = substitute(conf, 'server temporal-ui:8080;', `server 127.0.0.1:${upstreamPort};`);
   conf = substitute(conf, 'listen 443 ssl;', `listen 127.0.0.1:${tlsPort} ssl;`);
@@ -109,6 +179,8 @@ beforeAll(async () => {
   conf = substitute(conf, '/run/secrets/tls_key', join(dir, 'tls.key'));
   conf = substitute(conf, '/run/secrets/htpasswd', join(dir, 'htpasswd'));
   conf = substitute(conf, 'pid /var/run/nginx.pid;', `pid ${join(dir, 'nginx.pid')};`);
+  conf = substitute(conf, 'resolver 127.0.0.11 ', `resolver 127.0.0.1:${dns.port} `);
+  conf = substitute(conf, 'set $api_upstream api:8080;', `set $api_upstream api:${apiPort};`);
   writeFileSync(join(dir, 'nginx.conf'), conf);
 }, 240_000);
 
@@ -120,6 +192,8 @@ afterAll(async () => {
   }
   for (const socket of upstreamSockets) socket.destroy();
   await new Promise((r) => upstream?.close(r));
+  for (const svc of replicas) if (!closed.has(svc)) await svc.close();
+  dns?.socket.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -209,5 +283,70 @@ describe('docker/nginx.conf under Debian nginx', () => {
     const redirect = await plain('/namespaces');
     expect(redirect.status).toBe(301);
     expect(redirect.headers.location).toBe('https://mlops.example.com/namespaces');
+  });
+});
+
+describe('/api/: the inference service behind the same TLS and password', () => {
+  const auth = { authorization: basic(USER, PASSWORD) };
+
+  it('asks for the password like the UI does', async () => {
+    expect((await get('/api/healthz')).status).toBe(401);
+    expect((await get('/api/healthz', { authorization: basic(USER, 'wrong') })).status).toBe(401);
+  });
+
+  it('reaches the real service with the /api prefix stripped, POST bodies and error bodies included', async () => {
+    const alive = await get('/api/healthz', auth);
+    expect(alive.status).toBe(200);
+    expect(JSON.parse(alive.body)).toEqual({ status: 'alive' });
+    expect(alive.headers['strict-transport-security']).toMatch(/max-age=\d{8,}/);
+
+    const json = { ...auth, 'content-type': 'application/json' };
+    const unknown = await get('/api/v1/models/no_such_model_nginx/predict', json, 'POST', JSON.stringify({ rows: [{ x: 1 }] }));
+    expect(unknown.status).toBe(404);
+    expect(JSON.parse(unknown.body)).toMatchObject({ field: 'model', value: 'no_such_model_nginx' });
+    const malformed = await get('/api/v1/models/no_such_model_nginx/predict', json, 'POST', '{"rows": [');
+    expect(malformed.status).toBe(400);
+    expect(JSON.parse(malformed.body)).toHaveProperty('field');
+    // the prefix is what nginx removes, nothing else: the service has no /api route of its own
+    expect(JSON.parse((await get('/api/api/healthz', auth)).body)).toMatchObject({ field: 'url', value: '/api/healthz' });
+  });
+
+  it('does not serve the metrics at the edge', async () => {
+    const before = await Promise.all(replicas.map((r) => served(r, '/metrics')));
+    expect((await get('/api/metrics', auth)).status).toBe(404);
+    expect(await Promise.all(replicas.map((r) => served(r, '/metrics')))).toEqual(before);
+  });
+
+  it('spreads requests over every address DNS gives for `api`, and hands a shedding replica\'s requests to another', async () => {
+    const [a, b, shedding] = replicas as [TestService, TestService, TestService];
+    // under-pressure samples memory once a second: wait until the third replica sheds
+    for (let i = 0; (await fetch(`${shedding.url}/healthz`)).status !== 503; i++) {
+      if (i > 100) throw new Error('the 1 MB replica never answered 503');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const ok = async (r: TestService) => (await r.metrics.requests.get()).values.filter((v) => v.labels.route === '/healthz' && v.labels.status === '200').reduce((n, v) => n + v.value, 0);
+    const before = await Promise.all([ok(a), ok(b), served(shedding, '/healthz')]);
+    const N = 60;
+    const statuses: number[] = [];
+    for (let i = 0; i < N; i++) statuses.push((await get('/api/healthz', auth)).status);
+    expect(statuses).toEqual(Array(N).fill(200));
+    const [fromA, fromB, shed] = (await Promise.all([ok(a), ok(b), served(shedding, '/healthz')])).map((n, i) => n - before[i]!);
+    expect(fromA! + fromB!, `${fromA} + ${fromB}`).toBe(N);
+    expect(fromA, 'replica 127.0.0.1').toBeGreaterThan(0);
+    expect(fromB, 'replica 127.0.0.2').toBeGreaterThan(0);
+    expect(shed, 'requests the shedding replica refused and nginx passed on').toBeGreaterThan(0);
+    expect(dns.queries()).toBeGreaterThan(0);
+  });
+
+  it('keeps answering when a replica is gone (removed by --scale, or restarting)', async () => {
+    // its address still resolves, connections to it are refused, and nginx tries another replica
+    const [a, b] = replicas as [TestService, TestService];
+    await b.close();
+    closed.add(b);
+    const before = await served(a, '/healthz');
+    const statuses: number[] = [];
+    for (let i = 0; i < 30; i++) statuses.push((await get('/api/healthz', auth)).status);
+    expect(statuses).toEqual(Array(30).fill(200));
+    expect((await served(a, '/healthz')) - before).toBe(30);
   });
 });

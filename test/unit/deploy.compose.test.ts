@@ -46,7 +46,7 @@ describe('topology rules', () => {
       expect(tag, `${name}: ${s.image}`).not.toBe('latest');
       expect(tag, `${name}: ${s.image} names a version`).toMatch(/\d/);
     }
-    for (const dockerfile of ['Dockerfile.worker', 'Dockerfile.postgres', 'Dockerfile.h2o']) {
+    for (const dockerfile of ['Dockerfile.worker', 'Dockerfile.api', 'Dockerfile.postgres', 'Dockerfile.h2o']) {
       for (const from of dockerfileFrom(dockerfile)) {
         const image = from.replace(/^\$\{(\w+)\}$/, (_m, arg: string) => argDefault(dockerfile, arg) ?? '');
         if (!image.includes(':')) continue; // a stage alias
@@ -60,7 +60,7 @@ describe('topology rules', () => {
     expect(networks.backend?.internal).toBe(true);
     expect(networks.frontend?.internal).not.toBe(true);
     for (const [name, s] of onBackend) expect(s.ports ?? [], `${name} publishes ports`).toEqual([]);
-    expect(onBackend.map(([n]) => n).sort()).toEqual(['h2o', 'migrate', 'postgres', 'redis', 'temporal', 'temporal-postgresql', 'temporal-schema', 'temporal-setup', 'temporal-ui', 'worker']);
+    expect(onBackend.map(([n]) => n).sort()).toEqual(['api', 'h2o', 'migrate', 'postgres', 'redis', 'temporal', 'temporal-postgresql', 'temporal-schema', 'temporal-setup', 'temporal-ui', 'worker']);
     const publishing = Object.entries(services).filter(([, s]) => (s.ports ?? []).length > 0).map(([n]) => n);
     expect(publishing).toEqual(['nginx']);
   });
@@ -183,6 +183,56 @@ describe('topology rules', () => {
     for (const doc of ['docker-compose.yml', 'docs/DEPLOY.md']) expect(file(doc), doc).not.toContain('htpasswd -B');
   });
 
+  it('the api service scales behind nginx: both networks, no container_name or host port, healthcheck on /readyz', () => {
+    const api = services.api!;
+    expect(networksOf(api).sort()).toEqual(['backend', 'frontend']);
+    expect(networksOf(api)).not.toContain('egress');
+    expect(api.container_name).toBeUndefined();
+    expect(api.ports).toBeUndefined();
+    expect(api.build).toEqual({ context: '.', dockerfile: 'docker/Dockerfile.api' });
+    expect(api.healthcheck!.test).toEqual(['CMD', 'node', 'src/deploy/api-healthcheck.js']);
+    // the same script the image's HEALTHCHECK runs, and it probes /readyz
+    expect(file('docker/Dockerfile.api')).toMatch(/HEALTHCHECK [^\n]*\\\n\s+CMD \["node", "src\/deploy\/api-healthcheck\.js"\]/);
+    expect(file('src/deploy/api-healthcheck.ts')).toMatch(/\/readyz/);
+    expect(api.depends_on).toMatchObject({ postgres: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' } });
+  });
+
+  it('the api service reads the workers\' artifacts read-only at the path the registry records, and models.yaml read-only', () => {
+    const api = services.api!;
+    const env = api.environment!;
+    const worker = services.worker!.environment!;
+    expect(env.ARTIFACT_DIR).toBe(worker.ARTIFACT_DIR);
+    expect(api.volumes).toContain(`artifacts:${worker.ARTIFACT_DIR}:ro`);
+    expect(services.worker!.volumes).toContain(`artifacts:${worker.ARTIFACT_DIR}`);
+    expect(api.volumes).toContain(`./models.yaml:${env.MODELS_CONFIG}:ro`);
+    for (const v of api.volumes!) expect(v, 'every mount of the api is read-only').toMatch(/:ro$/);
+    // the worker's connection settings, not copies of them
+    for (const name of ['DATABASE_URL', 'REDIS_URL']) expect(env[name], name).toBe(worker[name]);
+    // read by an env* helper of src/config.ts, or documented there (TEMPORAL_* come through @temporalio/envconfig)
+    const known = new Set([...file('src/config.ts').matchAll(/env[A-Za-z]*\([^,]+, '([A-Z0-9_]+)'/g)].map((m) => m[1]!));
+    for (const m of file('src/config.ts').matchAll(/\/\*\* (TEMPORAL_[A-Z0-9_]+):/g)) known.add(m[1]!);
+    for (const name of Object.keys(env)) if (name !== 'NODE_OPTIONS') expect(known.has(name), `${name} is read by src/config.ts`).toBe(true);
+    const cfg = loadConfig(env);
+    expect(cfg.serve.host).toBe('0.0.0.0');
+    expect(cfg.postgres.host).toBe('postgres');
+    expect(cfg.redis.host).toBe('redis');
+    // one scoring thread per CPU of the container's limit
+    expect(cfg.serve.poolThreads).toBe(Number(api.deploy!.resources!.limits!.cpus));
+  });
+
+  it('nginx proxies /api/ to the api service on port SERVE_PORT, resolved per request by Docker\'s DNS, under the TLS server', () => {
+    const conf = file('docker/nginx.conf');
+    const tls = conf.slice(conf.indexOf('listen 443 ssl;'));
+    const api = /location \/api\/ \{([\s\S]*?)\n {4}\}/.exec(tls)?.[1];
+    expect(api, 'a location /api/ in the TLS server').toBeDefined();
+    expect(conf.slice(0, conf.indexOf('listen 443 ssl;'))).not.toMatch(/location \/api\//); // not on plain HTTP
+    expect(api).toMatch(/resolver 127\.0\.0\.11 /);
+    expect(api).toContain(`set $api_upstream api:${services.api!.environment!.SERVE_PORT};`);
+    expect(api).toMatch(/proxy_pass http:\/\/\$api_upstream;/);
+    expect(api).toContain('rewrite ^/api(/.*)$ $1 break;');
+    expect(networksOf(services.nginx!).some((n) => networksOf(services.api!).includes(n))).toBe(true);
+  });
+
   it("the search attributes registered by temporal-setup are exactly src/search-attributes.ts's", () => {
     const registered = Object.fromEntries(services['temporal-setup']!.environment!.SEARCH_ATTRIBUTES!.split(/\s+/).map((p) => p.split('=') as [string, string]));
     expect(registered).toEqual(SEARCH_ATTRIBUTE_TYPES);
@@ -200,6 +250,34 @@ describe('topology rules', () => {
     expect(argDefault('Dockerfile.postgres', 'PG_PARTMAN_MAJOR')).toBe('5');
     // init.sql must handle the 5.x the image installs as well as the local 4.x
     expect(file('warehouse/init.sql')).toMatch(/ELSIF v LIKE '5\.%'/);
+  });
+});
+
+describe('docker/Dockerfile.api', () => {
+  const text = file('docker/Dockerfile.api');
+  const stages = text.split(/^FROM /m).slice(1);
+  const runtime = stages.at(-1)!;
+
+  it('is multi-stage on the worker\'s pinned Node image, and has no JDK anywhere', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(3);
+    expect(argDefault('Dockerfile.api', 'NODE_IMAGE')).toBe(argDefault('Dockerfile.worker', 'NODE_IMAGE'));
+    expect(argDefault('Dockerfile.api', 'NODE_IMAGE')).toMatch(/^node:\d+\.\d+\.\d+-[a-z]+-slim$/);
+    for (const from of dockerfileFrom('Dockerfile.api')) expect(from).toMatch(/^\$\{NODE_IMAGE\}/);
+    const instructions = text.split('\n').filter((l) => !l.startsWith('#')).join('\n');
+    expect(instructions).not.toMatch(/jdk|jre|temurin|openjdk|java/i);
+  });
+
+  it('runs the compiled service as a non-root user, with production dependencies only', () => {
+    expect(runtime).toMatch(/^USER (\d+)(:\d+)?$/m);
+    expect(Number(/^USER (\d+)/m.exec(runtime)![1])).toBeGreaterThan(0);
+    expect(runtime).toContain('COPY --from=prod-deps /app/node_modules ./node_modules');
+    expect(stages.find((st) => st.includes('AS prod-deps'))).toMatch(/npm ci --omit=dev/);
+    expect(runtime).toContain('COPY --from=build /app/build/src ./src');
+    expect(runtime).toMatch(/^CMD \["node", "src\/serving\/main\.js"\]$/m);
+    // the scoring pool loads score-worker.js from its own folder: both are compiled into build/src/serving
+    expect(file('src/serving/scoring-pool.ts')).toMatch(/join\(__dirname, `score-worker\$\{ext\}`\)/);
+    expect(runtime).not.toMatch(/tsx/);
+    expect(runtime).toMatch(/SERVE_HOST=0\.0\.0\.0/);
   });
 });
 
