@@ -319,18 +319,19 @@ describe('/api/: the inference service behind the same TLS and password', () => 
 
   it('spreads requests over every address DNS gives for `api`, and hands a shedding replica\'s requests to another', async () => {
     const [a, b, shedding] = replicas as [TestService, TestService, TestService];
-    // under-pressure samples memory once a second: wait until the third replica sheds
-    for (let i = 0; (await fetch(`${shedding.url}/healthz`)).status !== 503; i++) {
+    // under-pressure samples memory once a second: wait until the third replica sheds (/readyz is shed;
+    // /healthz never is, an overloaded service is alive)
+    for (let i = 0; (await fetch(`${shedding.url}/readyz`)).status !== 503; i++) {
       if (i > 100) throw new Error('the 1 MB replica never answered 503');
       await new Promise((r) => setTimeout(r, 50));
     }
-    const ok = async (r: TestService) => (await r.metrics.requests.get()).values.filter((v) => v.labels.route === '/healthz' && v.labels.status === '200').reduce((n, v) => n + v.value, 0);
-    const before = await Promise.all([ok(a), ok(b), served(shedding, '/healthz')]);
+    const ok = async (r: TestService) => (await r.metrics.requests.get()).values.filter((v) => v.labels.route === '/readyz' && v.labels.status === '200').reduce((n, v) => n + v.value, 0);
+    const before = await Promise.all([ok(a), ok(b), served(shedding, '/readyz')]);
     const N = 60;
     const statuses: number[] = [];
-    for (let i = 0; i < N; i++) statuses.push((await get('/api/healthz', auth)).status);
+    for (let i = 0; i < N; i++) statuses.push((await get('/api/readyz', auth)).status);
     expect(statuses).toEqual(Array(N).fill(200));
-    const [fromA, fromB, shed] = (await Promise.all([ok(a), ok(b), served(shedding, '/healthz')])).map((n, i) => n - before[i]!);
+    const [fromA, fromB, shed] = (await Promise.all([ok(a), ok(b), served(shedding, '/readyz')])).map((n, i) => n - before[i]!);
     expect(fromA! + fromB!, `${fromA} + ${fromB}`).toBe(N);
     expect(fromA, 'replica 127.0.0.1').toBeGreaterThan(0);
     expect(fromB, 'replica 127.0.0.2').toBeGreaterThan(0);
@@ -343,10 +344,10 @@ describe('/api/: the inference service behind the same TLS and password', () => 
     const [a, b] = replicas as [TestService, TestService];
     await b.close();
     closed.add(b);
-    const before = await served(a, '/healthz');
+    const before = await served(a, '/readyz');
     const statuses: number[] = [];
-    for (let i = 0; i < 30; i++) statuses.push((await get('/api/healthz', auth)).status);
+    for (let i = 0; i < 30; i++) statuses.push((await get('/api/readyz', auth)).status);
     expect(statuses).toEqual(Array(30).fill(200));
-    expect((await served(a, '/healthz')) - before).toBe(30);
+    expect((await served(a, '/readyz')) - before).toBe(30);
   });
 });
