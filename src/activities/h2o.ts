@@ -14,6 +14,7 @@ import { H2OJobFailedError, jobFailureMessage, pollJob } from '../h2o/jobs';
 import { downloadMojoTo, type MojoFile } from '../h2o/mojo';
 import { writeGoldenRows } from '../h2o/golden-rows';
 import { loadMojo } from '../mojo/load';
+import type { MojoModel } from '../mojo/types';
 import { readFile } from 'node:fs/promises';
 import { checkH2OVersion } from '../h2o/version';
 import { championModelIds } from '../registry';
@@ -174,7 +175,7 @@ export function createH2OActivities({ config, pool }: ActivityDeps) {
       const file = await downloadMojoTo(h2o, input.h2oModelId, path);
       log.info('MOJO written', { path: file.path, bytes: file.bytes, sha256: file.sha256 });
       if (input.goldenFrame) {
-        let mojo;
+        let mojo: MojoModel | undefined;
         try {
           mojo = loadMojo(await readFile(file.path), file.path);
         } catch {

@@ -173,7 +173,7 @@ function sendError(reply: FastifyReply, err: FastifyError | HttpError | Error): 
   if (fe.validation) {
     const v = fe.validation[0];
     const field = `body${v?.instancePath ? v.instancePath.replace(/\//g, '.') : ''}`;
-    return reply.status(400).send({ error: `${field} ${v?.message ?? 'is invalid'}${v?.params && 'allowedValues' in v.params ? '' : ''}: expected {"rows":[{feature: value}]} or {"entities":["id"]}`, field, value: null });
+    return reply.status(400).send({ error: `${field} ${v?.message ?? 'is invalid'}: expected {"rows":[{feature: value}]} or {"entities":["id"]}`, field, value: null });
   }
   if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.status(413).send({ error: `the body is larger than ${fe.message.match(/\d+/)?.[0] ?? 'the limit'} bytes (SERVE_BODY_LIMIT_BYTES)`, field: 'body', value: null });
   if (fe.statusCode === 400 && /JSON/i.test(fe.message)) return reply.status(400).send({ error: `the body is not valid JSON: ${fe.message}`, field: 'body', value: null });
