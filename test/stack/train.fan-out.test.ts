@@ -14,7 +14,7 @@ import { trainModels, type TrainModelsInput } from '../../src/workflows/train-mo
 import { useStackSuite } from '../helpers/suite';
 import { uniqueName } from '../helpers/temporal';
 import { dropGeneratedSet, generateChurnSet, type GeneratedSet } from './train.dataset';
-import { openZip } from './train.zip';
+import { readZip } from '../../src/mojo/zip';
 
 const h2o = new H2OClient(loadConfig().h2o.url);
 
@@ -72,7 +72,7 @@ describe('trainModels fan-out', () => {
     const expectedPath = `${loadConfig().worker.artifactDir}/churn_test/${workflowId}/${out.champion.h2oModelId}.zip`;
     expect(out.champion.artifactPath).toBe(expectedPath);
     expect(createHash('sha256').update(readFileSync(out.champion.artifactPath)).digest('hex')).toBe(out.champion.artifactSha256);
-    const zip = openZip(out.champion.artifactPath);
+    const zip = readZip(readFileSync(out.champion.artifactPath), out.champion.artifactPath);
     const ini = zip.read('model.ini').toString('utf8');
     expect(ini).toMatch(new RegExp(`^algo = ${out.champion.algorithm}$`, 'm'));
     expect(ini).toMatch(/^category = Binomial$/m);
