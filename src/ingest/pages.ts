@@ -22,6 +22,7 @@ import { fetchPage, type FetchLimits } from './http';
 import { acquireRequestSlot } from './rate-limit';
 import type { FeatureRow, RecordMapper } from './records';
 import { secretParamNames, withoutParams, withSecretParams, type ResolvedSecrets } from './secrets';
+import { sleep } from './sleep';
 
 export interface FetchedPage extends PageLinks {
   ref: PageRef;
@@ -126,20 +127,6 @@ function safeNext(source: ResolvedSource, links: PageLinks): PageLinks {
   return { ...links, next: { ...links.next, cursor: withoutParams(links.next.cursor, secret) } };
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason as Error);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason as Error);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 export interface MappedPage {
   rows: FeatureRow[];

@@ -5,6 +5,7 @@
  */
 import type Redis from 'ioredis';
 import type { RateLimit } from '../shared/source-definition';
+import { sleep } from './sleep';
 
 // KEYS[1]: the source's key. ARGV[1]: emission interval (µs per request). ARGV[2]: burst.
 // Returns 0 when the request may go now (and books it), else the µs to wait before asking again.
@@ -40,17 +41,3 @@ export async function acquireRequestSlot(redis: Redis, source: string, limit: Ra
   }
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason as Error);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason as Error);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
