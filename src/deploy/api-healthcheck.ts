@@ -6,6 +6,7 @@
  * Exit codes (Docker's): 0 healthy, 1 unhealthy. Run: `node src/deploy/api-healthcheck.js`.
  */
 import { loadConfig } from '../config';
+import { exitWithHealth } from './health-exit';
 
 export interface ApiHealth {
   healthy: boolean;
@@ -27,14 +28,5 @@ export async function checkApiHealth(url: string, timeoutMs = 4000): Promise<Api
 
 if (require.main === module) {
   const { serve } = loadConfig();
-  checkApiHealth(probeUrl(serve.host, serve.port)).then(
-    (health) => {
-      console.log(health.message);
-      process.exit(health.healthy ? 0 : 1);
-    },
-    (err: unknown) => {
-      console.log(`unhealthy: ${(err as Error).message}`);
-      process.exit(1);
-    },
-  );
+  exitWithHealth(checkApiHealth(probeUrl(serve.host, serve.port)));
 }

@@ -10,6 +10,7 @@ import { temporal } from '@temporalio/proto';
 import { hostname } from 'node:os';
 import { loadConfig, type TemporalConfig } from '../config';
 import { connectClientConnection } from '../temporal-connection';
+import { exitWithHealth } from './health-exit';
 
 /** Long polls last up to ~70 s; a poller not seen for longer than this has stopped. */
 const MAX_POLL_AGE_MS = 120_000;
@@ -49,14 +50,5 @@ export async function checkWorkerHealth(options: { temporal: TemporalConfig; tas
 }
 
 if (require.main === module) {
-  checkWorkerHealth({ temporal: loadConfig().temporal }).then(
-    (health) => {
-      console.log(health.message);
-      process.exit(health.healthy ? 0 : 1);
-    },
-    (err: unknown) => {
-      console.log(`unhealthy: ${(err as Error).message}`);
-      process.exit(1);
-    },
-  );
+  exitWithHealth(checkWorkerHealth({ temporal: loadConfig().temporal }));
 }
