@@ -154,6 +154,7 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
   const source = input.ingestSource === false ? undefined : (input.ingestSource ?? declared?.retrain.ingestSource);
   if (source) {
     state.phase = 'ingesting';
+    state.ingestSource = source;
     setCurrentDetails(`${input.model}: ingesting ${source}`);
     await executeChild(ingestSource, { workflowId: retrainIngestWorkflowId(info.workflowId, info.runId, source), args: [{ source }] });
   }

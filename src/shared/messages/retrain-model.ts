@@ -17,6 +17,8 @@ export type RetrainPhase = 'resolving' | 'ingesting' | 'training' | 'registering
 export interface RetrainStatus {
   phase: RetrainPhase;
   version?: number;
+  /** the source ingested first (its child's `progress` query shows pages and records) */
+  ingestSource?: string;
 }
 
 export const status = defineQuery<RetrainStatus>('status');
