@@ -70,12 +70,18 @@ export interface IngestView {
   note?: string;
 }
 
+function finishing(p: IngestProgress): boolean {
+  return !p.done && p.cursor === null && p.pagesInFlight === 0 && p.pages > 0;
+}
+
 function ingestCounts(p: IngestProgress | undefined): string {
   if (!p) return 'waiting for the first page';
   const extra = [
     p.deadLetters ? `${count(p.deadLetters)} dead letters` : undefined,
     p.duplicatesMerged ? `${count(p.duplicatesMerged)} merged` : undefined,
     p.pagesInFlight && !p.done ? `${p.pagesInFlight} in flight` : undefined,
+    // every page is in; the watermark and the closed partitions' indexes are still to come
+    finishing(p) ? 'all pages in, finishing' : undefined,
   ].filter(Boolean);
   return `pages ${count(p.pages)} · records ${count(p.recordsWritten)} written${extra.length ? ` · ${extra.join(' · ')}` : ''}`;
 }

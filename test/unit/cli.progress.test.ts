@@ -38,7 +38,7 @@ function replay(bytes: string): string[] {
   for (let i = 0; i < bytes.length; i++) {
     const ch = bytes[i]!;
     if (ch === ESC) {
-      const m = /^\x1b\[(\??\d*)([A-Za-z])/.exec(bytes.slice(i))!;
+      const m = new RegExp(`^${ESC}\\[(\\??\\d*)([A-Za-z])`).exec(bytes.slice(i))!;
       const [all, arg, cmd] = m;
       if (cmd === 'A') row = Math.max(0, row - Number(arg || 1));
       if (cmd === 'K') screen[row] = '';
@@ -111,6 +111,14 @@ describe('ingest frames', () => {
     expect(f).toContain('7 dead letters · 3 merged');
   });
 
+  it('every page in but the run not ended (watermark, indexes): says it is finishing', () => {
+    const f = ingestFrame(ingestView(ingestProgress(40, 4000, { cursor: null, pagesInFlight: 0 })), { width: 100, tick: 0 });
+    expect(f).toContain('pages 40 · records 4,000 written · all pages in, finishing');
+    expect(barOf(f)).toContain('<=>');
+    // before the first answer of a run the cursor is null too, with no pages: not finishing
+    expect(ingestLine(ingestView(ingestProgress(0, 0, { cursor: null, pagesInFlight: 0 })))).not.toContain('finishing');
+  });
+
   it('done: a full bar, no pages in flight', () => {
     const f = ingestFrame(ingestView(ingestProgress(40, 4000, { done: true, pagesInFlight: 0 })), { width: 100, tick: 9 });
     expect(barOf(f)).toMatch(/^#+$/);
@@ -133,8 +141,8 @@ describe('retrain frames', () => {
     expect(lines[0]).toContain('retrain churn');
     expect(lines[0]).toContain('training: 1/3 jobs done · 2,400 train / 600 validation rows');
     expect(lines[1]).toMatch(/glm \(glm\)\s+\[#+\] 100% succeeded, metric 0\.8123/);
-    expect(lines[2]).toMatch(/gbm \(gbm\)\s+\[#+-+\]  42% training/);
-    expect(lines[3]).toMatch(/drf \(gbm\)\s+\[-+\]   0% queued/);
+    expect(lines[2]).toMatch(/gbm \(gbm\)\s+\[#+-+\] {2}42% training/);
+    expect(lines[3]).toMatch(/drf \(gbm\)\s+\[-+\] {3}0% queued/);
     // the overall bar is the mean of the jobs: (1 + 0.423 + 0) / 3 ≈ 47%
     const overall = barOf(lines[0]!)!;
     expect(overall.replace(/-/g, '').length / overall.length).toBeCloseTo(0.47, 1);
@@ -203,7 +211,7 @@ describe('plain lines (not a terminal)', () => {
     expect(i).toBe('ingest orders: pages 12 · records 1,200 written · 2 in flight');
     const r = retrainLine(retrainView([spec('glm', 'succeeded', 1), spec('gbm', 'training', 0.423)]));
     expect(r).toBe('retrain churn: training: 1/2 jobs done · 2,400 train / 600 validation rows · glm succeeded 100% · gbm training 42%');
-    for (const l of [i, r]) expect(l).not.toMatch(/[\x1b[\]|\\]/);
+    for (const l of [i, r]) expect(l).not.toMatch(new RegExp(`[${ESC}[\\]|\\\\]`));
   });
 
   it('LiveArea on a pipe prints a line only when it changed, and nothing else', () => {
