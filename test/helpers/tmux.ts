@@ -18,7 +18,7 @@ export interface Terminal {
   screen(): Promise<string[]>;
   /** tmux key names, e.g. 'C-c' */
   sendKeys(...keys: string[]): Promise<void>;
-  /** the command's exit status once it exited, else undefined */
+  /** the command's exit status once it exited (minus the signal's number when one killed it), else undefined */
   exitStatus(): Promise<number | undefined>;
   /** waits for the command to exit and returns its status; throws after `timeoutMs` */
   exited(timeoutMs: number): Promise<number>;
@@ -47,8 +47,10 @@ export async function openTerminal(command: string, options: { cwd: string; widt
   await tmux('new-session', '-d', '-s', name, '-x', String(options.width ?? 100), '-y', String(options.height ?? 30), '-c', options.cwd, command);
   const screen = async () => (await tmux('capture-pane', '-p', '-J', '-t', name)).stdout.split('\n').map((l) => l.trimEnd());
   const exitStatus = async () => {
-    const [dead, status] = (await tmux('display-message', '-p', '-t', name, '#{pane_dead} #{pane_dead_status}')).stdout.trim().split(' ');
-    return dead === '1' ? Number(status) : undefined;
+    const [dead, status, signal] = (await tmux('display-message', '-p', '-t', name, '#{pane_dead}|#{pane_dead_status}|#{pane_dead_signal}')).stdout.trim().split('|');
+    if (dead !== '1') return undefined;
+    // killed by a signal: its number, negated, so it can never pass for an exit status
+    return status ? Number(status) : -Number(signal);
   };
   return {
     screen,

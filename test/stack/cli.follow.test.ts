@@ -53,9 +53,13 @@ function writeModels(): string {
 const workerConfig = () =>
   loadConfig({ ...process.env, INGEST_SOURCES_DIR: sourcesDir, MODELS_CONFIG: writeModels(), TRAINING_PROGRESS_INTERVAL_MS: '500' });
 
-/** The CLI as the README spells it, on the test worker's queue. */
+/**
+ * The CLI on the test worker's queue, `tsx src/cli/index.ts` in one process: the tsx launcher would
+ * relay the terminal's SIGINT to a child of its own (racing it by 30 ms) and exit in its place, and
+ * the test reads the CLI's own exit status.
+ */
 function cliCommand(worker: TestWorker, args: string): string {
-  return `env TEMPORAL_TASK_QUEUE=${worker.taskQueue} node_modules/.bin/tsx src/cli/index.ts ${args}`;
+  return `exec env TEMPORAL_TASK_QUEUE=${worker.taskQueue} node --import tsx src/cli/index.ts ${args}`;
 }
 
 /** Runs the CLI with its output piped (not a terminal); the in-process worker keeps running meanwhile. */
