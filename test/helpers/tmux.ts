@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { aptInstall } from '../../src/stack/install';
 import { uniqueName } from './temporal';
 
 const run = promisify(execFile);
@@ -27,13 +28,9 @@ export interface Terminal {
   close(): void;
 }
 
-export function hasTmux(): boolean {
-  try {
-    execFileSync('tmux', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
+/** tmux from Debian, installed on first use like the browser tests' Chromium: a missing tmux fails the test, never skips it. */
+export function ensureTmux(): void {
+  aptInstall(['tmux'], (line) => console.log(`[tmux] ${line}`));
 }
 
 /** Starts `command` (a shell command line) in a `width`×`height` terminal, in `cwd`. */

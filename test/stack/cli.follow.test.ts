@@ -18,7 +18,7 @@ import type { SourceDefinition } from '../../src/shared/source-definition';
 import { cleanup, landed, testSource } from '../helpers/ingest';
 import { useStackSuite } from '../helpers/suite';
 import { uniqueName, type TestWorker } from '../helpers/temporal';
-import { hasTmux, openTerminal, saveScreens, type Terminal } from '../helpers/tmux';
+import { ensureTmux, openTerminal, saveScreens, type Terminal } from '../helpers/tmux';
 import { dropGeneratedSet, generateChurnSet, type GeneratedSet } from './train.dataset';
 
 const exec = promisify(execFile);
@@ -93,7 +93,8 @@ function ingestBar(screen: string[], source: string): { pages: number; records: 
 /** The pages of the last plain progress line. */
 const lastPages = (lines: string[]) => Number(/pages (\d+)/.exec(lines.at(-1)!)![1]);
 
-describe.runIf(hasTmux())('following runs from the CLI', () => {
+describe('following runs from the CLI', () => {
+  beforeAll(() => ensureTmux());
   const suite = useStackSuite({ workerConfig });
   let source: SyntheticSource;
   const terminals: Terminal[] = [];
