@@ -17,7 +17,7 @@ export function shareBars(feature: string, drift: FeatureDrift): Html {
   const top = Math.max(1e-9, ...drift.expected, ...drift.actual);
   const width = (share: number) => ((Math.max(0, share) / top) * BAR_W).toFixed(1);
   const height = bins.length * ROW_H + 4;
-  return html`<svg class="share-bars" data-feature="${feature}" width="${LABEL_W + BAR_W + 70}" height="${height}" viewBox="0 0 ${LABEL_W + BAR_W + 70} ${height}" role="img" aria-label="reference and current shares of ${feature}">
+  return html`<svg class="share-bars" data-feature="${feature}" width="${LABEL_W + BAR_W + 130}" height="${height}" viewBox="0 0 ${LABEL_W + BAR_W + 130} ${height}" role="img" aria-label="reference and current shares of ${feature}">
 ${bins.map((bin, i) => {
   const y = i * ROW_H + 2;
   const ref = drift.expected[i] ?? 0;
