@@ -31,8 +31,8 @@ function send(reply: FastifyReply, status: number, body: Html): FastifyReply {
   return reply.status(status).header('content-type', 'text/html; charset=utf-8').header('content-security-policy', CSP).header('cache-control', 'no-store').send(body.text);
 }
 
-function modelParam(value: string): string {
-  if (!MODEL_NAME.test(value)) throw new PageError(400, 'model', value, `model ${JSON.stringify(value)} is not a model name (a letter, then letters, digits, _ or -, at most 63 characters)`);
+function modelParam(value: string, field = 'model'): string {
+  if (!MODEL_NAME.test(value)) throw new PageError(400, field, value, `${field} ${JSON.stringify(value)} is not a model name (a letter, then letters, digits, _ or -, at most 63 characters)`);
   return value;
 }
 
@@ -49,7 +49,7 @@ export function registerUi(app: FastifyInstance, deps: UiDeps): void {
 
   app.get<{ Querystring: Record<string, unknown> }>('/ui/', async (req, reply) => {
     const after = req.query.after;
-    if (after !== undefined) modelParam(String(after));
+    if (after !== undefined) modelParam(Array.isArray(after) ? after.join(',') : String(after), 'after');
     return send(reply, 200, await overviewPage(deps, after === undefined ? undefined : String(after)));
   });
 
