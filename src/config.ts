@@ -53,6 +53,19 @@ export function envUrl(env: Env, name: string, fallback: string, protocols: stri
   return url;
 }
 
+/** A base for links: an http(s) URL or an absolute path (same host); returned without a trailing slash. */
+export function envLinkBase(env: Env, name: string, fallback: string): string {
+  const raw = read(env, name) ?? fallback;
+  const expected = 'an http(s) URL such as https://temporal.example.com, or a path starting with / (same host)';
+  if (raw.startsWith('/')) {
+    if (raw.startsWith('//') || !/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/.test(raw)) throw new ConfigError(name, raw, expected);
+    return raw.replace(/\/+$/, '');
+  }
+  const url = envUrl({ [name]: raw }, name, raw, ['http:', 'https:']);
+  if (url.search || url.hash || url.username || url.password) throw new ConfigError(name, raw, `${expected}, without query, fragment or credentials`);
+  return url.href.replace(/\/+$/, '');
+}
+
 /** host:port, e.g. 127.0.0.1:7233. */
 export function envHostPort(env: Env, name: string, fallback: string): { host: string; port: number; address: string } {
   const raw = read(env, name) ?? fallback;
@@ -269,6 +282,8 @@ export interface ServeConfig {
   maxEventLoopDelayMs: number;
   /** SERVE_MAX_RSS_MB: above this resident memory requests get 503 with Retry-After; 0 disables. @default 0 */
   maxRssMb: number;
+  /** SERVE_UI_TEMPORAL_URL: the Temporal Web UI the model pages (/ui/) link each run to: an http(s) URL, or a path such as `/` when the pages and the Web UI share a host (behind nginx). @default `http://127.0.0.1:<TEMPORAL_UI_PORT>` (the local stack's Web UI, 8233) */
+  uiTemporalUrl: string;
 }
 
 export interface Config {
@@ -289,6 +304,7 @@ export interface Config {
 export function loadConfig(env: Env = process.env): Config {
   const stateDir = envPath(env, 'MLOPS_STATE_DIR', '.stack');
   const temporalProfile = loadTemporalProfile(env);
+  const temporalUiPort = envPort(env, 'TEMPORAL_UI_PORT', 8233);
   const temporalAddress = envHostPort({ TEMPORAL_ADDRESS: temporalProfile.address }, 'TEMPORAL_ADDRESS', '127.0.0.1:7233');
   const dbUrl = envUrl(env, 'DATABASE_URL', 'postgresql://mlops_worker:mlops_worker@127.0.0.1:5432/mlops', ['postgresql:', 'postgres:']);
   const database = decodeURIComponent(dbUrl.pathname.replace(/^\//, ''));
@@ -312,7 +328,7 @@ export function loadConfig(env: Env = process.env): Config {
       namespace: temporalProfile.namespace?.trim() || 'default',
       profileName: read(env, 'TEMPORAL_PROFILE'),
       profile: { ...temporalProfile, address: temporalAddress.address },
-      uiPort: envPort(env, 'TEMPORAL_UI_PORT', 8233),
+      uiPort: temporalUiPort,
       taskQueue: envString(env, 'TEMPORAL_TASK_QUEUE', 'mlops'),
       cliVersion: envString(env, 'TEMPORAL_CLI_VERSION', '1.9.1'),
       cliPath: read(env, 'TEMPORAL_CLI_PATH'),
@@ -390,6 +406,7 @@ export function loadConfig(env: Env = process.env): Config {
       reconcileMs: envInt(env, 'SERVE_RECONCILE_MS', 5000, 100, 3_600_000),
       maxEventLoopDelayMs: envInt(env, 'SERVE_MAX_EVENT_LOOP_DELAY_MS', 1000, 10, 600_000),
       maxRssMb: envInt(env, 'SERVE_MAX_RSS_MB', 0, 0, 1_048_576),
+      uiTemporalUrl: envLinkBase(env, 'SERVE_UI_TEMPORAL_URL', `http://127.0.0.1:${temporalUiPort}`),
     },
   };
   if (config.drift.driftThreshold < config.drift.warnThreshold) {

@@ -6,6 +6,7 @@
 import { getClient, log } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { PoolClient } from 'pg';
+import { driftPolicyOf } from '../catalog/drift-policy';
 import { findModelDeclaration } from '../catalog/models';
 import {
   archiveVersion,
@@ -71,13 +72,7 @@ export function createRegistryActivities({ config, pool }: ActivityDeps) {
     async resolveModelConfig(input: ResolveModelConfigInput): Promise<ResolveModelConfigOutput> {
       const declared = findModelDeclaration(config.models.configPath, input.model) ?? null;
       const d = declared?.drift;
-      const sampleSizeAlpha = d?.sampleSizeAlpha ?? config.drift.sampleSizeAlpha;
-      const driftPolicy: DriftPolicy = {
-        warnThreshold: d?.warnThreshold ?? config.drift.warnThreshold,
-        driftThreshold: d?.driftThreshold ?? config.drift.driftThreshold,
-        minRows: d?.minRows ?? config.drift.minRows,
-        ...(sampleSizeAlpha !== undefined ? { sampleSizeAlpha } : {}),
-      };
+      const driftPolicy: DriftPolicy = driftPolicyOf(declared, config.drift);
       // a declared threshold must fit the DRIFT_* partner it is combined with (MODELS_CONFIG names the field)
       checkPolicy(driftPolicy, `models.${input.model}.drift`);
       return { declared, driftPolicy, driftWindowMs: parseDuration('drift.window', d?.window ?? '1d') };

@@ -101,6 +101,7 @@ export async function demo(args: string[]): Promise<number> {
 
     console.log(`\nversions of "${MODEL}":\n${formatVersions(await listVersions(pool, MODEL, 10))}`);
     console.log(`\nDone in ${((Date.now() - started) / 1000).toFixed(0)}s. Where to look:`);
+    console.log(`  model pages            ${api}/ui/models/${MODEL} (every model: ${api}/ui/)`);
     console.log(`  Temporal Web UI        ${ui}/workflows`);
     console.log(`  this model's runs      ${ui}/workflows?query=${encodeURIComponent(`ModelName="${MODEL}"`)}`);
     console.log(`  the drift schedule     ${ui}/schedules/${sensorScheduleId(MODEL)}`);

@@ -11,3 +11,8 @@ export { archiveVersion, type ArchiveVersionInput } from './archive-version';
 export { writeDriftReport, reportRetrain, recordReportRetrain, type WriteDriftReportInput } from './drift-reports';
 export { championModelIds } from './champion-model-ids';
 export { stagingVersions, type StagingVersion } from './staging-versions';
+export { getModel, type RegistryModel } from './get-model';
+export { listModelOverviews, type ModelOverview } from './list-model-overviews';
+export { listStageEvents, type StageEvent } from './list-stage-events';
+export { listDriftReports, type DriftReportSummary } from './list-drift-reports';
+export { getDriftReport, type DriftReport } from './get-drift-report';

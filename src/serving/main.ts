@@ -14,10 +14,13 @@ import { ModelStore } from './model-store';
 import { watchRegistry } from './registry-watch';
 import { createScoringPool } from './scoring-pool';
 import { buildServer } from './server';
+import { webUi } from './ui/links';
+import { retrainVisibility } from './ui/retrains';
 
 async function main(): Promise<void> {
   const config = loadConfigOnce();
-  const declared = loadModelDeclarations(config.models.configPath).map((m) => m.name);
+  const declarations = loadModelDeclarations(config.models.configPath);
+  const declared = declarations.map((m) => m.name);
   const pool = createPool(config.postgres, 'mlops-serve');
   const redis = createRedis(config.redis);
   const metrics = createMetrics();
@@ -34,11 +37,13 @@ async function main(): Promise<void> {
     pool: scoring,
     metrics,
     entities: { latest: async (fs, id) => (await cache.getLatestFeatures(fs, id))?.features ?? null },
+    // Temporal is connected to lazily, by the first page that asks whether a retrain is running
+    ui: { pool, retrains: retrainVisibility(config.temporal), declared: declarations, drift: config.drift, webUi: webUi(config.serve.uiTemporalUrl, config.temporal.namespace) },
     logger: false,
   });
   const watch = watchRegistry(config.postgres.url, store, config.serve.reconcileMs, log);
   await app.listen({ host: config.serve.host, port: config.serve.port });
-  log.info('inference service listening', { url: `http://${config.serve.host}:${config.serve.port}`, declared });
+  log.info('inference service listening', { url: `http://${config.serve.host}:${config.serve.port}`, pages: `http://${config.serve.host}:${config.serve.port}/ui/`, declared });
 
   let closing = false;
   const close = async (signal: string): Promise<void> => {

@@ -5,6 +5,7 @@
  *   POST /v1/models/:model/predict                 {"rows":[{...}]} | {"entities":["c00042"]}
  *   POST /v1/models/:model/versions/:version/predict
  *   GET  /healthz   /readyz   /metrics
+ *   GET  /ui/ …     the model pages (src/serving/ui/routes.ts), when `ui` is given
  *
  * Every error body is {error, field, value}: the field and the value that were refused.
  */
@@ -20,6 +21,8 @@ import type { ModelStore } from './model-store';
 import type { ScoringPool } from './scoring-pool';
 import { watchEventLoopLag } from './event-loop-lag';
 import { scoreBatch, type ScoreResult } from './score-worker';
+import type { UiDeps } from './ui/deps';
+import { registerUi, uiErrorPage, uiNotFound } from './ui/routes';
 
 export interface EntityFeatures {
   /** the entity's latest features in `featureSet`, or null when it has none */
@@ -32,6 +35,8 @@ export interface ServerDeps {
   pool: ScoringPool;
   metrics: Metrics;
   entities: EntityFeatures;
+  /** the model pages under /ui/; absent: not served */
+  ui?: UiDeps;
   logger?: boolean;
 }
 
@@ -97,8 +102,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     metrics.latency.observe({ route }, reply.elapsedTime / 1000);
   });
 
-  app.setErrorHandler((err: FastifyError | HttpError | Error, _req, reply) => sendError(reply, err));
-  app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: `no route ${req.method} ${req.url}`, field: 'url', value: req.url }));
+  app.setErrorHandler((err: FastifyError | HttpError | Error, req, reply) => (deps.ui && uiErrorPage(reply, req.url, err)) || sendError(reply, err));
+  app.setNotFoundHandler((req, reply) => (deps.ui && uiNotFound(reply, req.url)) || reply.status(404).send({ error: `no route ${req.method} ${req.url}`, field: 'url', value: req.url }));
+  if (deps.ui) registerUi(app, deps.ui);
 
   // Liveness and metrics pass under pressure: an overloaded service is alive, and should be watched.
   const unshed = { config: { pressureHandler: () => undefined } };

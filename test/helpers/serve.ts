@@ -1,7 +1,7 @@
 /** The inference service in the test process, on an ephemeral port, with the real PostgreSQL and Redis. */
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { loadConfig, type ServeConfig } from '../../src/config';
+import { loadConfig, type ServeConfig, type TemporalConfig } from '../../src/config';
 import { createOnlineCache } from '../../src/feature-store/online-cache';
 import { createPool } from '../../src/postgres';
 import { createRedis } from '../../src/redis';
@@ -10,6 +10,9 @@ import { ModelStore } from '../../src/serving/model-store';
 import { watchRegistry } from '../../src/serving/registry-watch';
 import { createScoringPool } from '../../src/serving/scoring-pool';
 import { buildServer } from '../../src/serving/server';
+import { webUi } from '../../src/serving/ui/links';
+import { retrainVisibility } from '../../src/serving/ui/retrains';
+import type { ModelDeclaration } from '../../src/shared/model-declaration';
 
 export interface TestService {
   url: string;
@@ -18,8 +21,11 @@ export interface TestService {
   close(): Promise<void>;
 }
 
-/** `host`/`port`: where to listen (default 127.0.0.1 on an ephemeral port); two replicas can share a port on 127.0.0.1 and 127.0.0.2. `configure` adds routes before it listens (bench:serve's empty route). */
-export async function startService(options: { declared?: string[]; serve?: Partial<ServeConfig>; databaseUrl?: string; host?: string; port?: number; configure?: (app: FastifyInstance) => void } = {}): Promise<TestService> {
+/**
+ * `host`/`port`: where to listen (default 127.0.0.1 on an ephemeral port); two replicas can share a port on 127.0.0.1 and 127.0.0.2. `configure` adds routes before it listens (bench:serve's empty route).
+ * The model pages (/ui/) read `declarations` (default none) and ask `temporal` (default the stack's) whether retrains run.
+ */
+export async function startService(options: { declared?: string[]; serve?: Partial<ServeConfig>; databaseUrl?: string; host?: string; port?: number; configure?: (app: FastifyInstance) => void; declarations?: ModelDeclaration[]; temporal?: TemporalConfig } = {}): Promise<TestService> {
   const base = loadConfig();
   const pgConfig = { ...base.postgres, url: options.databaseUrl ?? base.postgres.url };
   const pool = createPool(pgConfig, 'mlops-serve-test');
@@ -30,7 +36,9 @@ export async function startService(options: { declared?: string[]; serve?: Parti
   const serve: ServeConfig = { ...base.serve, port: 0, reconcileMs: 1000, ...options.serve };
   const scoring = createScoringPool(2);
   const cache = createOnlineCache({ pool, redis, ttlS: 60 });
-  const app = await buildServer({ config: serve, store, pool: scoring, metrics, entities: { latest: async (fs, id) => (await cache.getLatestFeatures(fs, id))?.features ?? null } });
+  const temporal = options.temporal ?? base.temporal;
+  const ui = { pool, retrains: retrainVisibility(temporal), declared: options.declarations ?? [], drift: base.drift, webUi: webUi(serve.uiTemporalUrl, temporal.namespace) };
+  const app = await buildServer({ config: serve, store, pool: scoring, metrics, entities: { latest: async (fs, id) => (await cache.getLatestFeatures(fs, id))?.features ?? null }, ui });
   options.configure?.(app);
   const watch = watchRegistry(pgConfig.url, store, serve.reconcileMs, quiet);
   const host = options.host ?? '127.0.0.1';

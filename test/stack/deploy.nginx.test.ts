@@ -8,7 +8,8 @@
  * 127.0.0.1 and 127.0.0.2, and a DNS server in the test standing in for Docker's (127.0.0.11, which
  * exists only inside a container) that answers `api` with both addresses, as Docker does for a
  * scaled service: requests reach the service with the prefix stripped, spread over both replicas,
- * and keep succeeding when one replica is gone.
+ * and keep succeeding when one replica is gone. /ui/: the same replicas' model pages, path unchanged,
+ * behind the same password, their links followed through nginx.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -349,5 +350,35 @@ describe('/api/: the inference service behind the same TLS and password', () => 
     for (let i = 0; i < 30; i++) statuses.push((await get('/api/readyz', auth)).status);
     expect(statuses).toEqual(Array(30).fill(200));
     expect((await served(a, '/readyz')) - before).toBe(30);
+  });
+});
+
+describe('/ui/: the model pages behind the same TLS and password', () => {
+  const auth = { authorization: basic(USER, PASSWORD) };
+
+  it('asks for the password like the Web UI does', async () => {
+    expect((await get('/ui/')).status).toBe(401);
+    expect((await get('/ui/models/churn', { authorization: basic(USER, 'wrong') })).status).toBe(401);
+  });
+
+  it('serves the real service\'s pages with the path unchanged, and the links on them work through nginx', async () => {
+    const overview = await get('/ui/', auth);
+    expect(overview.status).toBe(200);
+    expect(overview.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(overview.headers['strict-transport-security']).toMatch(/max-age=\d{8,}/);
+    expect(overview.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(overview.body).toContain('<h1>Models</h1>');
+    const link = /<a class="model-link" href="(\/ui\/models\/[^"]+)"/.exec(overview.body)?.[1];
+    expect(link, 'a model of the registry linked from the overview').toBeDefined();
+    const model = await get(link!, auth);
+    expect(model.status).toBe(200);
+    expect(model.body).toContain('<h2>Versions</h2>');
+
+    const missing = await get('/ui/models/no_such_model_nginx', auth);
+    expect(missing.status).toBe(404);
+    expect(missing.body).toContain('data-value="no_such_model_nginx"');
+    const bare = await get('/ui', auth);
+    expect(bare.status).toBe(301);
+    expect(bare.headers.location).toMatch(/\/ui\/$/);
   });
 });

@@ -220,16 +220,21 @@ describe('topology rules', () => {
     expect(cfg.serve.poolThreads).toBe(Number(api.deploy!.resources!.limits!.cpus));
   });
 
-  it('nginx proxies /api/ to the api service on port SERVE_PORT, resolved per request by Docker\'s DNS, under the TLS server', () => {
+  it('nginx proxies /api/ and /ui/ to the api service on port SERVE_PORT, resolved per request by Docker\'s DNS, under the TLS server', () => {
     const conf = file('docker/nginx.conf');
     const tls = conf.slice(conf.indexOf('listen 443 ssl;'));
     const api = /location \/api\/ \{([\s\S]*?)\n {4}\}/.exec(tls)?.[1];
     expect(api, 'a location /api/ in the TLS server').toBeDefined();
     expect(conf.slice(0, conf.indexOf('listen 443 ssl;'))).not.toMatch(/location \/api\//); // not on plain HTTP
-    expect(api).toMatch(/resolver 127\.0\.0\.11 /);
-    expect(api).toContain(`set $api_upstream api:${services.api!.environment!.SERVE_PORT};`);
+    expect(tls).toMatch(/\n {4}resolver 127\.0\.0\.11 /);
+    expect(tls).toContain(`\n    set $api_upstream api:${services.api!.environment!.SERVE_PORT};`);
     expect(api).toMatch(/proxy_pass http:\/\/\$api_upstream;/);
     expect(api).toContain('rewrite ^/api(/.*)$ $1 break;');
+    // the model pages: the same upstream, the path passed as it is
+    const ui = /location \/ui\/ \{([\s\S]*?)\n {4}\}/.exec(tls)?.[1];
+    expect(ui, 'a location /ui/ in the TLS server').toBeDefined();
+    expect(ui).toMatch(/proxy_pass http:\/\/\$api_upstream;/);
+    expect(ui).not.toContain('rewrite');
     expect(networksOf(services.nginx!).some((n) => networksOf(services.api!).includes(n))).toBe(true);
   });
 
