@@ -21,7 +21,9 @@
  *       jitter: 5m                   # runs start up to 5m late, at random: a fleet due at once spreads out
  * ```
  *
- * A fleet of similar models: YAML anchors and merge keys (`<<: *base`) share one declaration.
+ * A fleet of similar models: YAML anchors under `templates:` and merge keys share one declaration:
+ *   templates: { churn: &churn { target: churned, metric: auc, specs: [...], drift: { every: 1h } } }
+ *   models: { churn_eu: { <<: *churn, featureSet: customers_eu }, churn_us: { <<: *churn, featureSet: customers_us } }
  */
 import { z } from 'zod';
 import { policyProblem } from './drift/verdict';
@@ -89,6 +91,7 @@ const modelDeclaration = strict({
 export const modelsFile = strict(
   {
     $schema: z.string().optional(),
+    templates: z.record(z.string(), z.unknown()).optional().meta({ description: 'YAML anchors a fleet of models shares with merge keys (`<<: *name`); not read otherwise' }),
     models: z.record(modelName, modelDeclaration, { error: 'a top-level `models:` map of model name → declaration' }).meta({ description: 'model name → declaration' }),
   },
   'a top-level `models:` map of model name → declaration',
