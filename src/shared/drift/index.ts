@@ -6,3 +6,5 @@ export * from './chi-square';
 export * from './reference';
 export * from './verdict';
 export * from './checks';
+export * from './quantile-sketch';
+export * from './feature-profile';
