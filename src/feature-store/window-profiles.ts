@@ -14,29 +14,12 @@
  * `exact: true` scans the whole window as before. The result says what was read how.
  */
 import type { Pool } from 'pg';
-import { addHistogram, emptyHistogram, histogramFromProfile, type BinSpec, type FeatureProfile, type RowsProfile, type WindowHistogram } from '../shared/drift';
+import { addHistogram, emptyHistogram, histogramFromProfile, type BinSpec, type FeatureProfile, type RowsProfile, type ScanReason, type WindowHistogram, type WindowRead } from '../shared/drift';
 import type { TimeWindow } from '../shared/types';
 import { buildPartitionProfile, loadPartitionProfiles, scanProfiles, type PartitionRange } from './partition-profiles';
 import { streamWindowHistogram } from './window-histogram';
 
-/** Why a piece of the window was scanned exactly by the check itself. */
-export type ScanReason = 'exact' | 'missing' | 'unanswerable' | 'edge' | 'default-partition';
-
-/** How a window was read; stored with the drift report (monitoring.drift_reports.read_method, read_stats). */
-export interface WindowRead {
-  /** 'profiles' when any part came from profiles, 'exact' when every row was scanned by the check */
-  method: 'profiles' | 'exact';
-  /** partitions read from stored profiles (rebuilt ones included) */
-  partitionsFromProfiles: number;
-  /** stale stored profiles rebuilt by this check */
-  partitionsRebuilt: number;
-  /** open or partly covered partitions read from the in-process hourly profiles */
-  partitionsFromOpenProfiles: number;
-  /** pieces this check scanned with the exact reader, and why */
-  scanned: Array<{ start: string; end: string; reason: ScanReason }>;
-  /** rows read from the table on behalf of this check (a shared scan counts in the check that ran it) */
-  rowsScanned: number;
-}
+export type { ScanReason, WindowRead } from '../shared/drift';
 
 export interface WindowHistogramsResult {
   histogram: WindowHistogram;

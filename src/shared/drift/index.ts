@@ -8,3 +8,4 @@ export * from './verdict';
 export * from './checks';
 export * from './quantile-sketch';
 export * from './feature-profile';
+export * from './window-read';

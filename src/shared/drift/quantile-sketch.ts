@@ -20,6 +20,7 @@ export const SKETCH_K = 1024;
 export const SKETCH_RANK_ERROR = 0.005;
 const C = 2 / 3;
 const MIN_CAPACITY = 8;
+const LEVEL0_CAPACITY = 256;
 
 /** The sketch as stored in a profile (JSON). */
 export interface SketchData {
@@ -34,6 +35,7 @@ export class QuantileSketch {
   private levels: number[][];
   private seed: number;
   private size = 0;
+  private limit = 0;
 
   constructor(
     readonly k: number = SKETCH_K,
@@ -42,6 +44,7 @@ export class QuantileSketch {
     this.levels = data ? data.levels.map((l) => [...l]) : [[]];
     this.seed = data?.seed ?? 0x9e3779b9;
     for (const l of this.levels) this.size += l.length;
+    this.limit = this.maxSize();
   }
 
   /** Total weight: the number of values added (exact). */
@@ -53,7 +56,7 @@ export class QuantileSketch {
 
   add(value: number): void {
     this.levels[0]!.push(value);
-    if (++this.size >= this.maxSize()) this.compress();
+    if (++this.size >= this.limit) this.compress();
   }
 
   /** Adds `other`'s items (same k) to this sketch; `other` is unchanged. */
@@ -64,7 +67,8 @@ export class QuantileSketch {
       for (const x of l) this.levels[h]!.push(x);
       this.size += l.length;
     });
-    while (this.size >= this.maxSize()) this.compress();
+    this.limit = this.maxSize();
+    while (this.size >= this.limit) this.compress();
   }
 
   /**
@@ -90,7 +94,8 @@ export class QuantileSketch {
   }
 
   private capacity(h: number): number {
-    return Math.max(MIN_CAPACITY, Math.ceil(this.k * C ** (this.levels.length - 1 - h)));
+    // level 0 is also the input buffer: a larger one compacts (sorts) less often, for less error
+    return Math.max(h === 0 ? LEVEL0_CAPACITY : MIN_CAPACITY, Math.ceil(this.k * C ** (this.levels.length - 1 - h)));
   }
 
   private maxSize(): number {
@@ -104,8 +109,13 @@ export class QuantileSketch {
     for (let h = 0; h < this.levels.length; h++) {
       const level = this.levels[h]!;
       if (level.length < this.capacity(h)) continue;
-      if (h + 1 === this.levels.length) this.levels.push([]);
-      level.sort((a, b) => a - b);
+      if (h + 1 === this.levels.length) {
+        this.levels.push([]);
+        this.limit = this.maxSize();
+      }
+      // a typed array sorts numerically without a comparator call per pair
+      const sorted = Float64Array.from(level).sort();
+      for (let i = 0; i < sorted.length; i++) level[i] = sorted[i]!;
       // an odd item stays at this level, so the weight moved up is exactly the weight removed
       const keep = level.length % 2 === 1 ? [level.pop()!] : [];
       const up = this.levels[h + 1]!;
