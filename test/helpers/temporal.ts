@@ -30,6 +30,8 @@ export function uniqueName(prefix: string): string {
 
 export interface TestWorker {
   taskQueue: string;
+  /** workflows in the worker's cache (a fleet's finished runs must not stay there) */
+  cachedWorkflows(): number;
   /** shuts the worker down and waits for it */
   stop(): Promise<void>;
 }
@@ -53,6 +55,7 @@ export async function startTestWorker(options: { taskQueue?: string; config?: Co
   const running = handle.run();
   return {
     taskQueue,
+    cachedWorkflows: () => handle.worker.getStatus().numCachedWorkflows,
     async stop() {
       handle.shutdown();
       await running.catch(() => {});
