@@ -102,11 +102,18 @@ async function plan(pool: Pool, featureSet: string, window: TimeWindow): Promise
          ON s.feature_set = $1 AND s.range_start = p.range_start AND s.range_end = p.range_end AND s.partition_oid = p.partition::regclass::oid
       WHERE p.range_start < $3::timestamptz AND p.range_end > $2::timestamptz
      UNION ALL
-     SELECT p.partition, 0, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL,
-            EXISTS (SELECT 1 FROM features.feature_values fv WHERE fv.tableoid = p.partition::regclass AND fv.feature_set = $1 AND fv.event_time >= $2::timestamptz AND fv.event_time < $3::timestamptz)
+     SELECT p.partition, 0, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL
        FROM features.feature_value_partitions p WHERE p.range_start IS NULL`,
     [featureSet, window.start, window.end],
   );
+  // The default partition is asked by name: a filter on tableoid over the parent prunes nothing and
+  // reads every row of the window in the other partitions (one window per sensor run, a fleet's worth).
+  for (const r of rows) {
+    if (r.range_start) continue;
+    const name = r.partition.split('.').map((part) => `"${part.replace(/^"|"$/g, '').replace(/"/g, '""')}"`).join('.');
+    const found = await pool.query<{ found: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${name} WHERE feature_set = $1 AND event_time >= $2::timestamptz AND event_time < $3::timestamptz) AS found`, [featureSet, window.start, window.end]);
+    r.in_default = found.rows[0]!.found;
+  }
   const partitions: PlannedPartition[] = [];
   let inDefault = false;
   for (const r of rows) {
