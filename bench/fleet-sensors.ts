@@ -51,6 +51,8 @@ export interface MeasureSensorsResult {
   exactRowsScaled: number;
   /** peak RSS of this process (worker, client, pools) while the sensors ran */
   rssMb: number;
+  /** V8 heap still used after every run completed and a full GC (needs --expose-gc; else undefined): what the worker retains */
+  retainedHeapMb?: number;
 }
 
 const HOUR = 3_600_000;
@@ -216,14 +218,21 @@ export async function measureSensors(opts: MeasureSensorsOptions = {}): Promise<
     const seconds = (performance.now() - t0) / 1000;
     clearInterval(sampler);
     peak = Math.max(peak, process.memoryUsage().rss);
+    // what the worker keeps once every run finished (per-model state would show here), before it stops
+    let retainedHeapMb: number | undefined;
+    if (global.gc) {
+      await new Promise((r) => setTimeout(r, 2000)); // finished runs leave the workflow cache
+      global.gc();
+      retainedHeapMb = Math.round(process.memoryUsage().heapUsed / 1e6);
+    }
     worker.shutdown();
     await running;
     await worker.close(); // its pool's backends report their counters as they close
     worker = undefined;
     await settle();
     const rowsScanned = (await rowsRead(pool)) - scannedBefore;
-    log(`${sensors} sensors in ${seconds.toFixed(1)} s (${[...verdicts].map(([v, n]) => `${n} ${v}`).join(', ')}); ${rowsScanned} rows read; peak RSS ${Math.round(peak / 1e6)} MB`);
-    return { sensors, seconds, rowsScanned, exactRowsScaled, rssMb: Math.round(peak / 1e6) };
+    log(`${sensors} sensors in ${seconds.toFixed(1)} s (${[...verdicts].map(([v, n]) => `${n} ${v}`).join(', ')}); ${rowsScanned} rows read; peak RSS ${Math.round(peak / 1e6)} MB, heap after GC ${retainedHeapMb ?? '?'} MB`);
+    return { sensors, seconds, rowsScanned, exactRowsScaled, rssMb: Math.round(peak / 1e6), retainedHeapMb };
   } finally {
     if (worker) {
       worker.shutdown();
@@ -264,7 +273,7 @@ async function main(): Promise<void> {
   // memory must not follow the number of models: a tenth of the fleet first, the same way
   const small = await measureSensors({ sensors: Math.max(1, Math.round(sensors / 10)), featureSets, rows });
   const large = await measureSensors({ sensors, featureSets, rows });
-  console.log(`[bench:fleet] peak RSS ${small.rssMb} MB at ${small.sensors} sensors, ${large.rssMb} MB at ${large.sensors} (${(large.rssMb / small.rssMb).toFixed(2)}x)`);
+  console.log(`[bench:fleet] peak RSS ${small.rssMb} MB at ${small.sensors} sensors, ${large.rssMb} MB at ${large.sensors} (${(large.rssMb / small.rssMb).toFixed(2)}x); heap retained after GC ${small.retainedHeapMb ?? '?'} MB vs ${large.retainedHeapMb ?? '?'} MB`);
   console.log(`fleet-sensors: ${large.sensors} sensors in ${Math.round(large.seconds)} s, ${(large.exactRowsScaled / Math.max(1, large.rowsScanned)).toFixed(1)}x fewer rows scanned (${large.rowsScanned} vs ${large.exactRowsScaled} exact), RSS ${large.rssMb} MB`);
 }
 
