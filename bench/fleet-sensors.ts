@@ -51,6 +51,8 @@ export interface MeasureSensorsResult {
   exactRowsScaled: number;
   /** peak RSS of this process (worker, client, pools) while the sensors ran */
   rssMb: number;
+  /** rows the sensors' reader says it scanned (drift reports' read_stats.rowsScanned; a shared scan counts once): immune to other clients' scans */
+  readerRows: number;
   /** V8 heap still used after every run completed and a full GC (needs --expose-gc; else undefined): what the worker retains */
   retainedHeapMb?: number;
 }
@@ -231,8 +233,10 @@ export async function measureSensors(opts: MeasureSensorsOptions = {}): Promise<
     worker = undefined;
     await settle();
     const rowsScanned = (await rowsRead(pool)) - scannedBefore;
-    log(`${sensors} sensors in ${seconds.toFixed(1)} s (${[...verdicts].map(([v, n]) => `${n} ${v}`).join(', ')}); ${rowsScanned} rows read; peak RSS ${Math.round(peak / 1e6)} MB, heap after GC ${retainedHeapMb ?? '?'} MB`);
-    return { sensors, seconds, rowsScanned, exactRowsScaled, rssMb: Math.round(peak / 1e6), retainedHeapMb };
+    const reader = await pool.query<{ n: string }>(`SELECT coalesce(sum((read_stats->>'rowsScanned')::bigint), 0)::text AS n FROM monitoring.drift_reports WHERE model_name = ANY($1::text[])`, [models.map((m) => m.name)]);
+    const readerRows = Number(reader.rows[0]!.n);
+    log(`${sensors} sensors in ${seconds.toFixed(1)} s (${[...verdicts].map(([v, n]) => `${n} ${v}`).join(', ')}); ${rowsScanned} rows read by PostgreSQL, ${readerRows} by the sensors' reader; peak RSS ${Math.round(peak / 1e6)} MB, heap after GC ${retainedHeapMb ?? '?'} MB`);
+    return { sensors, seconds, rowsScanned, exactRowsScaled, rssMb: Math.round(peak / 1e6), readerRows, retainedHeapMb };
   } finally {
     if (worker) {
       worker.shutdown();
