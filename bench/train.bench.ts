@@ -80,8 +80,10 @@ async function main(): Promise<void> {
   writeFileSync(bundlePath, code);
   const taskQueue = `bench-train-${stamp}`;
   const nativeConnection = await connectNativeConnection(config.temporal);
-  const worker = await createWorker({ config, taskQueue, connection: nativeConnection, workflowBundlePath: bundlePath });
-  const running = worker.worker.run();
+  // its own training queue, with a slot per spec: the bench measures parallel training, not the throttle
+  const workerConfig = { ...config, training: { ...config.training, taskQueue: `${taskQueue}-training`, slots: Math.max(config.training.slots, SPECS.length) } };
+  const worker = await createWorker({ config: workerConfig, taskQueue, connection: nativeConnection, workflowBundlePath: bundlePath });
+  const running = worker.run();
   const connection = await connectClientConnection(config.temporal);
   const client = new Client({ connection, namespace: config.temporal.namespace });
 
@@ -159,7 +161,7 @@ async function main(): Promise<void> {
     console.log(`[bench:train] best of ${rounds}: parallel ${secs(best(par))}, sequential ${secs(best(seq))}, direct ${secs(best(dir))}; ${config.h2o.nthreads === -1 ? 'H2O uses all cores' : `H2O nthreads ${config.h2o.nthreads}`}`);
     console.log(`train: ${speedup.toFixed(1)}x vs sequential, overhead ${(overhead * 100).toFixed(1)}% vs direct REST`);
   } finally {
-    worker.worker.shutdown();
+    worker.shutdown();
     await running.catch(() => {});
     await worker.close();
     await nativeConnection.close();

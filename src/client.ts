@@ -15,7 +15,7 @@ import { config as loadConfig, type Config } from './config';
 import { parseDuration } from './shared/duration';
 import { connectClientConnection } from './temporal-connection';
 import { ingestWorkflowId, retrainWorkflowId, sensorScheduleId } from './shared/ids';
-import type { ModelDeclaration } from './shared/model-declaration';
+import { sensorJitterMs, type ModelDeclaration } from './shared/model-declaration';
 import { DriftPSI, ModelName, RecordsWritten, SourceName, Trigger } from './shared/search-attributes';
 import { driftSensor } from './workflows/drift-sensor';
 import { ingestSource, type IngestSourceInput } from './workflows/ingest-source';
@@ -100,7 +100,9 @@ export function sensorScheduleOptions(model: ModelDeclaration, taskQueue: string
   const every = drift.every ? `every ${drift.every}` : `cron ${drift.cron}`;
   return {
     scheduleId: sensorScheduleId(model.name),
-    spec: drift.cron ? { cronExpressions: [drift.cron] } : { intervals: [{ every: parseDuration('drift.every', drift.every) }] },
+    // jitter: a fleet due in the same minute starts spread over it; the run's TemporalScheduledStartTime
+    // (its window's end) stays the nominal time, so windows do not move
+    spec: { ...(drift.cron ? { cronExpressions: [drift.cron] } : { intervals: [{ every: parseDuration('drift.every', drift.every) }] }), jitter: sensorJitterMs(drift) },
     action: {
       type: 'startWorkflow',
       workflowType: driftSensor,
@@ -132,32 +134,50 @@ export interface AppliedSchedule {
   outcome: 'created' | 'updated';
 }
 
+export interface ApplySchedulesOptions {
+  /** schedules created or updated at once (each is one or two RPCs). @default 16 */
+  concurrency?: number;
+}
+
 /**
  * Creates or updates the sensor schedule of every declared model with a drift section, idempotently,
- * so `npm run schedules:apply` can run on every deploy. Overlap SKIP: a sensor still running when the
- * next one is due makes that one skip.
+ * so `npm run schedules:apply` can run on every deploy, `concurrency` at a time (a thousand models
+ * apply in seconds, without a thousand RPCs in flight). Overlap SKIP: a sensor still running when
+ * the next one is due makes that one skip. Results are in the order of `models`.
  */
-export async function applySchedules(client: Client, models: ModelDeclaration[], taskQueue: string): Promise<AppliedSchedule[]> {
-  const applied: AppliedSchedule[] = [];
-  for (const model of models) {
-    const options = sensorScheduleOptions(model, taskQueue);
-    if (!options) continue;
-    try {
-      await client.schedule.create(options);
-      applied.push({ scheduleId: options.scheduleId, model: model.name, outcome: 'created' });
-    } catch (err) {
-      if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-      await client.schedule.getHandle(options.scheduleId).update(
-        (previous): ScheduleUpdateOptions => ({
-          ...previous,
-          spec: options.spec,
-          action: options.action,
-          policies: { ...previous.policies, ...options.policies },
-          state: { ...previous.state, paused: options.state?.paused ?? previous.state.paused, note: options.state?.note },
-        }),
-      );
-      applied.push({ scheduleId: options.scheduleId, model: model.name, outcome: 'updated' });
+export async function applySchedules(client: Client, models: ModelDeclaration[], taskQueue: string, options: ApplySchedulesOptions = {}): Promise<AppliedSchedule[]> {
+  const work = models.flatMap((model) => {
+    const schedule = sensorScheduleOptions(model, taskQueue);
+    return schedule ? [{ model, schedule }] : [];
+  });
+  const applied: AppliedSchedule[] = new Array(work.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < work.length) {
+      const i = next++;
+      const { model, schedule } = work[i]!;
+      applied[i] = { scheduleId: schedule.scheduleId, model: model.name, outcome: await applySchedule(client, schedule) };
     }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 16, work.length) }, lane));
   return applied;
+}
+
+async function applySchedule(client: Client, options: ScheduleOptions): Promise<AppliedSchedule['outcome']> {
+  try {
+    await client.schedule.create(options);
+    return 'created';
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+  }
+  await client.schedule.getHandle(options.scheduleId).update(
+    (previous): ScheduleUpdateOptions => ({
+      ...previous,
+      spec: options.spec,
+      action: options.action,
+      policies: { ...previous.policies, ...options.policies },
+      state: { ...previous.state, paused: options.state?.paused ?? previous.state.paused, note: options.state?.note },
+    }),
+  );
+  return 'updated';
 }

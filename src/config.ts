@@ -261,6 +261,10 @@ export interface TrainingConfig {
   h2oGraceS: number;
   /** TRAINING_KEEP_H2O_MODELS: champions of each model a retrain leaves in H2O's memory after their MOJO is on disk (the newest versions'); older ones are deleted so a long-running cluster does not fill its heap. 0 keeps none. @default 1 */
   keepH2OModels: number;
+  /** TRAINING_TASK_QUEUE: the task queue of the activities that run H2O jobs (one per model spec); its workers' slots are the cluster's training slots. Must differ from TEMPORAL_TASK_QUEUE. @default `mlops-training` */
+  taskQueue: string;
+  /** TRAINING_SLOTS: H2O jobs this worker process trains at once (its worker on TRAINING_TASK_QUEUE); further jobs wait in the queue. The cluster's total is this times the worker processes. 0: this process serves no training queue. @default 2 */
+  slots: number;
 }
 
 export interface ServeConfig {
@@ -298,6 +302,13 @@ export interface Config {
   training: TrainingConfig;
   ingest: IngestConfig;
   serve: ServeConfig;
+}
+
+/** TRAINING_TASK_QUEUE: another queue than TEMPORAL_TASK_QUEUE, or the training slots would bound every activity. */
+function envTrainingQueue(env: Env): string {
+  const queue = envString(env, 'TRAINING_TASK_QUEUE', 'mlops-training');
+  if (queue === envString(env, 'TEMPORAL_TASK_QUEUE', 'mlops')) throw new ConfigError('TRAINING_TASK_QUEUE', queue, 'a task queue other than TEMPORAL_TASK_QUEUE');
+  return queue;
 }
 
 /** Reads and validates the configuration from `env`. Throws ConfigError naming the variable. */
@@ -385,6 +396,8 @@ export function loadConfig(env: Env = process.env): Config {
       progressIntervalMs: envInt(env, 'TRAINING_PROGRESS_INTERVAL_MS', 5000, 500, 600_000),
       h2oGraceS: envInt(env, 'TRAINING_H2O_GRACE_S', 60, 1, 3600),
       keepH2OModels: envInt(env, 'TRAINING_KEEP_H2O_MODELS', 1, 0, 1000),
+      taskQueue: envTrainingQueue(env),
+      slots: envInt(env, 'TRAINING_SLOTS', 2, 0, 64),
     },
     ingest: {
       sourcesDir: envPath(env, 'INGEST_SOURCES_DIR', 'sources'),

@@ -1,7 +1,7 @@
 /**
  * Runs once before the suite: the stack must already be up (`npm test` runs stack:up first); this
- * checks every component is healthy, makes sure the worker's database role exists (a stack started
- * before it was introduced lacks it), applies migrations and bundles the workflows once, so each
+ * checks every component is healthy, makes sure the worker's database role and the search attributes
+ * exist (a stack started before they were introduced lacks them), applies migrations and bundles the workflows once, so each
  * test's worker loads the same bundle instead of running webpack again.
  */
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMPONENTS, stackContext } from '../src/stack/cli';
 import { ensureDatabaseRoles } from '../src/stack/postgres';
+import { ensureSearchAttributes } from '../src/stack/temporal';
 import { migrate } from '../src/warehouse/migrate';
 import { projectRoot } from '../src/config';
 import { testBundlePath } from './helpers/paths';
@@ -22,6 +23,7 @@ export default async function setup(): Promise<void> {
     }
   }
   await ensureDatabaseRoles(ctx);
+  ensureSearchAttributes(ctx);
   await migrate(ctx.config.postgres.migrateUrl);
   const { code } = await bundleWorkflowCode({ workflowsPath: join(projectRoot, 'src', 'workflows', 'index.ts'), logger: quietLogger });
   mkdirSync(join(testBundlePath(), '..'), { recursive: true });

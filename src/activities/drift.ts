@@ -7,14 +7,14 @@ import { getClient } from '@temporalio/activity';
 import { z } from 'zod';
 import { startRetrain } from '../client';
 import { buildReferenceProfile } from '../feature-store/reference-profile';
-import { streamWindowHistogram } from '../feature-store/window-histogram';
+import { windowHistograms } from '../feature-store/window-profiles';
 import { recordReportRetrain, reportRetrain, writeDriftReport, type WriteDriftReportInput } from '../registry';
-import type { BinSpec, WindowHistogram } from '../shared/drift';
+import type { BinSpec, WindowHistogram, WindowRead } from '../shared/drift';
 import { featureSetName } from '../shared/names';
 import { timeWindow } from '../shared/time-window';
 import { featureNames } from '../shared/training-spec';
 import type { ReferenceProfile, TimeWindow } from '../shared/types';
-import { integer, parse, strict } from '../shared/validation';
+import { flag, integer, parse, strict } from '../shared/validation';
 import type { ActivityDeps } from './deps';
 import { heartbeating } from './heartbeat';
 
@@ -35,12 +35,20 @@ export interface ComputeWindowHistogramInput {
   window: TimeWindow;
   /** the bins of each feature, from the production version's reference */
   specs: Record<string, BinSpec>;
+  /** scan every row of the window instead of reading closed partitions from their profiles. @default false */
+  exact?: boolean;
+}
+
+/** The window's counts, and how they were read (profiles or the exact reader). */
+export interface ComputeWindowHistogramOutput extends WindowHistogram {
+  read: WindowRead;
 }
 
 const windowHistogramInput = z.object({
   featureSet: featureSetName,
   window: timeWindow,
   specs: z.record(z.string(), z.unknown(), { error: 'the bins of at least one feature' }).refine((s) => Object.keys(s).length > 0, { error: 'the bins of at least one feature' }),
+  exact: flag().optional(),
 });
 
 export interface StartRetrainInput {
@@ -73,11 +81,17 @@ export function createDriftActivities({ config, pool }: ActivityDeps) {
       );
     },
 
-    /** Bin counts of a current window under a reference's bins, in constant memory. */
-    async computeWindowHistogram(input: ComputeWindowHistogramInput): Promise<WindowHistogram> {
+    /**
+     * Bin counts of a current window under a reference's bins, in constant memory: closed partitions
+     * from their profiles, the rest scanned (src/feature-store/window-profiles.ts), or every row with `exact`.
+     */
+    async computeWindowHistogram(input: ComputeWindowHistogramInput): Promise<ComputeWindowHistogramOutput> {
       parse(windowHistogramInput, input);
       // the first row may be a while coming (a cold partition): the timer heartbeats until it does
-      return heartbeating({ rows: 0 }, (report) => streamWindowHistogram(pool, { featureSet: input.featureSet, window: input.window }, input.specs, { onProgress: (rows) => report({ rows }) }));
+      const { histogram, read } = await heartbeating({ rows: 0 }, (report) =>
+        windowHistograms(pool, input.featureSet, input.window, input.specs, { exact: input.exact, openPartitionDays: config.ingest.openPartitionDays, onProgress: (rows) => report({ rows }) }),
+      );
+      return { ...histogram, read };
     },
 
     /** Writes the sensor run's drift report (idempotent per sensor run); returns its id. */

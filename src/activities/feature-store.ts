@@ -1,5 +1,6 @@
-/** Feature-store activities: source watermarks and the GIN index of closed partitions (src/feature-store/). */
+/** Feature-store activities: source watermarks, and the GIN index and profiles of closed partitions (src/feature-store/). */
 import { heartbeat } from '@temporalio/activity';
+import { profileClosedPartitions, type ProfiledPartition } from '../feature-store/partition-profiles';
 import { indexClosedPartitions } from '../feature-store/partitions';
 import { readWatermark, saveWatermark, type SaveWatermarkInput, type SourceWatermark } from '../feature-store/watermarks';
 import type { ActivityDeps } from './deps';
@@ -16,6 +17,8 @@ export interface IndexClosedPartitionsInput {
 export interface IndexClosedPartitionsOutput {
   /** partitions indexed by this call */
   indexed: string[];
+  /** feature sets' partitions profiled (or re-profiled after a late write) by this call */
+  profiled?: ProfiledPartition[];
 }
 
 export function createFeatureStoreActivities({ pool, config }: ActivityDeps) {
@@ -29,10 +32,15 @@ export function createFeatureStoreActivities({ pool, config }: ActivityDeps) {
       return saveWatermark(pool, input);
     },
 
-    /** Builds the GIN index of every closed daily partition that lacks one. */
+    /**
+     * Builds the GIN index of every closed daily partition that lacks one, then the drift profiles of
+     * every closed partition whose profile is missing or stale (docs/DRIFT.md, "Profiles").
+     */
     async indexClosedPartitions(input: IndexClosedPartitionsInput = {}): Promise<IndexClosedPartitionsOutput> {
       const days = input.openPartitionDays ?? config.ingest.openPartitionDays;
-      return { indexed: await indexClosedPartitions(pool, days, (partition) => heartbeat({ partition })) };
+      const indexed = await indexClosedPartitions(pool, days, (partition) => heartbeat({ partition }));
+      const profiled = await profileClosedPartitions(pool, days, (partition) => heartbeat({ partition, stage: 'profile' }));
+      return { indexed, profiled };
     },
   };
 }

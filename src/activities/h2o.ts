@@ -1,8 +1,9 @@
 /**
- * H2O activities of a training run. Long jobs follow the two-activity pattern: startTrainingJob starts
- * (or finds) the job under an id derived from the workflow id and the spec, awaitTrainingJob polls it
- * and heartbeats `{ jobKey, progress }`, so a retry after a worker crash polls the same job, then reads
- * the result's validation metrics.
+ * H2O activities of a training run. trainSpecOnSlot runs on TRAINING_TASK_QUEUE, whose workers' slots
+ * (TRAINING_SLOTS) bound the jobs H2O trains at once (docs/TRAINING.md): it starts (or finds) the spec's
+ * job under an id derived from the workflow id and the spec, polls it heartbeating `{ jobKey, progress }`,
+ * so a retry after a worker crash polls the same job, then reads the result's validation metrics.
+ * startTrainingJob + awaitTrainingJob are the same two halves for runs started before the slots.
  * Errors a retry cannot fix (H2O rejecting a spec, a failed job, the MOJO gate) become non-retryable
  * ApplicationFailures carrying H2O's message (src/shared/failure.ts); an unreachable cluster stays retryable.
  */
@@ -24,7 +25,8 @@ import {
 } from '../h2o/training';
 import type { Algorithm } from '../shared/algorithms';
 import { FailureType, H2OError, H2OUnreachableError, isLost } from '../shared/errors';
-import { trainingProgressSignal } from '../shared/messages/train-models';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { trainingProgressSignal, trainingSlotSignal } from '../shared/messages/train-models';
 import type { ChampionMetric } from '../shared/metrics';
 import type { ModelSpec } from '../shared/training-spec';
 import type { ActivityDeps } from './deps';
@@ -39,6 +41,8 @@ export interface CheckTrainingClusterOutput {
   xgboostAvailable: boolean;
   /** TRAINING_MAX_PARALLEL, for runs whose input sets none */
   defaultMaxParallel: number;
+  /** TRAINING_TASK_QUEUE of this worker: where the run's H2O jobs wait for a slot */
+  trainingTaskQueue: string;
 }
 
 export interface StartTrainingJobInput {
@@ -77,6 +81,17 @@ export interface TrainingHeartbeat {
   progress: number;
 }
 
+export interface TrainSpecOnSlotInput extends StartTrainingJobInput {
+  specName: string;
+  metric: ChampionMetric;
+  /** workflows told when a slot starts this (trainingSlotSignal): the trainModels run and its parent retrain */
+  slotWatchers: string[];
+}
+
+export interface TrainSpecOnSlotOutput extends AwaitTrainingJobOutput {
+  started: StartedTraining;
+}
+
 export interface ExportChampionMojoInput {
   model: string;
   workflowId: string;
@@ -92,6 +107,8 @@ export interface CleanupTrainingRunInput {
   keepModelIds: string[];
   /** grid ids the run started (their index objects are dropped too) */
   gridIds: string[];
+  /** grid specs the run may have started (a failed trainSpecOnSlot returns no grid id): their ids are derived here */
+  gridSpecNames?: string[];
 }
 
 export interface PruneH2OModelsInput {
@@ -100,6 +117,54 @@ export interface PruneH2OModelsInput {
 
 export function createH2OActivities({ config, pool }: ActivityDeps) {
   const h2o = new H2OClient(config.h2o.url);
+
+  async function startJob(input: StartTrainingJobInput): Promise<StartedTraining> {
+    const destId = trainingRunIds(input.workflowId, input.runId).spec(input.spec.name);
+    const started = await startTraining(h2o, { spec: input.spec, destId, frames: input.frames, seed: input.seed });
+    log.info(started.resumed ? 'found the spec\'s H2O job from an earlier attempt' : 'started H2O job', { spec: input.spec.name, jobKey: started.jobKey, destId });
+    return started;
+  }
+
+  /** Polls the job to the end, heartbeating `{ jobKey, progress }` (with resumeHeartbeat a retry polls the heartbeated job), then reads its metrics. */
+  async function awaitJob(input: AwaitTrainingJobInput, resumeHeartbeat = true): Promise<AwaitTrainingJobOutput> {
+    const previous = resumeHeartbeat ? (activityInfo().heartbeatDetails as TrainingHeartbeat | undefined) : undefined;
+    const jobKey = previous?.jobKey ?? input.jobKey;
+    const resumed = previous?.jobKey !== undefined;
+    if (resumed) log.info('resuming polling of the H2O job', { spec: input.specName, jobKey, progress: previous?.progress, attempt: activityInfo().attempt });
+    const workflow = getClient().workflow.getHandle(input.workflowId);
+    let lastReport = 0;
+    try {
+      // Heartbeats on a timer, not only after a successful poll: while H2O is unreachable the polls
+      // fail for up to TRAINING_H2O_GRACE_S, and the 15 s heartbeat timeout must not end the attempt.
+      const job = await heartbeating({ jobKey, progress: previous?.progress ?? 0 } satisfies TrainingHeartbeat, (report) =>
+        pollJob(h2o, jobKey, {
+          intervalMs: config.training.pollIntervalMs,
+          unreachableGraceMs: config.training.h2oGraceS * 1000,
+          signal: cancellationSignal(),
+          onPoll: (j) => {
+            report({ jobKey, progress: j.progress });
+            if (Date.now() - lastReport >= config.training.progressIntervalMs) {
+              lastReport = Date.now();
+              // Best effort: the query shows progress; a lost signal loses nothing else.
+              workflow.signal(trainingProgressSignal, { specName: input.specName, progress: j.progress, jobKey }).catch(() => {});
+            }
+          },
+        }),
+      );
+      if (job.status === 'CANCELLED') throw ApplicationFailure.nonRetryable(`H2O job ${jobKey} of spec ${input.specName} was cancelled: ${jobFailureMessage(job)}`, FailureType.H2O);
+      // Reading the metrics here, not in another activity, saves a round trip per branch.
+      const trained = await evaluateTraining(h2o, input.destId, input.kind, input.metric, input.specName);
+      return { jobKey, msec: job.msec, resumed, trained };
+    } catch (err) {
+      // A job that FAILED will not finish by polling again. (A job the cluster forgot, after a
+      // restart, becomes H2OLost in toFailure: trainModels rebuilds and trains again.)
+      if (err instanceof H2OJobFailedError) {
+        throw ApplicationFailure.nonRetryable(`spec ${input.specName}: ${err.message}`, FailureType.H2O, { status: err.status, field: err.field ?? null });
+      }
+      if (err instanceof H2OError && isLost(err)) err.message = `spec ${input.specName}: ${err.message}`;
+      throw err;
+    }
+  }
 
   return {
     /** The cluster answers, runs an ungated build, and says whether XGBoost is available. */
@@ -110,15 +175,12 @@ export function createH2OActivities({ config, pool }: ActivityDeps) {
       if (version.verdict === 'gated') throw ApplicationFailure.nonRetryable(version.message, FailureType.H2OMojoGated);
       if (!version.ok) log.warn('H2O version differs from the pinned one', { message: version.message });
       const xgboostAvailable = input.algorithms.includes('xgboost') ? await h2o.hasXGBoost() : false;
-      return { h2oVersion: cloud.version, xgboostAvailable, defaultMaxParallel: config.training.maxParallel };
+      return { h2oVersion: cloud.version, xgboostAvailable, defaultMaxParallel: config.training.maxParallel, trainingTaskQueue: config.training.taskQueue };
     },
 
     /** Starts the spec's H2O job, or returns the job an earlier attempt started (never trains twice). */
     async startTrainingJob(input: StartTrainingJobInput): Promise<StartedTraining> {
-      const destId = trainingRunIds(input.workflowId, input.runId).spec(input.spec.name);
-      const started = await startTraining(h2o, { spec: input.spec, destId, frames: input.frames, seed: input.seed });
-      log.info(started.resumed ? 'found the spec\'s H2O job from an earlier attempt' : 'started H2O job', { spec: input.spec.name, jobKey: started.jobKey, destId });
-      return started;
+      return startJob(input);
     },
 
     /**
@@ -126,43 +188,29 @@ export function createH2OActivities({ config, pool }: ActivityDeps) {
      * job), then reads the result's validation metrics.
      */
     async awaitTrainingJob(input: AwaitTrainingJobInput): Promise<AwaitTrainingJobOutput> {
-      const previous = activityInfo().heartbeatDetails as TrainingHeartbeat | undefined;
-      const jobKey = previous?.jobKey ?? input.jobKey;
-      const resumed = previous?.jobKey !== undefined;
-      if (resumed) log.info('resuming polling of the H2O job', { spec: input.specName, jobKey, progress: previous?.progress, attempt: activityInfo().attempt });
-      const workflow = getClient().workflow.getHandle(input.workflowId);
-      let lastReport = 0;
-      try {
-        // Heartbeats on a timer, not only after a successful poll: while H2O is unreachable the polls
-        // fail for up to TRAINING_H2O_GRACE_S, and the 15 s heartbeat timeout must not end the attempt.
-        const job = await heartbeating({ jobKey, progress: previous?.progress ?? 0 } satisfies TrainingHeartbeat, (report) =>
-          pollJob(h2o, jobKey, {
-            intervalMs: config.training.pollIntervalMs,
-            unreachableGraceMs: config.training.h2oGraceS * 1000,
-            signal: cancellationSignal(),
-            onPoll: (j) => {
-              report({ jobKey, progress: j.progress });
-              if (Date.now() - lastReport >= config.training.progressIntervalMs) {
-                lastReport = Date.now();
-                // Best effort: the query shows progress; a lost signal loses nothing else.
-                workflow.signal(trainingProgressSignal, { specName: input.specName, progress: j.progress }).catch(() => {});
-              }
-            },
-          }),
-        );
-        if (job.status === 'CANCELLED') throw ApplicationFailure.nonRetryable(`H2O job ${jobKey} of spec ${input.specName} was cancelled: ${jobFailureMessage(job)}`, FailureType.H2O);
-        // Reading the metrics here, not in another activity, saves a round trip per branch.
-        const trained = await evaluateTraining(h2o, input.destId, input.kind, input.metric, input.specName);
-        return { jobKey, msec: job.msec, resumed, trained };
-      } catch (err) {
-        // A job that FAILED will not finish by polling again. (A job the cluster forgot, after a
-        // restart, becomes H2OLost in toFailure: trainModels rebuilds and trains again.)
-        if (err instanceof H2OJobFailedError) {
-          throw ApplicationFailure.nonRetryable(`spec ${input.specName}: ${err.message}`, FailureType.H2O, { status: err.status, field: err.field ?? null });
+      return awaitJob(input);
+    },
+
+    /**
+     * One spec on one training slot: reports the slot to the watching workflows, starts (or finds) the
+     * spec's H2O job and polls it to the end. Runs on TRAINING_TASK_QUEUE, so the slots of its workers
+     * are the jobs H2O trains at once.
+     */
+    async trainSpecOnSlot(input: TrainSpecOnSlotInput): Promise<TrainSpecOnSlotOutput> {
+      const client = getClient();
+      for (const watcher of input.slotWatchers) {
+        try {
+          await client.workflow.getHandle(watcher).signal(trainingSlotSignal, { workflowId: input.workflowId, specName: input.specName });
+        } catch (err) {
+          // a watcher that ended cannot care; anything else (the server away) retries the activity
+          if (!(err instanceof WorkflowNotFoundError)) throw err;
         }
-        if (err instanceof H2OError && isLost(err)) err.message = `spec ${input.specName}: ${err.message}`;
-        throw err;
       }
+      // startJob finds the job an earlier attempt started (its id derives from the run and the spec), so
+      // a retry polls that one, and a cluster that lost it gets it started again
+      const started = await startJob(input);
+      const awaited = await awaitJob({ workflowId: input.workflowId, specName: input.specName, jobKey: started.jobKey, destId: started.destId, kind: started.kind, metric: input.metric }, false);
+      return { ...awaited, resumed: started.resumed, started };
     },
 
     /**
@@ -202,7 +250,8 @@ export function createH2OActivities({ config, pool }: ActivityDeps) {
     /** Cancels the run's running jobs, deletes its frames and every model but the kept ones. Idempotent. */
     async cleanupTrainingRun(input: CleanupTrainingRunInput): Promise<CleanupResult> {
       const ids = trainingRunIds(input.workflowId, input.runId);
-      const result = await cleanupRun(h2o, ids.prefix, input.keepModelIds, input.gridIds);
+      const gridIds = [...new Set([...input.gridIds, ...(input.gridSpecNames ?? []).map((name) => ids.spec(name))])];
+      const result = await cleanupRun(h2o, ids.prefix, input.keepModelIds, gridIds);
       log.info('training run cleaned up', { prefix: ids.prefix, cancelledJobs: result.cancelledJobs, models: result.deletedModels.length, frames: result.deletedFrames.length });
       return result;
     },

@@ -18,9 +18,12 @@ export async function schedulesCommand(args: string[]): Promise<number> {
   const temporal = await connectTemporal(cfg);
   try {
     const applied = await applySchedules(temporal.client, models, cfg.temporal.taskQueue);
-    for (const a of applied) console.log(`${a.outcome.padEnd(8)} ${a.scheduleId} (model ${a.model})`);
+    // a fleet prints its counts; a handful of models each line
+    if (applied.length <= 20) for (const a of applied) console.log(`${a.outcome.padEnd(8)} ${a.scheduleId} (model ${a.model})`);
+    const count = (o: string) => applied.filter((a) => a.outcome === o).length;
+    console.log(`${applied.length} sensor schedules: ${count('created')} created, ${count('updated')} updated`);
     const unmonitored = models.filter((m) => !m.drift).map((m) => m.name);
-    if (unmonitored.length) console.log(`not monitored (no drift section): ${unmonitored.join(', ')}`);
+    if (unmonitored.length) console.log(`not monitored (no drift section): ${unmonitored.length <= 20 ? unmonitored.join(', ') : `${unmonitored.length} models`}`);
     console.log(`see them with: ${temporalHint('schedule list')}, or http://${cfg.temporal.host}:${cfg.temporal.uiPort}/namespaces/${cfg.temporal.namespace}/schedules`);
     return 0;
   } finally {

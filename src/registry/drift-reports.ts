@@ -4,7 +4,7 @@
  * back to (model_versions.drift_report_id), and the retrain each report started.
  */
 import type { Pool } from 'pg';
-import type { DriftEvaluation } from '../shared/drift';
+import type { DriftEvaluation, WindowRead } from '../shared/drift';
 import type { TimeWindow } from '../shared/types';
 
 export interface WriteDriftReportInput {
@@ -16,6 +16,8 @@ export interface WriteDriftReportInput {
   /** the sensor run that wrote the report first (a later run of the same window finds it) */
   sensorWorkflowId: string;
   sensorRunId: string;
+  /** how the window was read (profiles or the exact reader); absent from older sensors */
+  read?: WindowRead;
 }
 
 /**
@@ -27,8 +29,8 @@ export async function writeDriftReport(pool: Pick<Pool, 'query'>, input: WriteDr
   const e = input.evaluation;
   const { rows } = await pool.query<{ id: number }>(
     `INSERT INTO monitoring.drift_reports (model_name, model_version, reference_start, reference_end, current_start, current_end,
-       reference_rows, current_rows, feature_stats, max_psi, verdict, sensor_workflow_id, sensor_run_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+       reference_rows, current_rows, feature_stats, max_psi, verdict, sensor_workflow_id, sensor_run_id, read_method, read_stats)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
      ON CONFLICT (model_name, model_version, current_start, current_end) DO UPDATE SET model_name = EXCLUDED.model_name
      RETURNING id`,
     [
@@ -45,6 +47,8 @@ export async function writeDriftReport(pool: Pick<Pool, 'query'>, input: WriteDr
       e.verdict,
       input.sensorWorkflowId,
       input.sensorRunId,
+      input.read?.method ?? null,
+      input.read ? JSON.stringify(input.read) : null,
     ],
   );
   return rows[0]!.id;

@@ -18,11 +18,16 @@
  *       every: 1h                    # or cron: "0 * * * *"
  *       catchupWindow: 1h            # missed runs older than this are skipped after an outage
  *       runTimeout: 1h               # a run still going after this is timed out; the next one starts
+ *       jitter: 5m                   # runs start up to 5m late, at random: a fleet due at once spreads out
  * ```
+ *
+ * A fleet of similar models: YAML anchors under `templates:` and merge keys share one declaration:
+ *   templates: { churn: &churn { target: churned, metric: auc, specs: [...], drift: { every: 1h } } }
+ *   models: { churn_eu: { <<: *churn, featureSet: customers_eu }, churn_us: { <<: *churn, featureSet: customers_us } }
  */
 import { z } from 'zod';
 import { policyProblem } from './drift/verdict';
-import { duration } from './duration';
+import { duration, parseDuration } from './duration';
 import { ValidationError } from './errors';
 import { modelName, sourceName } from './names';
 import { trainingOptions } from './training-spec';
@@ -42,6 +47,14 @@ const retrainDeclaration = strict({
 });
 export type RetrainDeclaration = z.output<typeof retrainDeclaration>;
 
+function shorter(a: string, b: string): boolean {
+  try {
+    return parseDuration('a', a) < parseDuration('b', b);
+  } catch {
+    return true; // a malformed duration is its own field's error
+  }
+}
+
 const CRON = /^\s*(@\w+|(\S+\s+){4,6}\S+)\s*$/;
 
 const driftDeclaration = strict({
@@ -54,9 +67,11 @@ const driftDeclaration = strict({
   driftThreshold: number(1e-6, 100).optional().meta({ description: 'overrides DRIFT_PSI_DRIFT' }),
   sampleSizeAlpha: number(1e-6, 0.5).optional().meta({ description: 'overrides DRIFT_SAMPLE_SIZE_ALPHA' }),
   runTimeout: duration.default('1h').meta({ description: 'how long one sensor run may take before Temporal times it out, so a stuck run cannot hold its schedule (overlap SKIP) forever' }),
+  jitter: duration.optional().meta({ description: "each run starts up to this much after its scheduled time, at random, so a fleet of sensors due in the same minute does not start at once (the window still ends at the scheduled time); shorter than `every`. Default: a tenth of `every`, at most 5m; 1m with `cron`" }),
   paused: flag().default(false).meta({ description: 'create the schedule paused' }),
 })
   .refine((d) => d.every === undefined || d.cron === undefined, { path: ['cron'], error: 'either every or cron, not both' })
+  .refine((d) => d.jitter === undefined || d.cron !== undefined || shorter(d.jitter, d.every ?? '1h'), { path: ['jitter'], error: 'a duration shorter than `every`' })
   // both thresholds declared: the rule of policyProblem (src/shared/drift/verdict.ts); one declared is checked with its DRIFT_* partner when resolved
   .superRefine((d, ctx) => {
     if (d.warnThreshold === undefined || d.driftThreshold === undefined) return;
@@ -76,6 +91,7 @@ const modelDeclaration = strict({
 export const modelsFile = strict(
   {
     $schema: z.string().optional(),
+    templates: z.record(z.string(), z.unknown()).optional().meta({ description: 'YAML anchors a fleet of models shares with merge keys (`<<: *name`); not read otherwise' }),
     models: z.record(modelName, modelDeclaration, { error: 'a top-level `models:` map of model name → declaration' }).meta({ description: 'model name → declaration' }),
   },
   'a top-level `models:` map of model name → declaration',
@@ -89,6 +105,13 @@ export function validateModelsFile(raw: unknown): ModelDeclaration[] {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ValidationError('models', raw, 'a top-level `models:` map of model name → declaration');
   const file = parse(modelsFile, raw);
   return Object.entries(file.models).map(([name, declaration]) => ({ name, ...declaration }));
+}
+
+/** A sensor's jitter: the declared one, else a tenth of `every` capped at 5 minutes (1 minute for a cron schedule). */
+export function sensorJitterMs(drift: DriftDeclaration): number {
+  if (drift.jitter) return parseDuration('drift.jitter', drift.jitter);
+  if (drift.cron !== undefined) return 60_000;
+  return Math.min(Math.floor(parseDuration('drift.every', drift.every ?? '1h') / 10), 300_000);
 }
 
 /** Validates a training configuration (a retrain's declaration merged with its input overrides). */

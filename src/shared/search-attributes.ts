@@ -14,6 +14,14 @@ export const Trigger = defineSearchAttributeKey('Trigger', SearchAttributeType.K
 export const DriftPSI = defineSearchAttributeKey('DriftPSI', SearchAttributeType.DOUBLE);
 export const SourceName = defineSearchAttributeKey('SourceName', SearchAttributeType.KEYWORD);
 export const RecordsWritten = defineSearchAttributeKey('RecordsWritten', SearchAttributeType.INT);
+/**
+ * Where a retrain is (RETRAIN_STATES): `queued` while its training run has no H2O job running yet
+ * (frames extracted, specs waiting for a training slot), `training` from its first slot on; so
+ * `workflow count --query 'RetrainState="queued"'` is the depth of the training queue.
+ */
+export const RetrainState = defineSearchAttributeKey('RetrainState', SearchAttributeType.KEYWORD);
+export const RETRAIN_STATES = ['ingesting', 'queued', 'training', 'registering', 'awaiting-approval', 'done', 'failed'] as const;
+export type RetrainStateValue = (typeof RETRAIN_STATES)[number];
 
 /**
  * Set by the server on every run a Schedule starts (backfills too): the time the run was scheduled for,
@@ -29,4 +37,5 @@ export const SEARCH_ATTRIBUTE_TYPES: Record<string, 'Keyword' | 'Int' | 'Double'
   DriftPSI: 'Double',
   SourceName: 'Keyword',
   RecordsWritten: 'Int',
+  RetrainState: 'Keyword',
 };

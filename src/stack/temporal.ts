@@ -61,6 +61,22 @@ async function healthy(ctx: StackContext, binary: string): Promise<boolean> {
   }
 }
 
+/**
+ * Registers the project's search attributes the running server lacks: a dev server started by an
+ * older checkout keeps its SQLite file, and `--search-attribute` only applies when it starts.
+ * Returns the names it created.
+ */
+export function ensureSearchAttributes(ctx: StackContext, binary: string = temporalBinary(ctx)): string[] {
+  const { address, namespace } = ctx.config.temporal;
+  const listed = JSON.parse(run(binary, ['operator', 'search-attribute', 'list', '--namespace', namespace, '--address', address, '-o', 'json'], { timeout: 10000, what: 'list search attributes' })) as { customAttributes?: Record<string, string> };
+  const missing = Object.entries(SEARCH_ATTRIBUTE_TYPES).filter(([name]) => !(name in (listed.customAttributes ?? {})));
+  for (const [name, type] of missing) {
+    ctx.log(`registering search attribute ${name} (${type})`);
+    run(binary, ['operator', 'search-attribute', 'create', '--namespace', namespace, '--address', address, '--name', name, '--type', type], { timeout: 10000, what: `create search attribute ${name}` });
+  }
+  return missing.map(([name]) => name);
+}
+
 export const temporalComponent: StackComponent = {
   name: NAME,
   missingPackages: () => [],
@@ -68,7 +84,10 @@ export const temporalComponent: StackComponent = {
   async up(ctx) {
     const { host, port, uiPort, namespace } = ctx.config.temporal;
     const binary = temporalBinary(ctx);
-    if (await awaitIfRunning(NAME, ctx.paths, () => healthy(ctx, binary), ctx.config.stack.startTimeoutS)) return;
+    if (await awaitIfRunning(NAME, ctx.paths, () => healthy(ctx, binary), ctx.config.stack.startTimeoutS)) {
+      ensureSearchAttributes(ctx, binary);
+      return;
+    }
     await assertPortFree(NAME, host, port, 'TEMPORAL_ADDRESS');
     await assertPortFree('temporal web UI', host, uiPort, 'TEMPORAL_UI_PORT');
     const dataDir = ensureDir(join(ctx.config.stack.stateDir, 'temporal'));

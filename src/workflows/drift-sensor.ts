@@ -47,6 +47,11 @@ export interface DriftSensorInput {
    * is recorded, but does not say the model is stale now
    */
   retrainOnDrift?: boolean;
+  /**
+   * scan every row of the window with the exact reader instead of reading closed partitions from
+   * their profiles (docs/DRIFT.md, "Profiles"); the report records which was used. @default false
+   */
+  exact?: boolean;
 }
 
 const sensorInput = strict({
@@ -54,6 +59,7 @@ const sensorInput = strict({
   window: timeWindow.optional(),
   policy: driftPolicyOverrides.optional(),
   retrainOnDrift: flag().optional(),
+  exact: flag().optional(),
 });
 
 export interface DriftSensorOutput {
@@ -70,6 +76,8 @@ export interface DriftSensorOutput {
   /** the retrain started or joined on drift */
   retrainWorkflowId?: string;
   psi?: Record<string, number>;
+  /** how the window was read: 'profiles' or 'exact' */
+  readMethod?: 'profiles' | 'exact';
 }
 
 function round(x: number): number {
@@ -117,7 +125,7 @@ export async function driftSensor(raw: DriftSensorInput): Promise<DriftSensorOut
 
   const specs: Record<string, BinSpec> = {};
   for (const [name, feature] of Object.entries(reference.features)) specs[name] = binSpecOf(feature);
-  const current = await computeWindowHistogram({ featureSet: production.featureSet, window, specs });
+  const { read, ...current } = await computeWindowHistogram({ featureSet: production.featureSet, window, specs, exact: input.exact });
   const evaluation = evaluateDrift(reference, current, policy);
   const { reportId } = await writeDriftReport({
     model: input.model,
@@ -127,6 +135,7 @@ export async function driftSensor(raw: DriftSensorInput): Promise<DriftSensorOut
     evaluation,
     sensorWorkflowId: info.workflowId,
     sensorRunId: info.runId,
+    read,
   });
   upsertSearchAttributes([
     { key: ModelVersion, value: production.version },
@@ -137,7 +146,7 @@ export async function driftSensor(raw: DriftSensorInput): Promise<DriftSensorOut
   if (evaluation.verdict === 'drift' && (input.retrainOnDrift ?? !pastWindow)) {
     retrainWorkflowId = (await startRetrain({ model: input.model, driftReportId: reportId, maxPsi: evaluation.maxPsi, taskQueue: info.taskQueue })).workflowId;
   }
-  const summary = `${input.model} v${production.version}: ${evaluation.verdict}, max PSI ${round(evaluation.maxPsi)} over ${evaluation.currentRows} rows (report ${reportId}, window ${window.start} … ${window.end})${retrainWorkflowId ? `, retrain ${retrainWorkflowId}` : evaluation.verdict === 'drift' ? ', no retrain (past window or retrainOnDrift false)' : ''}`;
+  const summary = `${input.model} v${production.version}: ${evaluation.verdict}, max PSI ${round(evaluation.maxPsi)} over ${evaluation.currentRows} rows (${read?.method ?? 'exact'} read, report ${reportId}, window ${window.start} … ${window.end})${retrainWorkflowId ? `, retrain ${retrainWorkflowId}` : evaluation.verdict === 'drift' ? ', no retrain (past window or retrainOnDrift false)' : ''}`;
   setCurrentDetails(summary);
   log.info(summary);
   return {
@@ -150,5 +159,6 @@ export async function driftSensor(raw: DriftSensorInput): Promise<DriftSensorOut
     pastWindow,
     retrainWorkflowId,
     psi: Object.fromEntries(Object.entries(evaluation.features).map(([f, d]) => [f, round(d.psi)])),
+    readMethod: read?.method,
   };
 }

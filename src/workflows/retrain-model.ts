@@ -34,7 +34,8 @@ import { approve, reject, status, type ApprovalDecision, type RetrainStatus } fr
 import type { ChampionMetric } from '../shared/metrics';
 import { trainingOf, validateTraining, type TrainingDeclaration } from '../shared/model-declaration';
 import { modelName } from '../shared/names';
-import { DriftPSI, ModelName, ModelVersion, Trigger } from '../shared/search-attributes';
+import { trainingSlotSignal } from '../shared/messages/train-models';
+import { DriftPSI, ModelName, ModelVersion, RetrainState, Trigger, type RetrainStateValue } from '../shared/search-attributes';
 import { timeWindow } from '../shared/time-window';
 import type { TimeWindow } from '../shared/types';
 import { parse, text } from '../shared/validation';
@@ -116,6 +117,18 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
   };
   setHandler(approve, decide(true), { validator });
   setHandler(reject, decide(false), { validator });
+  // RetrainState (patched 'training-slots'; runs started before it set none): queued until the training
+  // run's first spec gets a training slot, which its activity signals here
+  let showsState = false;
+  let retrainState: RetrainStateValue | undefined;
+  const setRetrainState = (next: RetrainStateValue) => {
+    if (!showsState || retrainState === next) return;
+    retrainState = next;
+    upsertSearchAttributes([{ key: RetrainState, value: next }]);
+  };
+  setHandler(trainingSlotSignal, () => {
+    if (retrainState === 'queued') setRetrainState('training');
+  });
 
   failing(() => {
     parse(modelName, input?.model, 'model');
@@ -151,10 +164,12 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
   const now = Date.now();
   const window = input.window ?? { start: new Date(now - parseDuration('trainingWindow', training.trainingWindow)).toISOString(), end: new Date(now).toISOString() };
 
+  showsState = patched('training-slots');
   const source = input.ingestSource === false ? undefined : (input.ingestSource ?? declared?.retrain.ingestSource);
   if (source) {
     state.phase = 'ingesting';
     state.ingestSource = source;
+    setRetrainState('ingesting');
     setCurrentDetails(`${input.model}: ingesting ${source}`);
     await executeChild(ingestSource, { workflowId: retrainIngestWorkflowId(info.workflowId, info.runId, source), args: [{ source }] });
   }
@@ -164,10 +179,18 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
   // the declaration's training options are trainModels' own (one schema, src/shared/training-spec.ts)
   const { trainingWindow: _trainingWindow, ...options } = training;
   const trainInput: TrainModelsInput = { model: input.model, window, ...options };
-  const trained = await executeChild(trainModels, { workflowId: retrainTrainingWorkflowId(info.workflowId, info.runId), args: [trainInput] });
+  setRetrainState('queued');
+  let trained: Awaited<ReturnType<typeof trainModels>>;
+  try {
+    trained = await executeChild(trainModels, { workflowId: retrainTrainingWorkflowId(info.workflowId, info.runId), args: [trainInput] });
+  } catch (err) {
+    setRetrainState('failed');
+    throw err;
+  }
   const champion = trained.champion;
 
   state.phase = 'registering';
+  setRetrainState('registering');
   // (patched: retrains past this point when the check shipped replay without it; their versions stay unchecked, servable NULL)
   const serving = patched('mojo-servable-check') ? await checkMojoServable({ artifactPath: champion.artifactPath, artifactSha256: champion.artifactSha256 }) : undefined;
   const { version } = await registerModelVersion({
@@ -183,8 +206,11 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
   const base = { model: input.model, version, metric: champion.metric, metricValue: champion.metricValue, specName: champion.specName, window };
 
   try {
-    return await decideAndPromote();
+    const result = await decideAndPromote();
+    setRetrainState('done');
+    return result;
   } catch (err) {
+    setRetrainState('failed');
     // Cancelled before the version reached production (waiting for approval, typically): archive it
     // in a scope the cancellation cannot reach, so it does not stay in staging forever.
     if (isCancellation(err)) {
@@ -214,6 +240,7 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
     let reason = `${trigger} retrain: ${input.reason}`;
     if (requireApproval) {
       state.phase = 'awaiting-approval';
+      setRetrainState('awaiting-approval');
       setCurrentDetails(`${input.model}: version ${version} (${champion.metric} ${champion.metricValue}) awaits approve/reject`);
       const decided = await condition(() => decision !== undefined, approvalMs);
       if (!decided || !decision!.approved) {

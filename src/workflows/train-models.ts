@@ -1,8 +1,9 @@
 /**
  * trainModels: trains several model specs on H2O in parallel and returns the champion, ready for the
  * registry. Replaces Mage's dynamic training blocks: one branch per spec (bounded by maxParallel),
- * each branch = start the H2O job (one activity) + await it (another, heartbeating `{ jobKey,
- * progress }`), so a worker crash resumes polling the same job instead of training again.
+ * each branch = one activity on TRAINING_TASK_QUEUE that waits there for a training slot, then starts
+ * the H2O job and polls it (heartbeating `{ jobKey, progress }`); the job's id derives from the run and
+ * the spec, so a worker crash resumes polling the same job instead of training again.
  *
  * A spec H2O rejects fails its branch alone; the run fails only when no branch succeeded. Frames and
  * losing models are deleted from the cluster at the end, also when the run fails or is cancelled.
@@ -13,7 +14,7 @@
  * that is down for less than TRAINING_H2O_GRACE_S costs nothing but the wait.
  */
 import {
-  ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, log,
+  ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, log, patched,
   proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { createDriftActivities } from '../activities/drift';
@@ -21,7 +22,7 @@ import type { createH2OActivities } from '../activities/h2o';
 import type { createTrainingSetActivities } from '../activities/training-set';
 import { FailureType } from '../shared/errors';
 import { failing } from '../shared/failure';
-import { progressQuery, trainingProgressSignal, type TrainModelsProgress } from '../shared/messages/train-models';
+import { progressQuery, trainingProgressSignal, trainingSlotSignal, type TrainModelsProgress } from '../shared/messages/train-models';
 import { isBetter } from '../shared/metrics';
 import { ModelName } from '../shared/search-attributes';
 import { trainingRun, type TrainingRun } from '../shared/training-spec';
@@ -38,13 +39,26 @@ const { checkTrainingCluster, startTrainingJob } = proxyActivities<H2OActivities
   retry: H2O_RETRY,
 });
 
-const { awaitTrainingJob } = proxyActivities<H2OActivities>({
-  // Training may take hours; a dead worker is noticed by the missing heartbeat within 15 s.
+/** Polling a job: training may take hours; a dead worker is noticed by the missing heartbeat within 15 s. */
+const POLLING = {
   startToCloseTimeout: '24 hours',
   heartbeatTimeout: '15 seconds',
   // Worker crashes count as attempts too.
   retry: { ...H2O_RETRY, maximumAttempts: 10 },
-});
+} as const;
+
+// runs started before the training slots (patched 'training-slots'): start and poll on the workflow's queue
+const { awaitTrainingJob } = proxyActivities<H2OActivities>(POLLING);
+
+/**
+ * One spec's H2O job, started and polled by one activity on TRAINING_TASK_QUEUE: its workers' slots
+ * (TRAINING_SLOTS) bound the jobs the cluster trains at once, and a spec waits in the queue for one.
+ * No schedule-to-start timeout: a busy cluster makes a spec wait, it does not fail it. Slot and H2O
+ * job are one activity, so no job runs on the cluster while its poller waits for a slot.
+ */
+function trainingSlots(taskQueue: string) {
+  return proxyActivities<H2OActivities>({ ...POLLING, taskQueue }).trainSpecOnSlot;
+}
 
 const { exportChampionMojo, cleanupTrainingRun } = proxyActivities<H2OActivities>({
   startToCloseTimeout: '10 minutes',
@@ -152,11 +166,25 @@ export async function trainModels(raw: TrainModelsInput): Promise<TrainModelsOut
     setCurrentDetails(renderDetails(input.model, state));
   };
   setHandler(progressQuery, () => state);
-  setHandler(trainingProgressSignal, ({ specName, progress }) => {
+  setHandler(trainingProgressSignal, ({ specName, progress, jobKey }) => {
     const spec = state.specs.find((s) => s.specName === specName);
-    if (spec?.state === 'training') update(() => (spec.progress = progress));
+    if (spec?.state === 'training') {
+      update(() => {
+        spec.progress = progress;
+        if (jobKey) spec.jobKey = jobKey;
+      });
+    }
+  });
+  // a slot started the spec's activity (it reports so; a queued activity tells the workflow nothing)
+  setHandler(trainingSlotSignal, ({ workflowId: from, specName }) => {
+    const spec = state.specs.find((s) => s.specName === specName);
+    if (from === workflowId && spec?.state === 'queued') update(() => (spec.state = 'training'));
   });
   update(() => {});
+  // (patched: runs started before the slots keep starting and polling jobs on their own queue)
+  const onSlots = patched('training-slots');
+  const parent = workflowInfo().parent;
+  const slotWatchers = [workflowId, ...(parent ? [parent.workflowId] : [])];
 
   let cluster: Awaited<ReturnType<typeof checkTrainingCluster>>;
   try {
@@ -196,6 +224,20 @@ export async function trainModels(raw: TrainModelsInput): Promise<TrainModelsOut
     await forEachBounded(input.specs, maxParallel, async (spec) => {
       const progress = specState(spec.name);
       try {
+        if (onSlots) {
+          // state stays 'queued' until the slot's signal says the activity started
+          const done = await trainingSlots(cluster.trainingTaskQueue)({ workflowId, runId, spec, frames, seed: input.seed, specName: spec.name, metric: input.metric, slotWatchers });
+          if (done.started.kind === 'grid') gridIds.push(done.started.destId);
+          results.set(spec.name, done.trained);
+          update(() => {
+            progress.state = 'succeeded';
+            progress.progress = 1;
+            progress.jobKey = done.jobKey;
+            progress.h2oModelId = done.trained.h2oModelId;
+            progress.metricValue = done.trained.metricValue;
+          });
+          return;
+        }
         update(() => (progress.state = 'starting'));
         const started = await startTrainingJob({ workflowId, runId, spec, frames, seed: input.seed });
         if (started.kind === 'grid') gridIds.push(started.destId);
@@ -304,7 +346,7 @@ export async function trainModels(raw: TrainModelsInput): Promise<TrainModelsOut
       const finalStage = state.stage;
       update(() => (state.stage = 'cleaning'));
       try {
-        await cleanupTrainingRun({ workflowId, runId, keepModelIds, gridIds });
+        await cleanupTrainingRun({ workflowId, runId, keepModelIds, gridIds, gridSpecNames: input.specs.filter((s) => s.grid).map((s) => s.name) });
       } catch (err) {
         log.warn('cleanup of the training run failed; its frames and models may remain on the cluster', { error: reason(err) });
       }

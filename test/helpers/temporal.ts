@@ -30,22 +30,34 @@ export function uniqueName(prefix: string): string {
 
 export interface TestWorker {
   taskQueue: string;
+  /** workflows in the worker's cache (a fleet's finished runs must not stay there) */
+  cachedWorkflows(): number;
   /** shuts the worker down and waits for it */
   stop(): Promise<void>;
 }
 
-/** Runs a worker in this process on a fresh task queue (or `taskQueue`) until stop(). */
+/** The training task queue of a test's task queue: each test's H2O jobs wait for its own worker's slots. */
+export function trainingQueueOf(taskQueue: string): string {
+  return `${taskQueue}-training`;
+}
+
+/**
+ * Runs a worker in this process on a fresh task queue (or `taskQueue`) until stop(), with its training
+ * slots on trainingQueueOf(taskQueue) (TRAINING_SLOTS of the config).
+ */
 export async function startTestWorker(options: { taskQueue?: string; config?: Config } = {}): Promise<TestWorker> {
   quietRuntime();
-  const config = options.config ?? loadConfig();
   const taskQueue = options.taskQueue ?? uniqueName('tq');
+  const base = options.config ?? loadConfig();
+  const config: Config = { ...base, training: { ...base.training, taskQueue: trainingQueueOf(taskQueue) } };
   const connection = await connectNativeConnection(config.temporal);
   const handle = await createWorker({ config, taskQueue, connection, workflowBundlePath: testBundlePath() });
-  const running = handle.worker.run();
+  const running = handle.run();
   return {
     taskQueue,
+    cachedWorkflows: () => handle.worker.getStatus().numCachedWorkflows,
     async stop() {
-      if (handle.worker.getState() === 'RUNNING') handle.worker.shutdown();
+      handle.shutdown();
       await running.catch(() => {});
       await handle.close();
       await connection.close();
@@ -57,7 +69,7 @@ export async function startTestWorker(options: { taskQueue?: string; config?: Co
 export async function spawnWorkerProcess(taskQueue: string, env: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'src', 'worker.ts')], {
     cwd: projectRoot,
-    env: { ...process.env, ...env, TEMPORAL_TASK_QUEUE: taskQueue, WORKER_WORKFLOW_BUNDLE: testBundlePath() },
+    env: { ...process.env, ...env, TEMPORAL_TASK_QUEUE: taskQueue, TRAINING_TASK_QUEUE: trainingQueueOf(taskQueue), WORKER_WORKFLOW_BUNDLE: testBundlePath() },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -86,7 +86,7 @@ describe('a retrain while H2O is killed and restarted', () => {
     const history = await train.fetchHistory();
     const scheduled = history.events!.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
     expect(scheduled.filter((n) => n === 'extractTrainingSet')).toHaveLength(2);
-    expect(scheduled.filter((n) => n === 'startTrainingJob')).toHaveLength(2);
+    expect(scheduled.filter((n) => n === 'trainSpecOnSlot')).toHaveLength(2);
     expect(scheduled.filter((n) => n === 'exportChampionMojo')).toHaveLength(1);
   });
 });

@@ -69,7 +69,7 @@ describe('trainModels with specs H2O rejects', () => {
     expect(['glm', 'gbm_grid']).toContain(out.champion.specName);
     expect(out.champion.metricValue).toBe(Math.min(byName.glm!.metricValue!, byName.gbm_grid!.metricValue!));
 
-    // Rejected specs are not retried: one startTrainingJob attempt each.
+    // Rejected specs are not retried: one trainSpecOnSlot attempt each.
     const history = await suite.client.workflow.getHandle(workflowId).fetchHistory();
     const starts = history.events!.filter((e) => e.activityTaskStartedEventAttributes && (e.activityTaskStartedEventAttributes.attempt ?? 1) > 1);
     expect(starts).toEqual([]);

@@ -63,9 +63,9 @@ describe('trainModels fan-out', () => {
 
     // The branches ran at the same time: each training job started before any other one finished.
     const history = await handle.fetchHistory();
-    const awaits = history.events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'awaitTrainingJob');
+    const awaits = history.events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'trainSpecOnSlot');
     expect(awaits).toHaveLength(3);
-    const firstCompletion = history.events!.findIndex((e) => e.activityTaskCompletedEventAttributes && history.events!.some((s) => s.activityTaskScheduledEventAttributes?.activityType?.name === 'awaitTrainingJob' && String(s.eventId) === String(e.activityTaskCompletedEventAttributes!.scheduledEventId)));
+    const firstCompletion = history.events!.findIndex((e) => e.activityTaskCompletedEventAttributes && history.events!.some((s) => s.activityTaskScheduledEventAttributes?.activityType?.name === 'trainSpecOnSlot' && String(s.eventId) === String(e.activityTaskCompletedEventAttributes!.scheduledEventId)));
     for (const scheduled of awaits) expect(history.events!.indexOf(scheduled)).toBeLessThan(firstCompletion);
 
     // The MOJO: a real zip whose model.ini names the champion's algorithm; the sha256 matches the file.

@@ -1,6 +1,6 @@
 /**
  * A worker SIGKILLed while branches poll their H2O jobs: after a new worker starts, the retried
- * awaitTrainingJob resumes polling the job it heartbeated (the same H2O job key), no spec is trained
+ * trainSpecOnSlot finds the job its first attempt started (the same H2O job key) and polls it, no spec is trained
  * a second time, and the cluster ends with one training job per spec.
  */
 import type { ChildProcess } from 'node:child_process';
@@ -73,12 +73,12 @@ describe('trainModels survives a worker crash', () => {
     const out = await handle.result();
     expect(out.branches.map((b) => b.status)).toEqual(['succeeded', 'succeeded']);
 
-    // The retried awaitTrainingJob resumed from its heartbeat: same job key, marked resumed.
+    // The retried trainSpecOnSlot found the job its first attempt started: same job key, marked resumed.
     const history = await handle.fetchHistory();
     const awaitScheduled = new Map<string, string>();
     for (const e of history.events!) {
       const s = e.activityTaskScheduledEventAttributes;
-      if (s?.activityType?.name === 'awaitTrainingJob') awaitScheduled.set(String(e.eventId), JSON.parse(Buffer.from(s.input!.payloads![0]!.data!).toString()).specName);
+      if (s?.activityType?.name === 'trainSpecOnSlot') awaitScheduled.set(String(e.eventId), JSON.parse(Buffer.from(s.input!.payloads![0]!.data!).toString()).specName);
     }
     const results = history.events!
       .filter((e) => e.activityTaskCompletedEventAttributes && awaitScheduled.has(String(e.activityTaskCompletedEventAttributes.scheduledEventId)))

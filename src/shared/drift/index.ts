@@ -6,3 +6,6 @@ export * from './chi-square';
 export * from './reference';
 export * from './verdict';
 export * from './checks';
+export * from './quantile-sketch';
+export * from './feature-profile';
+export * from './window-read';

@@ -1,6 +1,7 @@
 /**
- * Messages of trainModels (src/workflows/train-models.ts): the `progress` query callers read, and the
- * signal awaitTrainingJob (src/activities/h2o.ts) sends while it polls a job.
+ * Messages of trainModels (src/workflows/train-models.ts): the `progress` query callers read, the
+ * signal the polling activity (src/activities/h2o.ts) sends while it polls a job, and the one it sends
+ * when a training slot starts it.
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { Algorithm } from '../algorithms';
@@ -36,7 +37,22 @@ export interface TrainingJobProgress {
   specName: string;
   /** 0..1 */
   progress: number;
+  /** the H2O job polled (the query shows it while the job runs) */
+  jobKey?: string;
 }
 
 /** Sent by awaitTrainingJob every TRAINING_PROGRESS_INTERVAL_MS while it polls the spec's H2O job. */
 export const trainingProgressSignal = defineSignal<[TrainingJobProgress]>('trainingProgress');
+
+export interface TrainingSlotTaken {
+  /** the trainModels run whose spec got a slot */
+  workflowId: string;
+  specName: string;
+}
+
+/**
+ * Sent by trainSpecOnSlot (src/activities/h2o.ts) when a training slot starts it, before its H2O job
+ * starts: an activity waiting in its task queue tells the workflow nothing, so its start is reported.
+ * trainModels and its parent retrain receive it (a retrain's RetrainState goes queued → training).
+ */
+export const trainingSlotSignal = defineSignal<[TrainingSlotTaken]>('trainingSlot');

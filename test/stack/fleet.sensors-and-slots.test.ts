@@ -1,0 +1,145 @@
+/**
+ * A small fleet on one worker: 33 models over three feature sets, one of which drifts, every sensor
+ * started at once. Every run completes; only the drifting feature set's three models retrain; with one
+ * training slot their H2O jobs run one at a time (never two at once, from the histories) while the
+ * others wait, which RetrainState shows (queued while a retrain trains); each retrained model gets
+ * exactly one new version; and the worker keeps no finished run in its cache. `schedules apply`
+ * creates then updates the fleet's schedules, with jitter.
+ */
+import type { WorkflowExecutionInfo } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadModelDeclarations } from '../../src/catalog/models';
+import { applySchedules } from '../../src/client';
+import { loadConfig, type Config } from '../../src/config';
+import { buildReferenceProfile } from '../../src/feature-store/reference-profile';
+import { listVersions, promoteVersion, registerVersion } from '../../src/registry';
+import { sensorScheduleId } from '../../src/shared/ids';
+import { driftSensor } from '../../src/workflows/drift-sensor';
+import { useStackSuite } from '../helpers/suite';
+import { uniqueName } from '../helpers/temporal';
+import { FEATURES, daysWindow, fakeCandidate, writeModelsConfig, writeRows } from './drift.dataset';
+
+const SLOTS = 1;
+const stamp = uniqueName('fleet').replace(/-/g, '_');
+const stable = [`${stamp}_a`, `${stamp}_b`];
+const drifting = `${stamp}_d`;
+const models = [
+  ...Array.from({ length: 30 }, (_, i) => ({ name: `${stamp}_m${i}`, featureSet: stable[i % 2]! })),
+  ...Array.from({ length: 3 }, (_, i) => ({ name: `${stamp}_drift${i}`, featureSet: drifting })),
+];
+const driftingModels = models.filter((m) => m.featureSet === drifting).map((m) => m.name);
+const modelsConfig = writeModelsConfig(Object.fromEntries(models.map((m) => [m.name, { featureSet: m.featureSet }])));
+const referenceWindow = daysWindow(2, 5);
+const current = daysWindow(0, 1);
+const quoted = (names: string[]) => names.map((n) => `'${n}'`).join(', ');
+
+describe('a fleet of sensors due at once, retrains on training slots', () => {
+  const suite = useStackSuite({ workerConfig: (): Config => ({ ...loadConfig(), models: { configPath: modelsConfig }, training: { ...loadConfig().training, slots: SLOTS } }) });
+  const scheduleIds: string[] = [];
+
+  beforeAll(async () => {
+    for (const [i, fs] of [...stable, drifting].entries()) {
+      await writeRows(suite.pool, fs, referenceWindow, 2000, { seed: 1 + i, prefix: 'ref' });
+      await writeRows(suite.pool, fs, current, 1500, { seed: 10 + i, prefix: 'cur', shift: fs === drifting ? 1 : 0 });
+      const reference = await buildReferenceProfile(suite.pool, { featureSet: fs, window: referenceWindow }, FEATURES, { bins: 10, maxCategories: 50 });
+      for (const m of models.filter((x) => x.featureSet === fs)) {
+        const c = await suite.pool.connect();
+        try {
+          const { version } = await registerVersion(c, { candidate: { ...fakeCandidate(m.name, 0.6, reference), featureSet: fs, window: referenceWindow }, workflowId: 'setup', runId: 'setup' });
+          await promoteVersion(c, { model: m.name, version, reason: 'test setup', allowUnservable: true });
+        } finally {
+          c.release();
+        }
+      }
+    }
+  }, 300_000);
+
+  afterAll(async () => {
+    for (const id of scheduleIds) await suite.client.schedule.getHandle(id).delete().catch(() => {});
+    await suite.pool.query('DELETE FROM features.feature_values WHERE feature_set = ANY($1::text[])', [[...stable, drifting]]);
+  });
+
+  it('schedules apply creates, then updates, one jittered schedule per model', async () => {
+    const declared = loadModelDeclarations(modelsConfig);
+    const first = await applySchedules(suite.client, declared, suite.worker.taskQueue, { concurrency: 8 });
+    scheduleIds.push(...first.map((a) => a.scheduleId));
+    expect(first.map((a) => a.outcome)).toEqual(models.map(() => 'created'));
+    const again = await applySchedules(suite.client, declared, suite.worker.taskQueue, { concurrency: 8 });
+    expect(again.map((a) => a.outcome)).toEqual(models.map(() => 'updated'));
+    const described = await suite.client.schedule.getHandle(sensorScheduleId(models[0]!.name)).describe();
+    expect(described.spec.jitter).toBe(5 * 60_000); // every 1h: a tenth, capped at 5 minutes
+    // gone before the top of the hour can fire them: the next test starts the sensors itself
+    for (const id of scheduleIds.splice(0)) await suite.client.schedule.getHandle(id).delete();
+  });
+
+  it('runs every sensor, retrains only the drifting models, one training job at a time', async () => {
+    const handles = await Promise.all(
+      models.map((m) => suite.client.workflow.start(driftSensor, { taskQueue: suite.worker.taskQueue, workflowId: uniqueName(`sensor-${m.name}`), args: [{ model: m.name, window: current }] })),
+    );
+
+    // While retrains run: how many wait for a slot, how many train (RetrainState, the documented query)
+    const observed: { queued: number; training: number }[] = [];
+    let retrainsDone = false;
+    const watching = (async () => {
+      while (!retrainsDone) {
+        const scope = `ModelName IN (${quoted(driftingModels)}) AND ExecutionStatus = "Running"`;
+        const [queued, training] = await Promise.all([
+          suite.client.workflow.count(`RetrainState = "queued" AND ${scope}`),
+          suite.client.workflow.count(`RetrainState = "training" AND ${scope}`),
+        ]);
+        observed.push({ queued: queued.count, training: training.count });
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    })();
+
+    const outs = await Promise.all(handles.map((h) => h.result()));
+    expect(outs).toHaveLength(models.length);
+    const verdicts = Object.fromEntries(outs.map((o) => [o.model, o.verdict]));
+    for (const m of models) expect(verdicts[m.name], m.name).toBe(driftingModels.includes(m.name) ? 'drift' : 'ok');
+    const retrainIds = outs.filter((o) => o.retrainWorkflowId).map((o) => o.model).sort();
+    expect(retrainIds).toEqual([...driftingModels].sort());
+
+    const retrains = await Promise.all(driftingModels.map((m) => suite.client.workflow.getHandle(outs.find((o) => o.model === m)!.retrainWorkflowId!).result())).finally(() => (retrainsDone = true));
+    await watching;
+    for (const r of retrains) expect(r).toMatchObject({ outcome: 'promoted', version: 2, production: 2 });
+
+    // a retrain waited for the slot while another trained, and every one ended done
+    expect(observed.some((o) => o.queued >= 1 && o.training >= 1)).toBe(true);
+    expect((await suite.client.workflow.count(`RetrainState = "done" AND ModelName IN (${quoted(driftingModels)})`)).count).toBe(driftingModels.length);
+
+    // no retrain for a model that did not drift
+    const allRetrains: WorkflowExecutionInfo[] = [];
+    for await (const w of suite.client.workflow.list({ query: `WorkflowType = "retrainModel" AND ModelName IN (${quoted(models.map((m) => m.name))})` })) allRetrains.push(w);
+    expect(allRetrains.map((w) => w.searchAttributes.ModelName?.[0]).sort()).toEqual([...driftingModels].sort());
+
+    // the training slot's activities never overlapped: intervals from the trainModels histories
+    const intervals: [number, number][] = [];
+    for await (const w of suite.client.workflow.list({ query: `WorkflowType = "trainModels" AND ModelName IN (${quoted(driftingModels)})` })) {
+      const events = (await suite.client.workflow.getHandle(w.workflowId, w.runId).fetchHistory()).events!;
+      const slotted = new Set(events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'trainSpecOnSlot').map((e) => String(e.eventId)));
+      const startedAt = new Map<string, number>();
+      for (const e of events) {
+        const at = Number(e.eventTime!.seconds) * 1000 + Math.floor((e.eventTime!.nanos ?? 0) / 1e6);
+        const started = e.activityTaskStartedEventAttributes;
+        if (started && slotted.has(String(started.scheduledEventId))) startedAt.set(String(started.scheduledEventId), at);
+        const closed = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes;
+        if (closed && slotted.has(String(closed.scheduledEventId))) intervals.push([startedAt.get(String(closed.scheduledEventId))!, at]);
+      }
+    }
+    expect(intervals).toHaveLength(driftingModels.length); // one spec each, no retry
+    const edges = intervals.flatMap(([s, e]) => [[s, 1], [e, -1]] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    let running = 0;
+    let most = 0;
+    for (const [, d] of edges) most = Math.max(most, (running += d));
+    expect(most).toBe(SLOTS);
+
+    // exactly one new version per retrained model; the others keep their one version
+    for (const m of models) {
+      const versions = (await listVersions(suite.pool, m.name)).map((v) => [v.version, v.stage]).sort();
+      expect(versions, m.name).toEqual(driftingModels.includes(m.name) ? [[1, 'archived'], [2, 'production']] : [[1, 'production']]);
+    }
+
+    // memory does not follow the fleet: no finished run stays in the worker's workflow cache
+    await expect.poll(() => suite.worker.cachedWorkflows(), { timeout: 30_000 }).toBe(0);
+  }, 900_000);
+});
