@@ -16,11 +16,11 @@ export interface UiDeps {
   webUi: WebUi;
 }
 
-/** The "retrain" cell: running (linked to the run), queued (once the fleet's queue depth is known), none, or unknown. */
+/** The "retrain" cell: each running retrain (linked to the run) with its RetrainState, how many wait for a training slot, none, or unknown. */
 export function retrainCell(webUi: WebUi, status: RetrainStatus | undefined | 'unknown', reason?: string): Html {
   if (status === 'unknown') return html`<span class="unknown retrain-unknown" title="${reason ?? ''}">unknown</span>`;
   const running = status?.running ?? [];
-  const parts: Html[] = running.map((r) => html`<a class="retrain-running" href="${webUi.run(r.workflowId, r.runId)}">running since ${formatTime(r.startTime)}</a>`);
-  if (status?.queued) parts.push(html`<span class="retrain-queued">${status.queued} queued</span>`);
+  const parts: Html[] = running.map((r) => html`<a class="retrain-running" href="${webUi.run(r.workflowId, r.runId)}">running since ${formatTime(r.startTime)}${r.state ? `: ${r.state}` : ''}</a>`);
+  if (status?.queued) parts.push(html`<span class="retrain-queued">${status.queued} waiting for a training slot</span>`);
   return parts.length ? html`${parts.map((p, i) => html`${i ? ', ' : ''}${p}`)}` : html`<span class="muted retrain-none">none</span>`;
 }

@@ -8,7 +8,7 @@
  */
 import { Client, type Connection } from '@temporalio/client';
 import type { TemporalConfig } from '../../config';
-import { ModelName } from '../../shared/search-attributes';
+import { ModelName, RetrainState } from '../../shared/search-attributes';
 import { connectClientConnection } from '../../temporal-connection';
 
 export interface RunningRetrain {
@@ -16,16 +16,14 @@ export interface RunningRetrain {
   workflowId: string;
   runId: string;
   startTime: string;
+  /** the run's RetrainState search attribute (queued, training, …), when it has set one */
+  state?: string;
 }
 
-/**
- * A model's retrain state. `queued` is the spot for retrains waiting for a training slot: null until
- * the fleet's training-queue-depth search attribute exists (issue 14); the "retrain" column shows it
- * when it is a number.
- */
+/** A model's running retrains, and how many of them wait for a training slot (RetrainState="queued"). */
 export interface RetrainStatus {
   running: RunningRetrain[];
-  queued: number | null;
+  queued: number;
 }
 
 export type RetrainAnswer = { known: true; byModel: Map<string, RetrainStatus> } | { known: false; reason: string };
@@ -65,8 +63,10 @@ export function retrainVisibility(temporal: TemporalConfig): RetrainVisibility {
           for await (const w of client.workflow.list({ query, pageSize: 500 })) {
             const name = w.typedSearchAttributes.get(ModelName);
             if (name === undefined) continue;
-            const status = byModel.get(name) ?? { running: [], queued: null };
-            status.running.push({ model: name, workflowId: w.workflowId, runId: w.runId, startTime: w.startTime.toISOString() });
+            const status = byModel.get(name) ?? { running: [], queued: 0 };
+            const state = w.typedSearchAttributes.get(RetrainState);
+            status.running.push({ model: name, workflowId: w.workflowId, runId: w.runId, startTime: w.startTime.toISOString(), ...(state ? { state } : {}) });
+            if (state === 'queued') status.queued += 1;
             byModel.set(name, status);
             if (++n >= MAX_LISTED) break;
           }
