@@ -20,6 +20,8 @@ import { DriftPSI, ModelName, RecordsWritten, SourceName, Trigger } from './shar
 import { driftSensor } from './workflows/drift-sensor';
 import { ingestSource, type IngestSourceInput } from './workflows/ingest-source';
 import { retrainModel, triggerOf, type RetrainModelInput } from './workflows/retrain-model';
+import { sweepWebhooks } from './workflows/sweep-webhooks';
+import { WEBHOOK_SWEEP_SCHEDULE_ID } from './shared/webhooks';
 
 export interface TemporalClient {
   client: Client;
@@ -160,4 +162,28 @@ export async function applySchedules(client: Client, models: ModelDeclaration[],
     }
   }
   return applied;
+}
+
+// --- the webhooks sweep ------------------------------------------------------------------------------
+
+/**
+ * The `webhooks-sweep` Schedule: every `everyS` seconds sweepWebhooks starts the deliveries of events
+ * whose start was lost (src/workflows/sweep-webhooks.ts). Created or updated, idempotently.
+ */
+export async function applyWebhookSweepSchedule(client: Client, taskQueue: string, everyS: number): Promise<'created' | 'updated'> {
+  const options: ScheduleOptions = {
+    scheduleId: WEBHOOK_SWEEP_SCHEDULE_ID,
+    spec: { intervals: [{ every: everyS * 1000 }] },
+    action: { type: 'startWorkflow', workflowType: sweepWebhooks, workflowId: WEBHOOK_SWEEP_SCHEDULE_ID, taskQueue, workflowRunTimeout: '10 minutes', args: [], staticSummary: 'webhooks sweep: start lost deliveries' },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: everyS * 1000, pauseOnFailure: false },
+    state: { note: `WEBHOOK_SWEEP_INTERVAL_S=${everyS}` },
+  };
+  try {
+    await client.schedule.create(options);
+    return 'created';
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+    await client.schedule.getHandle(options.scheduleId).update((previous): ScheduleUpdateOptions => ({ ...previous, spec: options.spec, action: options.action, policies: { ...previous.policies, ...options.policies }, state: { ...previous.state, note: options.state?.note } }));
+    return 'updated';
+  }
 }

@@ -27,6 +27,7 @@ import { ValidationError } from './errors';
 import { modelName, sourceName } from './names';
 import { trainingOptions } from './training-spec';
 import { flag, integer, matching, number, parse, strict } from './validation';
+import { webhookSubscriptions, type WebhookSubscription } from './webhooks';
 
 /** The training part: what retrainModel hands to trainModels. */
 export const trainingDeclaration = strict({
@@ -77,6 +78,7 @@ export const modelsFile = strict(
   {
     $schema: z.string().optional(),
     models: z.record(modelName, modelDeclaration, { error: 'a top-level `models:` map of model name → declaration' }).meta({ description: 'model name → declaration' }),
+    webhooks: webhookSubscriptions.optional(),
   },
   'a top-level `models:` map of model name → declaration',
 );
@@ -89,6 +91,13 @@ export function validateModelsFile(raw: unknown): ModelDeclaration[] {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ValidationError('models', raw, 'a top-level `models:` map of model name → declaration');
   const file = parse(modelsFile, raw);
   return Object.entries(file.models).map(([name, declaration]) => ({ name, ...declaration }));
+}
+
+/** The webhook subscriptions of a whole file (its `webhooks:` map; none when absent), validated with the rest of the file. */
+export function validateWebhooksOfFile(raw: unknown): WebhookSubscription[] {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ValidationError('models', raw, 'a top-level `models:` map of model name → declaration');
+  const file = parse(modelsFile, raw);
+  return Object.entries(file.webhooks ?? {}).map(([name, subscription]) => ({ name, ...subscription }));
 }
 
 /** Validates a training configuration (a retrain's declaration merged with its input overrides). */
