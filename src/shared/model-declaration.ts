@@ -18,6 +18,8 @@
  *       every: 1h                    # or cron: "0 * * * *"
  *       catchupWindow: 1h            # missed runs older than this are skipped after an outage
  *       runTimeout: 1h               # a run still going after this is timed out; the next one starts
+ * webhooks:                          # optional: signed notifications (src/shared/webhooks.ts, docs/WEBHOOKS.md)
+ *   chat: { url: https://hooks.example.com/mlops, events: [version.promoted], secretEnv: WEBHOOK_SECRET_CHAT }
  * ```
  */
 import { z } from 'zod';

@@ -24,6 +24,7 @@ import { registerVersion } from '../../src/registry';
 import { deliveryWorkflowId, WEBHOOK_EVENTS } from '../../src/shared/webhooks';
 import { deliveryIdOf, listAttempts, listDeliveries } from '../../src/webhooks/deliveries';
 import { emitWebhookEvents } from '../../src/webhooks/emit';
+import { retrainModel } from '../../src/workflows/retrain-model';
 import { fakeCandidate } from './drift.dataset';
 import { useStackSuite } from '../helpers/suite';
 import { killWorkerProcess, spawnWorkerProcess, uniqueName } from '../helpers/temporal';
@@ -33,7 +34,7 @@ const secretEnv = `WEBHOOK_SECRET_TEST_${randomBytes(3).toString('hex').toUpperC
 const secret = `whsec_${randomBytes(18).toString('hex')}`;
 process.env[secretEnv] = secret;
 
-const scenarios = ['flaky', 'hang', 'gone', 'busy', 'crash', 'retried'] as const;
+const scenarios = ['flaky', 'hang', 'gone', 'busy', 'crash', 'retried', 'failing'] as const;
 type Scenario = (typeof scenarios)[number];
 const modelOf = Object.fromEntries(scenarios.map((s) => [s, uniqueName(`wh_${s}`).replace(/-/g, '_')])) as Record<Scenario, string>;
 
@@ -289,12 +290,26 @@ describe('webhook deliveries', () => {
     }
   });
 
+  it('a retrainModel run that fails announces retrain.failed, keyed by its run', async () => {
+    const model = modelOf.failing;
+    // undeclared and without input.training: the run fails on its configuration, before any training
+    const handle = await suite.client.workflow.start(retrainModel, { taskQueue: suite.worker.taskQueue, workflowId: `retrain-${model}`, args: [{ model, reason: 'manual' }] });
+    await expect(handle.result()).rejects.toThrow();
+    const id = deliveryIdOf('failing', `retrain_failed:${handle.firstExecutionRunId}`);
+    expect(await ended(id)).toBe('delivered');
+    const [request] = receiver.requests('/failing');
+    expect(request!.event).toBe('retrain.failed');
+    expect(request!.verified).toBe(true);
+    expect(JSON.parse(request!.body).data).toMatchObject({ model, workflowId: `retrain-${model}`, runId: handle.firstExecutionRunId });
+    expect(JSON.parse(request!.body).data.error).toContain('is not declared in MODELS_CONFIG');
+  });
+
   it('the secret is in no workflow history and no webhooks table', async () => {
     const { rows } = await suite.pool.query<{ id: string }>(
       `SELECT d.id FROM webhooks.deliveries d JOIN webhooks.events e ON e.id = d.event_id WHERE e.model_name = ANY($1)`,
       [Object.values(modelOf)],
     );
-    expect(rows.length).toBeGreaterThanOrEqual(9);
+    expect(rows.length).toBeGreaterThanOrEqual(10);
     for (const { id } of rows) {
       // payloads are bytes: read them as the text they are, so the search sees inputs, results and failures
       const history = JSON.stringify(await suite.client.workflow.getHandle(deliveryWorkflowId(id)).fetchHistory(), (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v));
