@@ -25,6 +25,7 @@ import { deliveryWorkflowId, WEBHOOK_EVENTS } from '../../src/shared/webhooks';
 import { deliveryIdOf, listAttempts, listDeliveries } from '../../src/webhooks/deliveries';
 import { emitWebhookEvents } from '../../src/webhooks/emit';
 import { retrainModel } from '../../src/workflows/retrain-model';
+import { sweepWebhooks } from '../../src/workflows/sweep-webhooks';
 import { fakeCandidate } from './drift.dataset';
 import { useStackSuite } from '../helpers/suite';
 import { killWorkerProcess, spawnWorkerProcess, uniqueName } from '../helpers/temporal';
@@ -34,7 +35,7 @@ const secretEnv = `WEBHOOK_SECRET_TEST_${randomBytes(3).toString('hex').toUpperC
 const secret = `whsec_${randomBytes(18).toString('hex')}`;
 process.env[secretEnv] = secret;
 
-const scenarios = ['flaky', 'hang', 'gone', 'busy', 'crash', 'retried', 'failing'] as const;
+const scenarios = ['flaky', 'hang', 'gone', 'busy', 'crash', 'retried', 'failing', 'swept'] as const;
 type Scenario = (typeof scenarios)[number];
 const modelOf = Object.fromEntries(scenarios.map((s) => [s, uniqueName(`wh_${s}`).replace(/-/g, '_')])) as Record<Scenario, string>;
 
@@ -290,6 +291,19 @@ describe('webhook deliveries', () => {
     }
   });
 
+  it('an event whose deliveries were never started (a crash between the commit and the start) is delivered by the sweep', async () => {
+    const eventId = await registerAVersion(modelOf.swept);
+    const { rows } = await suite.pool.query<{ dispatched_at: Date | null }>('SELECT dispatched_at FROM webhooks.events WHERE id = $1', [eventId]);
+    expect(rows[0]!.dispatched_at).toBeNull();
+    await suite.client.workflow.execute(sweepWebhooks, { taskQueue: suite.worker.taskQueue, workflowId: uniqueName('webhooks-sweep-test'), args: [] });
+    const id = deliveryIdOf('swept', eventId);
+    expect(await ended(id)).toBe('delivered');
+    // a second sweep finds nothing to start: the event is dispatched, and the delivery's workflow id is taken
+    await suite.client.workflow.execute(sweepWebhooks, { taskQueue: suite.worker.taskQueue, workflowId: uniqueName('webhooks-sweep-test'), args: [] });
+    expect(receiver.requests('/swept').map((r) => r.id)).toEqual([id]);
+    expect((await delivery(id)).attemptRows).toHaveLength(1);
+  });
+
   it('a retrainModel run that fails announces retrain.failed, keyed by its run', async () => {
     const model = modelOf.failing;
     // undeclared and without input.training: the run fails on its configuration, before any training
@@ -309,7 +323,7 @@ describe('webhook deliveries', () => {
       `SELECT d.id FROM webhooks.deliveries d JOIN webhooks.events e ON e.id = d.event_id WHERE e.model_name = ANY($1)`,
       [Object.values(modelOf)],
     );
-    expect(rows.length).toBeGreaterThanOrEqual(10);
+    expect(rows.length).toBeGreaterThanOrEqual(11);
     for (const { id } of rows) {
       // payloads are bytes: read them as the text they are, so the search sees inputs, results and failures
       const history = JSON.stringify(await suite.client.workflow.getHandle(deliveryWorkflowId(id)).fetchHistory(), (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v));

@@ -1,5 +1,6 @@
 /** models.yaml's `webhooks:` section: what it accepts, and errors that name the field and the value. */
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config';
 import { validateModelsFile, validateWebhooksOfFile } from '../../src/shared/model-declaration';
 import { stageEventType, subscribes, WEBHOOK_EVENTS } from '../../src/shared/webhooks';
 
@@ -60,5 +61,14 @@ describe('webhook subscriptions in models.yaml', () => {
     expect(stageEventType('production', 'archived')).toBe('version.archived');
     expect(stageEventType('staging', 'archived')).toBe('version.archived');
     expect(stageEventType(null, 'production')).toBe('version.rolled_back');
+  });
+});
+
+describe('WEBHOOK_* configuration', () => {
+  it('has documented defaults, and refuses values out of range naming the variable', () => {
+    expect(loadConfig({}).webhooks).toEqual({ maxAttempts: 8, initialIntervalMs: 1000, maxIntervalMs: 300_000, timeoutMs: 10_000, sweepIntervalS: 60 });
+    expect(message(() => loadConfig({ WEBHOOK_MAX_ATTEMPTS: '0' }))).toBe('WEBHOOK_MAX_ATTEMPTS="0" is invalid: expected an integer from 1 to 100');
+    expect(message(() => loadConfig({ WEBHOOK_TIMEOUT_MS: '10s' }))).toBe('WEBHOOK_TIMEOUT_MS="10s" is invalid: expected an integer from 100 to 600000');
+    expect(message(() => loadConfig({ WEBHOOK_BACKOFF_INITIAL_MS: '5000', WEBHOOK_BACKOFF_MAX_MS: '1000' }))).toBe('WEBHOOK_BACKOFF_MAX_MS="1000" is invalid: expected at least WEBHOOK_BACKOFF_INITIAL_MS (5000)');
   });
 });
