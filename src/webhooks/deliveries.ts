@@ -10,9 +10,13 @@ import type { WebhookEventType } from '../shared/webhooks';
 
 type Queryable = Pick<PoolClient, 'query'>;
 
-/** The delivery id: the same (subscription, event) always gives the same id, so its start and its rows are idempotent. */
-export function deliveryIdOf(subscription: string, eventId: string): string {
-  return createHash('sha256').update(`${subscription}\n${eventId}`).digest('hex').slice(0, 32);
+/**
+ * The delivery id: the same (subscription, event) always gives the same id, so its start and its rows
+ * are idempotent. The event's time is hashed too: event ids are sequence numbers, which a rebuilt
+ * database hands out again while Temporal still remembers the old webhook-<id> runs.
+ */
+export function deliveryIdOf(subscription: string, event: Pick<StoredEvent, 'id' | 'occurredAt'>): string {
+  return createHash('sha256').update(`${subscription}\n${event.id}\n${event.occurredAt}`).digest('hex').slice(0, 32);
 }
 
 export interface StoredEvent {

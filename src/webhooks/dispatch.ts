@@ -32,7 +32,7 @@ export async function dispatchEvents(ctx: DispatchContext): Promise<DispatchResu
   const result: DispatchResult = { events: 0, deliveries: 0 };
   for (const event of await undispatchedEvents(ctx.pool, BATCH)) {
     for (const subscription of ctx.subscriptions.filter((s) => subscribes(s, event.type, event.model))) {
-      const id = deliveryIdOf(subscription.name, event.id);
+      const id = deliveryIdOf(subscription.name, event);
       await insertDelivery(ctx.pool, { id, eventId: event.id, subscription: subscription.name });
       await startDelivery(ctx, id, subscription.name, event, 'first');
       result.deliveries++;

@@ -22,7 +22,7 @@ import { createPool } from '../../src/postgres';
 import { createRedis } from '../../src/redis';
 import { registerVersion } from '../../src/registry';
 import { deliveryWorkflowId, WEBHOOK_EVENTS } from '../../src/shared/webhooks';
-import { deliveryIdOf, listAttempts, listDeliveries } from '../../src/webhooks/deliveries';
+import { listAttempts, listDeliveries } from '../../src/webhooks/deliveries';
 import { emitWebhookEvents } from '../../src/webhooks/emit';
 import { retrainModel } from '../../src/workflows/retrain-model';
 import { sweepWebhooks } from '../../src/workflows/sweep-webhooks';
@@ -84,6 +84,13 @@ async function dispatch(cfg: Config, taskQueue: string) {
   return emitWebhookEvents({ config: cfg, pool: suite.pool, client: suite.client, taskQueue, warn: () => {} }, { strict: true });
 }
 
+/** The delivery of an event to a subscription (its id is derived from both: src/webhooks/deliveries.ts). */
+async function deliveryIdOf(subscription: string, eventId: string): Promise<string> {
+  const { rows } = await suite.pool.query<{ id: string }>('SELECT id FROM webhooks.deliveries WHERE subscription = $1 AND event_id = $2', [subscription, eventId]);
+  if (rows.length !== 1) throw new Error(`${rows.length} deliveries of ${eventId} to ${subscription}`);
+  return rows[0]!.id;
+}
+
 /** How the delivery's run ended. */
 async function ended(deliveryId: string): Promise<'delivered' | 'failed'> {
   try {
@@ -113,7 +120,7 @@ describe('webhook deliveries', () => {
     receiver.script('/flaky', [{ status: 503, body: 'down for maintenance' }, { status: 503 }, { status: 503 }, { status: 200, body: 'ok, took it' }]);
     const eventId = await registerAVersion(modelOf.flaky);
     await dispatch(config, suite.worker.taskQueue);
-    const id = deliveryIdOf('flaky', eventId);
+    const id = await deliveryIdOf('flaky', eventId);
     expect(await ended(id)).toBe('delivered');
 
     const d = await delivery(id);
@@ -142,7 +149,7 @@ describe('webhook deliveries', () => {
     receiver.script('/hang', Array.from({ length: 10 }, () => 'hang' as const));
     const eventId = await registerAVersion(modelOf.hang);
     await dispatch(config, suite.worker.taskQueue);
-    const id = deliveryIdOf('hang', eventId);
+    const id = await deliveryIdOf('hang', eventId);
     expect(await ended(id)).toBe('failed');
 
     const d = await delivery(id);
@@ -158,7 +165,7 @@ describe('webhook deliveries', () => {
     receiver.script('/gone', [{ status: 410, body: 'no such hook' }]);
     const eventId = await registerAVersion(modelOf.gone);
     await dispatch(config, suite.worker.taskQueue);
-    const id = deliveryIdOf('gone', eventId);
+    const id = await deliveryIdOf('gone', eventId);
     expect(await ended(id)).toBe('failed');
     let d = await delivery(id);
     expect(d.status).toBe('failed');
@@ -198,7 +205,7 @@ describe('webhook deliveries', () => {
     receiver.script('/busy', [{ status: 429, retryAfter: '2', body: 'slow down' }, { status: 200 }]);
     const eventId = await registerAVersion(modelOf.busy);
     await dispatch(config, suite.worker.taskQueue);
-    const id = deliveryIdOf('busy', eventId);
+    const id = await deliveryIdOf('busy', eventId);
     expect(await ended(id)).toBe('delivered');
     const [a, b] = receiver.requests('/busy');
     // the backoff alone would retry after 100 ms
@@ -216,7 +223,7 @@ describe('webhook deliveries', () => {
       receiver.script('/crash', ['hold', { status: 200 }]);
       const eventId = await registerAVersion(modelOf.crash);
       await dispatch(loadConfig(env(crashEnv)), taskQueue);
-      const id = deliveryIdOf('crash', eventId);
+      const id = await deliveryIdOf('crash', eventId);
       await receiver.waitFor('/crash', 1);
       await killWorkerProcess(children[0]!);
       children.push(await spawnWorkerProcess(taskQueue, env(crashEnv)));
@@ -248,7 +255,8 @@ describe('webhook deliveries', () => {
       const drift = createDriftActivities(deps);
       const webhooks = createWebhookActivities(deps);
       const activity = new MockActivityEnvironment({ taskQueue: suite.worker.taskQueue }, { client: suite.client });
-      const input = { candidate: fakeCandidate(model), workflowId: `retrain-${model}`, runId: 'run-1' };
+      const input = { candidate: fakeCandidate(model), workflowId: `retrain-${model}`, runId: randomBytes(8).toString('hex') };
+      const retrainRunId = randomBytes(8).toString('hex');
       // a retry is the same activity called again with the same input
       const first = await activity.run(registry.registerModelVersion, input);
       const second = await activity.run(registry.registerModelVersion, input);
@@ -269,16 +277,16 @@ describe('webhook deliveries', () => {
       const r1 = (await activity.run(drift.writeDriftReport, report)) as { reportId: number };
       const r2 = await activity.run(drift.writeDriftReport, report);
       expect(r2).toEqual(r1);
-      for (let i = 0; i < 2; i++) await activity.run(webhooks.recordRetrainFailure, { model, workflowId: `retrain-${model}`, runId: 'run-2', error: 'TrainingFailedError: no spec succeeded' });
+      for (let i = 0; i < 2; i++) await activity.run(webhooks.recordRetrainFailure, { model, workflowId: `retrain-${model}`, runId: retrainRunId, error: 'TrainingFailedError: no spec succeeded' });
 
       const { rows: events } = await suite.pool.query<{ id: string; type: string }>('SELECT id, type FROM webhooks.events WHERE model_name = $1 ORDER BY seq', [model]);
       expect(events.map((e) => e.type)).toEqual(['version.registered', 'version.promoted', 'drift.detected', 'retrain.failed']);
       expect(events[2]!.id).toBe(`drift_report:${r1.reportId}`);
-      expect(events[3]!.id).toBe('retrain_failed:run-2');
+      expect(events[3]!.id).toBe(`retrain_failed:${retrainRunId}`);
       const { rows: stageEvents } = await suite.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM registry.stage_events WHERE model_name = $1', [model]);
       expect(stageEvents[0]!.n).toBe(2);
 
-      const ids = events.map((e) => deliveryIdOf('retried', e.id));
+      const ids = await Promise.all(events.map((e) => deliveryIdOf('retried', e.id)));
       expect(await Promise.all(ids.map(ended))).toEqual(['delivered', 'delivered', 'delivered', 'delivered']);
       const requests = receiver.requests('/retried');
       expect(requests.map((r) => r.event).sort()).toEqual(['drift.detected', 'retrain.failed', 'version.promoted', 'version.registered']);
@@ -296,7 +304,7 @@ describe('webhook deliveries', () => {
     const { rows } = await suite.pool.query<{ dispatched_at: Date | null }>('SELECT dispatched_at FROM webhooks.events WHERE id = $1', [eventId]);
     expect(rows[0]!.dispatched_at).toBeNull();
     await suite.client.workflow.execute(sweepWebhooks, { taskQueue: suite.worker.taskQueue, workflowId: uniqueName('webhooks-sweep-test'), args: [] });
-    const id = deliveryIdOf('swept', eventId);
+    const id = await deliveryIdOf('swept', eventId);
     expect(await ended(id)).toBe('delivered');
     // a second sweep finds nothing to start: the event is dispatched, and the delivery's workflow id is taken
     await suite.client.workflow.execute(sweepWebhooks, { taskQueue: suite.worker.taskQueue, workflowId: uniqueName('webhooks-sweep-test'), args: [] });
@@ -309,7 +317,7 @@ describe('webhook deliveries', () => {
     // undeclared and without input.training: the run fails on its configuration, before any training
     const handle = await suite.client.workflow.start(retrainModel, { taskQueue: suite.worker.taskQueue, workflowId: `retrain-${model}`, args: [{ model, reason: 'manual' }] });
     await expect(handle.result()).rejects.toThrow();
-    const id = deliveryIdOf('failing', `retrain_failed:${handle.firstExecutionRunId}`);
+    const id = await deliveryIdOf('failing', `retrain_failed:${handle.firstExecutionRunId}`);
     expect(await ended(id)).toBe('delivered');
     const [request] = receiver.requests('/failing');
     expect(request!.event).toBe('retrain.failed');
