@@ -20,6 +20,8 @@ import { DriftPSI, ModelName, RecordsWritten, SourceName, Trigger } from './shar
 import { driftSensor } from './workflows/drift-sensor';
 import { ingestSource, type IngestSourceInput } from './workflows/ingest-source';
 import { retrainModel, triggerOf, type RetrainModelInput } from './workflows/retrain-model';
+import { sweepWebhooks } from './workflows/sweep-webhooks';
+import { WEBHOOK_SWEEP_SCHEDULE_ID } from './shared/webhooks';
 
 export interface TemporalClient {
   client: Client;
@@ -161,6 +163,23 @@ export async function applySchedules(client: Client, models: ModelDeclaration[],
   };
   await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 16, work.length) }, lane));
   return applied;
+}
+
+// --- the webhooks sweep ------------------------------------------------------------------------------
+
+/**
+ * The `webhooks-sweep` Schedule: every `everyS` seconds sweepWebhooks starts the deliveries of events
+ * whose start was lost (src/workflows/sweep-webhooks.ts). Created or updated, idempotently.
+ */
+export async function applyWebhookSweepSchedule(client: Client, taskQueue: string, everyS: number): Promise<'created' | 'updated'> {
+  const options: ScheduleOptions = {
+    scheduleId: WEBHOOK_SWEEP_SCHEDULE_ID,
+    spec: { intervals: [{ every: everyS * 1000 }] },
+    action: { type: 'startWorkflow', workflowType: sweepWebhooks, workflowId: WEBHOOK_SWEEP_SCHEDULE_ID, taskQueue, workflowRunTimeout: '10 minutes', args: [], staticSummary: 'webhooks sweep: start lost deliveries' },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: everyS * 1000, pauseOnFailure: false },
+    state: { note: `WEBHOOK_SWEEP_INTERVAL_S=${everyS}` },
+  };
+  return applySchedule(client, options);
 }
 
 async function applySchedule(client: Client, options: ScheduleOptions): Promise<AppliedSchedule['outcome']> {

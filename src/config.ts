@@ -290,6 +290,19 @@ export interface ServeConfig {
   uiTemporalUrl: string;
 }
 
+export interface WebhookConfig {
+  /** WEBHOOK_MAX_ATTEMPTS: HTTP attempts of one delivery (retried on 5xx, 408, 429, timeouts, connection errors) before it is marked failed. @default 8 */
+  maxAttempts: number;
+  /** WEBHOOK_BACKOFF_INITIAL_MS: pause before the second attempt; each later pause doubles, up to WEBHOOK_BACKOFF_MAX_MS (a receiver's Retry-After wins). @default 1000 (ms) */
+  initialIntervalMs: number;
+  /** WEBHOOK_BACKOFF_MAX_MS: the longest pause between attempts. @default 300000 (ms, 5 minutes) */
+  maxIntervalMs: number;
+  /** WEBHOOK_TIMEOUT_MS: how long one attempt waits for the receiver's answer; longer is a retryable timeout. @default 10000 (ms) */
+  timeoutMs: number;
+  /** WEBHOOK_SWEEP_INTERVAL_S: how often the `webhooks-sweep` Schedule (`schedules apply`) starts deliveries whose start was lost. @default 60 (s) */
+  sweepIntervalS: number;
+}
+
 export interface Config {
   stack: StackConfig;
   temporal: TemporalConfig;
@@ -302,6 +315,7 @@ export interface Config {
   training: TrainingConfig;
   ingest: IngestConfig;
   serve: ServeConfig;
+  webhooks: WebhookConfig;
 }
 
 /** TRAINING_TASK_QUEUE: another queue than TEMPORAL_TASK_QUEUE, or the training slots would bound every activity. */
@@ -421,7 +435,17 @@ export function loadConfig(env: Env = process.env): Config {
       maxRssMb: envInt(env, 'SERVE_MAX_RSS_MB', 0, 0, 1_048_576),
       uiTemporalUrl: envLinkBase(env, 'SERVE_UI_TEMPORAL_URL', `http://127.0.0.1:${temporalUiPort}`),
     },
+    webhooks: {
+      maxAttempts: envInt(env, 'WEBHOOK_MAX_ATTEMPTS', 8, 1, 100),
+      initialIntervalMs: envInt(env, 'WEBHOOK_BACKOFF_INITIAL_MS', 1000, 10, 3_600_000),
+      maxIntervalMs: envInt(env, 'WEBHOOK_BACKOFF_MAX_MS', 300_000, 10, 86_400_000),
+      timeoutMs: envInt(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 600_000),
+      sweepIntervalS: envInt(env, 'WEBHOOK_SWEEP_INTERVAL_S', 60, 5, 86_400),
+    },
   };
+  if (config.webhooks.maxIntervalMs < config.webhooks.initialIntervalMs) {
+    throw new ConfigError('WEBHOOK_BACKOFF_MAX_MS', String(config.webhooks.maxIntervalMs), `at least WEBHOOK_BACKOFF_INITIAL_MS (${config.webhooks.initialIntervalMs})`);
+  }
   if (config.drift.driftThreshold < config.drift.warnThreshold) {
     throw new ConfigError('DRIFT_PSI_DRIFT', String(config.drift.driftThreshold), `a PSI >= DRIFT_PSI_WARN (${config.drift.warnThreshold})`);
   }

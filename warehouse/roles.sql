@@ -48,7 +48,7 @@ BEGIN
   EXECUTE format('GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA partman TO %I', owner_role);
   EXECUTE format('GRANT EXECUTE ON ALL PROCEDURES IN SCHEMA partman TO %I', owner_role);
 
-  FOREACH s IN ARRAY ARRAY['features', 'registry', 'monitoring'] LOOP
+  FOREACH s IN ARRAY ARRAY['features', 'registry', 'monitoring', 'webhooks'] LOOP
     EXECUTE format('CREATE SCHEMA IF NOT EXISTS %I AUTHORIZATION %I', s, owner_role);
     EXECUTE format('REVOKE CREATE ON SCHEMA %I FROM %I', s, worker_role);
     EXECUTE format('GRANT USAGE ON SCHEMA %I TO %I', s, worker_role);

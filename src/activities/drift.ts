@@ -17,6 +17,8 @@ import type { ReferenceProfile, TimeWindow } from '../shared/types';
 import { flag, integer, parse, strict } from '../shared/validation';
 import type { ActivityDeps } from './deps';
 import { heartbeating } from './heartbeat';
+import { emitAfterCommit } from './webhooks';
+import { recordDriftEvent } from '../webhooks/outbox';
 
 export interface ComputeReferenceProfileInput {
   featureSet: string;
@@ -65,7 +67,8 @@ export interface StartRetrainOutput {
   runId: string;
 }
 
-export function createDriftActivities({ config, pool }: ActivityDeps) {
+export function createDriftActivities(deps: ActivityDeps) {
+  const { config, pool } = deps;
   return {
     /** Reference histograms of a training window, stored with the model version it trains. */
     async computeReferenceProfile(input: ComputeReferenceProfileInput): Promise<ReferenceProfile> {
@@ -94,9 +97,12 @@ export function createDriftActivities({ config, pool }: ActivityDeps) {
       return { ...histogram, read };
     },
 
-    /** Writes the sensor run's drift report (idempotent per sensor run); returns its id. */
+    /** Writes the sensor run's drift report (idempotent per sensor run) and, on drift, its drift.detected event; returns its id. */
     async writeDriftReport(input: WriteDriftReportInput): Promise<{ reportId: number }> {
-      return { reportId: await writeDriftReport(pool, input) };
+      const reportId = await writeDriftReport(pool, input);
+      // drift.detected, keyed by the report: a retry, or a second sensor on the window, records nothing more
+      if (await recordDriftEvent(pool, reportId)) await emitAfterCommit(deps);
+      return { reportId };
     },
 
     /**

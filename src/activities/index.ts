@@ -12,6 +12,7 @@ import { createSourceApiActivities } from './source-api';
 import { createRegistryActivities } from './registry';
 import { createServingActivities } from './serving';
 import { createTrainingSetActivities } from './training-set';
+import { createWebhookActivities } from './webhooks';
 
 type Activity = (...args: never[]) => Promise<unknown>;
 
@@ -36,6 +37,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDriftActivities(deps),
     ...createRegistryActivities(deps),
     ...createServingActivities(deps),
+    ...createWebhookActivities(deps),
   });
 }
 

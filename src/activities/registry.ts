@@ -25,6 +25,7 @@ import { checkPolicy, type DriftPolicy } from '../shared/drift';
 import { parseDuration } from '../shared/duration';
 import type { ModelDeclaration } from '../shared/model-declaration';
 import type { ActivityDeps } from './deps';
+import { emitAfterCommit } from './webhooks';
 
 export interface ResolveModelConfigInput {
   model: string;
@@ -57,7 +58,8 @@ export interface GetProductionVersionInput {
   model: string;
 }
 
-export function createRegistryActivities({ config, pool }: ActivityDeps) {
+export function createRegistryActivities(deps: ActivityDeps) {
+  const { config, pool } = deps;
   async function withClient<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await pool.connect();
     try {
@@ -85,12 +87,16 @@ export function createRegistryActivities({ config, pool }: ActivityDeps) {
 
     /** Registers a champion as the next version, in staging (idempotent per workflow run). */
     async registerModelVersion(input: RegisterVersionInput): Promise<RegisterVersionOutput> {
-      return withClient((client) => registerVersion(client, input));
+      const registered = await withClient((client) => registerVersion(client, input));
+      await emitAfterCommit(deps);
+      return registered;
     },
 
     /** Staging → production, previous production → archived, in one transaction. */
     async promoteModelVersion(input: PromoteVersionInput): Promise<PromoteVersionOutput> {
-      return withClient((client) => promoteVersion(client, input));
+      const promoted = await withClient((client) => promoteVersion(client, input));
+      await emitAfterCommit(deps);
+      return promoted;
     },
 
     /**
@@ -115,13 +121,18 @@ export function createRegistryActivities({ config, pool }: ActivityDeps) {
         const { archived } = await withClient((c) => archiveVersion(c, { model: input.model, version: v.version, reason, workflowId: input.workflowId }));
         if (archived) abandoned.push({ version: v.version, workflowId: v.workflowId, status });
       }
-      if (abandoned.length > 0) log.warn('archived staging versions of ended retrains', { model: input.model, abandoned });
+      if (abandoned.length > 0) {
+        log.warn('archived staging versions of ended retrains', { model: input.model, abandoned });
+        await emitAfterCommit(deps);
+      }
       return abandoned;
     },
 
     /** Archives a staging version that will not be promoted. */
     async archiveModelVersion(input: ArchiveVersionInput): Promise<{ archived: boolean }> {
-      return withClient((client) => archiveVersion(client, input));
+      const archived = await withClient((client) => archiveVersion(client, input));
+      await emitAfterCommit(deps);
+      return archived;
     },
   };
 }

@@ -1,5 +1,5 @@
 /**
- * Reads the declared models file (MODELS_CONFIG); a missing file means no declared models. YAML merge
+ * Reads the declared models file (MODELS_CONFIG); a missing file means no declared models and no webhooks. YAML merge
  * keys (`<<: *base`) are on, so a fleet of similar models shares one anchored declaration.
  * The parsed file is kept while its mtime and size stay the same: every sensor run resolves its
  * model's declaration, and a thousand runs must not parse a thousand-model file a thousand times.
@@ -8,9 +8,10 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parse } from 'yaml';
 import { ValidationError } from '../shared/errors';
-import { validateModelsFile, type ModelDeclaration } from '../shared/model-declaration';
+import { validateModelsFile, validateWebhooksOfFile, type ModelDeclaration } from '../shared/model-declaration';
+import type { WebhookSubscription } from '../shared/webhooks';
 
-let cached: { path: string; mtimeMs: number; size: number; models: readonly ModelDeclaration[]; byName: ReadonlyMap<string, ModelDeclaration> } | undefined;
+let cached: { path: string; mtimeMs: number; size: number; models: readonly ModelDeclaration[]; webhooks: readonly WebhookSubscription[]; byName: ReadonlyMap<string, ModelDeclaration> } | undefined;
 
 function load(path: string): NonNullable<typeof cached> | undefined {
   if (!existsSync(path)) return undefined;
@@ -23,7 +24,8 @@ function load(path: string): NonNullable<typeof cached> | undefined {
     throw new ValidationError('MODELS_CONFIG', path, `a YAML or JSON file (${(err as Error).message.split('\n')[0]})`);
   }
   const models = validateModelsFile(raw);
-  cached = { path, mtimeMs, size, models, byName: new Map(models.map((m) => [m.name, m])) };
+  const webhooks = validateWebhooksOfFile(raw);
+  cached = { path, mtimeMs, size, models, webhooks, byName: new Map(models.map((m) => [m.name, m])) };
   return cached;
 }
 
@@ -34,4 +36,9 @@ export function loadModelDeclarations(path: string): ModelDeclaration[] {
 /** The declaration of one model, or undefined when the file does not declare it. */
 export function findModelDeclaration(path: string, model: string): ModelDeclaration | undefined {
   return load(path)?.byName.get(model);
+}
+
+/** The webhook subscriptions declared in the file (its `webhooks:` map). */
+export function loadWebhookSubscriptions(path: string): WebhookSubscription[] {
+  return [...(load(path)?.webhooks ?? [])];
 }

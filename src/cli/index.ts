@@ -15,6 +15,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   retrain: { summary: 'retrain <model> [--follow] [--reason text] | retrain <model> --attach: start or join a retrain (and draw its training jobs)', load: async () => (await import('./retrain')).retrainCommand },
   versions: { summary: "versions <model> [--json]: a model's versions with stage, metrics, lineage", load: async () => (await import('./versions')).versionsCommand },
   rollback: { summary: 'rollback <model> --to <version> [--reason text]: re-deploy an earlier version as a new one', load: async () => (await import('./rollback')).rollbackCommand },
+  webhooks: { summary: 'webhooks deliveries [--failed] [--json] | attempts <id> | redeliver <id>: the webhook delivery log', load: async () => (await import('./webhooks')).webhooksCommand },
   score: { summary: 'score --mojo <zip> --input <csv> --output <csv>: batch predictions, no JVM (PredictCsv columns)', load: async () => (await import('./score')).scoreCommand },
   'version-check': { summary: 'check H2O and Temporal server versions (exit 0 ok, 1 mismatch or gated, 2 unreachable)', load: async () => (await import('./version-check')).versionCheckCommand },
 };

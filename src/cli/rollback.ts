@@ -8,6 +8,27 @@ import { config } from '../config';
 import { RegistryError, ValidationError } from '../shared/errors';
 import { createPool } from '../postgres';
 import { rollbackVersion } from '../registry';
+import { connectTemporal, type TemporalClient } from '../client';
+import { emitWebhookEvents } from '../webhooks/emit';
+import type { Pool } from 'pg';
+
+/** Starts the rollback's webhook deliveries (its events are committed: when Temporal is away the sweeper sends them). */
+async function emitFromCli(pool: Pool): Promise<void> {
+  const cfg = config();
+  const warn = (message: string, details: Record<string, unknown>) => console.error(`warning: ${message} (${String(details.error)})`);
+  let temporal: TemporalClient;
+  try {
+    temporal = await connectTemporal(cfg);
+  } catch (err) {
+    warn('webhook events not dispatched now; the webhooks-sweep Schedule dispatches them', { error: (err as Error).message });
+    return;
+  }
+  try {
+    await emitWebhookEvents({ config: cfg, pool, client: temporal.client, taskQueue: cfg.temporal.taskQueue, warn });
+  } finally {
+    await temporal.close();
+  }
+}
 
 export async function rollbackCommand(args: string[]): Promise<number> {
   let model: string | undefined;
@@ -34,6 +55,7 @@ export async function rollbackCommand(args: string[]): Promise<number> {
     const who = `${userInfo().username}@${hostname()}`;
     const result = await rollbackVersion(client, { model, toVersion: to, reason: `${reason} (by ${who})`, workflowId: `cli-rollback:${who}`, runId: randomUUID() });
     console.log(`${model}: version ${result.version} is in production, re-deploying version ${result.rolledBackFrom}${result.archived ? `; version ${result.archived} archived` : ''}`);
+    await emitFromCli(pool);
     return 0;
   } catch (err) {
     if (err instanceof RegistryError) throw new ValidationError('--to', to, err.message);

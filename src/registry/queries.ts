@@ -1,5 +1,6 @@
 /** SQL shared by the registry operations: row mapping and the per-model lock. */
 import type { PoolClient } from 'pg';
+import { recordStageEvent } from '../webhooks/outbox';
 import type { ModelVersionSummary, Stage } from './types';
 
 /** Columns of registry.model_versions a summary reads. */
@@ -72,8 +73,8 @@ export async function lockModel(client: PoolClient, model: string): Promise<void
  */
 export const PRODUCTION_CHANNEL = 'mlops_production';
 
-export async function insertStageEvent(client: PoolClient, e: { model: string; version: number; from: Stage | null; to: Stage; reason: string; workflowId?: string }): Promise<void> {
-  await client.query('INSERT INTO registry.stage_events (model_name, version, from_stage, to_stage, reason, workflow_id) VALUES ($1, $2, $3, $4, $5, $6)', [
+export async function insertStageEvent(client: PoolClient, e: { model: string; version: number; from: Stage | null; to: Stage; reason: string; workflowId?: string; rolledBackFrom?: number }): Promise<void> {
+  const { rows } = await client.query<{ id: number }>('INSERT INTO registry.stage_events (model_name, version, from_stage, to_stage, reason, workflow_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id', [
     e.model,
     e.version,
     e.from,
@@ -81,6 +82,8 @@ export async function insertStageEvent(client: PoolClient, e: { model: string; v
     e.reason,
     e.workflowId ?? null,
   ]);
+  // Its webhook event, in the same transaction: it exists exactly when the change committed (docs/WEBHOOKS.md).
+  await recordStageEvent(client, { ...e, id: rows[0]!.id });
   // Every way into production (promotion, approval, rollback) records this event: one place to notify.
   if (e.to === 'production') await client.query('SELECT pg_notify($1, $2)', [PRODUCTION_CHANNEL, JSON.stringify({ model: e.model, version: e.version })]);
 }

@@ -33,7 +33,7 @@ export async function rollbackVersion(client: PoolClient, input: RollbackVersion
       [input.model, input.toVersion, input.workflowId, input.runId],
     );
     const version = rows[0]!.version;
-    await insertStageEvent(client, { model: input.model, version, from: null, to: 'production', reason: `rollback to version ${input.toVersion}: ${input.reason}`, workflowId: input.workflowId });
+    await insertStageEvent(client, { model: input.model, version, from: null, to: 'production', reason: `rollback to version ${input.toVersion}: ${input.reason}`, workflowId: input.workflowId, rolledBackFrom: input.toVersion });
     return { version, rolledBackFrom: input.toVersion, archived, created: true };
   });
 }

@@ -32,6 +32,12 @@ export const FailureType = {
   Registry: 'RegistryError',
   /** a MOJO the scorer refuses: not a zip, altered bytes, or an algorithm, version or setting it cannot serve */
   Mojo: 'MojoError',
+  /** a webhook receiver's answer a retry cannot change (4xx other than 408/429, a redirect), or a refused address */
+  WebhookRejected: 'WebhookRejectedError',
+  /** a webhook receiver's answer worth retrying (5xx, 408, 429, a timeout, a connection error) */
+  WebhookRetry: 'WebhookRetryError',
+  /** a delivery whose attempts ran out or were refused (the deliverWebhook run's failure) */
+  WebhookFailed: 'WebhookFailedError',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 

@@ -19,6 +19,8 @@
  *       catchupWindow: 1h            # missed runs older than this are skipped after an outage
  *       runTimeout: 1h               # a run still going after this is timed out; the next one starts
  *       jitter: 5m                   # runs start up to 5m late, at random: a fleet due at once spreads out
+ * webhooks:                          # optional: signed notifications (src/shared/webhooks.ts, docs/WEBHOOKS.md)
+ *   chat: { url: https://hooks.example.com/mlops, events: [version.promoted], secretEnv: WEBHOOK_SECRET_CHAT }
  * ```
  *
  * A fleet of similar models: YAML anchors under `templates:` and merge keys share one declaration:
@@ -32,6 +34,7 @@ import { ValidationError } from './errors';
 import { modelName, sourceName } from './names';
 import { trainingOptions } from './training-spec';
 import { flag, integer, matching, number, parse, strict } from './validation';
+import { webhookSubscriptions, type WebhookSubscription } from './webhooks';
 
 /** The training part: what retrainModel hands to trainModels. */
 export const trainingDeclaration = strict({
@@ -93,6 +96,7 @@ export const modelsFile = strict(
     $schema: z.string().optional(),
     templates: z.record(z.string(), z.unknown()).optional().meta({ description: 'YAML anchors a fleet of models shares with merge keys (`<<: *name`); not read otherwise' }),
     models: z.record(modelName, modelDeclaration, { error: 'a top-level `models:` map of model name → declaration' }).meta({ description: 'model name → declaration' }),
+    webhooks: webhookSubscriptions.optional(),
   },
   'a top-level `models:` map of model name → declaration',
 );
@@ -112,6 +116,13 @@ export function sensorJitterMs(drift: DriftDeclaration): number {
   if (drift.jitter) return parseDuration('drift.jitter', drift.jitter);
   if (drift.cron !== undefined) return 60_000;
   return Math.min(Math.floor(parseDuration('drift.every', drift.every ?? '1h') / 10), 300_000);
+}
+
+/** The webhook subscriptions of a whole file (its `webhooks:` map; none when absent), validated with the rest of the file. */
+export function validateWebhooksOfFile(raw: unknown): WebhookSubscription[] {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ValidationError('models', raw, 'a top-level `models:` map of model name → declaration');
+  const file = parse(modelsFile, raw);
+  return Object.entries(file.webhooks ?? {}).map(([name, subscription]) => ({ name, ...subscription }));
 }
 
 /** Validates a training configuration (a retrain's declaration merged with its input overrides). */

@@ -4,3 +4,5 @@ export { trainModels } from './train-models';
 export { driftSensor } from './drift-sensor';
 export { retrainModel } from './retrain-model';
 export { ingestSource } from './ingest-source';
+export { deliverWebhook } from './deliver-webhook';
+export { sweepWebhooks } from './sweep-webhooks';

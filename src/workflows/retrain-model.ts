@@ -11,7 +11,9 @@
  * `input.training`.
  */
 import {
+  ActivityFailure,
   CancellationScope,
+  ChildWorkflowFailure,
   condition,
   executeChild,
   isCancellation,
@@ -26,6 +28,7 @@ import {
 import type { createH2OActivities } from '../activities/h2o';
 import type { createRegistryActivities } from '../activities/registry';
 import type { createServingActivities } from '../activities/serving';
+import type { createWebhookActivities } from '../activities/webhooks';
 import { parseDuration } from '../shared/duration';
 import { ValidationError } from '../shared/errors';
 import { failing, toFailure } from '../shared/failure';
@@ -45,6 +48,7 @@ import { trainModels, type TrainModelsInput } from './train-models';
 const { resolveModelConfig, registerModelVersion, promoteModelVersion, archiveModelVersion, archiveAbandonedVersions } = proxyActivities<ReturnType<typeof createRegistryActivities>>({
   startToCloseTimeout: '1 minute',
 });
+const { recordRetrainFailure } = proxyActivities<ReturnType<typeof createWebhookActivities>>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 10 } });
 const { checkMojoServable } = proxyActivities<ReturnType<typeof createServingActivities>>({ startToCloseTimeout: '5 minutes' });
 
 const { pruneH2OModels } = proxyActivities<ReturnType<typeof createH2OActivities>>({
@@ -104,6 +108,26 @@ export function triggerOf(input: Pick<RetrainModelInput, 'trigger' | 'reason'>):
 
 export async function retrainModel(input: RetrainModelInput): Promise<RetrainModelOutput> {
   const state: RetrainStatus = { phase: 'resolving' };
+  try {
+    return await retrain(input, state);
+  } catch (err) {
+    // retrain.failed (webhooks), keyed by this run: a retried activity records it once. A cancelled
+    // retrain did not fail; a terminated or timed-out one runs no workflow code and announces nothing.
+    // (patched: retrains running when this shipped replay as before)
+    if (!isCancellation(err) && patched('webhook-retrain-failed')) {
+      const info = workflowInfo();
+      const error = err instanceof ActivityFailure || err instanceof ChildWorkflowFailure ? (err.cause?.message ?? err.message) : err instanceof Error ? err.message : String(err);
+      try {
+        await recordRetrainFailure({ model: String(input?.model), workflowId: info.workflowId, runId: info.runId, error, phase: state.phase });
+      } catch (recordErr) {
+        log.warn('could not record retrain.failed', { error: String(recordErr) });
+      }
+    }
+    throw err;
+  }
+}
+
+async function retrain(input: RetrainModelInput, state: RetrainStatus): Promise<RetrainModelOutput> {
   let decision: { approved: boolean; by: string; comment?: string } | undefined;
   setHandler(status, () => state);
   // The argument may be missing (`temporal workflow update execute --name approve` without --input).

@@ -1,0 +1,87 @@
+/**
+ * One POST of a delivery with undici, classified for the retry policy (the rules of src/ingest/http.ts,
+ * for a receiver instead of a source):
+ * - delivered: 2xx;
+ * - retry: 408, 429, 5xx, a timeout, a reset or refused connection; carries Retry-After;
+ * - rejected: any other status (4xx; 3xx too: redirects are never followed, so a signed body never
+ *   reaches another origin), or a link-local / cloud metadata address.
+ * Only the first RESPONSE_HEAD_BYTES of the answer are read (and stored); header values never enter a
+ * result, since the request's carry the signature.
+ */
+import { Agent, errors as undiciErrors, request } from 'undici';
+import { guardedLookup, isLinkLocal } from '../ingest/destinations';
+import { parseRetryAfter } from '../ingest/http';
+
+export const RESPONSE_HEAD_BYTES = 1024;
+
+export type PostOutcome =
+  | { kind: 'delivered'; status: number; head: string }
+  | { kind: 'retry'; status: number | null; head: string; reason: string; retryAfterMs: number | undefined }
+  | { kind: 'rejected'; status: number | null; head: string; reason: string };
+
+/** The worker's connection pool for receivers; names resolving to link-local addresses are refused. */
+export function createWebhookAgent(): Agent {
+  return new Agent({ connections: 16, keepAliveTimeout: 10_000, connect: { lookup: guardedLookup } });
+}
+
+export async function postWebhook(agent: Agent, url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<PostOutcome> {
+  const target = new URL(url);
+  if (isLinkLocal(target.hostname)) return { kind: 'rejected', status: null, head: '', reason: `${target.hostname} is a link-local or cloud metadata address: refused` };
+  const deadline = AbortSignal.timeout(timeoutMs);
+  let response;
+  try {
+    response = await request(url, {
+      method: 'POST',
+      dispatcher: agent,
+      headers: { 'content-type': 'application/json', 'user-agent': 'mlops-orchestrator-webhooks', ...headers },
+      body,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      signal: deadline,
+    });
+  } catch (err) {
+    const reason = deadline.aborted ? `no answer within ${timeoutMs} ms` : describeNetworkError(err, timeoutMs);
+    if ((err as { code?: string }).code === 'ELINKLOCAL') return { kind: 'rejected', status: null, head: '', reason };
+    return { kind: 'retry', status: null, head: '', reason, retryAfterMs: undefined };
+  }
+  const status = response.statusCode;
+  let head = '';
+  try {
+    head = await readHead(response.body);
+  } catch (err) {
+    // a 2xx whose body stalls is still an answer: the receiver took the event
+    if (status < 200 || status >= 300) return { kind: 'retry', status, head: '', reason: `HTTP ${status}, then the body failed: ${describeNetworkError(err, timeoutMs)}`, retryAfterMs: undefined };
+  }
+  if (status >= 200 && status < 300) return { kind: 'delivered', status, head };
+  const reason = `HTTP ${status}${head ? `: ${head.slice(0, 200).replace(/\s+/g, ' ').trim()}` : ''}`;
+  if (status === 408 || status === 429 || status >= 500) {
+    const retryAfter = response.headers['retry-after'];
+    return { kind: 'retry', status, head, reason, retryAfterMs: parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter) };
+  }
+  if (status >= 300 && status < 400) return { kind: 'rejected', status, head, reason: `${reason} (a redirect: not followed; point the subscription's url at the final address)` };
+  return { kind: 'rejected', status, head, reason };
+}
+
+/** The first RESPONSE_HEAD_BYTES of a body as text (NULs dropped: PostgreSQL text cannot hold them); the rest is discarded. */
+async function readHead(body: AsyncIterable<Buffer> & { destroy(): void }): Promise<string> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    bytes += chunk.length;
+    if (bytes >= RESPONSE_HEAD_BYTES) {
+      body.destroy();
+      break;
+    }
+  }
+  // eslint-disable-next-line no-control-regex -- NUL is what it drops
+  return Buffer.concat(chunks).subarray(0, RESPONSE_HEAD_BYTES).toString('utf8').replace(/\u0000/g, '');
+}
+
+function describeNetworkError(err: unknown, timeoutMs: number): string {
+  if (err instanceof undiciErrors.HeadersTimeoutError) return `no answer within ${timeoutMs} ms (headers timeout)`;
+  if (err instanceof undiciErrors.BodyTimeoutError) return `the body stalled for ${timeoutMs} ms (body timeout)`;
+  const e = err as { code?: string; message?: string; cause?: { code?: string } };
+  const code = e.code ?? e.cause?.code;
+  return `${code ? `${code}: ` : ''}${e.message ?? String(err)}`;
+}
