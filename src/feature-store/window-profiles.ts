@@ -16,7 +16,7 @@
 import type { Pool } from 'pg';
 import { addHistogram, emptyHistogram, histogramFromProfile, type BinSpec, type FeatureProfile, type RowsProfile, type ScanReason, type WindowHistogram, type WindowRead } from '../shared/drift';
 import type { TimeWindow } from '../shared/types';
-import { buildPartitionProfile, loadPartitionProfiles, scanProfiles, type PartitionRange } from './partition-profiles';
+import { buildPartitionProfile, loadPartitionProfiles, profileScanStats, scanProfiles, type PartitionRange } from './partition-profiles';
 import { streamWindowHistogram } from './window-histogram';
 
 export type { ScanReason, WindowRead } from '../shared/drift';
@@ -192,6 +192,8 @@ export async function windowHistograms(pool: Pool, featureSet: string, window: T
     const h = await streamWindowHistogram(pool, { featureSet, window: { start, end } }, specs, { threads: reason === 'exact' ? undefined : 0, onProgress: options.onProgress });
     read.scanned.push({ start, end, reason });
     read.rowsScanned += h.rows;
+    profileScanStats.scans++;
+    profileScanStats.rows += h.rows;
     return h;
   };
   if (options.exact) return { histogram: await exactPiece(window.start, window.end, 'exact'), read };
