@@ -92,28 +92,29 @@ async function plan(pool: Pool, featureSet: string, window: TimeWindow): Promise
     writes_seen: string | null;
     stale: boolean | null;
     computed_at: Date | null;
-    in_default: boolean | null;
   }>(
     `SELECT p.partition, p.partition::regclass::oid AS oid, p.range_start, p.range_end,
             (SELECT coalesce(sum(w.writes), 0) FROM features.feature_writes w WHERE w.feature_set = $1 AND w.hour >= p.range_start AND w.hour < p.range_end)::bigint AS writes,
-            s.rows, s.truncated, s.writes_seen, s.stale, s.computed_at, NULL::boolean AS in_default
+            s.rows, s.truncated, s.writes_seen, s.stale, s.computed_at
        FROM features.feature_value_partitions p
        LEFT JOIN features.partition_profile_sets s
          ON s.feature_set = $1 AND s.range_start = p.range_start AND s.range_end = p.range_end AND s.partition_oid = p.partition::regclass::oid
       WHERE p.range_start < $3::timestamptz AND p.range_end > $2::timestamptz
-     UNION ALL
-     SELECT p.partition, 0, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL,
-            EXISTS (SELECT 1 FROM features.feature_values fv WHERE fv.tableoid = p.partition::regclass AND fv.feature_set = $1 AND fv.event_time >= $2::timestamptz AND fv.event_time < $3::timestamptz)
-       FROM features.feature_value_partitions p WHERE p.range_start IS NULL`,
+      ORDER BY p.range_start`,
     [featureSet, window.start, window.end],
   );
-  const partitions: PlannedPartition[] = [];
+  // rows in the default partition (outside every daily one), looked up in that table alone: a
+  // tableoid filter on the parent would scan every partition
   let inDefault = false;
+  const { rows: defaults } = await pool.query<{ partition: string }>('SELECT partition FROM features.feature_value_partitions WHERE range_start IS NULL');
+  for (const { partition } of defaults) {
+    // regclass text: a qualified name, quoted where it needs to be
+    const { rows: found } = await pool.query(`SELECT 1 FROM ${partition} WHERE feature_set = $1 AND event_time >= $2::timestamptz AND event_time < $3::timestamptz LIMIT 1`, [featureSet, window.start, window.end]);
+    inDefault ||= found.length > 0;
+  }
+  const partitions: PlannedPartition[] = [];
   for (const r of rows) {
-    if (!r.range_start || !r.range_end) {
-      inDefault ||= r.in_default === true;
-      continue;
-    }
+    if (!r.range_start || !r.range_end) continue;
     partitions.push({
       partition: r.partition,
       oid: Number(r.oid),
