@@ -222,8 +222,8 @@ async function main(): Promise<void> {
   }
 }
 
-/** Writes rows page by page with writePage; returns the elapsed ms. */
-async function writeRows(pool: Pool, rows: FeatureRow[], featureSet: string, source: string, pageSize: number, method: WriteMethod): Promise<number> {
+/** Writes rows page by page with writePage; returns the elapsed ms (bench/fleet.bench.ts measures with it too). */
+export async function writeRows(pool: Pool, rows: FeatureRow[], featureSet: string, source: string, pageSize: number, method: WriteMethod): Promise<number> {
   const client = await pool.connect();
   try {
     const t = Date.now();
@@ -237,7 +237,7 @@ async function writeRows(pool: Pool, rows: FeatureRow[], featureSet: string, sou
 }
 
 /** `n` rows of the synthetic source, re-keyed (`variant`) so samples never collide with the main run. */
-function sampleRows(records: ReturnType<typeof createSyntheticRecords>, map: ReturnType<typeof compileMapping>, n: number, variant: number): FeatureRow[] {
+export function sampleRows(records: ReturnType<typeof createSyntheticRecords>, map: ReturnType<typeof compileMapping>, n: number, variant: number): FeatureRow[] {
   const rows: FeatureRow[] = [];
   for (let i = 0; i < n; i++) {
     const mapped = map(JSON.parse(records.json(i)));
@@ -246,7 +246,10 @@ function sampleRows(records: ReturnType<typeof createSyntheticRecords>, map: Ret
   return rows;
 }
 
-main().catch((err: unknown) => {
-  console.error('[bench:ingest] error:', err);
-  process.exit(1);
-});
+// run as a script, not when bench/fleet.bench.ts imports the measuring functions
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error('[bench:ingest] error:', err);
+    process.exit(1);
+  });
+}

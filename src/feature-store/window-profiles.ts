@@ -16,7 +16,7 @@
 import type { Pool } from 'pg';
 import { addHistogram, emptyHistogram, histogramFromProfile, type BinSpec, type FeatureProfile, type RowsProfile, type ScanReason, type WindowHistogram, type WindowRead } from '../shared/drift';
 import type { TimeWindow } from '../shared/types';
-import { buildPartitionProfile, loadPartitionProfiles, scanProfiles, type PartitionRange } from './partition-profiles';
+import { buildPartitionProfile, loadPartitionProfiles, profileScanStats, scanProfiles, type PartitionRange } from './partition-profiles';
 import { streamWindowHistogram } from './window-histogram';
 
 export type { ScanReason, WindowRead } from '../shared/drift';
@@ -92,35 +92,29 @@ async function plan(pool: Pool, featureSet: string, window: TimeWindow): Promise
     writes_seen: string | null;
     stale: boolean | null;
     computed_at: Date | null;
-    in_default: boolean | null;
   }>(
     `SELECT p.partition, p.partition::regclass::oid AS oid, p.range_start, p.range_end,
             (SELECT coalesce(sum(w.writes), 0) FROM features.feature_writes w WHERE w.feature_set = $1 AND w.hour >= p.range_start AND w.hour < p.range_end)::bigint AS writes,
-            s.rows, s.truncated, s.writes_seen, s.stale, s.computed_at, NULL::boolean AS in_default
+            s.rows, s.truncated, s.writes_seen, s.stale, s.computed_at
        FROM features.feature_value_partitions p
        LEFT JOIN features.partition_profile_sets s
          ON s.feature_set = $1 AND s.range_start = p.range_start AND s.range_end = p.range_end AND s.partition_oid = p.partition::regclass::oid
       WHERE p.range_start < $3::timestamptz AND p.range_end > $2::timestamptz
-     UNION ALL
-     SELECT p.partition, 0, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL
-       FROM features.feature_value_partitions p WHERE p.range_start IS NULL`,
+      ORDER BY p.range_start`,
     [featureSet, window.start, window.end],
   );
-  // The default partition is asked by name: a filter on tableoid over the parent prunes nothing and
-  // reads every row of the window in the other partitions (one window per sensor run, a fleet's worth).
-  for (const r of rows) {
-    if (r.range_start) continue;
-    const name = r.partition.split('.').map((part) => `"${part.replace(/^"|"$/g, '').replace(/"/g, '""')}"`).join('.');
-    const found = await pool.query<{ found: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${name} WHERE feature_set = $1 AND event_time >= $2::timestamptz AND event_time < $3::timestamptz) AS found`, [featureSet, window.start, window.end]);
-    r.in_default = found.rows[0]!.found;
+  // rows in the default partition (outside every daily one), looked up in that table alone: a
+  // tableoid filter on the parent would scan every partition
+  let inDefault = false;
+  const { rows: defaults } = await pool.query<{ partition: string }>('SELECT partition FROM features.feature_value_partitions WHERE range_start IS NULL');
+  for (const { partition } of defaults) {
+    // regclass text: a qualified name, quoted where it needs to be
+    const { rows: found } = await pool.query(`SELECT 1 FROM ${partition} WHERE feature_set = $1 AND event_time >= $2::timestamptz AND event_time < $3::timestamptz LIMIT 1`, [featureSet, window.start, window.end]);
+    inDefault ||= found.length > 0;
   }
   const partitions: PlannedPartition[] = [];
-  let inDefault = false;
   for (const r of rows) {
-    if (!r.range_start || !r.range_end) {
-      inDefault ||= r.in_default === true;
-      continue;
-    }
+    if (!r.range_start || !r.range_end) continue;
     partitions.push({
       partition: r.partition,
       oid: Number(r.oid),
@@ -199,6 +193,8 @@ export async function windowHistograms(pool: Pool, featureSet: string, window: T
     const h = await streamWindowHistogram(pool, { featureSet, window: { start, end } }, specs, { threads: reason === 'exact' ? undefined : 0, onProgress: options.onProgress });
     read.scanned.push({ start, end, reason });
     read.rowsScanned += h.rows;
+    profileScanStats.scans++;
+    profileScanStats.rows += h.rows;
     return h;
   };
   if (options.exact) return { histogram: await exactPiece(window.start, window.end, 'exact'), read };

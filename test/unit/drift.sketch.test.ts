@@ -4,7 +4,7 @@
  * read from profiles equal the exact counts where they are exact (ties, categories, nulls).
  */
 import { describe, expect, it } from 'vitest';
-import { HistogramAccumulator, ProfileAccumulator, QuantileSketch, SKETCH_RANK_ERROR, histogramFromProfile, type BinSpec } from '../../src/shared/drift';
+import { HistogramAccumulator, PROFILE_RANK_ERROR, ProfileAccumulator, QuantileSketch, SKETCH_POINTS, SKETCH_RANK_ERROR, histogramFromProfile, pointsCountsAtOrBelow, type BinSpec } from '../../src/shared/drift';
 import { prng } from '../helpers/prng';
 
 /** Largest |estimated − true| count of values <= x over many x, as a fraction of n. */
@@ -50,6 +50,11 @@ describe('QuantileSketch', () => {
       expect(sketch.count()).toBe(N);
       expect(maxRankError(sketch, values)).toBeLessThanOrEqual(SKETCH_RANK_ERROR);
       expect(sketch.toJSON().levels.flat().length).toBeLessThan(4 * sketch.k);
+      // stored as points, read back with interpolation: within the profile's stated error
+      const points = sketch.toPoints(SKETCH_POINTS);
+      expect(points.values.length).toBeLessThanOrEqual(2 * SKETCH_POINTS + 2);
+      const stored = { countsAtOrBelow: (edges: readonly number[]) => pointsCountsAtOrBelow(points, edges) } as QuantileSketch;
+      expect(maxRankError(stored, values)).toBeLessThanOrEqual(PROFILE_RANK_ERROR);
     });
   }
 
@@ -109,7 +114,7 @@ describe('profiles', () => {
     for (const f of ['small', 'cat', 'maybe', 'absent']) expect(got.features[f], f).toEqual(expected.features[f]);
     expect(got.features.text!.nulls).toBe(expected.features.text!.nulls);
     for (const f of ['wide', 'text']) {
-      got.features[f]!.counts.forEach((c, i) => expect(Math.abs(c - expected.features[f]!.counts[i]!)).toBeLessThanOrEqual(2 * SKETCH_RANK_ERROR * rows.length));
+      got.features[f]!.counts.forEach((c, i) => expect(Math.abs(c - expected.features[f]!.counts[i]!)).toBeLessThanOrEqual(2 * PROFILE_RANK_ERROR * rows.length));
       expect(got.features[f]!.counts.reduce((a, b) => a + b)).toBe(expected.features[f]!.counts.reduce((a, b) => a + b));
     }
   });
@@ -121,6 +126,8 @@ describe('profiles', () => {
     for (const p of parts) merged.merge(p.result());
     const got = histogramFromProfile(specs, merged.result())!;
     for (const f of ['small', 'cat', 'maybe', 'absent']) expect(got.features[f], f).toEqual(expected.features[f]);
+    // sketch-mode features: each merge of stored points adds at most 1/SKETCH_POINTS
+    got.features.wide!.counts.forEach((c, i) => expect(Math.abs(c - expected.features.wide!.counts[i]!)).toBeLessThanOrEqual(2 * (PROFILE_RANK_ERROR + 1 / SKETCH_POINTS) * rows.length));
   });
 
   it('cannot answer a category it did not keep after an overflow', () => {

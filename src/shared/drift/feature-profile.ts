@@ -14,7 +14,7 @@
  */
 import { categoryOf, numericBinIndex, valueBinCount, type BinSpec } from './binning';
 import type { FeatureHistogram, WindowHistogram } from './histogram';
-import { QuantileSketch, SKETCH_K, type SketchData } from './quantile-sketch';
+import { QuantileSketch, SKETCH_K, SKETCH_RANK_ERROR, pointsCountsAtOrBelow, type SketchPoints } from './quantile-sketch';
 
 /** Distinct numeric values counted exactly before a feature switches to the sketch. */
 export const EXACT_VALUE_CAP = 1024;
@@ -22,6 +22,10 @@ export const EXACT_VALUE_CAP = 1024;
 export const LEVEL_CAP = 1000;
 /** Features profiled per feature set; a key first seen beyond it is not profiled (read exactly). */
 export const FEATURE_CAP = 500;
+/** Points a sketch is stored as (toPoints): reading between two adds at most 1/SKETCH_POINTS of rank error. */
+export const SKETCH_POINTS = 512;
+/** The rank error of a count read from a sketch-mode profile, as a fraction of its numbers. */
+export const PROFILE_RANK_ERROR = SKETCH_RANK_ERROR + 1 / SKETCH_POINTS;
 
 export interface NumberSummary {
   n: number;
@@ -30,7 +34,8 @@ export interface NumberSummary {
   /** exact: distinct values and their counts (while ≤ EXACT_VALUE_CAP) */
   values?: number[];
   counts?: number[];
-  sketch?: SketchData;
+  /** otherwise the sketch's estimate at up to ~2·SKETCH_POINTS points */
+  sketch?: SketchPoints;
 }
 
 export interface FeatureProfile {
@@ -69,7 +74,8 @@ class FeatureAccumulator {
       if (this.exact.size > EXACT_VALUE_CAP) this.toSketch();
       return;
     }
-    for (let i = 0; i < times; i++) this.sketch!.add(v);
+    if (times === 1) this.sketch!.add(v);
+    else this.sketch!.addWeighted(v, times);
   }
 
   addText(text: string, times = 1): void {
@@ -82,18 +88,18 @@ class FeatureAccumulator {
 
   private toSketch(): void {
     const sketch = new QuantileSketch(SKETCH_K);
-    for (const [v, c] of this.exact!) for (let i = 0; i < c; i++) sketch.add(v);
+    for (const [v, c] of this.exact!) sketch.addWeighted(v, c);
     this.sketch = sketch;
     this.exact = undefined;
   }
 
   mergeProfile(p: FeatureProfile): void {
     if (p.numbers.sketch) {
+      // a stored sketch is points: each point's weight since the previous one, at the point (adds at
+      // most 1/SKETCH_POINTS of rank error per merge; checks add counts and never merge)
       if (this.exact) this.toSketch();
-      this.n += p.numbers.n;
-      this.min = Math.min(this.min, p.numbers.min);
-      this.max = Math.max(this.max, p.numbers.max);
-      this.sketch!.merge(new QuantileSketch(p.numbers.sketch.k, p.numbers.sketch));
+      const { values, le } = p.numbers.sketch;
+      values.forEach((v, i) => this.addNumber(v, le[i]! - (i ? le[i - 1]! : 0)));
     } else if (p.numbers.values) {
       p.numbers.values.forEach((v, i) => this.addNumber(v, p.numbers.counts![i]!));
     }
@@ -109,7 +115,7 @@ class FeatureAccumulator {
       const sorted = [...this.exact.entries()].sort((a, b) => a[0] - b[0]);
       numbers.values = sorted.map(([v]) => v);
       numbers.counts = sorted.map(([, c]) => c);
-    } else numbers.sketch = this.sketch!.toJSON();
+    } else numbers.sketch = this.sketch!.toPoints(SKETCH_POINTS);
     return { numbers, texts: this.texts, levels: Object.fromEntries(this.levels), overflow: this.overflow };
   }
 }
@@ -170,7 +176,7 @@ export function featureHistogramFromProfile(spec: BinSpec, profile: FeatureProfi
   if (spec.kind === 'numeric') {
     if (numbers.values) numbers.values.forEach((v, i) => (counts[numericBinIndex(spec.edges, v)]! += numbers.counts![i]!));
     else if (numbers.sketch) {
-      const below = new QuantileSketch(numbers.sketch.k, numbers.sketch).countsAtOrBelow(spec.edges);
+      const below = pointsCountsAtOrBelow(numbers.sketch, spec.edges);
       let prev = 0;
       below.forEach((b, i) => {
         counts[i] = b - prev;

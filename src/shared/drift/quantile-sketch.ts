@@ -31,6 +31,36 @@ export interface SketchData {
   seed: number;
 }
 
+/** A sketch read out for storage (toPoints): counts at or below, and at, each point's value. */
+export interface SketchPoints {
+  values: number[];
+  le: number[];
+  eq: number[];
+}
+
+/**
+ * Estimated counts of values <= each of `edges` (ascending) from stored points: exact at a point,
+ * linear in value between two points for the weight strictly between them.
+ */
+export function pointsCountsAtOrBelow(p: SketchPoints, edges: readonly number[]): number[] {
+  return edges.map((e) => {
+    // last point <= e
+    let lo = 0;
+    let hi = p.values.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (p.values[mid]! <= e) lo = mid + 1;
+      else hi = mid;
+    }
+    const i = lo - 1;
+    if (i < 0) return 0;
+    if (p.values[i] === e || i === p.values.length - 1) return p.le[i]!;
+    const between = p.le[i + 1]! - p.eq[i + 1]! - p.le[i]!;
+    // whole rows: rounding keeps the counts non-decreasing in e, so no bin goes negative
+    return p.le[i]! + Math.round((between * (e - p.values[i]!)) / (p.values[i + 1]! - p.values[i]!));
+  });
+}
+
 export class QuantileSketch {
   private levels: number[][];
   private seed: number;
@@ -57,6 +87,49 @@ export class QuantileSketch {
   add(value: number): void {
     this.levels[0]!.push(value);
     if (++this.size >= this.limit) this.compress();
+  }
+
+  /** Adds `value` `weight` times (an integer), in O(log weight): one item per set bit of the weight. */
+  addWeighted(value: number, weight: number): void {
+    for (let h = 0; weight > 0; h++, weight = Math.floor(weight / 2)) {
+      if (weight % 2 === 0) continue;
+      while (this.levels.length <= h) this.levels.push([]);
+      this.levels[h]!.push(value);
+      this.size++;
+    }
+    this.limit = this.maxSize();
+    while (this.size >= this.limit) this.compress();
+  }
+
+  /**
+   * The sketch's estimate as at most ~2·`points` points (value, count <= value, count == value),
+   * values ascending: a point wherever the weight since the last one reaches n/points, at every
+   * value that alone weighs that much, and at the minimum and maximum. Reading a count between two
+   * points interpolates at most n/points of weight, on top of the sketch's own error.
+   */
+  toPoints(points: number): SketchPoints {
+    const items: Array<[number, number]> = [];
+    this.levels.forEach((l, h) => l.forEach((x) => items.push([x, 2 ** h])));
+    items.sort((a, b) => a[0] - b[0]);
+    const n = this.count();
+    const step = n / points;
+    const out: SketchPoints = { values: [], le: [], eq: [] };
+    let below = 0;
+    let sinceLast = 0;
+    for (let i = 0; i < items.length; ) {
+      const v = items[i]![0];
+      let w = 0;
+      while (i < items.length && items[i]![0] === v) w += items[i++]![1];
+      below += w;
+      sinceLast += w;
+      if (out.values.length === 0 || i === items.length || sinceLast >= step || w >= step) {
+        out.values.push(v);
+        out.le.push(below);
+        out.eq.push(w);
+        sinceLast = 0;
+      }
+    }
+    return out;
   }
 
   /** Adds `other`'s items (same k) to this sketch; `other` is unchanged. */
