@@ -17,6 +17,7 @@ import { loadMojo } from '../mojo/load';
 import type { MojoModel } from '../mojo/types';
 import { readFile } from 'node:fs/promises';
 import { checkH2OVersion } from '../h2o/version';
+import { assertCloudUsable, cloudError, readAndLockCloud, readCloud } from '../h2o/cloud';
 import { championModelIds } from '../registry';
 import {
   cleanupTrainingRun as cleanupRun, evaluateTraining, pruneModelRuns, startTraining,
@@ -39,6 +40,8 @@ export interface CheckTrainingClusterOutput {
   xgboostAvailable: boolean;
   /** TRAINING_MAX_PARALLEL, for runs whose input sets none */
   defaultMaxParallel: number;
+  /** nodes of the (complete, locked) cloud */
+  cloudSize?: number;
 }
 
 export interface StartTrainingJobInput {
@@ -100,17 +103,26 @@ export interface PruneH2OModelsInput {
 
 export function createH2OActivities({ config, pool }: ActivityDeps) {
   const h2o = new H2OClient(config.h2o.url);
+  const cloudSettings = { nodes: config.h2o.nodes, members: config.h2o.members };
+  /** Throws H2OCloudLostError when the cloud lost a node (only a loss: a poll never waits for a forming cloud). */
+  const watchCloud = async () => {
+    // an unanswered /3/Cloud is left to the poll's own grace for an unreachable cluster
+    const check = await readCloud(h2o, cloudSettings).catch((err: unknown) => (err instanceof H2OUnreachableError ? undefined : Promise.reject(err)));
+    if (check?.verdict === 'lost') throw cloudError(check)!;
+  };
 
   return {
     /** The cluster answers, runs an ungated build, and says whether XGBoost is available. */
     async checkTrainingCluster(input: CheckTrainingClusterInput): Promise<CheckTrainingClusterOutput> {
+      // complete, healthy, agreed and locked, or the run stops here (a lost node: non-retryable; still forming: retried)
+      const check = assertCloudUsable(await readAndLockCloud(h2o, cloudSettings));
       const cloud = await h2o.cloud();
       if (!cloud.cloud_healthy) throw new H2OUnreachableError(`H2O at ${config.h2o.url} reports an unhealthy cloud (${cloud.cloud_name})`);
       const version = checkH2OVersion(cloud.version, config.h2o.version);
       if (version.verdict === 'gated') throw ApplicationFailure.nonRetryable(version.message, FailureType.H2OMojoGated);
       if (!version.ok) log.warn('H2O version differs from the pinned one', { message: version.message });
       const xgboostAvailable = input.algorithms.includes('xgboost') ? await h2o.hasXGBoost() : false;
-      return { h2oVersion: cloud.version, xgboostAvailable, defaultMaxParallel: config.training.maxParallel };
+      return { h2oVersion: cloud.version, xgboostAvailable, defaultMaxParallel: config.training.maxParallel, cloudSize: check.size };
     },
 
     /** Starts the spec's H2O job, or returns the job an earlier attempt started (never trains twice). */
@@ -140,6 +152,7 @@ export function createH2OActivities({ config, pool }: ActivityDeps) {
             intervalMs: config.training.pollIntervalMs,
             unreachableGraceMs: config.training.h2oGraceS * 1000,
             signal: cancellationSignal(),
+            watchCloud,
             onPoll: (j) => {
               report({ jobKey, progress: j.progress });
               if (Date.now() - lastReport >= config.training.progressIntervalMs) {
