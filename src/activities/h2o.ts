@@ -17,7 +17,7 @@ import { loadMojo } from '../mojo/load';
 import type { MojoModel } from '../mojo/types';
 import { readFile } from 'node:fs/promises';
 import { checkH2OVersion } from '../h2o/version';
-import { assertCloudUsable, cloudError, readAndLockCloud, readCloud } from '../h2o/cloud';
+import { assertCloudUsable, cloudLossWatch, readAndLockCloud } from '../h2o/cloud';
 import { championModelIds } from '../registry';
 import {
   cleanupTrainingRun as cleanupRun, evaluateTraining, pruneModelRuns, startTraining,
@@ -104,12 +104,8 @@ export interface PruneH2OModelsInput {
 export function createH2OActivities({ config, pool }: ActivityDeps) {
   const h2o = new H2OClient(config.h2o.url);
   const cloudSettings = { nodes: config.h2o.nodes, members: config.h2o.members };
-  /** Throws H2OCloudLostError when the cloud lost a node (only a loss: a poll never waits for a forming cloud). */
-  const watchCloud = async () => {
-    // an unanswered /3/Cloud is left to the poll's own grace for an unreachable cluster
-    const check = await readCloud(h2o, cloudSettings).catch((err: unknown) => (err instanceof H2OUnreachableError ? undefined : Promise.reject(err)));
-    if (check?.verdict === 'lost') throw cloudError(check)!;
-  };
+  /** Throws H2OCloudLostError when the cloud lost a node (polls of a training job read /3/Cloud too). */
+  const watchCloud = cloudLossWatch(h2o, cloudSettings);
 
   return {
     /** The cluster answers, runs an ungated build, and says whether XGBoost is available. */

@@ -7,7 +7,7 @@
  */
 import { lookup } from 'node:dns/promises';
 import { randomBytes } from 'node:crypto';
-import { ConfigError, H2OCloudIncompleteError, H2OCloudLostError } from '../shared/errors';
+import { ConfigError, H2OCloudIncompleteError, H2OCloudLostError, H2OUnreachableError } from '../shared/errors';
 import type { H2OClient } from './client';
 import type { CloudV3 } from './schemas';
 
@@ -134,4 +134,15 @@ export function assertCloudUsable(check: CloudCheck): CloudCheck {
   const err = cloudError(check);
   if (err) throw err;
   return check;
+}
+
+/**
+ * pollJob's watchCloud: throws H2OCloudLostError when the cloud lost a node; nothing else (a poll
+ * never waits for a forming cloud, and an unanswered /3/Cloud is left to the poll's own grace).
+ */
+export function cloudLossWatch(client: H2OClient, settings: CloudSettings): () => Promise<void> {
+  return async () => {
+    const check = await readCloud(client, settings).catch((err: unknown) => (err instanceof H2OUnreachableError ? undefined : Promise.reject(err)));
+    if (check?.verdict === 'lost') throw cloudError(check)!;
+  };
 }
