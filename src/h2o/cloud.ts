@@ -123,7 +123,8 @@ export async function lockCloud(client: H2OClient): Promise<void> {
 /** readCloud, locking a cloud that is complete, healthy and agreed but not locked yet (a fresh one). */
 export async function readAndLockCloud(client: H2OClient, settings: CloudSettings): Promise<CloudCheck> {
   const check = await readCloud(client, settings);
-  const lockable = check.verdict === 'forming' && !check.locked && check.consensus && check.size === check.expected && check.missing.length === 0;
+  // (not `missing`: behind a proxy or a name H2O does not list, members may not match; the size does)
+  const lockable = check.verdict === 'forming' && !check.locked && check.consensus && check.size === check.expected;
   if (!lockable) return check;
   await lockCloud(client);
   return readCloud(client, settings);
