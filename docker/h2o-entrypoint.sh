@@ -7,8 +7,21 @@
 # XGBoost trains in NATIVE memory outside the heap: when you train XGBoost, set H2O_HEAP_PERCENT=50
 # (or lower) and raise H2O_MEMORY, as H2O's own Kubernetes image does (MaxRAMPercentage=50).
 #
+# A multi-node cloud (docker-compose.yml's h2o-1, h2o-2): every node gets the same H2O_CLOUD_NAME and
+# H2O_FLATFILE (one `host:port` line per node), so they form one cloud and nothing else joins it.
+#
 # `entrypoint.sh --print-command` prints the java command line and exits (used by the tests).
+# `entrypoint.sh --healthcheck` exits 0 once /3/Cloud reports H2O_NODES nodes (default 1), all
+# healthy, in consensus (the containers' healthcheck; bash's /dev/tcp avoids installing curl).
 set -euo pipefail
+
+if [[ "${1:-}" == "--healthcheck" ]]; then
+  exec 3<>/dev/tcp/127.0.0.1/54321
+  printf 'GET /3/Cloud?skip_ticks=true HTTP/1.0\r\n\r\n' >&3
+  answer="$(cat <&3)"
+  [[ "$answer" == *'"cloud_healthy":true'* && "$answer" == *'"consensus":true'* && "$answer" == *"\"cloud_size\":${H2O_NODES:-1},"* ]]
+  exit $?
+fi
 
 memory="${H2O_MEMORY:-4g}"
 percent="${H2O_HEAP_PERCENT:-70}"
@@ -27,9 +40,10 @@ heap_mib=$((mib * percent / 100))
 
 command=(java "-Xmx${heap_mib}m" -jar /opt/h2o/h2o.jar
   -port 54321
-  # one node per container: a unique cloud name keeps replicas from joining each other over multicast
-  -name "mlops-h2o-${HOSTNAME:-single}"
+  # one cloud: the shared name and flatfile; alone, a unique name keeps replicas from joining each other over multicast
+  -name "${H2O_CLOUD_NAME:-mlops-h2o-${HOSTNAME:-single}}"
   -ice_root /var/lib/h2o/ice)
+if [[ -n "${H2O_FLATFILE:-}" ]]; then command+=(-flatfile "$H2O_FLATFILE"); fi
 # H2O_NTHREADS as in src/config.ts: -1 (default) = all cores the container may use
 if [[ "${H2O_NTHREADS:--1}" =~ ^[1-9][0-9]*$ ]]; then command+=(-nthreads "$H2O_NTHREADS"); fi
 

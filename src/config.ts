@@ -192,6 +192,10 @@ export interface H2OConfig {
   port: number;
   /** H2O_MEMORY: memory budget of the local H2O process; the JVM heap (-Xmx) is 70% of it. @default `4g` */
   memoryMiB: number;
+  /** H2O_NODES: nodes of the H2O cloud. The local stack starts that many on loopback (REST ports H2O_URL's port, +2, +4, …; one flatfile; H2O_MEMORY split evenly); every check refuses a cloud whose size differs, that is not locked, or has an unhealthy node. @default 1 */
+  nodes: number;
+  /** H2O_CLOUD_MEMBERS: the cloud's nodes as comma-separated host:port (REST ports), so a missing node can be named; as many as H2O_NODES. @default the local stack's loopback layout (H2O_URL's host, ports +0, +2, …) */
+  members: string[];
   /** H2O_VERSION: the pinned H2O-3 release (3.46.0.12+ blocks MOJO export in open source). @default `3.46.0.11` */
   version: string;
   /** H2O_NTHREADS: fork/join threads of the local H2O (-1 = all cores). @default -1 */
@@ -325,6 +329,19 @@ function envTrainingQueue(env: Env): string {
   return queue;
 }
 
+/** H2O_CLOUD_MEMBERS, or the local stack's layout: H2O_URL's host, REST ports +0, +2, … (each node also binds port + 1). */
+function h2oCloudMembers(env: Env, url: URL, nodes: number): string[] {
+  const raw = env.H2O_CLOUD_MEMBERS?.trim();
+  if (!raw) {
+    const port = url.port ? Number(url.port) : 54321;
+    return Array.from({ length: nodes }, (_, i) => `${url.hostname}:${port + 2 * i}`);
+  }
+  const members = raw.split(',').map((m) => m.trim());
+  for (const m of members) envHostPort({ H2O_CLOUD_MEMBERS: m }, 'H2O_CLOUD_MEMBERS', m);
+  if (members.length !== nodes) throw new ConfigError('H2O_CLOUD_MEMBERS', raw, `as many host:port entries as H2O_NODES (${nodes}), found ${members.length}`);
+  return members;
+}
+
 /** Reads and validates the configuration from `env`. Throws ConfigError naming the variable. */
 export function loadConfig(env: Env = process.env): Config {
   const stateDir = envPath(env, 'MLOPS_STATE_DIR', '.stack');
@@ -338,6 +355,8 @@ export function loadConfig(env: Env = process.env): Config {
   const redisUrl = envUrl(env, 'REDIS_URL', 'redis://:mlops@127.0.0.1:6379', ['redis:', 'rediss:']);
   const h2oUrl = envUrl(env, 'H2O_URL', 'http://127.0.0.1:54321', ['http:', 'https:']);
   const h2oVersion = envString(env, 'H2O_VERSION', '3.46.0.11');
+  const h2oNodes = envInt(env, 'H2O_NODES', 1, 1, 64);
+  const h2oMembers = h2oCloudMembers(env, h2oUrl, h2oNodes);
   if (!/^\d+\.\d+\.\d+\.\d+$/.test(h2oVersion)) throw new ConfigError('H2O_VERSION', h2oVersion, 'a four-part H2O-3 version such as 3.46.0.11');
 
   const config: Config = {
@@ -385,6 +404,8 @@ export function loadConfig(env: Env = process.env): Config {
       memoryMiB: envMemoryMiB(env, 'H2O_MEMORY', '4g'),
       version: h2oVersion,
       nthreads: envInt(env, 'H2O_NTHREADS', -1, -1, 1024),
+      nodes: h2oNodes,
+      members: h2oMembers,
     },
     worker: {
       artifactDir: envPath(env, 'ARTIFACT_DIR', join(stateDir, 'artifacts')),

@@ -18,6 +18,7 @@ import { loadMojo } from '../mojo/load';
 import type { MojoModel } from '../mojo/types';
 import { readFile } from 'node:fs/promises';
 import { checkH2OVersion } from '../h2o/version';
+import { assertCloudUsable, cloudLossWatch, readAndLockCloud } from '../h2o/cloud';
 import { championModelIds } from '../registry';
 import {
   cleanupTrainingRun as cleanupRun, evaluateTraining, pruneModelRuns, startTraining,
@@ -43,6 +44,8 @@ export interface CheckTrainingClusterOutput {
   defaultMaxParallel: number;
   /** TRAINING_TASK_QUEUE of this worker: where the run's H2O jobs wait for a slot */
   trainingTaskQueue: string;
+  /** nodes of the (complete, locked) cloud */
+  cloudSize?: number;
 }
 
 export interface StartTrainingJobInput {
@@ -117,6 +120,9 @@ export interface PruneH2OModelsInput {
 
 export function createH2OActivities({ config, pool }: ActivityDeps) {
   const h2o = new H2OClient(config.h2o.url);
+  const cloudSettings = { nodes: config.h2o.nodes, members: config.h2o.members };
+  /** Throws H2OCloudLostError when the cloud lost a node (polls of a training job read /3/Cloud too). */
+  const watchCloud = cloudLossWatch(h2o, cloudSettings);
 
   async function startJob(input: StartTrainingJobInput): Promise<StartedTraining> {
     const destId = trainingRunIds(input.workflowId, input.runId).spec(input.spec.name);
@@ -141,6 +147,7 @@ export function createH2OActivities({ config, pool }: ActivityDeps) {
           intervalMs: config.training.pollIntervalMs,
           unreachableGraceMs: config.training.h2oGraceS * 1000,
           signal: cancellationSignal(),
+          watchCloud,
           onPoll: (j) => {
             report({ jobKey, progress: j.progress });
             if (Date.now() - lastReport >= config.training.progressIntervalMs) {
@@ -169,13 +176,15 @@ export function createH2OActivities({ config, pool }: ActivityDeps) {
   return {
     /** The cluster answers, runs an ungated build, and says whether XGBoost is available. */
     async checkTrainingCluster(input: CheckTrainingClusterInput): Promise<CheckTrainingClusterOutput> {
+      // complete, healthy, agreed and locked, or the run stops here (a lost node: non-retryable; still forming: retried)
+      const check = assertCloudUsable(await readAndLockCloud(h2o, cloudSettings));
       const cloud = await h2o.cloud();
       if (!cloud.cloud_healthy) throw new H2OUnreachableError(`H2O at ${config.h2o.url} reports an unhealthy cloud (${cloud.cloud_name})`);
       const version = checkH2OVersion(cloud.version, config.h2o.version);
       if (version.verdict === 'gated') throw ApplicationFailure.nonRetryable(version.message, FailureType.H2OMojoGated);
       if (!version.ok) log.warn('H2O version differs from the pinned one', { message: version.message });
       const xgboostAvailable = input.algorithms.includes('xgboost') ? await h2o.hasXGBoost() : false;
-      return { h2oVersion: cloud.version, xgboostAvailable, defaultMaxParallel: config.training.maxParallel, trainingTaskQueue: config.training.taskQueue };
+      return { h2oVersion: cloud.version, xgboostAvailable, defaultMaxParallel: config.training.maxParallel, trainingTaskQueue: config.training.taskQueue, cloudSize: check.size };
     },
 
     /** Starts the spec's H2O job, or returns the job an earlier attempt started (never trains twice). */

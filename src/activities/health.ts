@@ -2,6 +2,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { H2OClient } from '../h2o/client';
 import { checkH2OVersion, type H2OVersionCheck } from '../h2o/version';
+import { cloudError, readAndLockCloud } from '../h2o/cloud';
 import { FailureType } from '../shared/errors';
 import type { ActivityDeps } from './deps';
 
@@ -11,8 +12,19 @@ export interface ComponentHealth {
   address: string;
 }
 
+/** The H2O cloud as the health check found it: complete, agreed and locked (otherwise the check fails). */
+export interface H2OCloudHealth {
+  name: string;
+  size: number;
+  expected: number;
+  locked: boolean;
+  nodes: string[];
+  message: string;
+}
+
 export interface H2OHealth extends ComponentHealth {
   versionCheck: H2OVersionCheck;
+  cloud: H2OCloudHealth;
 }
 
 export function createHealthActivities({ config, pool, redis }: ActivityDeps) {
@@ -31,15 +43,24 @@ export function createHealthActivities({ config, pool, redis }: ActivityDeps) {
       return { component: 'redis', version, address: `${config.redis.host}:${config.redis.port}` };
     },
 
-    /** The H2O version check: the cluster must run the pinned release, and never a MOJO-gated build. */
+    /**
+     * The H2O version check (the pinned release, never a MOJO-gated build) and the cloud check: every
+     * one of H2O_NODES nodes healthy, consensus, locked (src/h2o/cloud.ts).
+     */
     async checkH2O(): Promise<H2OHealth> {
-      const cloud = await new H2OClient(config.h2o.url).cloud();
+      const h2o = new H2OClient(config.h2o.url);
+      const cloud = await h2o.cloud();
       const versionCheck = checkH2OVersion(cloud.version, config.h2o.version);
       if (versionCheck.verdict === 'gated') {
         // Retrying cannot un-gate a build: fail now with the reason.
         throw ApplicationFailure.nonRetryable(versionCheck.message, FailureType.H2OVersion, versionCheck);
       }
-      return { component: 'h2o', version: cloud.version, address: config.h2o.url, versionCheck };
+      // A lost node: non-retryable (clouds do not heal). A cloud still forming: retried, it may complete.
+      const check = await readAndLockCloud(h2o, { nodes: config.h2o.nodes, members: config.h2o.members });
+      const refused = cloudError(check);
+      if (refused) throw refused; // toFailure (src/shared/failure.ts) makes H2OCloudLostError non-retryable
+      const health: H2OCloudHealth = { name: check.name, size: check.size, expected: check.expected, locked: check.locked, nodes: check.nodes.map((n) => n.address), message: check.message };
+      return { component: 'h2o', version: cloud.version, address: config.h2o.url, versionCheck, cloud: health };
     },
   };
 }

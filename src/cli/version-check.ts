@@ -1,6 +1,8 @@
 /**
  * `npm run version-check`: is the running stack the one the workflows were written for?
  * - H2O: the cluster's version against the pinned H2O_VERSION; 3.46.0.12+ are MOJO-gated builds.
+ * - H2O cloud: complete (H2O_NODES nodes, every one healthy), agreed and locked (src/h2o/cloud.ts); a
+ *   complete cloud that is not locked yet is locked here, as the first training would.
  * - Temporal: the server's version (GetSystemInfo) against TEMPORAL_MIN_SERVER_VERSION.
  *
  * Exit codes, for CI: 0 all ok; 1 a version mismatches or is gated; 2 a service is unreachable
@@ -11,6 +13,7 @@ import { config as loadConfig, type Config } from '../config';
 import { ValidationError } from '../shared/errors';
 import { H2OClient } from '../h2o/client';
 import { checkH2OVersion, type H2OVersionVerdict } from '../h2o/version';
+import { readAndLockCloud, type CloudVerdict } from '../h2o/cloud';
 import { connectClientConnection, TemporalConnectionError } from '../temporal-connection';
 
 export const EXIT_OK = 0;
@@ -18,10 +21,13 @@ export const EXIT_MISMATCH = 1;
 export const EXIT_UNREACHABLE = 2;
 
 export interface ComponentVersionCheck {
-  component: 'h2o' | 'temporal';
+  component: 'h2o' | 'h2o-cloud' | 'temporal';
   address: string;
-  /** match/older/newer/gated/unparseable for H2O; ok/too-old/unparseable for Temporal; unreachable for both */
-  verdict: H2OVersionVerdict | 'ok' | 'too-old' | 'unreachable';
+  /**
+   * match/older/newer/gated/unparseable for H2O; ok/forming/lost/oversized for its cloud (actual and
+   * expected: node counts); ok/too-old/unparseable for Temporal; unreachable for all
+   */
+  verdict: H2OVersionVerdict | CloudVerdict | 'ok' | 'too-old' | 'unreachable';
   actual: string | undefined;
   expected: string;
   ok: boolean;
@@ -62,6 +68,17 @@ async function h2oCheck(cfg: Config): Promise<ComponentVersionCheck> {
   }
 }
 
+async function h2oCloudCheck(cfg: Config): Promise<ComponentVersionCheck> {
+  const { url, nodes, members } = cfg.h2o;
+  const base = { component: 'h2o-cloud' as const, address: url, expected: String(nodes) };
+  try {
+    const check = await readAndLockCloud(new H2OClient(url, { timeoutMs: 10_000 }), { nodes, members });
+    return { ...base, verdict: check.verdict, actual: String(check.size), ok: check.ok, message: check.message };
+  } catch (err) {
+    return { ...base, verdict: 'unreachable', actual: undefined, ok: false, message: (err as Error).message };
+  }
+}
+
 async function temporalCheck(cfg: Config): Promise<ComponentVersionCheck> {
   const { address, minServerVersion } = cfg.temporal;
   let connection: Connection | undefined;
@@ -76,9 +93,9 @@ async function temporalCheck(cfg: Config): Promise<ComponentVersionCheck> {
   }
 }
 
-/** Runs both checks; the exit code is the worst outcome. */
+/** Runs every check; the exit code is the worst outcome. */
 export async function versionCheck(cfg: Config = loadConfig()): Promise<VersionCheckSummary> {
-  const checks = await Promise.all([h2oCheck(cfg), temporalCheck(cfg)]);
+  const checks = await Promise.all([h2oCheck(cfg), h2oCloudCheck(cfg), temporalCheck(cfg)]);
   const exitCode = checks.some((c) => c.verdict === 'unreachable') ? EXIT_UNREACHABLE : checks.some((c) => !c.ok) ? EXIT_MISMATCH : EXIT_OK;
   return { checks, exitCode };
 }
@@ -89,6 +106,6 @@ export async function versionCheckCommand(args: string[]): Promise<number> {
   if (unknown) throw new ValidationError('version-check argument', unknown, 'version-check takes only --json');
   const summary = await versionCheck();
   if (json) console.log(JSON.stringify(summary, null, 2));
-  else for (const c of summary.checks) console.log(`${c.ok ? 'ok  ' : 'FAIL'} ${c.component.padEnd(8)} ${c.message}`);
+  else for (const c of summary.checks) console.log(`${c.ok ? 'ok  ' : 'FAIL'} ${c.component.padEnd(9)} ${c.message}`);
   return summary.exitCode;
 }

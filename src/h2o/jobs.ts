@@ -13,6 +13,13 @@ export interface PollJobOptions {
   signal?: AbortSignal;
   /** how long polls may keep failing to connect before giving up, ms @default 60000 */
   unreachableGraceMs?: number;
+  /**
+   * Checks the cloud (throws when it lost a node): every `watchIntervalMs` while the job runs, and
+   * before a FAILED job is reported, so a dead node is named instead of a job that hangs or fails vaguely.
+   */
+  watchCloud?: () => Promise<void>;
+  /** @default 5000 */
+  watchIntervalMs?: number;
 }
 
 /** A job that ended FAILED: H2O's exception text in the message, the job itself attached. */
@@ -41,7 +48,12 @@ export async function pollJob(client: H2OClient, jobKey: string, options: PollJo
   const intervalMs = options.intervalMs ?? 250;
   const graceMs = options.unreachableGraceMs ?? 60_000;
   let failingSince: number | undefined;
+  let watchedAt = Date.now();
   for (;;) {
+    if (options.watchCloud && Date.now() - watchedAt >= (options.watchIntervalMs ?? 5000)) {
+      watchedAt = Date.now();
+      await options.watchCloud();
+    }
     let job: JobV3 | undefined;
     try {
       job = await client.job(jobKey);
@@ -54,6 +66,8 @@ export async function pollJob(client: H2OClient, jobKey: string, options: PollJo
     if (job) {
       await options.onPoll?.(job);
       if (job.status === 'FAILED') {
+        // A job H2O fails for a lost node ("DistributedException from /ip:port"): the cloud says which.
+        await options.watchCloud?.();
         throw new H2OJobFailedError(job);
       }
       if (isFinished(job)) return job;

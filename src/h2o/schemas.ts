@@ -44,9 +44,25 @@ export interface CloudV3 {
   build_too_old: boolean;
   cloud_name: string;
   cloud_size: number;
+  /** false as soon as one node missed its heartbeats (about a minute after it died) */
   cloud_healthy: boolean;
+  /** nodes marked unhealthy */
+  bad_nodes?: number;
+  /** every node agrees on the membership */
   consensus: boolean;
-  nodes: Array<{ num_cpus: number; nthreads: number; max_mem: number; free_mem: number }>;
+  /** no node can join any more: set by the first key written (a frame, a job) */
+  locked?: boolean;
+  nodes: CloudNodeV3[];
+}
+
+export interface CloudNodeV3 {
+  /** the node's REST address as the cloud knows it, e.g. "127.0.0.1:54321" */
+  ip_port?: string;
+  healthy?: boolean;
+  num_cpus: number;
+  nthreads: number;
+  max_mem: number;
+  free_mem: number;
 }
 
 export interface CapabilitiesV3 {

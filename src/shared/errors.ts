@@ -22,6 +22,13 @@ export const FailureType = {
    * across restarts); trainModels rebuilds its frames and trains again
    */
   H2OLost: 'H2OLostError',
+  /**
+   * a node of a multi-node H2O cloud died or left (unhealthy in GET /3/Cloud, or the size dropped):
+   * H2O clouds do not heal, so the run fails until the operator restarts the whole cloud
+   */
+  H2OCloudLost: 'H2OCloudLostError',
+  /** the cloud is still forming (fewer nodes than H2O_NODES, no consensus, not locked): retryable, it may complete */
+  H2OCloudIncomplete: 'H2OCloudIncompleteError',
   /** a training run in which no model spec succeeded; the message names each spec and its reason */
   TrainingFailed: 'TrainingFailedError',
   SourceHttp: 'SourceHttpError',
@@ -138,6 +145,32 @@ export class MojoError extends Error {
     reason: string,
   ) {
     super(`MOJO ${mojo}: ${setting}: ${reason}`);
+  }
+}
+
+/**
+ * A locked H2O cloud lost a node: H2O marks it unhealthy (no heartbeat) or the cloud shrank. H2O
+ * clouds do not heal, so nothing a retry does can finish the run: non-retryable. `nodes` are the lost
+ * nodes' ip:port.
+ */
+export class H2OCloudLostError extends Error {
+  override readonly name = 'H2OCloudLostError';
+  constructor(
+    readonly nodes: string[],
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** An H2O cloud that is not (yet) complete: fewer nodes than expected, no consensus, or not locked. Retryable. */
+export class H2OCloudIncompleteError extends Error {
+  override readonly name = 'H2OCloudIncompleteError';
+  constructor(
+    readonly missing: string[],
+    message: string,
+  ) {
+    super(message);
   }
 }
 

@@ -5,17 +5,18 @@
  *
  * Non-retryable: input that can never succeed (ValidationError, ConfigError, RegistryError, MojoError) and H2O
  * answers a retry cannot change (4xx other than "in use", the MOJO gate, an id the cluster lost: H2OLost,
- * which trainModels answers by rebuilding). Anything else is returned
+ * which trainModels answers by rebuilding), and a cloud that lost a node (H2OCloudLost: clouds do not heal). Anything else is returned
  * unchanged, so Temporal retries it under the activity's policy (H2OUnreachableError, network errors).
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { ConfigError, FailureType, H2OError, isInUse, isLost, isMojoGated, MojoError, RegistryError, ValidationError } from './errors';
+import { ConfigError, FailureType, H2OCloudLostError, H2OError, isInUse, isLost, isMojoGated, MojoError, RegistryError, ValidationError } from './errors';
 
 export function toFailure(err: unknown): unknown {
   if (err instanceof ApplicationFailure) return err;
   if (err instanceof ValidationError) return ApplicationFailure.nonRetryable(err.message, FailureType.Validation, { field: err.field });
   if (err instanceof ConfigError) return ApplicationFailure.nonRetryable(err.message, FailureType.Config, { variable: err.variable });
   if (err instanceof RegistryError) return ApplicationFailure.nonRetryable(err.message, FailureType.Registry, { model: err.model, version: err.version ?? null });
+  if (err instanceof H2OCloudLostError) return ApplicationFailure.nonRetryable(err.message, FailureType.H2OCloudLost, { nodes: err.nodes });
   if (err instanceof MojoError) return ApplicationFailure.nonRetryable(err.message, FailureType.Mojo, { setting: err.setting });
   if (err instanceof H2OError) {
     if (isLost(err)) return ApplicationFailure.nonRetryable(`${err.message} (H2O no longer has it: the cluster restarted?)`, FailureType.H2OLost, { status: err.status });

@@ -1,9 +1,9 @@
 /**
  * stackHealth: one activity per component (PostgreSQL, Redis, H2O), run in parallel; returns their
- * versions. The first workflow `npm run demo` runs, proving the worker reaches every component.
+ * versions and the H2O cloud's size (refused unless complete and locked, naming the node at fault). The first workflow `npm run demo` runs, proving the worker reaches every component.
  */
 import { proxyActivities, log } from '@temporalio/workflow';
-import type { createHealthActivities, ComponentHealth, H2OHealth } from '../activities/health';
+import type { createHealthActivities, ComponentHealth, H2OCloudHealth, H2OHealth } from '../activities/health';
 
 const { checkPostgres, checkRedis, checkH2O } = proxyActivities<ReturnType<typeof createHealthActivities>>({
   startToCloseTimeout: '30 seconds',
@@ -19,14 +19,16 @@ export interface StackHealthInput {
 export interface StackHealthOutput {
   components: ComponentHealth[];
   h2oVersionOk: boolean;
+  /** the H2O cloud: checkH2O fails unless it is complete (H2O_NODES), agreed and locked */
+  h2oCloud: H2OCloudHealth;
 }
 
 export async function stackHealth(input: StackHealthInput = {}): Promise<StackHealthOutput> {
   log.info('checking stack health', { requestedBy: input.requestedBy ?? 'unknown' });
   const [postgres, redis, h2o] = await Promise.all([checkPostgres(), checkRedis(), checkH2O()]);
-  return { components: [postgres, redis, stripCheck(h2o)], h2oVersionOk: h2o.versionCheck.ok };
+  return { components: [postgres, redis, stripCheck(h2o)], h2oVersionOk: h2o.versionCheck.ok, h2oCloud: h2o.cloud };
 }
 
-function stripCheck({ versionCheck: _ignored, ...health }: H2OHealth): ComponentHealth {
+function stripCheck({ versionCheck: _version, cloud: _cloud, ...health }: H2OHealth): ComponentHealth {
   return health;
 }

@@ -108,6 +108,11 @@ function isLost(err: unknown): boolean {
   return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === FailureType.H2OLost;
 }
 
+/** The failure of an activity that found a node of the cloud dead (FailureType.H2OCloudLost): no rebuild helps. */
+function isCloudLost(err: unknown): boolean {
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === FailureType.H2OCloudLost;
+}
+
 /** Thrown inside a round when the cluster lost it; the loop around the round rebuilds. */
 class ClusterLost extends Error {
   constructor(readonly failure: unknown) {
@@ -199,6 +204,8 @@ export async function trainModels(raw: TrainModelsInput): Promise<TrainModelsOut
   const gridIds: string[] = [];
   const keepModelIds: string[] = [];
   let rebuilds = 0;
+  /** a node died: nothing on the cloud can be cleaned up (requests to it hang), and a restart clears it all anyway */
+  let cloudGone = false;
   let referencePromise: Promise<ReferenceProfile> | undefined;
 
   /** Extracts the frames, trains every spec, exports the champion: all on the cluster, so all again when H2O forgot them. */
@@ -221,6 +228,7 @@ export async function trainModels(raw: TrainModelsInput): Promise<TrainModelsOut
 
     const results = new Map<string, { h2oModelId: string; metricValue: number; metrics: Record<string, number> }>();
     let lost: unknown;
+    let cloudLost: ActivityFailure | undefined;
     await forEachBounded(input.specs, maxParallel, async (spec) => {
       const progress = specState(spec.name);
       try {
@@ -257,6 +265,7 @@ export async function trainModels(raw: TrainModelsInput): Promise<TrainModelsOut
         if (isCancellation(err)) throw err;
         // the cluster forgot the frames or the job: not the spec's fault; the whole round is rebuilt
         if (isLost(err)) lost ??= err;
+        if (isCloudLost(err)) cloudLost ??= err as ActivityFailure;
         log.warn('model spec failed', { spec: spec.name, error: reason(err) });
         update(() => {
           progress.state = 'failed';
@@ -264,6 +273,12 @@ export async function trainModels(raw: TrainModelsInput): Promise<TrainModelsOut
         });
       }
     });
+    // a dead node makes the whole cloud unusable (H2O clouds do not heal): the run fails with it, naming the node
+    if (cloudLost !== undefined) {
+      cloudGone = true;
+      const cause = cloudLost.cause as ApplicationFailure;
+      throw ApplicationFailure.nonRetryable(cause.message, FailureType.H2OCloudLost, ...(cause.details ?? []));
+    }
     if (lost !== undefined) throw new ClusterLost(lost);
 
     const succeeded = input.specs.filter((s) => results.has(s.name));
@@ -344,6 +359,10 @@ export async function trainModels(raw: TrainModelsInput): Promise<TrainModelsOut
     // Runs on success, failure and cancellation alike; a cancelled run must still free the cluster.
     await CancellationScope.nonCancellable(async () => {
       const finalStage = state.stage;
+      if (cloudGone) {
+        log.warn('the H2O cloud lost a node: no cleanup (a restart of the cloud clears it)');
+        return;
+      }
       update(() => (state.stage = 'cleaning'));
       try {
         await cleanupTrainingRun({ workflowId, runId, keepModelIds, gridIds, gridSpecNames: input.specs.filter((s) => s.grid).map((s) => s.name) });

@@ -4,6 +4,7 @@
  * test/unit/deploy.compose.test.ts).
  */
 import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, projectRoot } from '../../src/config';
 import { COMPONENTS, stackContext } from '../../src/stack/cli';
@@ -71,5 +72,13 @@ describe('versions equal the local stack', () => {
     const ui = /UI (\d+\.\d+\.\d+)/.exec(status.temporal!.version ?? '')?.[1];
     expect(ui, status.temporal!.version).toBeDefined();
     expect(imageTag(services['temporal-ui']!.image!)).toBe(ui);
+  });
+});
+
+describe('docker/h2o-entrypoint.sh --healthcheck (the H2O nodes\' healthcheck) against the local H2O on 54321', () => {
+  const check = (nodes: string) => spawnSync('bash', [join(projectRoot, 'docker', 'h2o-entrypoint.sh'), '--healthcheck'], { env: { PATH: process.env.PATH, H2O_NODES: nodes }, encoding: 'utf8' }).status;
+  it('passes for the size the cloud has and fails for any other', () => {
+    expect(check('1')).toBe(0);
+    expect(check('2')).not.toBe(0);
   });
 });

@@ -18,6 +18,8 @@ describe('version-check against the local stack', () => {
     const temporal = summary.checks.find((c) => c.component === 'temporal')!;
     expect(h2o).toMatchObject({ verdict: 'match', actual: '3.46.0.11', ok: true });
     expect(temporal).toMatchObject({ verdict: 'ok', ok: true });
+    // and its H2O is one complete, locked node (H2O_NODES=1)
+    expect(summary.checks.find((c) => c.component === 'h2o-cloud')).toMatchObject({ verdict: 'ok', ok: true, actual: '1', expected: '1' });
     expect(temporal.actual).toMatch(/^\d+\.\d+\.\d+/);
   });
 
@@ -50,6 +52,7 @@ describe('version-check against the local stack', () => {
     expect(ok.status, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/^ok +h2o +H2O 3\.46\.0\.11 matches/m);
     expect(ok.stdout).toMatch(/^ok +temporal +Temporal server/m);
+    expect(ok.stdout).toMatch(/^ok +h2o-cloud +H2O cloud \S+: 1 of 1 node \(H2O_NODES=1\), locked/m);
     const down = run({ TEMPORAL_ADDRESS: '127.0.0.1:9' }, ['--json']);
     expect(down.status).toBe(EXIT_UNREACHABLE);
     expect((JSON.parse(down.stdout) as { exitCode: number }).exitCode).toBe(EXIT_UNREACHABLE);

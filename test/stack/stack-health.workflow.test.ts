@@ -30,6 +30,8 @@ describe('stackHealth', () => {
     expect(byName.redis).toMatch(/^\d+\.\d+\.\d+$/);
     expect(byName.h2o).toBe(loadConfig().h2o.version);
     expect(result.h2oVersionOk).toBe(true);
+    // the shared stack's one-node cloud, complete and locked (H2O_NODES=1)
+    expect(result.h2oCloud).toMatchObject({ size: 1, expected: 1, locked: true, nodes: [`127.0.0.1:${loadConfig().h2o.port}`] });
 
     // The three checks really ran as activities in the workflow's history.
     const history = await client.workflow.getHandle(workflowId).fetchHistory();

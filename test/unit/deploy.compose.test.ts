@@ -13,7 +13,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { envMemoryMiB, loadConfig, projectRoot } from '../../src/config';
 import { SEARCH_ATTRIBUTE_TYPES } from '../../src/shared/search-attributes';
-import { h2oHeapMiB } from '../../src/stack/h2o';
+import { h2oHeapMiB, h2oNodeHeapMiB } from '../../src/stack/h2o';
 import { existsSync, statSync } from 'node:fs';
 import { file, interpolate, MissingVariable, requiredEnv, raw, compose, services, networksOf, onBackend, oneShots, imageTag, dockerfileFrom, argDefault, type Json, type Service } from '../helpers/compose';
 
@@ -60,7 +60,7 @@ describe('topology rules', () => {
     expect(networks.backend?.internal).toBe(true);
     expect(networks.frontend?.internal).not.toBe(true);
     for (const [name, s] of onBackend) expect(s.ports ?? [], `${name} publishes ports`).toEqual([]);
-    expect(onBackend.map(([n]) => n).sort()).toEqual(['api', 'h2o', 'migrate', 'postgres', 'redis', 'temporal', 'temporal-postgresql', 'temporal-schema', 'temporal-setup', 'temporal-ui', 'worker']);
+    expect(onBackend.map(([n]) => n).sort()).toEqual(['api', 'h2o-1', 'h2o-2', 'migrate', 'postgres', 'redis', 'temporal', 'temporal-postgresql', 'temporal-schema', 'temporal-setup', 'temporal-ui', 'worker']);
     const publishing = Object.entries(services).filter(([, s]) => (s.ports ?? []).length > 0).map(([n]) => n);
     expect(publishing).toEqual(['nginx']);
   });
@@ -115,7 +115,7 @@ describe('topology rules', () => {
     const cfg = loadConfig(env);
     expect(cfg.postgres).toMatchObject({ host: 'postgres', database: 'mlops', user: 'mlops_worker' });
     expect(cfg.redis.host).toBe('redis');
-    expect(cfg.h2o.host).toBe('h2o');
+    expect(cfg.h2o.host).toBe('h2o'); // h2o-1's network alias
     expect(cfg.temporal.address).toBe('temporal:7233');
     // migrate: the worker's settings plus the owner's login, which only it has
     const { MIGRATE_DATABASE_URL: ownerUrl, ...migrateRest } = services.migrate!.environment!;
@@ -286,6 +286,41 @@ describe('docker/Dockerfile.api', () => {
   });
 });
 
+describe('H2O as a 2-node cloud', () => {
+  const nodes = ['h2o-1', 'h2o-2'] as const;
+  const flatfile = file('docker/h2o-flatfile.txt').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+
+  it('every node reads the one flatfile and cloud name; the flatfile lists exactly the nodes', () => {
+    expect(flatfile).toEqual(nodes.map((n) => `${n}:54321`));
+    for (const n of nodes) {
+      const s = services[n]!;
+      expect(s.volumes, n).toContain('./docker/h2o-flatfile.txt:/etc/h2o/flatfile.txt:ro');
+      expect(s.environment!.H2O_FLATFILE, n).toBe('/etc/h2o/flatfile.txt');
+      expect(s.environment!.H2O_CLOUD_NAME, n).toBe(services['h2o-1']!.environment!.H2O_CLOUD_NAME);
+      expect(s.environment!.H2O_NODES, n).toBe(String(nodes.length));
+      expect(s.image, n).toBe(services['h2o-1']!.image);
+      expect(s.healthcheck!.test, n).toEqual(['CMD', '/opt/h2o/entrypoint.sh', '--healthcheck']);
+      expect(networksOf(s), n).toEqual(['backend']);
+    }
+    // separate spill folders
+    expect(services['h2o-1']!.volumes![0]).not.toBe(services['h2o-2']!.volumes![0]);
+    const command = execFileSync('bash', [join(projectRoot, 'docker', 'h2o-entrypoint.sh'), '--print-command'], {
+      env: { PATH: process.env.PATH, H2O_CLOUD_NAME: 'mlops-h2o-cloud', H2O_FLATFILE: '/etc/h2o/flatfile.txt' }, encoding: 'utf8',
+    });
+    expect(command).toContain('-name mlops-h2o-cloud');
+    expect(command).toContain('-flatfile /etc/h2o/flatfile.txt');
+  });
+
+  it("the worker expects that cloud: H2O_URL's `h2o` is h2o-1's alias, H2O_NODES and H2O_CLOUD_MEMBERS match the flatfile, and it waits for both nodes", () => {
+    const worker = services.worker!;
+    const cfg = loadConfig(worker.environment!);
+    const h2o1 = raw.services as Record<string, { networks?: Record<string, { aliases?: string[] }> }>;
+    expect(h2o1['h2o-1']!.networks!.backend!.aliases).toEqual([cfg.h2o.host]);
+    expect(cfg.h2o).toMatchObject({ nodes: nodes.length, members: flatfile, port: 54321 });
+    for (const n of nodes) expect(worker.depends_on, n).toMatchObject({ [n]: { condition: 'service_healthy' } });
+  });
+});
+
 describe('H2O memory: one variable, -Xmx exactly 70% of the limit', () => {
   const entrypoint = join(projectRoot, 'docker', 'h2o-entrypoint.sh');
   const heapOf = (memory: string) => {
@@ -294,16 +329,26 @@ describe('H2O memory: one variable, -Xmx exactly 70% of the limit', () => {
   };
 
   for (const memory of [undefined, '10g', '3000m']) {
-    it(`H2O_MEMORY=${memory ?? '(default)'}: limit and heap come from the same value`, () => {
-      const env: Record<string, string> = memory ? { H2O_MEMORY: memory } : {};
+    it(`H2O_NODE_MEMORY=${memory ?? '(default)'}: every node's limit and heap come from the same value`, () => {
+      const env: Record<string, string> = memory ? { H2O_NODE_MEMORY: memory } : {};
       const h2o = interpolate(raw, { ...requiredEnv, ...env }).services as Record<string, Service>;
-      const limit = h2o.h2o!.deploy!.resources!.limits!.memory!;
-      expect(h2o.h2o!.environment!.H2O_MEMORY).toBe(limit);
-      const mib = envMemoryMiB({ L: limit }, 'L', '4g');
-      expect(heapOf(limit)).toBe(Math.floor(mib * 0.7));
-      expect(heapOf(limit)).toBe(h2oHeapMiB(mib)); // the local stack's rounding
+      for (const node of ['h2o-1', 'h2o-2']) {
+        const limit = h2o[node]!.deploy!.resources!.limits!.memory!;
+        expect(limit).toBe(memory ?? '2g');
+        expect(h2o[node]!.environment!.H2O_MEMORY).toBe(limit);
+        const mib = envMemoryMiB({ L: limit }, 'L', '4g');
+        expect(heapOf(limit)).toBe(Math.floor(mib * 0.7));
+        expect(heapOf(limit)).toBe(h2oHeapMiB(mib)); // the local stack's rounding
+      }
     });
   }
+
+  it("by default the cloud's budget is the local stack's H2O_MEMORY, split as the local stack splits it", () => {
+    const h2o = interpolate(raw, requiredEnv).services as Record<string, Service>;
+    const perNode = envMemoryMiB({ L: h2o['h2o-1']!.deploy!.resources!.limits!.memory! }, 'L', '4g');
+    expect(perNode * 2).toBe(loadConfig({}).h2o.memoryMiB);
+    expect(heapOf(`${perNode}m`)).toBe(h2oNodeHeapMiB(loadConfig({}).h2o.memoryMiB, 2));
+  });
 
   it('refuses a malformed H2O_MEMORY by name', () => {
     const result = spawnSync('bash', [entrypoint, '--print-command'], { env: { PATH: process.env.PATH, H2O_MEMORY: 'lots' }, encoding: 'utf8' });
@@ -317,7 +362,7 @@ describe('versions equal the local stack', () => {
     const pinned = loadConfig({}).h2o.version;
     expect(pinned).toBe('3.46.0.11');
     expect(argDefault('Dockerfile.h2o', 'H2O_VERSION')).toBe(pinned);
-    expect(imageTag(services.h2o!.image!)).toBe(pinned);
+    for (const node of ['h2o-1', 'h2o-2']) expect(imageTag(services[node]!.image!)).toBe(pinned);
     expect(services.worker!.environment!.H2O_VERSION).toBe(pinned);
   });
 });
