@@ -27,11 +27,21 @@ export async function writeGoldenRows(h2o: H2OClient, input: GoldenRowsInput): P
   const slice = `${input.h2oModelId}__golden`;
   const preds = `${slice}_preds`;
   try {
-    await h2o.rapids(`(assign ${slice} (rows ${input.frameId} [0:${n}]))`);
-    await h2o.predict(input.h2oModelId, slice, preds);
-    const rows = parse(await text(await h2o.downloadFrame(slice)), { columns: true }) as Record<string, string>[];
+    // The first n rows as a frame of their own, so only they are scored and downloaded. On a
+    // multi-node cloud H2O 3.46's end-of-session reference check refuses that slice ("REFCNTs contains
+    // an extra vec"); then the whole frame is scored and the first n rows of both are read.
+    const sliced = await h2o.rapids(`(assign ${slice} (rows ${input.frameId} [0:${n}]))`).then(
+      () => true,
+      (err: unknown) => {
+        if (err instanceof Error && err.message.includes('REFCNTs')) return false;
+        throw err;
+      },
+    );
+    const scored = sliced ? slice : input.frameId;
+    await h2o.predict(input.h2oModelId, scored, preds);
+    const rows = (parse(await text(await h2o.downloadFrame(scored)), { columns: true }) as Record<string, string>[]).slice(0, n);
     // By position: H2O names probability columns after the levels, but prefixes numeric ones ("p0", "p1").
-    const [, ...predicted] = parse(await text(await h2o.downloadFrame(preds))) as string[][];
+    const predicted = (parse(await text(await h2o.downloadFrame(preds))) as string[][]).slice(1, n + 1);
     const golden: GoldenFile = {
       h2oModelId: input.h2oModelId,
       rows: rows.map((row, i) => {

@@ -145,7 +145,7 @@ describe('H2O as a 2-node cloud', () => {
     expect(failure?.applicationFailureInfo?.nonRetryable).toBe(true);
     expect(failure?.message).toContain('127.0.0.1:54343');
     expect(failure?.message).not.toContain('127.0.0.1:54341');
-    const awaits = trainEvents.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'awaitTrainingJob').map((e) => e.eventId!.toString());
+    const awaits = trainEvents.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'trainSpecOnSlot').map((e) => e.eventId!.toString());
     expect(awaits).toHaveLength(2);
     const started = trainEvents.filter((e) => e.activityTaskStartedEventAttributes && awaits.includes(e.activityTaskStartedEventAttributes.scheduledEventId!.toString()));
     expect(started.map((e) => e.activityTaskStartedEventAttributes!.attempt)).toEqual([1, 1]);
