@@ -1,5 +1,5 @@
 /** The PostgreSQL pool the worker builds once and hands to every activity group. */
-import { Pool, types, type ClientBase } from 'pg';
+import { Pool, types, type ClientBase, type PoolClient } from 'pg';
 import type { PostgresConfig } from './config';
 
 // bigint (int8) as a JS number: counts and ids here stay far below 2^53.
@@ -22,5 +22,15 @@ export async function inTransaction<T>(client: Pick<ClientBase, 'query'>, work: 
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});
     throw err;
+  }
+}
+
+/** Runs `work` on a client checked out of the pool, and always gives it back. */
+export async function withClient<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    return await work(client);
+  } finally {
+    client.release();
   }
 }

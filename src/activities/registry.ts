@@ -6,6 +6,7 @@
 import { getClient, log } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { PoolClient } from 'pg';
+import { withClient as withPoolClient } from '../postgres';
 import { driftPolicyOf } from '../catalog/drift-policy';
 import { findModelDeclaration } from '../catalog/models';
 import {
@@ -60,14 +61,7 @@ export interface GetProductionVersionInput {
 
 export function createRegistryActivities(deps: ActivityDeps) {
   const { config, pool } = deps;
-  async function withClient<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await pool.connect();
-    try {
-      return await work(client);
-    } finally {
-      client.release();
-    }
-  }
+  const withClient = <T>(work: (client: PoolClient) => Promise<T>): Promise<T> => withPoolClient(pool, work);
 
   return {
     /** The declared configuration of a model and its drift policy (read in the worker, not the workflow). */

@@ -8,6 +8,7 @@ import { activityInfo, getClient, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { performance } from 'node:perf_hooks';
 import type { PoolClient } from 'pg';
+import { withClient as withPoolClient } from '../postgres';
 import { loadWebhookSubscriptions } from '../catalog/models';
 import { readSecretEnv } from '../config';
 import { ConfigError, FailureType, ValidationError } from '../shared/errors';
@@ -36,14 +37,7 @@ export async function emitAfterCommit({ config, pool }: ActivityDeps): Promise<v
 export function createWebhookActivities(deps: ActivityDeps) {
   const { config, pool } = deps;
   const agent = createWebhookAgent();
-  async function withClient<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await pool.connect();
-    try {
-      return await work(client);
-    } finally {
-      client.release();
-    }
-  }
+  const withClient = <T>(work: (client: PoolClient) => Promise<T>): Promise<T> => withPoolClient(pool, work);
 
   return {
     /** One attempt of a delivery: one signed POST, recorded before it goes out and when it is answered. */

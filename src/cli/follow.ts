@@ -123,3 +123,22 @@ export function failureLines(err: unknown): string[] {
 export function interruptedLines(again: string, describe: string): string[] {
   return ['stopped following: the run continues (Ctrl-C never cancels it).', `  follow it again  ${again}`, `  describe it     ${describe}`];
 }
+
+/** The terminal's side of a follow: stdout, whether it is a TTY, its width, and Ctrl-C. */
+export function terminalIo(interrupted: Promise<void>): FollowIo {
+  return { out: process.stdout, tty: process.stdout.isTTY === true, columns: () => process.stdout.columns || 80, interrupted };
+}
+
+/** Prints how a follow ended and gives the command's exit code: 0 done, 1 failed, 130 interrupted. */
+export function reportOutcome<V, R>(outcome: FollowOutcome<V, R>, summary: (result: R) => string, again: string, describe: string): number {
+  if (outcome.kind === 'interrupted') {
+    console.log(interruptedLines(again, describe).join('\n'));
+    return 130;
+  }
+  if (outcome.kind === 'failed') {
+    console.error(failureLines(outcome.error).join('\n'));
+    return 1;
+  }
+  console.log(summary(outcome.result));
+  return 0;
+}

@@ -13,7 +13,7 @@ import { sourceName } from '../shared/names';
 import { SourceName } from '../shared/search-attributes';
 import { parse } from '../shared/validation';
 import type { IngestSourceOutput } from '../workflows/ingest-source';
-import { failureLines, follow, interruptedLines, onInterrupt } from './follow';
+import { follow, onInterrupt, reportOutcome, terminalIo } from './follow';
 import { ingestFrame, ingestLine, type IngestView } from './progress-frame';
 import { cliHint, describeHint, runLines, shellQuote, type RunRef } from './run-links';
 
@@ -103,18 +103,9 @@ export async function ingestCommand(args: string[]): Promise<number> {
           result: handle.result() as Promise<IngestSourceOutput>,
           finish: finished,
         },
-        { out: process.stdout, tty: process.stdout.isTTY === true, columns: () => process.stdout.columns || 80, interrupted: interrupt.interrupted },
+        terminalIo(interrupt.interrupted),
       );
-      if (outcome.kind === 'interrupted') {
-        console.log(interruptedLines(again, describe).join('\n'));
-        return 130;
-      }
-      if (outcome.kind === 'failed') {
-        console.error(failureLines(outcome.error).join('\n'));
-        return 1;
-      }
-      console.log(ingestSummary(outcome.result));
-      return 0;
+      return reportOutcome(outcome, ingestSummary, again, describe);
     } finally {
       interrupt.dispose();
     }

@@ -17,7 +17,7 @@ import { progressQuery as trainingProgressQuery } from '../shared/messages/train
 import { modelName } from '../shared/names';
 import { parse } from '../shared/validation';
 import type { RetrainModelOutput } from '../workflows/retrain-model';
-import { failureLines, follow, interruptedLines, onInterrupt } from './follow';
+import { follow, onInterrupt, reportOutcome, terminalIo } from './follow';
 import { retrainFrame, retrainLine, type RetrainView } from './progress-frame';
 import { cliHint, describeHint, runLines, shellQuote, type RunRef } from './run-links';
 import { temporalHint } from './temporal';
@@ -140,18 +140,9 @@ export async function retrainCommand(args: string[]): Promise<number> {
           result: retrain.result() as Promise<RetrainModelOutput>,
           finish: (view, out) => ({ ...view, status: { ...view.status, phase: 'done', version: out.version } }),
         },
-        { out: process.stdout, tty: process.stdout.isTTY === true, columns: () => process.stdout.columns || 80, interrupted: interrupt.interrupted },
+        terminalIo(interrupt.interrupted),
       );
-      if (outcome.kind === 'interrupted') {
-        console.log(interruptedLines(again, describe).join('\n'));
-        return 130;
-      }
-      if (outcome.kind === 'failed') {
-        console.error(failureLines(outcome.error).join('\n'));
-        return 1;
-      }
-      console.log(retrainSummary(outcome.result));
-      return 0;
+      return reportOutcome(outcome, retrainSummary, again, describe);
     } finally {
       interrupt.dispose();
     }

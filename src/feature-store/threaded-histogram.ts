@@ -10,6 +10,7 @@ import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { BinSpec, WindowHistogram } from '../shared/drift';
 import type { FromWorker, ToWorker } from './histogram-worker';
+import { addHistogram } from '../shared/drift/feature-profile';
 
 const BUFFER_BYTES = 1 << 20;
 const IN_FLIGHT_PER_WORKER = 2;
@@ -25,16 +26,6 @@ function startWorker(specs: Record<string, BinSpec>): Worker {
   // the worker registers tsx's require hook (the project is CommonJS) before loading the entry.
   const code = `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(file)});`;
   return new Worker(code, { eval: true, workerData: { specs } });
-}
-
-function sum(into: WindowHistogram, part: WindowHistogram): void {
-  into.rows += part.rows;
-  for (const [name, h] of Object.entries(part.features)) {
-    const t = into.features[name]!;
-    h.counts.forEach((n, i) => (t.counts[i]! += n));
-    t.unseen += h.unseen;
-    t.nulls += h.nulls;
-  }
 }
 
 /** Bins every complete line of `chunks` (COPY text of JSON documents); `onRows` gets the running row count. */
@@ -125,7 +116,7 @@ export async function threadedCopyHistogram(chunks: AsyncIterable<Buffer>, specs
       await waitForWorker();
     }
     const [first, ...rest] = workers.map((w) => w.result!);
-    for (const part of rest) sum(first!, part);
+    for (const part of rest) addHistogram(first!, part);
     return first!;
   } finally {
     for (const w of workers) {
