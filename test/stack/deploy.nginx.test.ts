@@ -24,7 +24,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/config';
 import { aptInstall } from '../../src/stack/install';
 import { which } from '../../src/stack/process';
+import { testPool } from '../helpers/postgres';
 import { startService, type TestService } from '../helpers/serve';
+import { removeSeededModel, seedModel } from '../helpers/ui-seed';
 
 const USER = 'operator';
 const PASSWORD = 'correct horse battery staple';
@@ -355,6 +357,14 @@ describe('/api/: the inference service behind the same TLS and password', () => 
 
 describe('/ui/: the model pages behind the same TLS and password', () => {
   const auth = { authorization: basic(USER, PASSWORD) };
+  // a model of its own, so the overview links one even on a fresh registry
+  const pool = testPool();
+  const seeded = `nginx_ui_${process.pid}`;
+  beforeAll(() => seedModel(pool, seeded, 2, 2));
+  afterAll(async () => {
+    await removeSeededModel(pool, seeded);
+    await pool.end();
+  });
 
   it('asks for the password like the Web UI does', async () => {
     expect((await get('/ui/')).status).toBe(401);
