@@ -70,7 +70,7 @@ const driftDeclaration = strict({
   driftThreshold: number(1e-6, 100).optional().meta({ description: 'overrides DRIFT_PSI_DRIFT' }),
   sampleSizeAlpha: number(1e-6, 0.5).optional().meta({ description: 'overrides DRIFT_SAMPLE_SIZE_ALPHA' }),
   runTimeout: duration.default('1h').meta({ description: 'how long one sensor run may take before Temporal times it out, so a stuck run cannot hold its schedule (overlap SKIP) forever' }),
-  jitter: duration.optional().meta({ description: "each run starts up to this much after its scheduled time, at random, so a fleet of sensors due in the same minute does not start at once (the window still ends at the scheduled time); shorter than `every`. Default: a tenth of `every`, at most 5m; 1m with `cron`" }),
+  jitter: duration.optional().meta({ description: "each run starts up to this much after its scheduled time, at random, so a fleet of sensors due in the same minute does not start at once (the window still ends at the scheduled time); shorter than `every`. Default: none. A backfill of a jittered schedule must end at least this long after its last scheduled time, or the server drops that run" }),
   paused: flag().default(false).meta({ description: 'create the schedule paused' }),
 })
   .refine((d) => d.every === undefined || d.cron === undefined, { path: ['cron'], error: 'either every or cron, not both' })
@@ -111,11 +111,13 @@ export function validateModelsFile(raw: unknown): ModelDeclaration[] {
   return Object.entries(file.models).map(([name, declaration]) => ({ name, ...declaration }));
 }
 
-/** A sensor's jitter: the declared one, else a tenth of `every` capped at 5 minutes (1 minute for a cron schedule). */
+/**
+ * A sensor's jitter: the declared one, else none. Opt-in because the server drops a backfilled run
+ * whose jittered time falls after the backfill's end: a jittered schedule's backfill must end at least
+ * `jitter` after its last scheduled time (docs/DRIFT.md).
+ */
 export function sensorJitterMs(drift: DriftDeclaration): number {
-  if (drift.jitter) return parseDuration('drift.jitter', drift.jitter);
-  if (drift.cron !== undefined) return 60_000;
-  return Math.min(Math.floor(parseDuration('drift.every', drift.every ?? '1h') / 10), 300_000);
+  return drift.jitter ? parseDuration('drift.jitter', drift.jitter) : 0;
 }
 
 /** The webhook subscriptions of a whole file (its `webhooks:` map; none when absent), validated with the rest of the file. */

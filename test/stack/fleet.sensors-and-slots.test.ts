@@ -67,7 +67,7 @@ describe('a fleet of sensors due at once, retrains on training slots', () => {
     const again = await applySchedules(suite.client, declared, suite.worker.taskQueue, { concurrency: 8 });
     expect(again.map((a) => a.outcome)).toEqual(models.map(() => 'updated'));
     const described = await suite.client.schedule.getHandle(sensorScheduleId(models[0]!.name)).describe();
-    expect(described.spec.jitter).toBe(5 * 60_000); // every 1h: a tenth, capped at 5 minutes
+    expect(described.spec.jitter).toBe(5 * 60_000); // the fleet template declares jitter: 5m
     // gone before the top of the hour can fire them: the next test starts the sensors itself
     for (const id of scheduleIds.splice(0)) await suite.client.schedule.getHandle(id).delete();
   });

@@ -40,13 +40,11 @@ describe('fleet declarations', () => {
     expect(loadModelDeclarations(path).map((m) => m.name)).toEqual(['b', 'c']);
   });
 
-  it('jitter: a tenth of every up to 5 minutes, 1 minute for cron, declared must be shorter than every', () => {
+  it('jitter: none unless declared (a backfill would drop jittered runs past its end), declared must be shorter than every', () => {
     const [hourly] = validateModelsFile({ models: { m: { ...base, drift: { every: '1h' } } } });
-    expect(sensorJitterMs(hourly!.drift!)).toBe(300_000);
-    const [often] = validateModelsFile({ models: { m: { ...base, drift: { every: '10m' } } } });
-    expect(sensorJitterMs(often!.drift!)).toBe(60_000);
+    expect(sensorJitterMs(hourly!.drift!)).toBe(0);
     const [cron] = validateModelsFile({ models: { m: { ...base, drift: { cron: '0 * * * *' } } } });
-    expect(sensorJitterMs(cron!.drift!)).toBe(60_000);
+    expect(sensorJitterMs(cron!.drift!)).toBe(0);
     const [declared] = validateModelsFile({ models: { m: { ...base, drift: { every: '1h', jitter: '90s' } } } });
     expect(sensorJitterMs(declared!.drift!)).toBe(90_000);
     expect(() => validateModelsFile({ models: { m: { ...base, drift: { every: '10m', jitter: '10m' } } } })).toThrow(/models\.m\.drift\.jitter.*shorter than `every`/);
