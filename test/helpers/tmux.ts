@@ -5,7 +5,7 @@
  * exit status can still be read.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -41,13 +41,18 @@ export async function openTerminal(command: string, options: { cwd: string; widt
   // no user config; the pane outlives the command, with its status
   writeFileSync(conf, 'set -g remain-on-exit on\nset -g history-limit 2000\n');
   const tmux = (...args: string[]) => run('tmux', ['-L', name, '-f', conf, ...args], { encoding: 'utf8' });
-  await tmux('new-session', '-d', '-s', name, '-x', String(options.width ?? 100), '-y', String(options.height ?? 30), '-c', options.cwd, command);
+  // how the command ended, written by a small wrapper (tmux's own pane status is not always filled in)
+  const statusFile = join(dir, 'status');
+  const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const wrapped = `exec node --import tsx ${quote(join(__dirname, 'exit-status.ts'))} ${quote(statusFile)} ${quote(command)}`;
+  await tmux('new-session', '-d', '-s', name, '-x', String(options.width ?? 100), '-y', String(options.height ?? 30), '-c', options.cwd, wrapped);
   const screen = async () => (await tmux('capture-pane', '-p', '-J', '-t', name)).stdout.split('\n').map((l) => l.trimEnd());
   const exitStatus = async () => {
-    const [dead, status, signal] = (await tmux('display-message', '-p', '-t', name, '#{pane_dead}|#{pane_dead_status}|#{pane_dead_signal}')).stdout.trim().split('|');
-    if (dead !== '1') return undefined;
-    // killed by a signal: its number, negated, so it can never pass for an exit status
-    return status ? Number(status) : -Number(signal);
+    try {
+      return Number(readFileSync(statusFile, 'utf8'));
+    } catch {
+      return undefined;
+    }
   };
   return {
     screen,
