@@ -8,7 +8,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parse } from 'yaml';
 import { ValidationError } from '../shared/errors';
-import { validateModelsFile, validateWebhooksOfFile, type ModelDeclaration } from '../shared/model-declaration';
+import { validateDeclarationsFile, type ModelDeclaration } from '../shared/model-declaration';
 import type { WebhookSubscription } from '../shared/webhooks';
 
 let cached: { path: string; mtimeMs: number; size: number; models: readonly ModelDeclaration[]; webhooks: readonly WebhookSubscription[]; byName: ReadonlyMap<string, ModelDeclaration> } | undefined;
@@ -23,8 +23,7 @@ function load(path: string): NonNullable<typeof cached> | undefined {
   } catch (err) {
     throw new ValidationError('MODELS_CONFIG', path, `a YAML or JSON file (${(err as Error).message.split('\n')[0]})`);
   }
-  const models = validateModelsFile(raw);
-  const webhooks = validateWebhooksOfFile(raw);
+  const { models, webhooks } = validateDeclarationsFile(raw);
   cached = { path, mtimeMs, size, models, webhooks, byName: new Map(models.map((m) => [m.name, m])) };
   return cached;
 }

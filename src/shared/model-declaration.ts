@@ -103,12 +103,20 @@ export const modelsFile = strict(
 
 export type ModelDeclaration = z.output<typeof modelDeclaration> & { name: string };
 
-/** Validates a whole file: `{ models: { <name>: {...} } }`. */
-export function validateModelsFile(raw: unknown): ModelDeclaration[] {
+/** Validates a whole file once: its models (`{ models: { <name>: {...} } }`) and its webhook subscriptions (none when absent). */
+export function validateDeclarationsFile(raw: unknown): { models: ModelDeclaration[]; webhooks: WebhookSubscription[] } {
   // an empty file parses to null: name the `models:` key it lacks
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ValidationError('models', raw, 'a top-level `models:` map of model name → declaration');
   const file = parse(modelsFile, raw);
-  return Object.entries(file.models).map(([name, declaration]) => ({ name, ...declaration }));
+  return {
+    models: Object.entries(file.models).map(([name, declaration]) => ({ name, ...declaration })),
+    webhooks: Object.entries(file.webhooks ?? {}).map(([name, subscription]) => ({ name, ...subscription })),
+  };
+}
+
+/** The models of a whole file, validated with the rest of it. */
+export function validateModelsFile(raw: unknown): ModelDeclaration[] {
+  return validateDeclarationsFile(raw).models;
 }
 
 /**
@@ -122,9 +130,7 @@ export function sensorJitterMs(drift: DriftDeclaration): number {
 
 /** The webhook subscriptions of a whole file (its `webhooks:` map; none when absent), validated with the rest of the file. */
 export function validateWebhooksOfFile(raw: unknown): WebhookSubscription[] {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ValidationError('models', raw, 'a top-level `models:` map of model name → declaration');
-  const file = parse(modelsFile, raw);
-  return Object.entries(file.webhooks ?? {}).map(([name, subscription]) => ({ name, ...subscription }));
+  return validateDeclarationsFile(raw).webhooks;
 }
 
 /** Validates a training configuration (a retrain's declaration merged with its input overrides). */

@@ -14,6 +14,7 @@
  */
 import { z } from 'zod';
 import { matching, oneOf, strict } from './validation';
+import { modelName } from './names';
 
 export const WEBHOOK_EVENTS = ['version.registered', 'version.promoted', 'version.archived', 'version.rolled_back', 'drift.detected', 'retrain.failed'] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
@@ -33,7 +34,7 @@ function checkWebhookUrl(url: string, ctx: z.core.$RefinementCtx<string>): void 
     return;
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') ctx.addIssue({ code: 'custom', params: { value: url }, message: 'an absolute http:// or https:// URL' });
-  else if (parsed.username || parsed.password) ctx.addIssue({ code: 'custom', params: { value: url }, message: 'a URL without user:password@ (receivers verify the X-Signature-256 header instead)' });
+  else if (parsed.username || parsed.password) ctx.addIssue({ code: 'custom', params: { value: '<redacted>' }, message: 'a URL without user:password@ (receivers verify the X-Signature-256 header instead)' });
   else if (parsed.hash) ctx.addIssue({ code: 'custom', params: { value: url }, message: 'a URL without a #fragment (it is never sent)' });
 }
 
@@ -45,7 +46,7 @@ export const webhookSubscription = strict({
   url: z.string({ error: 'an absolute http:// or https:// URL' }).superRefine(checkWebhookUrl).meta({ description: 'where events are POSTed (no credentials: receivers verify X-Signature-256); redirects are not followed' }),
   events: eventList.meta({ description: 'the event types sent to it' }),
   models: z
-    .array(matching(/^[A-Za-z][A-Za-z0-9_-]{0,62}$/, 'a model name: a letter, then letters, digits, _ or -, at most 63 characters'), { error: 'a list of model names' })
+    .array(modelName, { error: 'a list of model names' })
     .min(1, { error: 'a list of at least one model name (leave `models` out for every model)' })
     .optional()
     .meta({ description: 'only events of these models; every model when absent' }),

@@ -29,7 +29,8 @@ describe('webhook subscriptions in models.yaml', () => {
   it.each([
     [{ ...hook, url: 'ftp://hooks.example.com/x' }, 'webhooks.chat.url="ftp://hooks.example.com/x" is invalid: an absolute http:// or https:// URL'],
     [{ ...hook, url: 'hooks.example.com' }, 'webhooks.chat.url="hooks.example.com" is invalid: an absolute http:// or https:// URL'],
-    [{ ...hook, url: 'https://bot:pw@hooks.example.com/x' }, 'webhooks.chat.url="https://bot:pw@hooks.example.com/x" is invalid: a URL without user:password@'],
+    // credentials in the URL are a secret: the error names the field, never them
+    [{ ...hook, url: 'https://bot:pw@hooks.example.com/x' }, 'webhooks.chat.url="<redacted>" is invalid: a URL without user:password@'],
     [{ ...hook, url: 'https://hooks.example.com/x#frag' }, 'webhooks.chat.url="https://hooks.example.com/x#frag" is invalid: a URL without a #fragment'],
     [{ ...hook, events: ['version.deleted'] }, `webhooks.chat.events[0]="version.deleted" is invalid: one of 'version.registered'`],
     [{ ...hook, events: [] }, 'webhooks.chat.events=[] is invalid: at least one event type'],
