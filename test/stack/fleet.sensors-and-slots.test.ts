@@ -28,7 +28,7 @@ const models = [
   ...Array.from({ length: 3 }, (_, i) => ({ name: `${stamp}_drift${i}`, featureSet: drifting })),
 ];
 const driftingModels = models.filter((m) => m.featureSet === drifting).map((m) => m.name);
-const modelsConfig = writeModelsConfig(Object.fromEntries(models.map((m) => [m.name, { featureSet: m.featureSet }])));
+const modelsConfig = writeModelsConfig(Object.fromEntries(models.map((m) => [m.name, { featureSet: m.featureSet, jitter: '5m' }])));
 const referenceWindow = daysWindow(2, 5);
 const current = daysWindow(0, 1);
 const quoted = (names: string[]) => names.map((n) => `'${n}'`).join(', ');
@@ -67,7 +67,7 @@ describe('a fleet of sensors due at once, retrains on training slots', () => {
     const again = await applySchedules(suite.client, declared, suite.worker.taskQueue, { concurrency: 8 });
     expect(again.map((a) => a.outcome)).toEqual(models.map(() => 'updated'));
     const described = await suite.client.schedule.getHandle(sensorScheduleId(models[0]!.name)).describe();
-    expect(described.spec.jitter).toBe(5 * 60_000); // the fleet template declares jitter: 5m
+    expect(described.spec.jitter).toBe(5 * 60_000); // declared jitter: 5m, as the fleet template does
     // gone before the top of the hour can fire them: the next test starts the sensors itself
     for (const id of scheduleIds.splice(0)) await suite.client.schedule.getHandle(id).delete();
   });
