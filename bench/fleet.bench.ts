@@ -1,6 +1,9 @@
 /**
- * `npm run bench:fleet [-- --rows N --small N --days N --ingest-sample N]`: drift from partition
- * profiles against the exact check, in one run (docs/DRIFT.md, "Profiles").
+ * `npm run bench:fleet [-- --rows N --small N --days N --ingest-sample N --keep | --reuse ID]`: drift
+ * from partition profiles against the exact check, in one run (docs/DRIFT.md, "Profiles").
+ * `--keep` leaves the generated feature sets in place and prints their id; `--reuse ID` measures on
+ * them again without generating (20M rows take the better part of an hour to make), or finishes
+ * generating them if that run was interrupted.
  *
  * Two feature sets over the same closed days (20 features: 16 numeric, 4 categorical; generated in
  * SQL with generate_series; the second half of the days drifted): `--small` rows (default 1,000,000)
@@ -10,8 +13,8 @@
  *  1. the exact check (COPY stream, 2 worker threads) vs the check from profiles at `--small` rows;
  *  2. the check from profiles at `--rows` vs at `--small` rows (each from cold caches, best of 3);
  *  3. max |PSI(profiles) − PSI(exact)| over every feature at `--small` rows;
- *  4. the write path (writePage, bench/ingest.bench.ts's measuring function) with the profile
- *     triggers on vs off, into open partitions and as late data into closed ones;
+ *  4. the write path (writePage, bench/ingest.bench.ts's measuring function) with profiles on vs off
+ *     (setProfileWrites), into open partitions and as late data into closed ones;
  *  5. 1,000 sensors due at once on one worker (bench/fleet-sensors.ts).
  * Last line: `fleet: profiles 35x exact at 1M rows, 1.1x from 1M to 20M, max |dPSI| 0.004, 1000 sensors in 80 s, 25x fewer rows scanned, ingest 0.98x with profiles`.
  */
@@ -25,10 +28,11 @@ import { streamWindowHistogram } from '../src/feature-store/window-histogram';
 import { clearProfileCaches, windowHistograms } from '../src/feature-store/window-profiles';
 import { compileMapping } from '../src/ingest/records';
 import { createPool } from '../src/postgres';
+import { listMigrations } from '../src/warehouse/migrate';
 import { binSpecOf, evaluateDrift, type BinSpec } from '../src/shared/drift';
 import { validateSourceDefinition } from '../src/shared/source-definition';
 import type { ReferenceProfile, TimeWindow } from '../src/shared/types';
-import { intArg } from './args';
+import { intArg, stringArg } from './args';
 import { measureSensors } from './fleet-sensors';
 import { sampleRows, writeRows } from './ingest.bench';
 
@@ -43,15 +47,17 @@ function log(line: string): void {
 
 const label = (n: number) => (n >= 1e6 ? `${+(n / 1e6).toFixed(1)}M` : `${Math.round(n / 1e3)}k`);
 
-/** Inserts `rows` rows with event times spread evenly over `window`; the second half shifted. */
-async function generate(pool: Pool, featureSet: string, window: TimeWindow, rows: number): Promise<void> {
+/** Rows per INSERT (one transaction each): an interrupted --keep run has a multiple of it, and --reuse goes on from there. */
+const BATCH = 500_000;
+
+/** Inserts `rows` rows (from row `from`: the rest of an interrupted run) with event times spread evenly over `window`; the second half shifted. */
+async function generate(pool: Pool, featureSet: string, window: TimeWindow, rows: number, from = 0): Promise<void> {
   const shift = `(CASE WHEN g >= ${Math.floor(rows / 2)} THEN 3 ELSE 0 END)`;
   // values with 2 decimals: 10,000–25,000 distinct values per feature, so the profiles use the sketch
   const numeric = NUMERIC.map((f, i) => `'${f}', round((random() * ${100 + i * 10} + ${shift} * ${i + 1})::numeric, 2)`).join(', ');
   const categorical = CATEGORICAL.map((f) => `'${f}', (ARRAY['a','b','c','d','e','f'])[1 + floor(random() * (5 + ${shift} / 3))::int]`).join(', ');
-  const batch = 500_000;
-  for (let start = 0; start < rows; start += batch) {
-    const end = Math.min(rows, start + batch);
+  for (let start = from; start < rows; start += BATCH) {
+    const end = Math.min(rows, start + BATCH);
     await pool.query(
       `INSERT INTO features.feature_values (feature_set, entity_id, event_time, features, source)
        SELECT $1, 'e' || g, $2::timestamptz + (g::float8 / $4) * ($3::timestamptz - $2::timestamptz), jsonb_build_object(${numeric}, ${categorical}), 'bench-fleet'
@@ -86,17 +92,32 @@ async function sensorsPart(): Promise<string> {
   return `${m.sensors} sensors in ${Math.round(m.seconds)} s, ${Math.round(m.exactRowsScaled / Math.max(1, m.rowsScanned))}x fewer rows scanned`;
 }
 
-/** writePage rows/s with the profile triggers on and off, alternating, best of 2 each. */
+const WRITE_TRIGGERS = ['feature_values_count_inserts', 'feature_values_count_updates', 'feature_values_count_deletes'];
+
+/**
+ * Profiles off: the write-count triggers dropped and the writer's counting function emptied (what
+ * ingestion was before migration 070; disabling the triggers is not enough, a disabled
+ * transition-table trigger still stops COPY's batching). On: both as migrations 070 and 075 make them.
+ */
+async function setProfileWrites(pool: Pool, on: boolean): Promise<void> {
+  const sql = Object.fromEntries(listMigrations().map((m) => [m.name.slice(0, 3), m.sql]));
+  if (on) {
+    await pool.query(sql['075']!);
+    for (const create of sql['070']!.match(/^CREATE TRIGGER [^;]+;/gm) ?? []) await pool.query(create);
+  } else {
+    for (const t of WRITE_TRIGGERS) await pool.query(`DROP TRIGGER IF EXISTS ${t} ON features.feature_values`);
+    await pool.query('CREATE OR REPLACE FUNCTION features.record_feature_writes(text[], timestamptz[], bigint[]) RETURNS void LANGUAGE plpgsql AS $$BEGIN END$$');
+  }
+}
+
+/** writePage rows/s with profiles on and off (setProfileWrites), alternating, best of 2 each. */
 async function ingestOnOff(pool: Pool, featureSet: string, sample: number): Promise<{ open: [number, number]; late: [number, number] }> {
   const source = await startSyntheticSource({ records: sample, entityPrefix: `f${featureSet.slice(-6)}-`, spanDays: 1.5, label: false });
   try {
     const definition = validateSourceDefinition(syntheticSourceDefinition(source, 'offset', { name: `${featureSet}-src`, featureSet, pageSize: 5000, incremental: undefined, window: undefined }));
     const records = createSyntheticRecords({ records: sample, entityPrefix: `f${featureSet.slice(-6)}-`, spanDays: 1.5, label: false });
     const map = compileMapping(definition.mapping);
-    const triggers = ['feature_values_count_inserts', 'feature_values_count_updates', 'feature_values_count_deletes'];
-    const setTriggers = async (on: boolean) => {
-      for (const t of triggers) await pool.query(`ALTER TABLE features.feature_values ${on ? 'ENABLE' : 'DISABLE'} TRIGGER ${t}`);
-    };
+    const setTriggers = (on: boolean) => setProfileWrites(pool, on);
     const best = { open: [0, 0] as [number, number], late: [0, 0] as [number, number] };
     let variant = 10;
     try {
@@ -131,7 +152,10 @@ async function main(): Promise<void> {
   const cfg = loadConfig();
   // the owner's pool: generation, cleanup and switching the triggers off for the ingest comparison are not the worker's to do
   const pool = createPool({ ...cfg.postgres, url: cfg.postgres.migrateUrl }, 'mlops-bench-fleet');
-  const id = randomBytes(3).toString('hex');
+  const reuse = stringArg('reuse');
+  const keep = process.argv.includes('--keep') || reuse !== undefined;
+  if (reuse !== undefined && !/^[0-9a-f]{6}$/.test(reuse)) throw new Error(`--reuse=${reuse} is invalid: expected the 6-hex-digit id a --keep run printed`);
+  const id = reuse ?? randomBytes(3).toString('hex');
   const smallSet = `bench-fleet-s-${id}`;
   const largeSet = `bench-fleet-l-${id}`;
   const ingestSet = `bench-fleet-i-${id}`;
@@ -141,13 +165,26 @@ async function main(): Promise<void> {
   // ~100,000 rows of the small set, from its undrifted first half
   const refWindow: TimeWindow = { start: window.start, end: new Date(Date.parse(window.start) + Math.min(0.5, 100_000 / small) * days * DAY).toISOString() };
   try {
-    log(`generating ${label(small)} and ${label(rows)} rows x ${FEATURES.length} features over ${days} closed days (SQL generate_series)`);
-    const gen = await timed(async () => {
-      await generate(pool, smallSet, window, small);
-      await generate(pool, largeSet, window, rows);
-      await pool.query('ANALYZE features.feature_values');
-    });
-    log(`generated in ${Math.round(gen.seconds)} s`);
+    if (reuse) {
+      for (const [fs, n] of [[smallSet, small], [largeSet, rows]] as const) {
+        const { rows: [found] } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM features.feature_values WHERE feature_set = $1 AND event_time >= $2 AND event_time < $3', [fs, window.start, window.end]);
+        const have = Number(found!.n);
+        if (have < n && have % BATCH === 0) {
+          log(`${fs} holds ${label(have)} of ${label(n)} rows (an interrupted run): generating the rest`);
+          await generate(pool, fs, window, n, have);
+          await pool.query('ANALYZE features.feature_values');
+        } else if (have !== n) throw new Error(`--reuse=${reuse}: ${fs} holds ${have} rows in the window, expected ${n} (pass the --small, --rows and --days of the --keep run, on the same UTC day)`);
+      }
+      log(`reusing ${smallSet} and ${largeSet}`);
+    } else {
+      log(`generating ${label(small)} and ${label(rows)} rows x ${FEATURES.length} features over ${days} closed days (SQL generate_series)`);
+      const gen = await timed(async () => {
+        await generate(pool, smallSet, window, small);
+        await generate(pool, largeSet, window, rows);
+        await pool.query('ANALYZE features.feature_values');
+      });
+      log(`generated in ${Math.round(gen.seconds)} s`);
+    }
     const build = await timed(async () => {
       const a = await profileClosedPartitions(pool, 2, () => {}, smallSet);
       const b = await profileClosedPartitions(pool, 2, () => {}, largeSet);
@@ -194,8 +231,10 @@ async function main(): Promise<void> {
     ];
     console.log(`fleet: ${parts.join(', ')}`);
   } finally {
+    const generated = keep ? [ingestSet] : [smallSet, largeSet, ingestSet];
+    if (keep) log(`keeping ${smallSet} and ${largeSet}: measure them again with --reuse ${id}`);
     log('deleting the generated rows and their profiles');
-    for (const fs of [smallSet, largeSet, ingestSet]) {
+    for (const fs of generated) {
       await pool.query('DELETE FROM features.feature_values WHERE feature_set = $1', [fs]).catch(() => {});
       await pool.query('DELETE FROM features.partition_profile_sets WHERE feature_set = $1', [fs]).catch(() => {});
       await pool.query('DELETE FROM features.feature_writes WHERE feature_set = $1', [fs]).catch(() => {});

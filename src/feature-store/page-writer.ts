@@ -12,6 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { inTransaction } from '../postgres';
 import type { FeatureRow } from '../ingest/records';
+import { forgetLeafPartitions, leafPartitions, routeRows, type LeafPartition } from './leaf-partitions';
 
 /** One record that failed validation, with its position in the page. */
 export interface DeadLetter {
@@ -37,9 +38,9 @@ export interface PageWrite {
 
 /**
  * How rows get into PostgreSQL (bench/ingest.bench.ts measures all three):
- * - 'copy-direct': COPY straight into the partitioned table under a savepoint; if any row already
- *   exists (a re-fetched page, a re-run) the savepoint is rolled back and the page goes the 'copy' way.
- *   Fastest for new rows: one pass, no staging table.
+ * - 'copy-direct': COPY straight into the leaf partitions under a savepoint (leaf-partitions.ts); if
+ *   any row already exists (a re-fetched page, a re-run) the savepoint is rolled back and the page
+ *   goes the 'copy' way. Fastest for new rows: one pass, no staging table.
  * - 'copy': COPY into a session-local staging table, then INSERT … ON CONFLICT … DO UPDATE.
  * - 'unnest': one INSERT … SELECT FROM unnest($arrays) … ON CONFLICT (no COPY; about half as fast).
  */
@@ -56,6 +57,8 @@ const UPSERT_TAIL = `ON CONFLICT (feature_set, entity_id, event_time) DO UPDATE
   WHERE fv.features IS DISTINCT FROM EXCLUDED.features OR fv.source IS DISTINCT FROM EXCLUDED.source`;
 
 const UNIQUE_VIOLATION = '23505';
+/** a row outside its leaf's range (check_violation), a leaf that no longer exists (undefined_table) */
+const STALE_PARTITION_LIST = new Set(['23514', '42P01']);
 
 const staged = new WeakSet<PoolClient>();
 
@@ -82,10 +85,13 @@ async function writeInTransaction(client: PoolClient, page: PageWrite, method: W
       if (method === 'copy-direct') {
         await client.query('SAVEPOINT direct');
         try {
-          await pipeline(
-            Readable.from(copyChunks(page.rows, `${copyText(page.featureSet)}\t`, `\t${copyText(page.source)}\t${copyText(page.workflowId)}`)),
-            client.query(copyFrom('COPY features.feature_values (feature_set, entity_id, event_time, features, source, ingested_by) FROM STDIN')),
-          );
+          await copyDirect(client, page, await leafPartitions(client)).catch(async (err: unknown) => {
+            if (!STALE_PARTITION_LIST.has((err as { code?: string }).code ?? '')) throw err;
+            // a leaf was dropped or re-made since the list was read: this page goes through the parent
+            forgetLeafPartitions();
+            await client.query('ROLLBACK TO SAVEPOINT direct');
+            await copyDirect(client, page, []);
+          });
           await client.query('RELEASE SAVEPOINT direct');
         } catch (err) {
           if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
@@ -123,6 +129,29 @@ async function writeInTransaction(client: PoolClient, page: PageWrite, method: W
     }
     return used;
   });
+}
+
+/**
+ * New rows COPYed straight into their leaf partitions (leaf-partitions.ts says why), the rest through
+ * the parent; the leaves' writes counted as the parent's triggers count theirs (migration 075).
+ */
+async function copyDirect(client: PoolClient, page: PageWrite, partitions: LeafPartition[]): Promise<void> {
+  let routed = routeRows(page.rows, partitions);
+  if (routed.parent.length && partitions.length) routed = routeRows(page.rows, await leafPartitions(client, true));
+  const before = `${copyText(page.featureSet)}\t`;
+  const after = `\t${copyText(page.source)}\t${copyText(page.workflowId)}`;
+  const targets = [...routed.leaves, ...(routed.parent.length ? [{ partition: 'features.feature_values', rows: routed.parent }] : [])];
+  for (const { partition, rows } of targets) {
+    await pipeline(Readable.from(copyChunks(rows, before, after)), client.query(copyFrom(`COPY ${partition} (feature_set, entity_id, event_time, features, source, ingested_by) FROM STDIN`)));
+  }
+  if (routed.hours.size) {
+    const hours = [...routed.hours];
+    await client.query('SELECT features.record_feature_writes($1::text[], $2::timestamptz[], $3::bigint[])', [
+      hours.map(() => page.featureSet),
+      hours.map(([hour]) => new Date(hour).toISOString()),
+      hours.map(([, n]) => n),
+    ]);
+  }
 }
 
 /** COPY text format, ~1 MB per chunk; `before`/`after` hold constant columns (already escaped, with tabs). */

@@ -50,7 +50,7 @@ export function daysWindow(daysAgo: number, days: number): TimeWindow {
 export const FEATURES = ['tenure', 'spend', 'plan'];
 
 /** A MODELS_CONFIG file declaring `models` (name → featureSet) with a small, fast training spec. */
-export function writeModelsConfig(models: Record<string, { featureSet: string; requireApproval?: boolean; approvalTimeout?: string; jitter?: string }>): string {
+export function writeModelsConfig(models: Record<string, { featureSet: string; requireApproval?: boolean; approvalTimeout?: string; every?: string; jitter?: string }>): string {
   const dir = mkdtempSync(join(tmpdir(), 'models-'));
   const path = join(dir, 'models.json');
   const declared = Object.fromEntries(
@@ -65,7 +65,7 @@ export function writeModelsConfig(models: Record<string, { featureSet: string; r
         seed: 1,
         specs: [{ name: 'glm', algorithm: 'glm', parameters: { family: 'binomial' } }],
         retrain: { requireApproval: m.requireApproval ?? false, approvalTimeout: m.approvalTimeout ?? '1h' },
-        drift: { window: '1d', every: '1h', catchupWindow: '10m', ...(m.jitter ? { jitter: m.jitter } : {}) },
+        drift: { window: '1d', every: m.every ?? '1h', catchupWindow: '10m', ...(m.jitter ? { jitter: m.jitter } : {}) },
       },
     ]),
   );

@@ -1,12 +1,12 @@
 /**
  * A small fleet on one worker: 33 models over three feature sets, one of which drifts, every sensor
- * started at once. Every run completes; only the drifting feature set's three models retrain; with one
+ * started by its own Schedule in the same minute, spread by jitter. Every run completes; only the drifting feature set's three models retrain; with one
  * training slot their H2O jobs run one at a time (never two at once, from the histories) while the
  * others wait, which RetrainState shows (queued while a retrain trains); each retrained model gets
  * exactly one new version; and the worker keeps no finished run in its cache. `schedules apply`
  * creates then updates the fleet's schedules, with jitter.
  */
-import type { WorkflowExecutionInfo } from '@temporalio/client';
+import type { ScheduleExecutionResult, WorkflowExecutionInfo } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModelDeclarations } from '../../src/catalog/models';
 import { applySchedules } from '../../src/client';
@@ -14,7 +14,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { buildReferenceProfile } from '../../src/feature-store/reference-profile';
 import { listVersions, promoteVersion, registerVersion } from '../../src/registry';
 import { sensorScheduleId } from '../../src/shared/ids';
-import { driftSensor } from '../../src/workflows/drift-sensor';
+import type { driftSensor } from '../../src/workflows/drift-sensor';
 import { useStackSuite } from '../helpers/suite';
 import { uniqueName } from '../helpers/temporal';
 import { FEATURES, daysWindow, fakeCandidate, writeModelsConfig, writeRows } from './drift.dataset';
@@ -72,10 +72,41 @@ describe('a fleet of sensors due at once, retrains on training slots', () => {
     for (const id of scheduleIds.splice(0)) await suite.client.schedule.getHandle(id).delete();
   });
 
-  it('runs every sensor, retrains only the drifting models, one training job at a time', async () => {
-    const handles = await Promise.all(
-      models.map((m) => suite.client.workflow.start(driftSensor, { taskQueue: suite.worker.taskQueue, workflowId: uniqueName(`sensor-${m.name}`), args: [{ model: m.name, window: current }] })),
-    );
+  /** Each schedule's first action; a schedule is deleted as soon as it has fired, so it fires once. */
+  async function firstActions(ids: string[], withinMs: number): Promise<ScheduleExecutionResult[]> {
+    const found = new Map<string, ScheduleExecutionResult>();
+    const deadline = Date.now() + withinMs;
+    while (found.size < ids.length) {
+      if (Date.now() > deadline) throw new Error(`${ids.length - found.size} of ${ids.length} schedules did not fire within ${withinMs / 1000} s`);
+      await Promise.all(
+        ids.filter((id) => !found.has(id)).map(async (id) => {
+          const handle = suite.client.schedule.getHandle(id);
+          const first = (await handle.describe()).info.recentActions[0];
+          if (first) {
+            found.set(id, first);
+            await handle.delete();
+          }
+        }),
+      );
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    return ids.map((id) => found.get(id)!);
+  }
+
+  it('runs every sensor from its Schedule, all due in the same minute and spread by jitter; retrains only the drifting models, one training job at a time', async () => {
+    // every minute with 20 s of jitter: the next minute makes every schedule of the fleet due at once
+    const minutely = loadModelDeclarations(writeModelsConfig(Object.fromEntries(models.map((m) => [m.name, { featureSet: m.featureSet, every: '1m', jitter: '20s' }]))));
+    // not in the last seconds of a minute, or the fleet would be split between two minutes
+    const untilMinute = 60_000 - (Date.now() % 60_000);
+    if (untilMinute < 10_000) await new Promise((r) => setTimeout(r, untilMinute + 1_000));
+    const applied = await applySchedules(suite.client, minutely, suite.worker.taskQueue, { concurrency: 8 });
+    scheduleIds.push(...applied.map((a) => a.scheduleId));
+    const fired = await firstActions(applied.map((a) => a.scheduleId), 150_000);
+    const at = fired.map((f) => f.scheduledAt.getTime());
+    const minute = Math.floor(Math.min(...at) / 60_000) * 60_000;
+    for (const t of at) expect(t - minute).toBeLessThan(20_000); // one minute, within the jitter
+    expect(Math.max(...at) - Math.min(...at)).toBeGreaterThan(2_000); // spread out, not all at once
+    const handles = fired.map((f) => suite.client.workflow.getHandle<typeof driftSensor>(f.action.workflow.workflowId, f.action.workflow.firstExecutionRunId));
 
     // While retrains run: how many wait for a slot, how many train (RetrainState, the documented query)
     const observed: { queued: number; training: number }[] = [];

@@ -1,10 +1,13 @@
 /**
  * The page writer is idempotent whatever the method: a page written twice (a retry after a crash)
- * leaves the same rows and the same dead letters; COPY escaping survives awkward entity ids.
+ * leaves the same rows and the same dead letters; COPY escaping survives awkward entity ids. The
+ * direct COPY writes into the day partitions and counts its writes as the triggers count others'.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pool } from 'pg';
+import { loadConfig } from '../../src/config';
 import { writePage, type PageWrite, type WriteMethod } from '../../src/feature-store/page-writer';
+import { createPool } from '../../src/postgres';
 import type { FeatureRow } from '../../src/ingest/records';
 import { cleanup } from '../helpers/ingest';
 import { testPool } from '../helpers/postgres';
@@ -108,6 +111,58 @@ describe('writePage', () => {
       expect(stored[0]!.page).toBe('cursor=\\u0000');
     } finally {
       client.release();
+    }
+  });
+
+  it('copy-direct puts new rows in their day partitions and counts them per hour (a profiled closed day goes stale), as the triggers count what goes through the parent', async () => {
+    const featureSet = uniqueName('fs-write');
+    const source = uniqueName('src-write');
+    written.push({ featureSet, source });
+    const HOUR = 3_600_000;
+    const DAY = 24 * HOUR;
+    const closedDay = Math.floor(now / DAY) * DAY - 5 * DAY;
+    const openHour = Math.floor(now / HOUR) * HOUR - HOUR;
+    const far = Date.parse('2100-01-01T00:00:00Z'); // no partition: the default one, through the parent
+    const at = (ms: number) => new Date(ms).toISOString();
+    const { rows: [closed] } = await pool.query<{ partition: string; oid: number }>('SELECT partition, partition::regclass::oid AS oid FROM features.feature_value_partitions WHERE range_start = $1', [at(closedDay)]);
+    await pool.query('INSERT INTO features.partition_profile_sets (feature_set, range_start, range_end, partition_oid, rows, writes_seen) VALUES ($1, $2, $3, $4, 0, 0)', [featureSet, at(closedDay), at(closedDay + DAY), closed!.oid]);
+    const pageRows: FeatureRow[] = [
+      { entityId: 'c1', eventTime: at(closedDay + HOUR), features: { a: 1 } },
+      { entityId: 'c2', eventTime: at(closedDay + HOUR + 59 * 60_000), features: { a: 2 } },
+      { entityId: 'c3', eventTime: at(closedDay + 5 * HOUR), features: { a: 3 } },
+      { entityId: 'o1', eventTime: at(openHour + 1), features: { a: 4 } },
+      { entityId: 'f1', eventTime: at(far), features: { a: 5 } },
+    ];
+    const worker = createPool(loadConfig().postgres, 'mlops-test-worker'); // the worker's login: rows only, on the leaves too
+    try {
+      const client = await worker.connect();
+      try {
+        expect(await writePage(client, page(featureSet, source, pageRows), 'copy-direct')).toBe('copy-direct');
+      } finally {
+        client.release();
+      }
+      const { rows: placed } = await pool.query<{ entity_id: string; part: string }>('SELECT entity_id, tableoid::regclass::text AS part FROM features.feature_values WHERE feature_set = $1 ORDER BY entity_id', [featureSet]);
+      const { rows: [open] } = await pool.query<{ partition: string }>('SELECT partition FROM features.feature_value_partitions WHERE range_start <= $1 AND range_end > $1', [at(openHour)]);
+      expect(placed).toEqual([
+        { entity_id: 'c1', part: closed!.partition },
+        { entity_id: 'c2', part: closed!.partition },
+        { entity_id: 'c3', part: closed!.partition },
+        { entity_id: 'f1', part: 'features.feature_values_default' },
+        { entity_id: 'o1', part: open!.partition },
+      ]);
+      const { rows: counted } = await pool.query<{ hour: Date; writes: string }>('SELECT hour, writes FROM features.feature_writes WHERE feature_set = $1 ORDER BY hour', [featureSet]);
+      expect(counted.map((r) => [r.hour.toISOString(), Number(r.writes)])).toEqual([
+        [at(closedDay + HOUR), 2],
+        [at(closedDay + 5 * HOUR), 1],
+        [at(openHour), 1],
+        [at(far), 1],
+      ]);
+      const { rows: [set] } = await pool.query<{ stale: boolean }>('SELECT stale FROM features.partition_profile_sets WHERE feature_set = $1', [featureSet]);
+      expect(set!.stale).toBe(true);
+    } finally {
+      await worker.end();
+      await pool.query('DELETE FROM features.partition_profile_sets WHERE feature_set = $1', [featureSet]);
+      await pool.query('DELETE FROM features.feature_writes WHERE feature_set = $1', [featureSet]);
     }
   });
 });
