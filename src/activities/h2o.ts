@@ -18,7 +18,7 @@ import { loadMojo } from '../mojo/load';
 import type { MojoModel } from '../mojo/types';
 import { readFile } from 'node:fs/promises';
 import { checkH2OVersion } from '../h2o/version';
-import { assertCloudUsable, cloudLossWatch, readAndLockCloud } from '../h2o/cloud';
+import { assertCloudUsable, cloudLossWatch, namingCloudLoss, readAndLockCloud } from '../h2o/cloud';
 import { championModelIds } from '../registry';
 import {
   cleanupTrainingRun as cleanupRun, evaluateTraining, pruneModelRuns, startTraining,
@@ -226,24 +226,27 @@ export function createH2OActivities({ config, pool }: ActivityDeps) {
      * Downloads the champion's MOJO to ARTIFACT_DIR/<model>/<workflowId>/<h2oModelId>.zip with its
      * sha256, and beside it the golden rows the inference service checks before serving it (the
      * cluster's predictions of the first rows of `goldenFrame`), when the platform's scorer reads it.
+     * A lost H2O node is named (H2OCloudLostError).
      */
     async exportChampionMojo(input: ExportChampionMojoInput): Promise<MojoFile> {
-      const path = join(config.worker.artifactDir, sanitizeH2OId(input.model), sanitizeH2OId(input.workflowId), `${input.h2oModelId}.zip`);
-      const file = await downloadMojoTo(h2o, input.h2oModelId, path);
-      log.info('MOJO written', { path: file.path, bytes: file.bytes, sha256: file.sha256 });
-      if (input.goldenFrame) {
-        let mojo: MojoModel | undefined;
-        try {
-          mojo = loadMojo(await readFile(file.path), file.path);
-        } catch {
-          mojo = undefined; // unservable: retrainModel's check records why; no golden rows to check
+      return namingCloudLoss(h2o, cloudSettings, async () => {
+        const path = join(config.worker.artifactDir, sanitizeH2OId(input.model), sanitizeH2OId(input.workflowId), `${input.h2oModelId}.zip`);
+        const file = await downloadMojoTo(h2o, input.h2oModelId, path);
+        log.info('MOJO written', { path: file.path, bytes: file.bytes, sha256: file.sha256 });
+        if (input.goldenFrame) {
+          let mojo: MojoModel | undefined;
+          try {
+            mojo = loadMojo(await readFile(file.path), file.path);
+          } catch {
+            mojo = undefined; // unservable: retrainModel's check records why; no golden rows to check
+          }
+          if (mojo) {
+            const golden = await writeGoldenRows(h2o, { h2oModelId: input.h2oModelId, frameId: input.goldenFrame, mojoPath: file.path, classes: mojo.classes, features: mojo.features });
+            log.info('golden rows written', { path: file.path, rows: golden.rows.length });
+          }
         }
-        if (mojo) {
-          const golden = await writeGoldenRows(h2o, { h2oModelId: input.h2oModelId, frameId: input.goldenFrame, mojoPath: file.path, classes: mojo.classes, features: mojo.features });
-          log.info('golden rows written', { path: file.path, rows: golden.rows.length });
-        }
-      }
-      return file;
+        return file;
+      });
     },
 
     /**

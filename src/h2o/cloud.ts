@@ -7,8 +7,8 @@
  */
 import { lookup } from 'node:dns/promises';
 import { randomBytes } from 'node:crypto';
-import { ConfigError, H2OCloudIncompleteError, H2OCloudLostError, H2OUnreachableError } from '../shared/errors';
-import type { H2OClient } from './client';
+import { ConfigError, H2OCloudIncompleteError, H2OCloudLostError, H2OError, H2OUnreachableError } from '../shared/errors';
+import { H2OClient } from './client';
 import type { CloudV3 } from './schemas';
 
 export type CloudVerdict = 'ok' | 'forming' | 'lost' | 'oversized';
@@ -104,10 +104,37 @@ export interface CloudSettings {
   members: string[];
 }
 
-/** Reads GET /3/Cloud and judges it. */
+/**
+ * Reads GET /3/Cloud and judges it. When the node H2O_URL names refuses connections but another
+ * member of a multi-node cloud answers, the cloud lost that node (a node cannot rejoin a locked
+ * cloud): judged from the other member's answer, with H2O_URL's node named, at once rather than
+ * after H2O's heartbeat timeout.
+ */
 export async function readCloud(client: H2OClient, settings: CloudSettings): Promise<CloudCheck> {
-  const [cloud, members] = await Promise.all([client.cloud(), resolveMembers(settings.members)]);
+  const members = await resolveMembers(settings.members);
+  let cloud: CloudV3;
+  try {
+    cloud = await client.cloud();
+  } catch (err) {
+    if (!(err instanceof H2OUnreachableError) || !err.refused || settings.nodes < 2) throw err;
+    return readFromPeer(client, settings.nodes, members, err);
+  }
   return checkCloud(cloud, { size: settings.nodes, members });
+}
+
+async function readFromPeer(client: H2OClient, size: number, members: ExpectedMember[], unreachable: H2OUnreachableError): Promise<CloudCheck> {
+  const url = new URL(client.baseUrl);
+  const self = members.find((m) => m.addresses.includes(url.host));
+  const name = self?.member ?? url.host;
+  for (const peer of members.filter((m) => m !== self)) {
+    const cloud = await new H2OClient(`${url.protocol}//${peer.member}`, { timeoutMs: 5000 }).cloud().catch(() => undefined);
+    if (!cloud) continue;
+    const check = checkCloud(cloud, { size, members });
+    const missing = [...new Set([...check.missing, name])];
+    const why = `H2O_URL's node ${name} refuses connections while ${peer.member} answers`;
+    return { ...check, verdict: 'lost', ok: false, missing, message: `H2O cloud ${cloud.cloud_name} lost node ${[...new Set([name, ...check.unhealthy])].join(', ')}: ${why}; ${RESTART}` };
+  }
+  throw unreachable;
 }
 
 /**
@@ -146,4 +173,18 @@ export function cloudLossWatch(client: H2OClient, settings: CloudSettings): () =
     const check = await readCloud(client, settings).catch((err: unknown) => (err instanceof H2OUnreachableError ? undefined : Promise.reject(err)));
     if (check?.verdict === 'lost') throw cloudError(check)!;
   };
+}
+
+/**
+ * Runs H2O work (an extraction, a MOJO export); when it fails on a multi-node cloud that lost a node,
+ * the loss is the error (H2OCloudLostError, non-retryable) rather than its symptom (a refused
+ * connection, a failed parse), so the run stops instead of retrying against a cloud that cannot heal.
+ */
+export async function namingCloudLoss<T>(client: H2OClient, settings: CloudSettings, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (settings.nodes > 1 && (err instanceof H2OUnreachableError || err instanceof H2OError)) await cloudLossWatch(client, settings)();
+    throw err;
+  }
 }

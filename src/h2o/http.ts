@@ -114,7 +114,7 @@ export function createTransport(baseUrl: string, defaultTimeoutMs = 60_000): H2O
       return await request(url, { method, headersTimeout: timeout, bodyTimeout: timeout, signal: options.signal });
     } catch (err) {
       if (options.signal?.aborted) throw err;
-      throw new H2OUnreachableError(`H2O at ${baseUrl} is unreachable (${method} ${path}): ${(err as Error).message}`);
+      throw new H2OUnreachableError(`H2O at ${baseUrl} is unreachable (${method} ${path}): ${(err as Error).message}`, GONE.has(errorCode(err)));
     }
   }
 
@@ -146,4 +146,12 @@ export function createTransport(baseUrl: string, defaultTimeoutMs = 60_000): H2O
       return res.body;
     },
   };
+}
+
+/** Connection errors that mean no node is there (as opposed to a slow or paused one). */
+const GONE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH']);
+
+function errorCode(err: unknown): string {
+  const e = err as { code?: unknown; cause?: { code?: unknown } };
+  return String(e.code ?? e.cause?.code ?? '');
 }

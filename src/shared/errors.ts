@@ -177,6 +177,13 @@ export class H2OCloudIncompleteError extends Error {
 /** The H2O cluster could not be reached (connection refused, timeout). Retryable. */
 export class H2OUnreachableError extends Error {
   override readonly name = 'H2OUnreachableError';
+  constructor(
+    message: string,
+    /** nothing listens there (connection refused, no such host): the node is gone, not slow */
+    readonly refused = false,
+  ) {
+    super(message);
+  }
 }
 
 /** A failure of the local stack (a port taken, a binary missing, a download refused), with the fix. */

@@ -5,7 +5,9 @@
  * - both up: they report a locked cloud of 2;
  * - a node SIGKILLed while training jobs run: the retrain fails with H2OCloudLostError naming that node
  *   (no endless retries), the registry gains no version; after the cloud restarts, the next retrain
- *   succeeds (MOJO exported from the 2-node cloud) with exactly one new version.
+ *   succeeds (MOJO exported from the 2-node cloud) with exactly one new version;
+ * - then the node H2O_URL names SIGKILLed while training: the other node answers for the cloud, and
+ *   the retrain fails with H2OCloudLostError naming H2O_URL's node.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -68,6 +70,22 @@ function retrain(model: string, specs: Array<{ name: string; parameters: Record<
   );
 }
 
+/** The retrain's training run, once both its specs' H2O jobs are RUNNING. */
+async function twoJobsTraining(handle: Awaited<ReturnType<typeof retrain>>) {
+  const train = suite.client.workflow.getHandle(retrainTrainingWorkflowId(handle.workflowId, handle.firstExecutionRunId));
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    if (Date.now() > deadline) throw new Error('the specs never started training');
+    const progress = await train.query(progressQuery).catch(() => undefined);
+    const jobs = progress?.specs.filter((s) => s.state === 'training' && s.jobKey) ?? [];
+    if (jobs.length === 2) {
+      for (const s of jobs) expect((await h2o.job(s.jobKey!)).status).toBe('RUNNING');
+      return train;
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
 function failureOf(events: HistoryEvent[]) {
   return events.find((e) => e.workflowExecutionFailedEventAttributes)?.workflowExecutionFailedEventAttributes?.failure;
 }
@@ -120,18 +138,7 @@ describe('H2O as a 2-node cloud', () => {
     // long enough to still run when H2O notices the dead node (it waits for missed heartbeats, about a minute)
     const long = { ntrees: 100000, max_depth: 4, max_runtime_secs: 240 };
     const handle = await retrain(model, [{ name: 'gbm_a', parameters: long }, { name: 'gbm_b', parameters: { ...long, learn_rate: 0.05 } }]);
-    const train = suite.client.workflow.getHandle(retrainTrainingWorkflowId(handle.workflowId, handle.firstExecutionRunId));
-    const deadline = Date.now() + 180_000;
-    for (;;) {
-      if (Date.now() > deadline) throw new Error('the specs never started training');
-      const progress = await train.query(progressQuery).catch(() => undefined);
-      const jobs = progress?.specs.filter((s) => s.state === 'training' && s.jobKey) ?? [];
-      if (jobs.length === 2) {
-        for (const s of jobs) expect((await h2o.job(s.jobKey!)).status).toBe('RUNNING');
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 300));
-    }
+    const train = await twoJobsTraining(handle);
 
     const pid = daemonPid(second!.name, cloudCtx.paths)!;
     expect(pid).toBeGreaterThan(0);
@@ -175,5 +182,23 @@ describe('H2O as a 2-node cloud', () => {
     expect(versions.map((v) => [v.version, v.stage])).toEqual([[1, 'production']]);
     // the MOJO was exported from the 2-node cloud and passed the servable check
     expect(versions[0]!.servable).toBe(true);
+  });
+
+  it('the node H2O_URL names killed mid-training: the other node answers, and the retrain fails with H2OCloudLostError naming it', async () => {
+    const model = uniqueName('cloud').replace(/-/g, '_');
+    const long = { ntrees: 100000, max_depth: 4, max_runtime_secs: 240 };
+    const handle = await retrain(model, [{ name: 'gbm_a', parameters: long }, { name: 'gbm_b', parameters: { ...long, learn_rate: 0.05 } }]);
+    const train = await twoJobsTraining(handle);
+    process.kill(daemonPid(first!.name, cloudCtx.paths)!, 'SIGKILL');
+
+    await expect(handle.result()).rejects.toThrow();
+    const failure = failureOf((await train.fetchHistory()).events!);
+    expect(failure?.applicationFailureInfo?.type).toBe('H2OCloudLostError');
+    expect(failure?.applicationFailureInfo?.nonRetryable).toBe(true);
+    expect(failure?.message).toContain("H2O_URL's node 127.0.0.1:54341 refuses connections while 127.0.0.1:54343 answers");
+    expect(await listVersions(suite.pool, model)).toEqual([]);
+    const lost = (await versionCheck(cloudConfig)).checks.find((c) => c.component === 'h2o-cloud')!;
+    expect(lost).toMatchObject({ verdict: 'lost', ok: false });
+    expect(lost.message).toContain('127.0.0.1:54341');
   });
 });
