@@ -1,6 +1,6 @@
 /**
  * A small fleet on one worker: 33 models over three feature sets, one of which drifts, every sensor
- * started by its own Schedule in the same minute, spread by jitter. Every run completes; only the drifting feature set's three models retrain; with one
+ * started by its own Schedule in the same minute (the stable ones spread by jitter). Every run completes; only the drifting feature set's three models retrain; with one
  * training slot their H2O jobs run one at a time (never two at once, from the histories) while the
  * others wait, which RetrainState shows (queued while a retrain trains); each retrained model gets
  * exactly one new version; and the worker keeps no finished run in its cache. `schedules apply`
@@ -94,25 +94,21 @@ describe('a fleet of sensors due at once, retrains on training slots', () => {
   }
 
   it('runs every sensor from its Schedule, all due in the same minute and spread by jitter; retrains only the drifting models, one training job at a time', async () => {
-    // every minute with 20 s of jitter: the next minute makes every schedule of the fleet due at once
-    const minutely = loadModelDeclarations(writeModelsConfig(Object.fromEntries(models.map((m) => [m.name, { featureSet: m.featureSet, every: '1m', jitter: '20s' }]))));
+    // every minute: the next minute makes every schedule of the fleet due at once. The stable models'
+    // schedules have 20 s of jitter; the drifting ones none, so their retrains meet at the training slot.
+    const jitter = (name: string) => (driftingModels.includes(name) ? {} : { jitter: '20s' });
+    const minutely = loadModelDeclarations(writeModelsConfig(Object.fromEntries(models.map((m) => [m.name, { featureSet: m.featureSet, every: '1m', ...jitter(m.name) }]))));
     // not in the last seconds of a minute, or the fleet would be split between two minutes
     const untilMinute = 60_000 - (Date.now() % 60_000);
     if (untilMinute < 10_000) await new Promise((r) => setTimeout(r, untilMinute + 1_000));
     const applied = await applySchedules(suite.client, minutely, suite.worker.taskQueue, { concurrency: 8 });
     scheduleIds.push(...applied.map((a) => a.scheduleId));
-    const fired = await firstActions(applied.map((a) => a.scheduleId), 150_000);
-    const at = fired.map((f) => f.scheduledAt.getTime());
-    const minute = Math.floor(Math.min(...at) / 60_000) * 60_000;
-    for (const t of at) expect(t - minute).toBeLessThan(20_000); // one minute, within the jitter
-    expect(Math.max(...at) - Math.min(...at)).toBeGreaterThan(2_000); // spread out, not all at once
-    const handles = fired.map((f) => suite.client.workflow.getHandle<typeof driftSensor>(f.action.workflow.workflowId, f.action.workflow.firstExecutionRunId));
-
-    // While retrains run: how many wait for a slot, how many train (RetrainState, the documented query)
+    // From the first firing until the retrains end: how many wait for a slot, how many train (RetrainState, the documented query)
     const observed: { queued: number; training: number }[] = [];
     let retrainsDone = false;
     const watching = (async () => {
-      while (!retrainsDone) {
+      const until = Date.now() + 600_000;
+      while (!retrainsDone && Date.now() < until) {
         const scope = `ModelName IN (${quoted(driftingModels)}) AND ExecutionStatus = "Running"`;
         const [queued, training] = await Promise.all([
           suite.client.workflow.count(`RetrainState = "queued" AND ${scope}`),
@@ -122,6 +118,15 @@ describe('a fleet of sensors due at once, retrains on training slots', () => {
         await new Promise((r) => setTimeout(r, 300));
       }
     })();
+
+    const fired = await firstActions(applied.map((a) => a.scheduleId), 150_000);
+    const minute = Math.floor(Math.min(...fired.map((f) => f.scheduledAt.getTime())) / 60_000) * 60_000;
+    const offsets = (drifting: boolean) => fired.filter((_, i) => driftingModels.includes(applied[i]!.model) === drifting).map((f) => f.scheduledAt.getTime() - minute);
+    expect(offsets(true)).toEqual(driftingModels.map(() => 0)); // on the minute
+    const jittered = offsets(false);
+    for (const t of jittered) expect(t).toBeLessThan(20_000); // the same minute, within the jitter
+    expect(Math.max(...jittered) - Math.min(...jittered)).toBeGreaterThan(2_000); // spread out, not all at once
+    const handles = fired.map((f) => suite.client.workflow.getHandle<typeof driftSensor>(f.action.workflow.workflowId, f.action.workflow.firstExecutionRunId));
 
     const outs = await Promise.all(handles.map((h) => h.result()));
     expect(outs).toHaveLength(models.length);
