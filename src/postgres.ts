@@ -34,3 +34,19 @@ export async function withClient<T>(pool: Pool, work: (client: PoolClient) => Pr
     client.release();
   }
 }
+
+/**
+ * Runs `work` on one client while holding the session advisory lock `key`, or returns undefined at
+ * once when another session holds it (one runner at a time; the others skip rather than queue).
+ */
+export async function withTryAdvisoryLock<T>(pool: Pool, key: number, work: (client: PoolClient) => Promise<T>): Promise<T | undefined> {
+  return withClient(pool, async (client) => {
+    const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [key]);
+    if (!rows[0]!.ok) return undefined;
+    try {
+      return await work(client);
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [key]);
+    }
+  });
+}

@@ -25,7 +25,7 @@ import {
   type CleanupResult, type PruneResult, type StartedTraining, type TrainedSpec, type TrainingFrames, type TrainingKind,
 } from '../h2o/training';
 import type { Algorithm } from '../shared/algorithms';
-import { FailureType, H2OError, H2OUnreachableError, isLost } from '../shared/errors';
+import { FailureType, H2OError, isLost } from '../shared/errors';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { trainingProgressSignal, trainingSlotSignal } from '../shared/messages/train-models';
 import type { ChampionMetric } from '../shared/metrics';
@@ -178,8 +178,7 @@ export function createH2OActivities({ config, pool }: ActivityDeps) {
     async checkTrainingCluster(input: CheckTrainingClusterInput): Promise<CheckTrainingClusterOutput> {
       // complete, healthy, agreed and locked, or the run stops here (a lost node: non-retryable; still forming: retried)
       const check = assertCloudUsable(await readAndLockCloud(h2o, cloudSettings));
-      const cloud = await h2o.cloud();
-      if (!cloud.cloud_healthy) throw new H2OUnreachableError(`H2O at ${config.h2o.url} reports an unhealthy cloud (${cloud.cloud_name})`);
+      const cloud = await h2o.cloud(); // its version (the check above judged its health)
       const version = checkH2OVersion(cloud.version, config.h2o.version);
       if (version.verdict === 'gated') throw ApplicationFailure.nonRetryable(version.message, FailureType.H2OMojoGated);
       if (!version.ok) log.warn('H2O version differs from the pinned one', { message: version.message });

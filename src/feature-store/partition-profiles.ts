@@ -8,7 +8,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { ProfileAccumulator, type FeatureProfile, type RowsProfile } from '../shared/drift';
-import { inTransaction } from '../postgres';
+import { inTransaction, withTryAdvisoryLock } from '../postgres';
 
 /** A daily partition of features.feature_values. */
 export interface PartitionRange {
@@ -148,30 +148,23 @@ export async function profileClosedPartitions(
   /** only this feature set's partitions (tests, benchmarks) */
   featureSet?: string,
 ): Promise<ProfiledPartition[]> {
-  const done: ProfiledPartition[] = [];
-  const lock = await pool.connect();
-  try {
-    const { rows: got } = await lock.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [PROFILER_LOCK]);
-    if (!got[0]!.ok) return done;
-    try {
-      await lock.query('SELECT features.drop_orphan_profiles()');
-      const { rows } = await lock.query<{ feature_set: string; partition: string; partition_oid: number; range_start: Date; range_end: Date }>(
-        'SELECT * FROM features.partitions_to_profile($1) WHERE $2::text IS NULL OR feature_set = $2',
-        [openPartitionDays, featureSet ?? null],
-      );
-      for (const r of rows) {
-        onPartition(r.partition);
-        const range = { partition: r.partition, oid: Number(r.partition_oid), rangeStart: r.range_start.toISOString(), rangeEnd: r.range_end.toISOString() };
-        const { rows: n } = await buildPartitionProfile(pool, r.feature_set, range, () => onPartition(r.partition));
-        done.push({ featureSet: r.feature_set, partition: r.partition, rows: n });
-      }
-    } finally {
-      await lock.query('SELECT pg_advisory_unlock($1)', [PROFILER_LOCK]);
+  // one profiler at a time (two ingest runs may finish together); the other simply skips
+  const done = await withTryAdvisoryLock(pool, PROFILER_LOCK, async (lock) => {
+    const profiled: ProfiledPartition[] = [];
+    await lock.query('SELECT features.drop_orphan_profiles()');
+    const { rows } = await lock.query<{ feature_set: string; partition: string; partition_oid: number; range_start: Date; range_end: Date }>(
+      'SELECT * FROM features.partitions_to_profile($1) WHERE $2::text IS NULL OR feature_set = $2',
+      [openPartitionDays, featureSet ?? null],
+    );
+    for (const r of rows) {
+      onPartition(r.partition);
+      const range = { partition: r.partition, oid: Number(r.partition_oid), rangeStart: r.range_start.toISOString(), rangeEnd: r.range_end.toISOString() };
+      const { rows: n } = await buildPartitionProfile(pool, r.feature_set, range, () => onPartition(r.partition));
+      profiled.push({ featureSet: r.feature_set, partition: r.partition, rows: n });
     }
-  } finally {
-    lock.release();
-  }
-  return done;
+    return profiled;
+  });
+  return done ?? [];
 }
 
 /** The stored profiles of `features` in one partition (features without a row never occur there). */

@@ -6,31 +6,23 @@
  * DEFINER) builds each one as the owner, one closed partition at a time.
  */
 import type { Pool } from 'pg';
+import { withTryAdvisoryLock } from '../postgres';
 
 /** Arbitrary constant key for pg_try_advisory_lock: "closed-partition indexer". */
 const INDEXER_LOCK = 741_852_964;
 
 /** Indexes what is due; returns the partitions indexed. `onPartition` is called before each build (a heartbeat). */
 export async function indexClosedPartitions(pool: Pool, openPartitionDays: number, onPartition: (partition: string) => void = () => {}): Promise<string[]> {
-  const indexed: string[] = [];
-  const client = await pool.connect();
-  try {
-    // One indexer at a time (two ingest runs may finish together); the other simply skips.
-    const { rows: lock } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [INDEXER_LOCK]);
-    if (!lock[0]!.ok) return indexed;
-    try {
-      const { rows } = await client.query<{ partition: string }>('SELECT partition FROM features.partitions_to_index($1)', [openPartitionDays]);
-      for (const { partition } of rows) {
-        onPartition(partition);
-        const { rows: built } = await client.query<{ built: boolean }>('SELECT features.index_closed_partition($1, $2) AS built', [openPartitionDays, partition]);
-        if (!built[0]!.built) continue;
-        indexed.push(partition);
-      }
-    } finally {
-      await client.query('SELECT pg_advisory_unlock($1)', [INDEXER_LOCK]);
+  // One indexer at a time (two ingest runs may finish together); the other simply skips.
+  const indexed = await withTryAdvisoryLock(pool, INDEXER_LOCK, async (client) => {
+    const done: string[] = [];
+    const { rows } = await client.query<{ partition: string }>('SELECT partition FROM features.partitions_to_index($1)', [openPartitionDays]);
+    for (const { partition } of rows) {
+      onPartition(partition);
+      const { rows: built } = await client.query<{ built: boolean }>('SELECT features.index_closed_partition($1, $2) AS built', [openPartitionDays, partition]);
+      if (built[0]!.built) done.push(partition);
     }
-  } finally {
-    client.release();
-  }
-  return indexed;
+    return done;
+  });
+  return indexed ?? [];
 }

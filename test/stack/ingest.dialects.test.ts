@@ -28,9 +28,10 @@ function faultsFor(dialect: Dialect): (r: { pageIndex: number; hit: number }) =>
   const shift = DIALECTS.indexOf(dialect);
   const kinds: Fault[] = [{ kind: 'status', status: 429, retryAfterS: 1 }, { kind: 'status', status: 503 }, { kind: 'hang' }, { kind: 'truncate' }];
   return (r) => {
-    if (r.hit > 1) return { kind: 'delay', ms: 60 };
+    // 100 ms a page: no run can get through its 24 pages before every other run is under way
+    if (r.hit > 1) return { kind: 'delay', ms: 100 };
     if ((r.pageIndex + shift) % 6 === 5) return kinds[(r.pageIndex + shift) % kinds.length];
-    return { kind: 'delay', ms: 60 };
+    return { kind: 'delay', ms: 100 };
   };
 }
 
@@ -76,7 +77,7 @@ describe('pagination dialects against real servers', () => {
       // kill once every run is under way and none has finished
       for (;;) {
         const progress = await Promise.all(handles.map((h) => h.query<IngestProgress>('progress')));
-        if (progress.every((p) => p.pages >= 2)) {
+        if (progress.every((p) => p.pages >= 1)) {
           expect(progress.some((p) => p.done)).toBe(false);
           break;
         }
