@@ -1,7 +1,7 @@
 /**
  * The worker image's HEALTHCHECK (src/deploy/worker-healthcheck.ts) against the real server: healthy
- * while a worker of this host polls the task queue, unhealthy for a queue nobody polls and for
- * pollers of other hosts, and a non-zero exit when the server is unreachable.
+ * while a worker of this host polls the task queue (and its training queue, for activities), unhealthy
+ * for a queue nobody polls and for pollers of other hosts, and a non-zero exit when the server is unreachable.
  */
 import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, projectRoot } from '../../src/config';
 import { checkWorkerHealth } from '../../src/deploy/worker-healthcheck';
-import { killWorkerProcess, spawnWorkerProcess, uniqueName } from '../helpers/temporal';
+import { killWorkerProcess, spawnWorkerProcess, trainingQueueOf, uniqueName } from '../helpers/temporal';
 
 const { temporal } = loadConfig();
 const script = join(projectRoot, 'src', 'deploy', 'worker-healthcheck.ts');
@@ -28,8 +28,18 @@ describe('worker healthcheck', () => {
       expect(otherHost.healthy).toBe(false);
       expect(otherHost.message).toContain('1 poller(s) from other hosts');
 
-      const ok = runScript({ TEMPORAL_TASK_QUEUE: taskQueue });
+      // the training worker polls its queue for activities only
+      const training = await checkWorkerHealth({ temporal, taskQueue: trainingQueueOf(taskQueue), tasks: 'activity' });
+      expect(training.healthy, training.message).toBe(true);
+
+      // the container's check covers both queues: healthy, and unhealthy naming a training queue nobody polls
+      const ok = runScript({ TEMPORAL_TASK_QUEUE: taskQueue, TRAINING_TASK_QUEUE: trainingQueueOf(taskQueue) });
       expect(ok.status, ok.stdout + ok.stderr).toBe(0);
+      expect(ok.stdout).toContain(trainingQueueOf(taskQueue));
+      const idleTraining = uniqueName('tq-idle-training');
+      const stale = runScript({ TEMPORAL_TASK_QUEUE: taskQueue, TRAINING_TASK_QUEUE: idleTraining });
+      expect(stale.status).toBe(1);
+      expect(stale.stdout).toContain(`no worker on ${hostname()} polls task queue ${idleTraining}`);
     } finally {
       await killWorkerProcess(child);
     }
