@@ -13,7 +13,7 @@ import { connectTemporal } from '../../src/client';
 import { loadConfig, projectRoot } from '../../src/config';
 import { connectClientConnection } from '../../src/temporal-connection';
 import { stackHealth } from '../../src/workflows/stack-health';
-import { killWorkerProcess, spawnWorkerProcess, uniqueName } from '../helpers/temporal';
+import { killWorkerProcess, spawnWorkerProcess, trainingQueueOf, uniqueName } from '../helpers/temporal';
 import { startTlsTemporalProxy, type TlsTemporalProxy } from '../helpers/tls-proxy';
 
 let proxy: TlsTemporalProxy;
@@ -59,7 +59,7 @@ describe('Temporal behind TLS with a private CA', () => {
       const result = await client.workflow.execute(stackHealth, { taskQueue, workflowId, args: [{ requestedBy: 'tls test' }] });
       expect(result.components.map((c) => c.component).sort()).toEqual(['h2o', 'postgres', 'redis']);
 
-      const health = healthcheck({ ...tlsEnv, TEMPORAL_TASK_QUEUE: taskQueue });
+      const health = healthcheck({ ...tlsEnv, TEMPORAL_TASK_QUEUE: taskQueue, TRAINING_TASK_QUEUE: trainingQueueOf(taskQueue) });
       expect(health.status, health.out).toBe(0);
       expect(health.out).toContain(`polled task queue ${taskQueue}`);
 
