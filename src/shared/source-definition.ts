@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { ValidationError } from './errors';
 import { jsonPath } from './json-path';
 import { declaredFeatureName, envName, featureSetName, headerName, queryParam, SECRET_HEADER, SECRET_PARAM, sourceName } from './names';
-import { flag, integer, matching, number, oneOf, parse, strict } from './validation';
+import { flag, integer, matching, number, oneOf, parse, parseAbsoluteUrl, refuseUrlCredentials, strict } from './validation';
 
 const secretRef = strict(
   {
@@ -115,21 +115,9 @@ const pagination = z.discriminatedUnion(
 
 /** `url` may not carry credentials: they would sit in workflow history and in every error naming the URL. */
 function checkUrlCredentials(url: string, ctx: z.core.$RefinementCtx<string>): void {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    ctx.addIssue({ code: 'custom', params: { value: url }, message: 'an absolute http:// or https:// URL' });
-    return;
-  }
-  if (parsed.username || parsed.password) {
-    ctx.addIssue({
-      code: 'custom',
-      params: { value: '<redacted>' },
-      message: 'a URL without user:password@; send credentials as a header, e.g. "headers": { "Authorization": { "env": "SOURCE_SECRET_CRM_BASIC", "prefix": "Basic " } }',
-    });
-    return;
-  }
+  const parsed = parseAbsoluteUrl(url, ctx);
+  if (!parsed) return;
+  if (refuseUrlCredentials(parsed, ctx, '; send credentials as a header, e.g. "headers": { "Authorization": { "env": "SOURCE_SECRET_CRM_BASIC", "prefix": "Basic " } }')) return;
   for (const name of parsed.searchParams.keys()) {
     if (SECRET_PARAM.test(name)) {
       ctx.addIssue({

@@ -77,6 +77,27 @@ export function matching(pattern: RegExp, expected: string) {
   return z.string({ error: expected }).regex(pattern, { error: expected });
 }
 
+/** `url` parsed, or undefined after an issue saying an absolute URL was expected (for a superRefine). */
+export function parseAbsoluteUrl(url: string, ctx: z.core.$RefinementCtx<string>): URL | undefined {
+  try {
+    return new URL(url);
+  } catch {
+    ctx.addIssue({ code: 'custom', params: { value: url }, message: 'an absolute http:// or https:// URL' });
+    return undefined;
+  }
+}
+
+/**
+ * Refuses a URL with user:password@ (it would be stored and echoed with the URL), its value redacted
+ * in the issue so the error does not repeat the secret; `instead` follows the message, saying where
+ * credentials go. Returns whether it refused.
+ */
+export function refuseUrlCredentials(parsed: URL, ctx: z.core.$RefinementCtx<string>, instead: string): boolean {
+  if (!parsed.username && !parsed.password) return false;
+  ctx.addIssue({ code: 'custom', params: { value: '<redacted>' }, message: `a URL without user:password@${instead}` });
+  return true;
+}
+
 /** An integer in [min, max]. */
 export function integer(min: number, max: number) {
   const expected = `an integer from ${min} to ${max}`;

@@ -13,7 +13,7 @@
  * ```
  */
 import { z } from 'zod';
-import { matching, oneOf, strict } from './validation';
+import { matching, oneOf, parseAbsoluteUrl, refuseUrlCredentials, strict } from './validation';
 import { modelName } from './names';
 
 export const WEBHOOK_EVENTS = ['version.registered', 'version.promoted', 'version.archived', 'version.rolled_back', 'drift.detected', 'retrain.failed'] as const;
@@ -26,16 +26,14 @@ export const WEBHOOK_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,62}$/;
 
 /** http(s), absolute, no user:password@ (it would be stored with every delivery) and no #fragment (never sent). */
 function checkWebhookUrl(url: string, ctx: z.core.$RefinementCtx<string>): void {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
+  const parsed = parseAbsoluteUrl(url, ctx);
+  if (!parsed) return;
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     ctx.addIssue({ code: 'custom', params: { value: url }, message: 'an absolute http:// or https:// URL' });
     return;
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') ctx.addIssue({ code: 'custom', params: { value: url }, message: 'an absolute http:// or https:// URL' });
-  else if (parsed.username || parsed.password) ctx.addIssue({ code: 'custom', params: { value: '<redacted>' }, message: 'a URL without user:password@ (receivers verify the X-Signature-256 header instead)' });
-  else if (parsed.hash) ctx.addIssue({ code: 'custom', params: { value: url }, message: 'a URL without a #fragment (it is never sent)' });
+  if (refuseUrlCredentials(parsed, ctx, ' (receivers verify the X-Signature-256 header instead)')) return;
+  if (parsed.hash) ctx.addIssue({ code: 'custom', params: { value: url }, message: 'a URL without a #fragment (it is never sent)' });
 }
 
 const eventList = z
