@@ -15,11 +15,10 @@ import { driftSensor } from '../../src/workflows/drift-sensor';
 import { loadModelDeclarations } from '../../src/catalog/models';
 import { loadConfig } from '../../src/config';
 import { buildReferenceProfile } from '../../src/feature-store/reference-profile';
-import { promoteVersion, registerVersion } from '../../src/registry';
 import { retrainWorkflowId, sensorScheduleId } from '../../src/shared/ids';
 import { stackContext } from '../../src/stack/cli';
 import { temporalBinary } from '../../src/stack/temporal';
-import { FEATURES, fakeCandidate, writeRows } from './drift.dataset';
+import { FEATURES, fakeCandidate, productionVersion, writeRows } from './drift.dataset';
 import { useStackSuite } from '../helpers/suite';
 import { uniqueName } from '../helpers/temporal';
 
@@ -86,13 +85,7 @@ beforeAll(async () => {
   // each backfilled day drifted (spend up, plan tilted)
   for (const at of scheduled) await writeRows(suite.pool, featureSet, { start: iso(at - DAY), end: iso(at) }, 800, { seed: at / DAY, shift: 1, prefix: `d${at}-` });
   const reference = await buildReferenceProfile(suite.pool, { featureSet, window: referenceWindow }, FEATURES, { bins: 10, maxCategories: 50 });
-  const c = await suite.pool.connect();
-  try {
-    const { version } = await registerVersion(c, { candidate: { ...fakeCandidate(model, 0.7, reference), featureSet, window: referenceWindow }, workflowId: 'setup', runId: 'setup' });
-    await promoteVersion(c, { model, version, reason: 'test setup' });
-  } finally {
-    c.release();
-  }
+  await productionVersion(suite.pool, { ...fakeCandidate(model, 0.7, reference), featureSet, window: referenceWindow });
   await applySchedules(suite.client, loadModelDeclarations(modelsConfig), suite.worker.taskQueue);
 });
 

@@ -8,6 +8,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pool } from 'pg';
+import { withClient } from '../../src/postgres';
+import { promoteVersion, registerVersion } from '../../src/registry';
 import type { CandidateVersion, ReferenceProfile, TimeWindow } from '../../src/shared/types';
 import { prng } from '../helpers/prng';
 
@@ -71,6 +73,15 @@ export function writeModelsConfig(models: Record<string, { featureSet: string; r
   );
   writeFileSync(path, JSON.stringify({ models: declared }, null, 2));
   return path;
+}
+
+/** Registers `candidate` (as a 'setup' run) and promotes it: the production version a test starts from. Returns its number. */
+export async function productionVersion(pool: Pool, candidate: CandidateVersion, options: { allowUnservable?: boolean } = {}): Promise<number> {
+  return withClient(pool, async (c) => {
+    const { version } = await registerVersion(c, { candidate, workflowId: 'setup', runId: 'setup' });
+    await promoteVersion(c, { model: candidate.model, version, reason: 'test setup', ...options });
+    return version;
+  });
 }
 
 /** A champion as trainModels would hand it over (the registry does not open the artifact). */

@@ -7,10 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { profileClosedPartitions } from '../../src/feature-store/partition-profiles';
 import { buildReferenceProfile } from '../../src/feature-store/reference-profile';
-import { promoteVersion, registerVersion } from '../../src/registry';
 import { driftSensor } from '../../src/workflows/drift-sensor';
 import type { TimeWindow } from '../../src/shared/types';
-import { FEATURES, fakeCandidate, writeModelsConfig, writeRows } from './drift.dataset';
+import { FEATURES, fakeCandidate, productionVersion, writeModelsConfig, writeRows } from './drift.dataset';
 import { useStackSuite } from '../helpers/suite';
 import { uniqueName } from '../helpers/temporal';
 
@@ -27,13 +26,7 @@ beforeAll(async () => {
   await writeRows(suite.pool, featureSet, referenceWindow, 4000, { seed: 1, prefix: 'ref' });
   await writeRows(suite.pool, featureSet, { start: day(10), end: day(6) }, 8000, { seed: 2, prefix: 'cur', shift: 0.8 });
   const reference = await buildReferenceProfile(suite.pool, { featureSet, window: referenceWindow }, FEATURES, { bins: 10, maxCategories: 50 });
-  const c = await suite.pool.connect();
-  try {
-    const { version } = await registerVersion(c, { candidate: { ...fakeCandidate(model, 0.7, reference), featureSet, window: referenceWindow }, workflowId: 'setup', runId: 'setup' });
-    await promoteVersion(c, { model, version, reason: 'test setup' });
-  } finally {
-    c.release();
-  }
+  await productionVersion(suite.pool, { ...fakeCandidate(model, 0.7, reference), featureSet, window: referenceWindow });
   await profileClosedPartitions(suite.pool, 2, () => {}, featureSet);
 });
 

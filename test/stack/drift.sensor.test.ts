@@ -6,11 +6,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { buildReferenceProfile } from '../../src/feature-store/reference-profile';
-import { listVersions, promoteVersion, registerVersion } from '../../src/registry';
+import { listVersions } from '../../src/registry';
 import { driftSensor } from '../../src/workflows/drift-sensor';
 import { reject, status } from '../../src/shared/messages/retrain-model';
 import type { RetrainModelOutput } from '../../src/workflows/retrain-model';
-import { FEATURES, daysWindow, fakeCandidate, writeModelsConfig, writeRows } from './drift.dataset';
+import { FEATURES, daysWindow, fakeCandidate, productionVersion, writeModelsConfig, writeRows } from './drift.dataset';
 import { useStackSuite } from '../helpers/suite';
 import { uniqueName } from '../helpers/temporal';
 
@@ -24,13 +24,7 @@ const suite = useStackSuite({ workerConfig: () => loadConfig({ ...process.env, M
 /** Registers and promotes version 1 of `name` with the reference of the generated training window. */
 async function productionV1(name: string): Promise<void> {
   const reference = await buildReferenceProfile(suite.pool, { featureSet, window: referenceWindow }, FEATURES, { bins: 10, maxCategories: 50 });
-  const c = await suite.pool.connect();
-  try {
-    const { version } = await registerVersion(c, { candidate: { ...fakeCandidate(name, 0.7, reference), featureSet, window: referenceWindow }, workflowId: 'setup', runId: 'setup' });
-    await promoteVersion(c, { model: name, version, reason: 'test setup' });
-  } finally {
-    c.release();
-  }
+  await productionVersion(suite.pool, { ...fakeCandidate(name, 0.7, reference), featureSet, window: referenceWindow });
 }
 
 async function runSensor(name: string, window: ReturnType<typeof daysWindow>, id = uniqueName(`sensor-${name}`)) {

@@ -12,12 +12,12 @@ import { loadModelDeclarations } from '../../src/catalog/models';
 import { applySchedules } from '../../src/client';
 import { loadConfig, type Config } from '../../src/config';
 import { buildReferenceProfile } from '../../src/feature-store/reference-profile';
-import { listVersions, promoteVersion, registerVersion } from '../../src/registry';
+import { listVersions } from '../../src/registry';
 import { sensorScheduleId } from '../../src/shared/ids';
 import type { driftSensor } from '../../src/workflows/drift-sensor';
 import { useStackSuite } from '../helpers/suite';
 import { uniqueName } from '../helpers/temporal';
-import { FEATURES, daysWindow, fakeCandidate, writeModelsConfig, writeRows } from './drift.dataset';
+import { FEATURES, daysWindow, fakeCandidate, productionVersion, writeModelsConfig, writeRows } from './drift.dataset';
 
 const SLOTS = 1;
 const stamp = uniqueName('fleet').replace(/-/g, '_');
@@ -43,13 +43,7 @@ describe('a fleet of sensors due at once, retrains on training slots', () => {
       await writeRows(suite.pool, fs, current, 1500, { seed: 10 + i, prefix: 'cur', shift: fs === drifting ? 1 : 0 });
       const reference = await buildReferenceProfile(suite.pool, { featureSet: fs, window: referenceWindow }, FEATURES, { bins: 10, maxCategories: 50 });
       for (const m of models.filter((x) => x.featureSet === fs)) {
-        const c = await suite.pool.connect();
-        try {
-          const { version } = await registerVersion(c, { candidate: { ...fakeCandidate(m.name, 0.6, reference), featureSet: fs, window: referenceWindow }, workflowId: 'setup', runId: 'setup' });
-          await promoteVersion(c, { model: m.name, version, reason: 'test setup', allowUnservable: true });
-        } finally {
-          c.release();
-        }
+        await productionVersion(suite.pool, { ...fakeCandidate(m.name, 0.6, reference), featureSet: fs, window: referenceWindow }, { allowUnservable: true });
       }
     }
   }, 300_000);

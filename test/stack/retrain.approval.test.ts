@@ -4,10 +4,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
-import { listVersions, promoteVersion, registerVersion } from '../../src/registry';
+import { listVersions } from '../../src/registry';
 import { approve, reject, status } from '../../src/shared/messages/retrain-model';
 import { retrainModel } from '../../src/workflows/retrain-model';
-import { daysWindow, fakeCandidate, writeModelsConfig, writeRows } from './drift.dataset';
+import { daysWindow, fakeCandidate, productionVersion, writeModelsConfig, writeRows } from './drift.dataset';
 import { useStackSuite } from '../helpers/suite';
 import { uniqueName } from '../helpers/temporal';
 
@@ -17,13 +17,7 @@ const featureSet = uniqueName('approval-fs');
 const models = [uniqueName('appr'), uniqueName('appr'), uniqueName('appr')].map((m) => m.replace(/-/g, '_'));
 
 async function modelWithV1(model: string): Promise<string> {
-  const c = await suite.pool.connect();
-  try {
-    const { version } = await registerVersion(c, { candidate: { ...fakeCandidate(model), featureSet }, workflowId: 'setup', runId: 'setup' });
-    await promoteVersion(c, { model, version, reason: 'test setup' });
-  } finally {
-    c.release();
-  }
+  await productionVersion(suite.pool, { ...fakeCandidate(model), featureSet });
   return model;
 }
 
