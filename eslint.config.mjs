@@ -1,9 +1,14 @@
 // ESLint (flat config) with typescript-eslint: the rules Temporal's TypeScript samples use (no floating
-// promises; workflow code may not import Node), plus the kernel boundary of docs/ARCHITECTURE.md:
-// workflows import at run time only the workflow-safe kernel (src/shared/) and each other, and the
-// kernel imports nothing of the rest of src/.
+// promises; workflow code may not import Node), plus the boundaries of docs/ARCHITECTURE.md: workflows
+// import at run time only the workflow-safe kernel (src/shared/) and each other, the kernel imports
+// nothing of the rest of src/, and nothing outside src/workflows/ imports a workflow (callers start them
+// by type name, src/client.ts). Import circles are dependency-cruiser's (.dependency-cruiser.cjs), layout
+// Prettier's (.prettierrc.json; eslint-config-prettier turns off the rules it decides): `npm run lint`
+// runs all three.
 import { builtinModules } from 'node:module';
 import js from '@eslint/js';
+import prettier from 'eslint-config-prettier/flat';
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
@@ -39,6 +44,28 @@ export default tseslint.config(
     },
   },
   {
+    // Imports resolved like Node with TypeScript's extensions.
+    files: ['src/**/*.ts', 'bench/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: { 'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.mts', '.js', '.mjs', '.json', '.node'] })] },
+    rules: {
+      // The workflow layer is reached by type name through the kernel's contracts (src/shared/contracts/),
+      // never by importing its code: the worker loads it from workflowsPath.
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            {
+              target: ['./src/!(workflows)/**/*', './src/*', './bench/**/*'],
+              from: './src/workflows',
+              message: 'Outside src/workflows/, start a workflow by its type name with its contract (src/shared/contracts/) as the generic; never import its code.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Workflows: deterministic orchestration. Activities are imported as types only (proxyActivities).
     files: ['src/workflows/**/*.ts'],
     rules: {
@@ -68,4 +95,5 @@ export default tseslint.config(
     files: ['src/shared/*/*.ts'],
     rules: { '@typescript-eslint/no-restricted-imports': ['error', kernelImports('\\.\\/|\\.\\.\\/(?!\\.\\.\\/)')] },
   },
+  prettier,
 );

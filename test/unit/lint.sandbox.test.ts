@@ -68,6 +68,19 @@ describe('the workflow sandbox, enforced by lint', () => {
     expect(await violations(file, `${line}\nexport const x = 1;\n`)).not.toContain(RESTRICTED);
   });
 
+  it.each([
+    ['src/activities/drift.ts', "import { retrainModel } from '../workflows/retrain-model';"],
+    ['src/activities/drift.ts', "import type { RetrainModelInput } from '../workflows/retrain-model';"],
+    ['src/client.ts', "import { ingestSource } from './workflows/ingest-source';"],
+    ['bench/train.bench.ts', "import { trainModels } from '../src/workflows/train-models';"],
+  ])('rejects, outside src/workflows/, importing a workflow in %s: %s', async (file, line) => {
+    expect(await violations(file, `${line}\nexport const x = 1;\n`)).toContain('import-x/no-restricted-paths');
+  });
+
+  it('allows a workflow to import another workflow (a parent passes its child to executeChild)', async () => {
+    expect(await violations('src/workflows/retrain-model.ts', "import { trainModels } from './train-models';\nexport const x = [trainModels];\n")).not.toContain('import-x/no-restricted-paths');
+  });
+
   it('rejects a floating promise (no-floating-promises, type-aware)', async () => {
     const code = "import { sleep } from '@temporalio/workflow';\nexport async function w(): Promise<void> {\n  sleep(1000);\n}\n";
     expect(await violations('lint-fixture.ts', code, typeAware)).toContain('@typescript-eslint/no-floating-promises');
