@@ -6,9 +6,12 @@
  * INGEST_ALLOW_LINK_LOCAL: by literal address here, and by resolved address in the source agent.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { isLinkLocal } from '../http/destinations';
+import { isLinkLocal, type LinkLocalPolicy } from '../http/destinations';
 import { FailureType } from '../shared/errors';
 import type { ResolvedSource } from '../shared/source-definition';
+
+/** Sources reach link-local addresses only when the operator sets this (config.ingest.allowLinkLocal). */
+export const SOURCE_LINK_LOCAL = { setting: 'INGEST_ALLOW_LINK_LOCAL' } as const satisfies LinkLocalPolicy;
 
 /** The origins a source's requests (and its secrets) may go to. */
 export function sourceOrigins(source: ResolvedSource): Set<string> {
@@ -31,7 +34,7 @@ export function checkDestination(url: string, origins: Set<string>, allowLinkLoc
   }
   if (!allowLinkLocal && isLinkLocal(target.hostname)) {
     throw ApplicationFailure.nonRetryable(
-      `${what} ${url} is a link-local or cloud metadata address (${target.hostname}): refused. Set INGEST_ALLOW_LINK_LOCAL=true on the worker if a source really lives there.`,
+      `${what} ${url} is a link-local or cloud metadata address (${target.hostname}): refused. Set ${SOURCE_LINK_LOCAL.setting}=true on the worker if a source really lives there.`,
       FailureType.SourceDestination,
       { host: target.hostname },
     );

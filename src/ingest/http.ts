@@ -13,6 +13,7 @@ import { guardedLookup, isLinkLocalRefusal } from '../http/destinations';
 import { describeNetworkError } from '../http/network-errors';
 import { parseRetryAfter } from '../http/retry-after';
 import { isRetryableStatus } from '../http/retryable';
+import { SOURCE_LINK_LOCAL } from './destinations';
 
 export type FetchOutcome =
   | { kind: 'ok'; status: number; text: string; header: (name: string) => string | undefined }
@@ -33,7 +34,7 @@ export interface FetchLimits {
 
 /** A keep-alive connection pool per worker process; per-request timeouts override its defaults. */
 export function createSourceAgent(options: { allowLinkLocal?: boolean } = {}): Agent {
-  return new Agent({ connections: 64, keepAliveTimeout: 10_000, pipelining: 1, ...(options.allowLinkLocal ? {} : { connect: { lookup: guardedLookup } }) });
+  return new Agent({ connections: 64, keepAliveTimeout: 10_000, pipelining: 1, ...(options.allowLinkLocal ? {} : { connect: { lookup: guardedLookup(SOURCE_LINK_LOCAL) } }) });
 }
 
 export async function fetchPage(agent: Agent, url: string, headers: Record<string, string>, limits: FetchLimits): Promise<FetchOutcome> {

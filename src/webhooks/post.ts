@@ -9,7 +9,7 @@
  * result, since the request's carry the signature.
  */
 import { Agent, request } from 'undici';
-import { guardedLookup, isLinkLocal, isLinkLocalRefusal } from '../http/destinations';
+import { guardedLookup, isLinkLocal, isLinkLocalRefusal, linkLocalGovernor, type LinkLocalPolicy } from '../http/destinations';
 import { describeNetworkError } from '../http/network-errors';
 import { parseRetryAfter } from '../http/retry-after';
 import { isRetryableStatus } from '../http/retryable';
@@ -21,14 +21,17 @@ export type PostOutcome =
   | { kind: 'retry'; status: number | null; head: string; reason: string; retryAfterMs: number | undefined }
   | { kind: 'rejected'; status: number | null; head: string; reason: string };
 
+/** Receivers are never link-local: no setting allows it (INGEST_ALLOW_LINK_LOCAL is the sources' alone). */
+export const RECEIVER_LINK_LOCAL: LinkLocalPolicy = { alwaysRefusedFor: 'webhook receivers' };
+
 /** The worker's connection pool for receivers; names resolving to link-local addresses are refused. */
 export function createWebhookAgent(): Agent {
-  return new Agent({ connections: 16, keepAliveTimeout: 10_000, connect: { lookup: guardedLookup } });
+  return new Agent({ connections: 16, keepAliveTimeout: 10_000, connect: { lookup: guardedLookup(RECEIVER_LINK_LOCAL) } });
 }
 
 export async function postWebhook(agent: Agent, url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<PostOutcome> {
   const target = new URL(url);
-  if (isLinkLocal(target.hostname)) return { kind: 'rejected', status: null, head: '', reason: `${target.hostname} is a link-local or cloud metadata address: refused` };
+  if (isLinkLocal(target.hostname)) return { kind: 'rejected', status: null, head: '', reason: `${target.hostname} is a link-local or cloud metadata address: refused (${linkLocalGovernor(RECEIVER_LINK_LOCAL)})` };
   const deadline = AbortSignal.timeout(timeoutMs);
   let response;
   try {
