@@ -5,11 +5,15 @@
  *   Retry-After when the source sent one;
  * - fatal: any other 4xx (401, 403, 404, …), which a retry cannot fix;
  * - too-large: a body over the page's byte cap (read no further: a retry would send it again);
- * - refused: the name resolved to a link-local address (src/ingest/destinations.ts).
+ * - refused: the name resolved to a link-local address (src/http/destinations.ts).
  * Header values are never put into a result or an error: they may hold secrets.
  */
-import { Agent, errors as undiciErrors, request } from 'undici';
-import { guardedLookup } from './destinations';
+import { Agent, request } from 'undici';
+import { guardedLookup, isLinkLocalRefusal } from '../http/destinations';
+import { describeNetworkError } from '../http/network-errors';
+import { parseRetryAfter } from '../http/retry-after';
+import { isRetryableStatus } from '../http/retryable';
+import { SOURCE_LINK_LOCAL } from './destinations';
 
 export type FetchOutcome =
   | { kind: 'ok'; status: number; text: string; header: (name: string) => string | undefined }
@@ -30,7 +34,7 @@ export interface FetchLimits {
 
 /** A keep-alive connection pool per worker process; per-request timeouts override its defaults. */
 export function createSourceAgent(options: { allowLinkLocal?: boolean } = {}): Agent {
-  return new Agent({ connections: 64, keepAliveTimeout: 10_000, pipelining: 1, ...(options.allowLinkLocal ? {} : { connect: { lookup: guardedLookup } }) });
+  return new Agent({ connections: 64, keepAliveTimeout: 10_000, pipelining: 1, ...(options.allowLinkLocal ? {} : { connect: { lookup: guardedLookup(SOURCE_LINK_LOCAL) } }) });
 }
 
 export async function fetchPage(agent: Agent, url: string, headers: Record<string, string>, limits: FetchLimits): Promise<FetchOutcome> {
@@ -51,8 +55,7 @@ export async function fetchPage(agent: Agent, url: string, headers: Record<strin
   } catch (err) {
     if (deadline.aborted && !limits.signal?.aborted) return overDeadline();
     if (limits.signal?.aborted) throw err;
-    const code = (err as { code?: string; cause?: { code?: string } }).code ?? (err as { cause?: { code?: string } }).cause?.code;
-    if (code === 'ELINKLOCAL') return { kind: 'refused', reason: describeNetworkError(err, limits.timeoutMs) };
+    if (isLinkLocalRefusal(err)) return { kind: 'refused', reason: describeNetworkError(err, limits.timeoutMs) };
     return { kind: 'retry', status: undefined, reason: describeNetworkError(err, limits.timeoutMs), retryAfterMs: undefined };
   }
   const { statusCode } = response;
@@ -86,34 +89,12 @@ export async function fetchPage(agent: Agent, url: string, headers: Record<strin
   // Read a little of the error body for the message, then drop the rest so the connection is reusable.
   const snippet = await response.body.text().then((t) => t.slice(0, 200).replace(/\s+/g, ' ').trim(), () => '');
   const reason = `HTTP ${statusCode}${snippet ? `: ${snippet}` : ''}`;
-  if (statusCode === 408 || statusCode === 429 || statusCode >= 500) {
+  if (isRetryableStatus(statusCode)) {
     return { kind: 'retry', status: statusCode, reason, retryAfterMs: parseRetryAfter(header('retry-after')) };
   }
   return { kind: 'fatal', status: statusCode, reason };
 }
 
-/** Retry-After is delta-seconds or an HTTP-date (RFC 9110 §10.2.3); capped at 10 minutes. */
-export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const trimmed = value.trim();
-  let ms: number;
-  if (/^\d+$/.test(trimmed)) ms = Number(trimmed) * 1000;
-  else {
-    const at = Date.parse(trimmed);
-    if (Number.isNaN(at)) return undefined;
-    ms = Math.max(0, at - now);
-  }
-  return Math.min(ms, 600_000);
-}
-
 function headerText(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
-}
-
-function describeNetworkError(err: unknown, timeoutMs: number): string {
-  if (err instanceof undiciErrors.HeadersTimeoutError) return `no response within ${timeoutMs} ms (headers timeout)`;
-  if (err instanceof undiciErrors.BodyTimeoutError) return `the body stalled for ${timeoutMs} ms (body timeout)`;
-  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
-  const code = e.code ?? e.cause?.code;
-  return `${code ? `${code}: ` : ''}${e.message ?? String(err)}`;
 }

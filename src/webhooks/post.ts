@@ -1,6 +1,6 @@
 /**
- * One POST of a delivery with undici, classified for the retry policy (the rules of src/ingest/http.ts,
- * for a receiver instead of a source):
+ * One POST of a delivery with undici, classified for the retry policy (the rules of src/http/, as for a
+ * source's GET):
  * - delivered: 2xx;
  * - retry: 408, 429, 5xx, a timeout, a reset or refused connection; carries Retry-After;
  * - rejected: any other status (4xx; 3xx too: redirects are never followed, so a signed body never
@@ -8,9 +8,11 @@
  * Only the first RESPONSE_HEAD_BYTES of the answer are read (and stored); header values never enter a
  * result, since the request's carry the signature.
  */
-import { Agent, errors as undiciErrors, request } from 'undici';
-import { guardedLookup, isLinkLocal } from '../ingest/destinations';
-import { parseRetryAfter } from '../ingest/http';
+import { Agent, request } from 'undici';
+import { guardedLookup, isLinkLocal, isLinkLocalRefusal, linkLocalGovernor, type LinkLocalPolicy } from '../http/destinations';
+import { describeNetworkError } from '../http/network-errors';
+import { parseRetryAfter } from '../http/retry-after';
+import { isRetryableStatus } from '../http/retryable';
 
 export const RESPONSE_HEAD_BYTES = 1024;
 
@@ -19,14 +21,17 @@ export type PostOutcome =
   | { kind: 'retry'; status: number | null; head: string; reason: string; retryAfterMs: number | undefined }
   | { kind: 'rejected'; status: number | null; head: string; reason: string };
 
+/** Receivers are never link-local: no setting allows it (INGEST_ALLOW_LINK_LOCAL is the sources' alone). */
+export const RECEIVER_LINK_LOCAL: LinkLocalPolicy = { alwaysRefusedFor: 'webhook receivers' };
+
 /** The worker's connection pool for receivers; names resolving to link-local addresses are refused. */
 export function createWebhookAgent(): Agent {
-  return new Agent({ connections: 16, keepAliveTimeout: 10_000, connect: { lookup: guardedLookup } });
+  return new Agent({ connections: 16, keepAliveTimeout: 10_000, connect: { lookup: guardedLookup(RECEIVER_LINK_LOCAL) } });
 }
 
 export async function postWebhook(agent: Agent, url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<PostOutcome> {
   const target = new URL(url);
-  if (isLinkLocal(target.hostname)) return { kind: 'rejected', status: null, head: '', reason: `${target.hostname} is a link-local or cloud metadata address: refused` };
+  if (isLinkLocal(target.hostname)) return { kind: 'rejected', status: null, head: '', reason: `${target.hostname} is a link-local or cloud metadata address: refused (${linkLocalGovernor(RECEIVER_LINK_LOCAL)})` };
   const deadline = AbortSignal.timeout(timeoutMs);
   let response;
   try {
@@ -41,7 +46,7 @@ export async function postWebhook(agent: Agent, url: string, headers: Record<str
     });
   } catch (err) {
     const reason = deadline.aborted ? `no answer within ${timeoutMs} ms` : describeNetworkError(err, timeoutMs);
-    if ((err as { code?: string }).code === 'ELINKLOCAL') return { kind: 'rejected', status: null, head: '', reason };
+    if (isLinkLocalRefusal(err)) return { kind: 'rejected', status: null, head: '', reason };
     return { kind: 'retry', status: null, head: '', reason, retryAfterMs: undefined };
   }
   const status = response.statusCode;
@@ -54,7 +59,7 @@ export async function postWebhook(agent: Agent, url: string, headers: Record<str
   }
   if (status >= 200 && status < 300) return { kind: 'delivered', status, head };
   const reason = `HTTP ${status}${head ? `: ${head.slice(0, 200).replace(/\s+/g, ' ').trim()}` : ''}`;
-  if (status === 408 || status === 429 || status >= 500) {
+  if (isRetryableStatus(status)) {
     const retryAfter = response.headers['retry-after'];
     return { kind: 'retry', status, head, reason, retryAfterMs: parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter) };
   }
@@ -76,12 +81,4 @@ async function readHead(body: AsyncIterable<Buffer> & { destroy(): void }): Prom
   }
   // eslint-disable-next-line no-control-regex -- NUL is what it drops
   return Buffer.concat(chunks).subarray(0, RESPONSE_HEAD_BYTES).toString('utf8').replace(/\u0000/g, '');
-}
-
-function describeNetworkError(err: unknown, timeoutMs: number): string {
-  if (err instanceof undiciErrors.HeadersTimeoutError) return `no answer within ${timeoutMs} ms (headers timeout)`;
-  if (err instanceof undiciErrors.BodyTimeoutError) return `the body stalled for ${timeoutMs} ms (body timeout)`;
-  const e = err as { code?: string; message?: string; cause?: { code?: string } };
-  const code = e.code ?? e.cause?.code;
-  return `${code ? `${code}: ` : ''}${e.message ?? String(err)}`;
 }

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { ApplicationFailure } from '@temporalio/common';
 import { ValidationError } from '../../src/shared/errors';
 import { storableJson, storableText } from '../../src/feature-store/page-writer';
-import { checkDestination, isLinkLocal, sourceOrigins } from '../../src/ingest/destinations';
+import { isLinkLocal } from '../../src/http/destinations';
+import { checkDestination, sourceOrigins } from '../../src/ingest/destinations';
 import { eventTimeMs } from '../../src/ingest/event-time';
 import { mapPage } from '../../src/ingest/pages';
 import { compileMapping } from '../../src/ingest/records';
@@ -93,7 +94,7 @@ describe('secrets and destinations', () => {
     for (const host of ['169.254.169.254', '[fe80::1]', 'metadata.google.internal', '[::ffff:169.254.169.254]']) expect(isLinkLocal(host)).toBe(true);
     for (const host of ['127.0.0.1', 'api.example.com', '[::1]', '10.0.0.1']) expect(isLinkLocal(host)).toBe(false);
     const meta = base({ url: 'http://169.254.169.254/latest/meta-data' });
-    expect(() => checkDestination(meta.url, sourceOrigins(meta), false, "the source's URL")).toThrow(/link-local or cloud metadata address/);
+    expect(() => checkDestination(meta.url, sourceOrigins(meta), false, "the source's URL")).toThrow(/link-local or cloud metadata address \(169\.254\.169\.254\): refused\. Set INGEST_ALLOW_LINK_LOCAL=true/);
     expect(() => checkDestination(meta.url, sourceOrigins(meta), true, "the source's URL")).not.toThrow();
   });
 });
