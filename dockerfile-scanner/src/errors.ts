@@ -1,5 +1,5 @@
 /**
- * The scanner's own errors. It imports nothing from the orchestrator, so it does not use src/errors.ts;
+ * The scanner's own errors. It imports nothing from the orchestrator, so it does not use src/shared/errors.ts;
  * the message format is the same as the orchestrator's ValidationError: `<field>=<value> is invalid: <expected>`.
  */
 

@@ -1,34 +1,71 @@
 /**
- * .github/workflows/ci.yml: valid against SchemaStore's GitHub workflow schema (vendored, offline),
- * and doing what the deployment issue asks: install, type-check, tests with the stack, the Dockerfile
- * scanner, the version check, and a docker build of every Dockerfile in docker/.
+ * .github/workflows/ci.yml: valid against the GitHub workflow schema that check-jsonschema ships and
+ * clean under actionlint (both installed on first use by test/helpers/registry-tools.ts), and doing
+ * what the deployment issue asks: install, type-check, tests with the stack, the Dockerfile scanner,
+ * the version check, and a docker build of every Dockerfile in docker/.
  */
-import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
-import { describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/config';
+import { actionlint, checkJsonschema, runTool, type Tool } from '../helpers/registry-tools';
 
 interface Step { uses?: string; run?: string; name?: string }
 interface Job { steps: Step[]; strategy?: { matrix?: { include?: Array<Record<string, string>> } } }
 
-const text = readFileSync(join(projectRoot, '.github', 'workflows', 'ci.yml'), 'utf8');
+const workflowFile = join('.github', 'workflows', 'ci.yml');
+const text = readFileSync(join(projectRoot, workflowFile), 'utf8');
 const workflow = parse(text) as { jobs: Record<string, Job> };
 const steps = Object.values(workflow.jobs).flatMap((j) => j.steps);
 const runs = steps.map((s) => s.run ?? '').join('\n');
 
+/** A copy of the workflow, changed by `change`, in a fresh folder laid out as a repository; returns that folder. */
+function brokenCopy(change: (w: { jobs: Record<string, Record<string, unknown>> }) => void): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ci-workflow-'));
+  mkdirSync(join(dir, '.github', 'workflows'), { recursive: true });
+  const copy = structuredClone(workflow) as unknown as { jobs: Record<string, Record<string, unknown>> };
+  change(copy);
+  writeFileSync(join(dir, workflowFile), stringify(copy));
+  return dir;
+}
+
 describe('.github/workflows/ci.yml', () => {
-  it('validates against the GitHub workflow JSON schema', () => {
-    const schema = JSON.parse(readFileSync(join(projectRoot, 'test', 'fixtures', 'schemas', 'github-workflow.json'), 'utf8')) as object;
-    const ajv = new Ajv({ strict: false, allErrors: true });
-    addFormats(ajv);
-    const validate = ajv.compile(schema);
-    expect(validate(workflow), JSON.stringify(validate.errors?.slice(0, 5), null, 2)).toBe(true);
-    // the schema does catch mistakes: a job without runs-on, a step with both uses and run
-    expect(validate({ on: 'push', jobs: { x: { steps: [{ run: 'true' }] } } })).toBe(false);
-    expect(validate({ on: 'push', jobs: { x: { 'runs-on': 'ubuntu-24.04', steps: [{ run: 'true', uses: 'actions/checkout@v4' }] } } })).toBe(false);
+  let schemaChecker: Tool;
+  let linter: Tool;
+  beforeAll(() => {
+    schemaChecker = checkJsonschema();
+    linter = actionlint();
+  }, 300_000);
+  const checkSchema = (cwd: string) => runTool(schemaChecker, ['--builtin-schema', 'vendor.github-workflows', workflowFile], cwd);
+  const lint = (cwd: string) => runTool(linter, ['-no-color', workflowFile], cwd);
+
+  it('validates against the GitHub workflow schema (check-jsonschema)', () => {
+    const out = checkSchema(projectRoot);
+    expect(out.status, out.stdout + out.stderr).toBe(0);
+    // the schema does catch mistakes, by name: a job without runs-on
+    const dir = brokenCopy((w) => {
+      delete w.jobs.compose!['runs-on'];
+    });
+    const broken = checkSchema(dir);
+    rmSync(dir, { recursive: true, force: true });
+    expect(broken.status).not.toBe(0);
+    expect(broken.stdout).toMatch(/\$\.jobs\.compose: .*'runs-on'/);
+  });
+
+  it('passes actionlint', () => {
+    const out = lint(projectRoot);
+    expect(out.status, out.stdout + out.stderr).toBe(0);
+    // which reads the expressions too: a matrix key the job does not define
+    const dir = brokenCopy((w) => {
+      const build = (w.jobs.images!.steps as Step[]).find((s) => s.run?.startsWith('docker build'))!;
+      build.run = build.run!.replace('matrix.dockerfile', 'matrix.dockerfil');
+    });
+    const broken = lint(dir);
+    rmSync(dir, { recursive: true, force: true });
+    expect(broken.status).not.toBe(0);
+    expect(broken.stdout).toContain('dockerfil');
   });
 
   it('installs, type-checks, runs the tests with the stack, scans the Dockerfiles and checks versions', () => {

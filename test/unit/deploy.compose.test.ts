@@ -1,39 +1,46 @@
 /**
- * docker-compose.yml checked without a Docker engine or a running stack: the compose-spec JSON schema
- * and the topology rules of the deployment issue (pinned images, internal backend, no published
- * backend ports, healthchecks/restart/limits everywhere, H2O's heap at 70% of its limit, a scalable
- * worker). test/stack/deploy.compose.test.ts adds Debian's `docker-compose config` and the versions of
+ * docker-compose.yml checked without a Docker engine or a running stack: check-jsonschema against the
+ * compose spec it ships (from PyPI, installed on first use by test/helpers/registry-tools.ts) and the
+ * topology rules of the deployment issue (pinned images, internal backend, no published backend ports,
+ * healthchecks/restart/limits everywhere, H2O's heap at 70% of its limit, a scalable worker).
+ * test/stack/deploy.compose.test.ts adds Debian's `docker-compose config` and the versions of
  * the running stack.
  */
-import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
-import { describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { envMemoryMiB, loadConfig, projectRoot } from '../../src/config';
 import { SEARCH_ATTRIBUTE_TYPES } from '../../src/shared/search-attributes';
 import { h2oHeapMiB, h2oNodeHeapMiB } from '../../src/stack/h2o';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { checkJsonschema, runTool, type Tool } from '../helpers/registry-tools';
 import { file, interpolate, MissingVariable, requiredEnv, raw, compose, services, networksOf, onBackend, oneShots, imageTag, dockerfileFrom, argDefault, type Json, type Service } from '../helpers/compose';
 
 describe('docker-compose.yml against the compose specification', () => {
-  it('validates against the compose-spec JSON schema', () => {
-    // the schema names its draft-07 meta-schema by an https URL that Ajv registers as http: drop it
-    const { $schema: _meta, ...schema } = JSON.parse(file('test/fixtures/schemas/compose-spec.json')) as Json;
-    const ajv = new Ajv({ strict: false, allErrors: true });
-    addFormats(ajv);
-    const validate = ajv.compile(schema);
-    for (const doc of [raw, parse(file('docker-compose.dev.yml')) as Json]) {
-      expect(validate(doc), JSON.stringify(validate.errors?.slice(0, 5), null, 2)).toBe(true);
-    }
-    // and the schema does reject what compose would: an unknown key, a malformed healthcheck
+  let checker: Tool;
+  beforeAll(() => {
+    checker = checkJsonschema();
+  }, 300_000);
+  const check = (cwd: string, ...files: string[]) => runTool(checker, ['--builtin-schema', 'vendor.compose-spec', ...files], cwd);
+
+  it('check-jsonschema accepts docker-compose.yml and docker-compose.dev.yml', () => {
+    const out = check(projectRoot, 'docker-compose.yml', 'docker-compose.dev.yml');
+    expect(out.status, out.stdout + out.stderr).toBe(0);
+  });
+
+  it('and refuses what compose would, naming it: an unknown key, a malformed healthcheck', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'compose-spec-'));
     const broken = structuredClone(raw) as { services: Record<string, Json> };
     broken.services.worker!.restart_policy = 'always';
-    expect(validate(broken)).toBe(false);
-    const broken2 = structuredClone(raw) as { services: Record<string, Json> };
-    broken2.services.redis!.healthcheck = { test: ['CMD', 'redis-cli', 'ping'], every: '10s' };
-    expect(validate(broken2)).toBe(false);
+    broken.services.redis!.healthcheck = { test: ['CMD', 'redis-cli', 'ping'], every: '10s' };
+    writeFileSync(join(dir, 'docker-compose.yml'), stringify(broken));
+    const out = check(dir, 'docker-compose.yml');
+    rmSync(dir, { recursive: true, force: true });
+    expect(out.status).not.toBe(0);
+    expect(out.stdout).toMatch(/\$\.services\.worker: .*\('restart_policy' was unexpected\)/);
+    expect(out.stdout).toMatch(/\$\.services\.redis\.healthcheck: 'every' does not match/);
   });
 });
 
