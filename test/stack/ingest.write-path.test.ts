@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config';
 import { writePage, type PageWrite, type WriteMethod } from '../../src/feature-store/page-writer';
 import { createPool } from '../../src/postgres';
 import type { FeatureRow } from '../../src/ingest/records';
-import { cleanup } from '../helpers/ingest';
+import { deleteIngested } from '../helpers/feature-store-cleanup';
 import { testPool } from '../helpers/postgres';
 import { uniqueName } from '../helpers/temporal';
 
@@ -21,7 +21,7 @@ describe('writePage', () => {
     pool = testPool();
   });
   afterAll(async () => {
-    for (const w of written) await cleanup(pool, w.featureSet, w.source);
+    for (const w of written) await deleteIngested(pool, w.featureSet, w.source);
     await pool.end();
   });
 
