@@ -18,7 +18,7 @@ import { superuserConnection } from '../../src/stack/postgres';
 import { migrate } from '../../src/warehouse/migrate';
 import { retrainModel } from '../../src/workflows/retrain-model';
 import { daysWindow, writeModelsConfig, writeRows } from './drift.dataset';
-import { deleteIngested } from '../helpers/feature-store-cleanup';
+import { deleteFeatureSets, deleteIngested } from '../helpers/feature-store-cleanup';
 import { landed, runIngest, testSource } from '../helpers/ingest';
 import { useStackSuite } from '../helpers/suite';
 import { uniqueName } from '../helpers/temporal';
@@ -45,7 +45,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await suite.pool.query(`DROP TABLE IF EXISTS ${oldPartition}`);
-  await suite.pool.query('DELETE FROM features.feature_values WHERE feature_set = $1', [trainingSet]);
+  await deleteFeatureSets(suite.pool, trainingSet);
   await workerPool?.end();
   await source?.close();
 });

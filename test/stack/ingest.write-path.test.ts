@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config';
 import { writePage, type PageWrite, type WriteMethod } from '../../src/feature-store/page-writer';
 import { createPool } from '../../src/postgres';
 import type { FeatureRow } from '../../src/ingest/records';
-import { deleteIngested } from '../helpers/feature-store-cleanup';
+import { deleteIngested, deleteProfiles } from '../helpers/feature-store-cleanup';
 import { testPool } from '../helpers/postgres';
 import { uniqueName } from '../helpers/temporal';
 
@@ -161,8 +161,7 @@ describe('writePage', () => {
       expect(set!.stale).toBe(true);
     } finally {
       await worker.end();
-      await pool.query('DELETE FROM features.partition_profile_sets WHERE feature_set = $1', [featureSet]);
-      await pool.query('DELETE FROM features.feature_writes WHERE feature_set = $1', [featureSet]);
+      await deleteProfiles(pool, featureSet);
     }
   });
 });
