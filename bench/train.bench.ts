@@ -30,7 +30,8 @@ import { isBetter } from '../src/shared/metrics';
 import type { ModelSpec } from '../src/shared/training-spec';
 import { createWorker } from '../src/worker';
 import { trainModels, type TrainModelsInput } from '../src/workflows/train-models';
-import { dropGeneratedSet, generateChurnSet } from '../test/stack/train.dataset';
+import { deleteFeatureSets } from '../test/helpers/feature-store-cleanup';
+import { generateChurnSet } from '../test/stack/train.dataset';
 import { connectClientConnection, connectNativeConnection } from '../src/temporal-connection';
 import { intArg } from './args';
 
@@ -166,7 +167,7 @@ async function main(): Promise<void> {
     await worker.close();
     await nativeConnection.close();
     await connection.close();
-    await dropGeneratedSet(pool, set.featureSet);
+    await deleteFeatureSets(pool, set.featureSet);
     await pool.end();
   }
 }

@@ -33,10 +33,3 @@ export async function deadLetters(pool: Pool, source: string): Promise<Array<{ r
   const { rows } = await pool.query<{ reason: string; page: string; record_index: number; raw: unknown }>('SELECT reason, page, record_index, raw FROM features.dead_letters WHERE source = $1 ORDER BY page, record_index', [source]);
   return rows;
 }
-
-/** Removes what a test wrote. */
-export async function cleanup(pool: Pool, featureSet: string, source: string): Promise<void> {
-  await pool.query('DELETE FROM features.feature_values WHERE feature_set = $1', [featureSet]);
-  await pool.query('DELETE FROM features.dead_letters WHERE source = $1', [source]);
-  await pool.query('DELETE FROM features.source_watermarks WHERE source = $1', [source]);
-}

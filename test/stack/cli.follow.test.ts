@@ -15,11 +15,12 @@ import { startSyntheticSource, type SyntheticSource } from '../../src/demo/synth
 import { loadConfig, projectRoot } from '../../src/config';
 import { listVersions } from '../../src/registry';
 import type { SourceDefinition } from '../../src/shared/source-definition';
-import { cleanup, landed, testSource } from '../helpers/ingest';
+import { deleteFeatureSets, deleteIngested } from '../helpers/feature-store-cleanup';
+import { landed, testSource } from '../helpers/ingest';
 import { useStackSuite } from '../helpers/suite';
 import { uniqueName, type TestWorker } from '../helpers/temporal';
 import { ensureTmux, openTerminal, saveScreens, type Terminal } from '../helpers/tmux';
-import { dropGeneratedSet, generateChurnSet, type GeneratedSet } from './train.dataset';
+import { generateChurnSet, type GeneratedSet } from './train.dataset';
 
 const exec = promisify(execFile);
 const RECORDS = 400;
@@ -121,8 +122,8 @@ describe('following runs from the CLI', () => {
 
   afterAll(async () => {
     for (const t of terminals) t.close();
-    for (const d of written) await cleanup(suite.pool, d.mapping.featureSet, d.name);
-    if (set) await dropGeneratedSet(suite.pool, set.featureSet);
+    for (const d of written) await deleteIngested(suite.pool, d.mapping.featureSet, d.name);
+    if (set) await deleteFeatureSets(suite.pool, set.featureSet);
     await source?.close();
     rmSync(sourcesDir, { recursive: true, force: true });
   });

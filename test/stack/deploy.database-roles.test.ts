@@ -18,7 +18,8 @@ import { superuserConnection } from '../../src/stack/postgres';
 import { migrate } from '../../src/warehouse/migrate';
 import { retrainModel } from '../../src/workflows/retrain-model';
 import { daysWindow, writeModelsConfig, writeRows } from './drift.dataset';
-import { cleanup, landed, runIngest, testSource } from '../helpers/ingest';
+import { deleteFeatureSets, deleteIngested } from '../helpers/feature-store-cleanup';
+import { landed, runIngest, testSource } from '../helpers/ingest';
 import { useStackSuite } from '../helpers/suite';
 import { uniqueName } from '../helpers/temporal';
 
@@ -44,7 +45,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await suite.pool.query(`DROP TABLE IF EXISTS ${oldPartition}`);
-  await suite.pool.query('DELETE FROM features.feature_values WHERE feature_set = $1', [trainingSet]);
+  await deleteFeatureSets(suite.pool, trainingSet);
   await workerPool?.end();
   await source?.close();
 });
@@ -71,7 +72,7 @@ describe("the worker's database role", () => {
       const { rows } = await suite.pool.query<{ has_gin: boolean }>('SELECT has_gin FROM features.feature_value_partitions WHERE partition = $1', [oldPartition]);
       expect(rows[0]?.has_gin).toBe(true);
     } finally {
-      await cleanup(suite.pool, definition.mapping.featureSet, definition.name);
+      await deleteIngested(suite.pool, definition.mapping.featureSet, definition.name);
     }
   });
 

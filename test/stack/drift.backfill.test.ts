@@ -19,6 +19,7 @@ import { retrainWorkflowId, sensorScheduleId } from '../../src/shared/ids';
 import { stackContext } from '../../src/stack/cli';
 import { temporalBinary } from '../../src/stack/temporal';
 import { FEATURES, fakeCandidate, productionVersion, writeRows } from './drift.dataset';
+import { useFeatureSet } from '../helpers/feature-sets';
 import { useStackSuite } from '../helpers/suite';
 import { uniqueName } from '../helpers/temporal';
 
@@ -46,6 +47,7 @@ function modelsFile(): string {
 }
 const modelsConfig = modelsFile();
 const suite = useStackSuite({ workerConfig: () => loadConfig({ ...process.env, MODELS_CONFIG: modelsConfig }) });
+useFeatureSet(() => suite.pool, featureSet);
 const cfg = loadConfig();
 
 function backfill(): void {
@@ -91,7 +93,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await suite.client.schedule.getHandle(sensorScheduleId(model)).delete().catch(() => {});
-  await suite.pool.query('DELETE FROM features.feature_values WHERE feature_set = $1', [featureSet]);
 });
 
 describe('temporal schedule backfill of a daily drift sensor', () => {

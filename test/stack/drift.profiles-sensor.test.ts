@@ -3,13 +3,14 @@
  * read_method 'profiles' (partitions from profiles, nothing scanned); `exact: true` scans every row
  * and records 'exact'; both give the same verdict and, for integer and categorical features, the same PSI.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { profileClosedPartitions } from '../../src/feature-store/partition-profiles';
 import { buildReferenceProfile } from '../../src/feature-store/reference-profile';
 import { driftSensor } from '../../src/workflows/drift-sensor';
 import type { TimeWindow } from '../../src/shared/types';
 import { FEATURES, fakeCandidate, productionVersion, writeModelsConfig, writeRows } from './drift.dataset';
+import { useFeatureSet } from '../helpers/feature-sets';
 import { useStackSuite } from '../helpers/suite';
 import { uniqueName } from '../helpers/temporal';
 
@@ -20,6 +21,7 @@ const featureSet = uniqueName('drift-prof-fs');
 const model = uniqueName('prof').replace(/-/g, '_');
 const modelsConfig = writeModelsConfig({ [model]: { featureSet } });
 const suite = useStackSuite({ workerConfig: () => loadConfig({ ...process.env, MODELS_CONFIG: modelsConfig }) });
+useFeatureSet(() => suite.pool, featureSet, { profiles: true });
 const referenceWindow: TimeWindow = { start: day(12), end: day(10) };
 
 beforeAll(async () => {
@@ -28,12 +30,6 @@ beforeAll(async () => {
   const reference = await buildReferenceProfile(suite.pool, { featureSet, window: referenceWindow }, FEATURES, { bins: 10, maxCategories: 50 });
   await productionVersion(suite.pool, { ...fakeCandidate(model, 0.7, reference), featureSet, window: referenceWindow });
   await profileClosedPartitions(suite.pool, 2, () => {}, featureSet);
-});
-
-afterAll(async () => {
-  await suite.pool.query('DELETE FROM features.feature_values WHERE feature_set = $1', [featureSet]);
-  await suite.pool.query('DELETE FROM features.partition_profile_sets WHERE feature_set = $1', [featureSet]);
-  await suite.pool.query('DELETE FROM features.feature_writes WHERE feature_set = $1', [featureSet]);
 });
 
 const run = (window: TimeWindow, exact?: boolean) =>

@@ -14,6 +14,8 @@ import { streamWindowHistogram } from '../../src/feature-store/window-histogram'
 import { clearProfileCaches, windowHistograms } from '../../src/feature-store/window-profiles';
 import { binSpecOf, evaluateDrift, type BinSpec } from '../../src/shared/drift';
 import type { ReferenceProfile, TimeWindow } from '../../src/shared/types';
+import { useFeatureSet } from '../helpers/feature-sets';
+import { deleteProfiles } from '../helpers/feature-store-cleanup';
 import { testPool } from '../helpers/postgres';
 import { uniqueName } from '../helpers/temporal';
 import { FEATURES, writeRows } from './drift.dataset';
@@ -53,11 +55,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await pool?.query('DELETE FROM features.feature_values WHERE feature_set = $1', [featureSet]);
-  await pool?.query('DELETE FROM features.partition_profile_sets WHERE feature_set = $1', [featureSet]);
-  await pool?.query('DELETE FROM features.feature_writes WHERE feature_set = $1', [featureSet]);
   await pool?.end();
 });
+// registered after the afterAll that ends the pool, so it runs before it
+useFeatureSet(() => pool, featureSet, { profiles: true });
 
 describe('drift from partition profiles', () => {
   it('stores one profile per closed day and feature, with the rows of the day', async () => {
@@ -151,8 +152,7 @@ describe('retention', () => {
   const partition = 'features.feature_values_p2020_01_01';
   afterAll(async () => {
     await pool.query(`DROP TABLE IF EXISTS ${partition}`);
-    await pool.query('DELETE FROM features.partition_profile_sets WHERE feature_set = $1', [oldSet]);
-    await pool.query('DELETE FROM features.feature_writes WHERE feature_set = $1', [oldSet]);
+    await deleteProfiles(pool, oldSet);
   });
 
   it('drops the profiles with the partition', async () => {

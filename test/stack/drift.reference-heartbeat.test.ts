@@ -12,6 +12,7 @@ import { HEARTBEAT_EVERY_MS } from '../../src/activities/heartbeat';
 import { loadConfig } from '../../src/config';
 import type { ReferenceProfile } from '../../src/shared/types';
 import { FEATURES, writeRows } from './drift.dataset';
+import { useFeatureSet } from '../helpers/feature-sets';
 import { testPool } from '../helpers/postgres';
 import { uniqueName } from '../helpers/temporal';
 
@@ -26,9 +27,10 @@ beforeAll(async () => {
   await writeRows(pool, featureSet, window, 2000, { seed: 5 });
 });
 afterAll(async () => {
-  await pool.query('DELETE FROM features.feature_values WHERE feature_set = $1', [featureSet]);
   await pool.end();
 });
+// registered after the afterAll that ends the pool, so it runs before it
+useFeatureSet(() => pool, featureSet);
 
 describe('computeReferenceProfile', () => {
   it('heartbeats on a timer while its queries wait, then returns the profile', async () => {

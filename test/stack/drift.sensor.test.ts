@@ -3,7 +3,7 @@
  * insufficient_data and no retrain; drift → one retrain (real trainModels on H2O), a version bump and
  * lineage; ten sensors racing on one drifted model start exactly one retrain.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { buildReferenceProfile } from '../../src/feature-store/reference-profile';
 import { listVersions } from '../../src/registry';
@@ -11,6 +11,7 @@ import { driftSensor } from '../../src/workflows/drift-sensor';
 import { reject, status } from '../../src/shared/messages/retrain-model';
 import type { RetrainModelOutput } from '../../src/workflows/retrain-model';
 import { FEATURES, daysWindow, fakeCandidate, productionVersion, writeModelsConfig, writeRows } from './drift.dataset';
+import { useFeatureSet } from '../helpers/feature-sets';
 import { useStackSuite } from '../helpers/suite';
 import { uniqueName } from '../helpers/temporal';
 
@@ -20,6 +21,7 @@ const raceModel = uniqueName('race').replace(/-/g, '_');
 const referenceWindow = daysWindow(2, 7);
 const modelsConfig = writeModelsConfig({ [model]: { featureSet }, [raceModel]: { featureSet, requireApproval: true, approvalTimeout: '1h' } });
 const suite = useStackSuite({ workerConfig: () => loadConfig({ ...process.env, MODELS_CONFIG: modelsConfig }) });
+useFeatureSet(() => suite.pool, featureSet);
 
 /** Registers and promotes version 1 of `name` with the reference of the generated training window. */
 async function productionV1(name: string): Promise<void> {
@@ -39,10 +41,6 @@ beforeAll(async () => {
   await writeRows(suite.pool, featureSet, referenceWindow, 3000, { seed: 1, prefix: 'ref' });
   await productionV1(model);
   await productionV1(raceModel);
-});
-
-afterAll(async () => {
-  await suite.pool.query('DELETE FROM features.feature_values WHERE feature_set = $1', [featureSet]);
 });
 
 describe('driftSensor', () => {

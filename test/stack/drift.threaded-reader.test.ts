@@ -9,6 +9,7 @@ import { buildReferenceProfile } from '../../src/feature-store/reference-profile
 import { sqlWindowHistogram, streamWindowHistogram } from '../../src/feature-store/window-histogram';
 import { binSpecOf, type BinSpec } from '../../src/shared/drift';
 import { FEATURES, daysWindow, writeRows } from './drift.dataset';
+import { useFeatureSet } from '../helpers/feature-sets';
 import { testPool } from '../helpers/postgres';
 import { uniqueName } from '../helpers/temporal';
 
@@ -32,9 +33,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await pool?.query('DELETE FROM features.feature_values WHERE feature_set = $1', [featureSet]);
   await pool?.end();
 });
+// registered after the afterAll that ends the pool, so it runs before it
+useFeatureSet(() => pool, featureSet);
 
 it('threaded reader = single-thread reader = SQL reader', async () => {
   const query = { featureSet, window };

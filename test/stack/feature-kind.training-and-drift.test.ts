@@ -11,6 +11,7 @@ import { buildReferenceProfile } from '../../src/feature-store/reference-profile
 import { extractTrainingSet } from '../../src/feature-store/training-set';
 import { H2OClient } from '../../src/h2o/client';
 import { trainingRunIds } from '../../src/h2o/ids';
+import { deleteFeatureSets } from '../helpers/feature-store-cleanup';
 import { testPool } from '../helpers/postgres';
 import { uniqueName } from '../helpers/temporal';
 
@@ -43,7 +44,7 @@ describe('the feature-kind rule, training and drift alike', () => {
     const ids = trainingRunIds(workflowId);
     await h2o.deleteFrame(ids.trainFrame);
     await h2o.deleteFrame(ids.validationFrame);
-    await pool.query('DELETE FROM features.feature_values WHERE feature_set = $1', [featureSet]);
+    await deleteFeatureSets(pool, featureSet);
     await pool.end();
   });
 

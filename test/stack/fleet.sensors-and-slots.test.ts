@@ -15,6 +15,7 @@ import { buildReferenceProfile } from '../../src/feature-store/reference-profile
 import { listVersions } from '../../src/registry';
 import { sensorScheduleId } from '../../src/shared/ids';
 import type { driftSensor } from '../../src/workflows/drift-sensor';
+import { useFeatureSet } from '../helpers/feature-sets';
 import { useStackSuite } from '../helpers/suite';
 import { uniqueName } from '../helpers/temporal';
 import { FEATURES, daysWindow, fakeCandidate, productionVersion, writeModelsConfig, writeRows } from './drift.dataset';
@@ -35,6 +36,7 @@ const quoted = (names: string[]) => names.map((n) => `'${n}'`).join(', ');
 
 describe('a fleet of sensors due at once, retrains on training slots', () => {
   const suite = useStackSuite({ workerConfig: (): Config => ({ ...loadConfig(), models: { configPath: modelsConfig }, training: { ...loadConfig().training, slots: SLOTS } }) });
+  useFeatureSet(() => suite.pool, [...stable, drifting]);
   const scheduleIds: string[] = [];
 
   beforeAll(async () => {
@@ -50,7 +52,6 @@ describe('a fleet of sensors due at once, retrains on training slots', () => {
 
   afterAll(async () => {
     for (const id of scheduleIds) await suite.client.schedule.getHandle(id).delete().catch(() => {});
-    await suite.pool.query('DELETE FROM features.feature_values WHERE feature_set = ANY($1::text[])', [[...stable, drifting]]);
   });
 
   it('schedules apply creates, then updates, one jittered schedule per model', async () => {

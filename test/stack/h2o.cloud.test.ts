@@ -12,7 +12,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { temporal } from '@temporalio/proto';
 import { startRetrain } from '../../src/client';
 import { EXIT_MISMATCH, EXIT_OK, versionCheck } from '../../src/cli/version-check';
@@ -26,9 +26,9 @@ import { h2oComponent, h2oNodes } from '../../src/stack/h2o';
 import { daemonPid, stackPaths } from '../../src/stack/process';
 import type { RetrainModelOutput } from '../../src/workflows/retrain-model';
 import { stackHealth } from '../../src/workflows/stack-health';
+import { useChurnSet } from '../helpers/feature-sets';
 import { useStackSuite } from '../helpers/suite';
 import { uniqueName } from '../helpers/temporal';
-import { dropGeneratedSet, generateChurnSet, type GeneratedSet } from './train.dataset';
 
 const stateDir = mkdtempSync(join(tmpdir(), 'mlops-h2o-cloud-'));
 // the test's cloud: its own state dir (pid files, flatfile, logs); heap 2g × 70% split over 2 nodes ≈ 716 MiB each
@@ -41,18 +41,14 @@ const firstNodeCtx: StackContext = { config: loadConfig({ ...cloudEnv, H2O_NODES
 const suite = useStackSuite({ workerConfig: () => loadConfig({ ...process.env, H2O_URL: cloudConfig.h2o.url, H2O_NODES: '2' }) });
 const h2o = new H2OClient(cloudConfig.h2o.url);
 const [first, second] = h2oNodes(cloudCtx);
-let set: GeneratedSet;
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
-beforeAll(async () => {
-  set = await generateChurnSet(suite.pool, uniqueName('fs-cloud'), 3000);
-});
+const set = useChurnSet(() => suite.pool, uniqueName('fs-cloud'), 3000);
 
 afterAll(async () => {
   // always: the test's cloud goes away; the shared stack's H2O was never touched
   await h2oComponent.down(cloudCtx);
-  if (set) await dropGeneratedSet(suite.pool, set.featureSet);
   rmSync(stateDir, { recursive: true, force: true });
 });
 

@@ -14,7 +14,8 @@ import { startPostgres, stopPostgres } from '../../src/stack/postgres';
 import { stackContext } from '../../src/stack/cli';
 import type { IngestProgress } from '../../src/shared/messages/ingest-source';
 import { ingestSource, type IngestSourceOutput } from '../../src/workflows/ingest-source';
-import { cleanup, landed, testSource } from '../helpers/ingest';
+import { deleteIngested } from '../helpers/feature-store-cleanup';
+import { landed, testSource } from '../helpers/ingest';
 import { testPool } from '../helpers/postgres';
 import { killWorkerProcess, spawnWorkerProcess, startTestWorker, uniqueName } from '../helpers/temporal';
 import { connectTemporal } from '../../src/client';
@@ -36,7 +37,7 @@ describe('ingestSource survives crashes', () => {
   });
 
   afterAll(async () => {
-    for (const w of written) await cleanup(pool, w.featureSet, w.source).catch(() => {});
+    for (const w of written) await deleteIngested(pool, w.featureSet, w.source).catch(() => {});
     await closeClient?.();
     await pool?.end();
     await source?.close();

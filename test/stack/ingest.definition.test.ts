@@ -14,7 +14,8 @@ import { RecordsWritten, SourceName } from '../../src/shared/search-attributes';
 import type { SourceDefinition } from '../../src/shared/source-definition';
 import { startIngest } from '../../src/client';
 import { BAD_DEFINITIONS } from '../helpers/bad-definitions';
-import { cleanup, landed, runIngest, testSource } from '../helpers/ingest';
+import { deleteIngested } from '../helpers/feature-store-cleanup';
+import { landed, runIngest, testSource } from '../helpers/ingest';
 import { useStackSuite } from '../helpers/suite';
 import { startTestWorker, uniqueName } from '../helpers/temporal';
 
@@ -28,7 +29,7 @@ describe('source definitions', () => {
   });
 
   afterAll(async () => {
-    for (const w of written) await cleanup(suite.pool, w.featureSet, w.source);
+    for (const w of written) await deleteIngested(suite.pool, w.featureSet, w.source);
     await source?.close();
   });
 

@@ -16,7 +16,8 @@ import type { Fault } from '../../src/demo/synthetic-source';
 import type { IngestProgress } from '../../src/shared/messages/ingest-source';
 import { ingestSource, type IngestSourceOutput } from '../../src/workflows/ingest-source';
 import { DIALECTS, dialectDefinition, startDialectServer, type Dialect, type DialectServer } from '../helpers/dialect-server';
-import { cleanup, deadLetters, runIngest } from '../helpers/ingest';
+import { deleteIngested } from '../helpers/feature-store-cleanup';
+import { deadLetters, runIngest } from '../helpers/ingest';
 import { useStackSuite } from '../helpers/suite';
 import { killWorkerProcess, spawnWorkerProcess, uniqueName } from '../helpers/temporal';
 
@@ -46,7 +47,7 @@ describe('pagination dialects against real servers', () => {
   const written: Array<{ featureSet: string; source: string }> = [];
 
   afterAll(async () => {
-    for (const w of written) await cleanup(suite.pool, w.featureSet, w.source);
+    for (const w of written) await deleteIngested(suite.pool, w.featureSet, w.source);
     for (const s of servers) await s.close();
   });
 

@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSyntheticSource, type SyntheticSource, type SyntheticStyle } from '../../src/demo/synthetic-source';
-import { cleanup, landed, runIngest, testSource } from '../helpers/ingest';
+import { deleteIngested } from '../helpers/feature-store-cleanup';
+import { landed, runIngest, testSource } from '../helpers/ingest';
 import { useStackSuite } from '../helpers/suite';
 import { uniqueName } from '../helpers/temporal';
 
@@ -20,7 +21,7 @@ describe('ingestSource lands every record exactly once', () => {
   });
 
   afterAll(async () => {
-    for (const w of written) await cleanup(suite.pool, w.featureSet, w.source);
+    for (const w of written) await deleteIngested(suite.pool, w.featureSet, w.source);
     await source?.close();
   });
 

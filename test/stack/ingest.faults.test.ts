@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { startSyntheticSource, type FaultRequest, type SyntheticSource, type SyntheticStyle } from '../../src/demo/synthetic-source';
-import { cleanup, deadLetters, landed, runIngest, testSource } from '../helpers/ingest';
+import { deleteIngested } from '../helpers/feature-store-cleanup';
+import { deadLetters, landed, runIngest, testSource } from '../helpers/ingest';
 import { useStackSuite } from '../helpers/suite';
 import { uniqueName } from '../helpers/temporal';
 
@@ -24,7 +25,7 @@ describe('ingestSource against a faulty source', () => {
   });
 
   afterAll(async () => {
-    for (const w of written) await cleanup(suite.pool, w.featureSet, w.source);
+    for (const w of written) await deleteIngested(suite.pool, w.featureSet, w.source);
     await source?.close();
   });
 

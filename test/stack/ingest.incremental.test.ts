@@ -9,7 +9,8 @@ import Redis from 'ioredis';
 import { loadConfig } from '../../src/config';
 import { startSyntheticSource, type SyntheticSource } from '../../src/demo/synthetic-source';
 import { cacheKey, createOnlineCache, type OnlineCache } from '../../src/feature-store/online-cache';
-import { cleanup, landed, runIngest, testSource } from '../helpers/ingest';
+import { deleteIngested } from '../helpers/feature-store-cleanup';
+import { landed, runIngest, testSource } from '../helpers/ingest';
 import { useStackSuite } from '../helpers/suite';
 import { uniqueName } from '../helpers/temporal';
 
@@ -28,7 +29,7 @@ describe('incremental ingestion and the online cache', () => {
   });
 
   afterAll(async () => {
-    for (const w of written) await cleanup(suite.pool, w.featureSet, w.source);
+    for (const w of written) await deleteIngested(suite.pool, w.featureSet, w.source);
     redis?.disconnect();
     await source?.close();
   });

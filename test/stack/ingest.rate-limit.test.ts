@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { startSyntheticSource, type SyntheticSource } from '../../src/demo/synthetic-source';
-import { cleanup, landed, runIngest, testSource } from '../helpers/ingest';
+import { deleteIngested } from '../helpers/feature-store-cleanup';
+import { landed, runIngest, testSource } from '../helpers/ingest';
 import { testPool } from '../helpers/postgres';
 import { startTestWorker, uniqueName, type TestWorker } from '../helpers/temporal';
 import { connectTemporal } from '../../src/client';
@@ -29,7 +30,7 @@ describe('shared rate limit', () => {
   });
 
   afterAll(async () => {
-    for (const w of written) await cleanup(pool, w.featureSet, w.source);
+    for (const w of written) await deleteIngested(pool, w.featureSet, w.source);
     for (const w of workers) await w.stop();
     await closeClient?.();
     await pool?.end();

@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config';
 import { writePage, type PageWrite, type WriteMethod } from '../../src/feature-store/page-writer';
 import { createPool } from '../../src/postgres';
 import type { FeatureRow } from '../../src/ingest/records';
-import { cleanup } from '../helpers/ingest';
+import { deleteIngested, deleteProfiles } from '../helpers/feature-store-cleanup';
 import { testPool } from '../helpers/postgres';
 import { uniqueName } from '../helpers/temporal';
 
@@ -21,7 +21,7 @@ describe('writePage', () => {
     pool = testPool();
   });
   afterAll(async () => {
-    for (const w of written) await cleanup(pool, w.featureSet, w.source);
+    for (const w of written) await deleteIngested(pool, w.featureSet, w.source);
     await pool.end();
   });
 
@@ -161,8 +161,7 @@ describe('writePage', () => {
       expect(set!.stale).toBe(true);
     } finally {
       await worker.end();
-      await pool.query('DELETE FROM features.partition_profile_sets WHERE feature_set = $1', [featureSet]);
-      await pool.query('DELETE FROM features.feature_writes WHERE feature_set = $1', [featureSet]);
+      await deleteProfiles(pool, featureSet);
     }
   });
 });

@@ -2,17 +2,19 @@
  * retrainModel with requireApproval: the champion waits in staging; `approve` promotes it, `reject`
  * and the timeout archive it and leave production as it was. Real training on H2O (small data).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { listVersions } from '../../src/registry';
 import { approve, reject, status } from '../../src/shared/messages/retrain-model';
 import { retrainModel } from '../../src/workflows/retrain-model';
 import { daysWindow, fakeCandidate, productionVersion, writeModelsConfig, writeRows } from './drift.dataset';
+import { useFeatureSet } from '../helpers/feature-sets';
 import { useStackSuite } from '../helpers/suite';
 import { uniqueName } from '../helpers/temporal';
 
 const suite = useStackSuite({ workerConfig: () => loadConfig({ ...process.env, MODELS_CONFIG: writeModelsConfig(Object.fromEntries(models.map((n) => [n, { featureSet }]))) }) });
 const featureSet = uniqueName('approval-fs');
+useFeatureSet(() => suite.pool, featureSet);
 
 const models = [uniqueName('appr'), uniqueName('appr'), uniqueName('appr')].map((m) => m.replace(/-/g, '_'));
 
@@ -39,10 +41,6 @@ async function stages(model: string): Promise<Array<[number, string]>> {
 
 beforeAll(async () => {
   await writeRows(suite.pool, featureSet, daysWindow(2, 7), 2000, { seed: 11 });
-});
-
-afterAll(async () => {
-  await suite.pool.query('DELETE FROM features.feature_values WHERE feature_set = $1', [featureSet]);
 });
 
 describe('retrainModel with requireApproval', () => {

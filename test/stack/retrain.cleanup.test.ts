@@ -7,28 +7,21 @@
  *   model stay; older champions and frames a run left behind are deleted (their MOJOs are on disk).
  */
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startRetrain } from '../../src/client';
 import { loadConfig } from '../../src/config';
 import { H2OClient } from '../../src/h2o/client';
 import { listVersions } from '../../src/registry';
 import { status } from '../../src/shared/messages/retrain-model';
 import type { RetrainModelInput, RetrainModelOutput } from '../../src/workflows/retrain-model';
+import { useChurnSet } from '../helpers/feature-sets';
 import { useStackSuite } from '../helpers/suite';
 import { uniqueName } from '../helpers/temporal';
-import { dropGeneratedSet, generateChurnSet, type GeneratedSet } from './train.dataset';
 
 const suite = useStackSuite({ workerConfig: () => loadConfig({ ...process.env, TRAINING_KEEP_H2O_MODELS: '1' }) });
 const h2o = new H2OClient(loadConfig().h2o.url);
 const model = uniqueName('cleanup').replace(/-/g, '_');
-let set: GeneratedSet;
-
-beforeAll(async () => {
-  set = await generateChurnSet(suite.pool, uniqueName('fs-cleanup'), 2000);
-});
-afterAll(async () => {
-  if (set) await dropGeneratedSet(suite.pool, set.featureSet);
-});
+const set = useChurnSet(() => suite.pool, uniqueName('fs-cleanup'), 2000);
 
 function retrain(requireApproval: boolean) {
   const input: RetrainModelInput = {

@@ -5,7 +5,7 @@
  * again, and the retrain ends with exactly one new registered version. The stack's own H2O component
  * (src/stack/h2o.ts) kills and restarts the cluster, and the test leaves it healthy.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { H2OClient } from '../../src/h2o/client';
 import { loadConfig } from '../../src/config';
 import { listVersions } from '../../src/registry';
@@ -17,24 +17,19 @@ import { h2oComponent } from '../../src/stack/h2o';
 import { stopDaemon } from '../../src/stack/process';
 import type { RetrainModelOutput } from '../../src/workflows/retrain-model';
 import type { TrainModelsOutput } from '../../src/workflows/train-models';
+import { useChurnSet } from '../helpers/feature-sets';
 import { useStackSuite } from '../helpers/suite';
 import { uniqueName } from '../helpers/temporal';
-import { dropGeneratedSet, generateChurnSet, type GeneratedSet } from './train.dataset';
 
 const suite = useStackSuite();
 const ctx = stackContext(() => {});
 const h2o = new H2OClient(loadConfig().h2o.url);
 const model = uniqueName('restart').replace(/-/g, '_');
-let set: GeneratedSet;
-
-beforeAll(async () => {
-  set = await generateChurnSet(suite.pool, uniqueName('fs-restart'), 3000);
-});
+const set = useChurnSet(() => suite.pool, uniqueName('fs-restart'), 3000);
 
 afterAll(async () => {
   // whatever happened, the shared stack gets its H2O back (a no-op when it runs)
   await h2oComponent.up(ctx);
-  if (set) await dropGeneratedSet(suite.pool, set.featureSet);
 });
 
 describe('a retrain while H2O is killed and restarted', () => {

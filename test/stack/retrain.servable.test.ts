@@ -10,6 +10,7 @@ import { RegistryError } from '../../src/shared/errors';
 import { listVersions, promoteVersion, registerVersion } from '../../src/registry';
 import { retrainModel } from '../../src/workflows/retrain-model';
 import { daysWindow, fakeCandidate, writeModelsConfig, writeRows } from './drift.dataset';
+import { deleteFeatureSets } from '../helpers/feature-store-cleanup';
 import { useStackSuite } from '../helpers/suite';
 import { uniqueName } from '../helpers/temporal';
 
@@ -43,7 +44,7 @@ describe('servability of retrained versions', () => {
       const events = await suite.pool.query(`SELECT reason FROM registry.stage_events WHERE model_name = $1 AND version = 2 AND to_stage = 'archived'`, [model]);
       expect(events.rows[0].reason).toMatch(/^unservable: MOJO .*_genmodel_encoding/);
     } finally {
-      await suite.pool.query('DELETE FROM features.feature_values WHERE feature_set = $1', [featureSet]);
+      await deleteFeatureSets(suite.pool, featureSet);
     }
   }, 300_000);
 

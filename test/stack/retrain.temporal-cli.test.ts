@@ -12,16 +12,18 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { demoShellHints } from '../../src/cli/demo';
 import { loadConfig, projectRoot } from '../../src/config';
 import { listVersions } from '../../src/registry';
 import { daysWindow, writeModelsConfig, writeRows } from './drift.dataset';
+import { useFeatureSet } from '../helpers/feature-sets';
 import { useStackSuite } from '../helpers/suite';
 import { uniqueName } from '../helpers/temporal';
 
 const suite = useStackSuite({ workerConfig: () => loadConfig({ ...process.env, MODELS_CONFIG: writeModelsConfig({ [model]: { featureSet } }) }) });
 const featureSet = uniqueName('cli-fs');
+useFeatureSet(() => suite.pool, featureSet);
 const model = uniqueName('cli').replace(/-/g, '_');
 
 /** Runs a printed command line as a newcomer does: a shell in the project folder. */
@@ -32,10 +34,6 @@ const hint = (what: string) => demoShellHints(suite.worker.taskQueue, model).fin
 
 beforeAll(async () => {
   await writeRows(suite.pool, featureSet, daysWindow(1, 5), 1500, { seed: 5 });
-});
-
-afterAll(async () => {
-  await suite.pool.query('DELETE FROM features.feature_values WHERE feature_set = $1', [featureSet]);
 });
 
 describe('the printed temporal commands', () => {

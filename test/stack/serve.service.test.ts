@@ -22,6 +22,7 @@ import { loadMojoFile } from '../../src/mojo/load';
 import { createRedis } from '../../src/redis';
 import { promoteVersion, registerVersion, rollbackVersion } from '../../src/registry';
 import { fakeCandidate } from './drift.dataset';
+import { deleteFeatureSets } from '../helpers/feature-store-cleanup';
 import { testPool } from '../helpers/postgres';
 import { startService, type TestService } from '../helpers/serve';
 import { uniqueName } from '../helpers/temporal';
@@ -98,7 +99,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await service?.close();
   if (f) await cleanupTrainingRun(f.h2o, prefix);
-  await pool.query('DELETE FROM features.feature_values WHERE feature_set = $1', [featureSet]);
+  await deleteFeatureSets(pool, featureSet);
   await pool.end();
   redis.disconnect();
 });

@@ -5,15 +5,15 @@
  */
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { FailureType } from '../../src/shared/errors';
 import { H2OClient } from '../../src/h2o/client';
 import { trainingRunIds } from '../../src/h2o/ids';
 import { trainModels, type TrainModelsInput } from '../../src/workflows/train-models';
+import { useChurnSet } from '../helpers/feature-sets';
 import { useStackSuite } from '../helpers/suite';
 import { uniqueName } from '../helpers/temporal';
-import { dropGeneratedSet, generateChurnSet, type GeneratedSet } from './train.dataset';
 
 const h2o = new H2OClient(loadConfig().h2o.url);
 
@@ -32,16 +32,8 @@ async function leftovers(client: Client, workflowId: string): Promise<{ frames: 
 
 describe('trainModels with specs H2O rejects', () => {
   const suite = useStackSuite();
-  let set: GeneratedSet;
+  const set = useChurnSet(() => suite.pool, uniqueName('fs-bad'), 2000);
   const base = (): Omit<TrainModelsInput, 'specs'> => ({ model: 'churn_bad', featureSet: set.featureSet, target: set.target, window: set.window, metric: 'logloss', seed: 3 });
-
-  beforeAll(async () => {
-    set = await generateChurnSet(suite.pool, uniqueName('fs-bad'), 2000);
-  });
-
-  afterAll(async () => {
-    if (set) await dropGeneratedSet(suite.pool, set.featureSet);
-  });
 
   it('fails the rejected specs alone, with H2O\'s message, and trains the others (a grid among them)', async () => {
     const workflowId = uniqueName('train-bad');

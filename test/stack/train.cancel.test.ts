@@ -4,29 +4,21 @@
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { H2OClient } from '../../src/h2o/client';
 import { trainingRunIds } from '../../src/h2o/ids';
 import { progressQuery } from '../../src/shared/messages/train-models';
 import { trainModels } from '../../src/workflows/train-models';
+import { useChurnSet } from '../helpers/feature-sets';
 import { useStackSuite } from '../helpers/suite';
 import { uniqueName } from '../helpers/temporal';
-import { dropGeneratedSet, generateChurnSet, type GeneratedSet } from './train.dataset';
 
 const h2o = new H2OClient(loadConfig().h2o.url);
 
 describe('trainModels cancelled mid-training', () => {
   const suite = useStackSuite();
-  let set: GeneratedSet;
-
-  beforeAll(async () => {
-    set = await generateChurnSet(suite.pool, uniqueName('fs-cancel'), 2000);
-  });
-
-  afterAll(async () => {
-    if (set) await dropGeneratedSet(suite.pool, set.featureSet);
-  });
+  const set = useChurnSet(() => suite.pool, uniqueName('fs-cancel'), 2000);
 
   it('cancels the H2O job and leaves no frame or model of the run behind', async () => {
     const workflowId = uniqueName('train-cancel');

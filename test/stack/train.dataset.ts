@@ -58,8 +58,3 @@ export async function generateChurnSet(pool: Pool, featureSet: string, rows = 30
     features: ['plan', 'region', 'spend', 'tenure', 'tickets'],
   };
 }
-
-/** Removes a generated set. */
-export async function dropGeneratedSet(pool: Pool, featureSet: string): Promise<void> {
-  await pool.query('DELETE FROM features.feature_values WHERE feature_set = $1', [featureSet]);
-}

@@ -5,30 +5,22 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { H2OClient } from '../../src/h2o/client';
 import { trainingRunIds } from '../../src/h2o/ids';
 import { progressQuery } from '../../src/shared/messages/train-models';
 import { trainModels, type TrainModelsInput } from '../../src/workflows/train-models';
+import { useChurnSet } from '../helpers/feature-sets';
 import { useStackSuite } from '../helpers/suite';
 import { uniqueName } from '../helpers/temporal';
-import { dropGeneratedSet, generateChurnSet, type GeneratedSet } from './train.dataset';
 import { readZip } from '../../src/mojo/zip';
 
 const h2o = new H2OClient(loadConfig().h2o.url);
 
 describe('trainModels fan-out', () => {
   const suite = useStackSuite();
-  let set: GeneratedSet;
-
-  beforeAll(async () => {
-    set = await generateChurnSet(suite.pool, uniqueName('fs-train'), 3000);
-  });
-
-  afterAll(async () => {
-    if (set) await dropGeneratedSet(suite.pool, set.featureSet);
-  });
+  const set = useChurnSet(() => suite.pool, uniqueName('fs-train'), 3000);
 
   it('trains GBM, DRF and GLM in parallel, picks the champion by H2O\'s validation AUC and exports its MOJO', async () => {
     const workflowId = uniqueName('train');

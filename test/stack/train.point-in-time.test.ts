@@ -11,6 +11,7 @@ import { loadConfig } from '../../src/config';
 import { ValidationError } from '../../src/shared/errors';
 import { H2OClient } from '../../src/h2o/client';
 import { trainingRunIds } from '../../src/h2o/ids';
+import { deleteFeatureSets } from '../helpers/feature-store-cleanup';
 import { testPool } from '../helpers/postgres';
 import { uniqueName } from '../helpers/temporal';
 
@@ -63,7 +64,7 @@ describe('training set extraction', () => {
     const ids = trainingRunIds(workflowId);
     await h2o.deleteFrame(ids.trainFrame);
     await h2o.deleteFrame(ids.validationFrame);
-    await pool.query('DELETE FROM features.feature_values WHERE feature_set = ANY($1)', [[features, labels]]);
+    await deleteFeatureSets(pool, [features, labels]);
     await pool.end();
   });
 

@@ -12,9 +12,9 @@ import { H2OClient } from '../../src/h2o/client';
 import { trainingRunIds } from '../../src/h2o/ids';
 import { progressQuery, type TrainModelsProgress } from '../../src/shared/messages/train-models';
 import { trainModels } from '../../src/workflows/train-models';
+import { useChurnSet } from '../helpers/feature-sets';
 import { testPool } from '../helpers/postgres';
 import { killWorkerProcess, spawnWorkerProcess, uniqueName } from '../helpers/temporal';
-import { dropGeneratedSet, generateChurnSet, type GeneratedSet } from './train.dataset';
 import { connectTemporal } from '../../src/client';
 
 const h2o = new H2OClient(loadConfig().h2o.url);
@@ -23,20 +23,24 @@ describe('trainModels survives a worker crash', () => {
   let pool: Pool;
   let client: Client;
   let closeClient: () => Promise<void>;
-  let set: GeneratedSet;
   const children: ChildProcess[] = [];
 
-  beforeAll(async () => {
+  // the pool first and closed last: the churn set is written after it opens and deleted before it closes
+  beforeAll(() => {
     pool = testPool();
-    set = await generateChurnSet(pool, uniqueName('fs-crash'), 3000);
+  });
+  afterAll(async () => {
+    await pool?.end();
+  });
+  const set = useChurnSet(() => pool, uniqueName('fs-crash'), 3000);
+
+  beforeAll(async () => {
     ({ client, close: closeClient } = await connectTemporal());
   });
 
   afterAll(async () => {
     for (const child of children) await killWorkerProcess(child);
     await closeClient?.();
-    if (set) await dropGeneratedSet(pool, set.featureSet);
-    await pool?.end();
   });
 
   it('resumes polling the same H2O jobs after SIGKILL and trains each spec once', async () => {

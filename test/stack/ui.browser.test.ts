@@ -23,6 +23,7 @@ import { aptInstall } from '../../src/stack/install';
 import { driftSensor } from '../../src/workflows/drift-sensor';
 import { retrainModel } from '../../src/workflows/retrain-model';
 import { startService, type TestService } from '../helpers/serve';
+import { useFeatureSet } from '../helpers/feature-sets';
 import { useStackSuite } from '../helpers/suite';
 import { uniqueName } from '../helpers/temporal';
 import { daysWindow, fakeCandidate, writeModelsConfig, writeRows } from './drift.dataset';
@@ -37,6 +38,7 @@ const model = uniqueName('uipage').replace(/-/g, '_');
 const nastyModel = uniqueName('uinasty').replace(/-/g, '_');
 const modelsConfig = writeModelsConfig({ [model]: { featureSet, requireApproval: true, approvalTimeout: '1h' }, [nastyModel]: { featureSet: nastyFs } });
 const suite = useStackSuite({ workerConfig: () => loadConfig({ ...process.env, MODELS_CONFIG: modelsConfig }) });
+useFeatureSet(() => suite.pool, [featureSet, nastyFs]);
 const w = webUi(cfg.serve.uiTemporalUrl, cfg.temporal.namespace);
 
 let browser: Browser;
@@ -122,7 +124,6 @@ afterAll(async () => {
   await browser?.close();
   await service?.close();
   await offline?.close();
-  await suite.pool.query('DELETE FROM features.feature_values WHERE feature_set = ANY($1)', [[featureSet, nastyFs]]);
 });
 
 describe('model pages in Chromium', () => {

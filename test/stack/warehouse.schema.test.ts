@@ -5,6 +5,7 @@ import { loadConfig } from '../../src/config';
 import { listMigrations, migrate } from '../../src/warehouse/migrate';
 import { stackContext } from '../../src/stack/cli';
 import { superuserConnection } from '../../src/stack/postgres';
+import { useFeatureSet } from '../helpers/feature-sets';
 import { testPool } from '../helpers/postgres';
 import { uniqueName } from '../helpers/temporal';
 
@@ -16,9 +17,10 @@ describe('warehouse schema', () => {
     pool = testPool();
   });
   afterAll(async () => {
-    await pool.query('DELETE FROM features.feature_values WHERE feature_set = $1', [featureSet]);
     await pool.end();
   });
+  // registered after the afterAll that ends the pool, so it runs before it
+  useFeatureSet(() => pool, featureSet);
 
   it('has daily partitions made ahead of today', async () => {
     const { rows } = await pool.query<{ ahead: number }>(

@@ -10,6 +10,7 @@ import { aptInstall } from '../../src/stack/install';
 import { ModelName, Trigger } from '../../src/shared/search-attributes';
 import { retrainModel } from '../../src/workflows/retrain-model';
 import { daysWindow, writeModelsConfig, writeRows } from './drift.dataset';
+import { useFeatureSet } from '../helpers/feature-sets';
 import { useStackSuite } from '../helpers/suite';
 import { uniqueName } from '../helpers/temporal';
 
@@ -18,6 +19,7 @@ const cfg = loadConfig();
 const suite = useStackSuite({ workerConfig: () => loadConfig({ ...process.env, MODELS_CONFIG: writeModelsConfig({ [model]: { featureSet } }) }) });
 let browser: Browser;
 const featureSet = uniqueName('ui-fs');
+useFeatureSet(() => suite.pool, featureSet);
 const model = uniqueName('ui').replace(/-/g, '_');
 
 beforeAll(async () => {
@@ -31,7 +33,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await suite.pool.query('DELETE FROM features.feature_values WHERE feature_set = $1', [featureSet]);
 });
 
 describe('Web UI', () => {
