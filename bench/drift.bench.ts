@@ -23,7 +23,8 @@ import { buildReferenceProfile } from '../src/feature-store/reference-profile';
 import { DEFAULT_THREADS, sqlWindowHistogram, streamWindowHistogram, windowSelect, type WindowQuery } from '../src/feature-store/window-histogram';
 import { createPool } from '../src/postgres';
 import { HistogramAccumulator, binSpecOf, evaluateDrift, type BinSpec } from '../src/shared/drift';
-import type { ReferenceProfile, TimeWindow } from '../src/shared/types';
+import type { TimeWindow } from '../src/shared/time-window';
+import type { ReferenceProfile } from '../src/shared/types';
 
 const NUMERIC = Array.from({ length: 16 }, (_, i) => `n${i + 1}`);
 const CATEGORICAL = ['c1', 'c2', 'c3', 'c4'];

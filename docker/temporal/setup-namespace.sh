@@ -1,7 +1,7 @@
 #!/bin/sh
 # One-shot job (temporalio/admin-tools) run once the server is healthy: creates the namespace and
 # registers the project's search attributes, given as SEARCH_ATTRIBUTES="Name=Type Name=Type ..."
-# (docker-compose.yml; the list must equal src/search-attributes.ts, which a test checks).
+# (docker-compose.yml; the list must equal src/shared/search-attributes.ts, which a test checks).
 # Safe to re-run: existing namespaces and attributes are left alone.
 set -eu
 : "${TEMPORAL_ADDRESS:?TEMPORAL_ADDRESS must be set}"

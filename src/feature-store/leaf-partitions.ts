@@ -8,7 +8,7 @@
  * yet, the default partition) goes through the parent, where the triggers count it.
  */
 import type { PoolClient } from 'pg';
-import type { FeatureRow } from '../ingest/records';
+import type { FeatureRow } from './rows';
 
 /** One leaf partition: its name as a quoted identifier (regclass text) and its range in ms. */
 export interface LeafPartition {

@@ -8,7 +8,7 @@
  */
 import type Redis from 'ioredis';
 import type { Pool } from 'pg';
-import type { FeatureValue } from '../ingest/records';
+import type { FeatureValue } from './rows';
 
 /** The newest feature row of one entity in one feature set. */
 export interface LatestFeatures {

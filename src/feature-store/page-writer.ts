@@ -11,17 +11,8 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { inTransaction } from '../postgres';
-import type { FeatureRow } from '../ingest/records';
 import { forgetLeafPartitions, leafPartitions, routeRows, type LeafPartition } from './leaf-partitions';
-
-/** One record that failed validation, with its position in the page. */
-export interface DeadLetter {
-  /** position of the record in its page (-1: the whole page) */
-  index: number;
-  /** the record as the source sent it (for a whole page: its text) */
-  raw: unknown;
-  reason: string;
-}
+import { storableJson, storableText, type DeadLetter, type FeatureRow } from './rows';
 
 /** Everything one page contributes to the feature store. */
 export interface PageWrite {
@@ -165,41 +156,6 @@ function* copyChunks(rows: FeatureRow[], before: string, after: string): Generat
     }
   }
   if (chunk) yield chunk;
-}
-
-/** An escape JSON.stringify writes for a NUL or a lone surrogate (not preceded by an escaping backslash): jsonb refuses both. */
-const UNSTORABLE_ESCAPE = /(?<!\\)(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/i;
-
-/**
- * A dead letter's raw value as jsonb text. A record jsonb cannot hold (a NUL, a lone surrogate, in a
- * value or a key) is kept as a JSON string of its JSON text instead, so its escapes survive as text.
- */
-export function storableJson(raw: unknown): string {
-  const json = (typeof raw === 'string' ? JSON.stringify(storableText(raw)) : JSON.stringify(raw ?? null)) ?? 'null';
-  return unstorableJson(json) ? JSON.stringify(json) : json;
-}
-
-/** Whether JSON text (from JSON.stringify) holds something jsonb cannot store. */
-export function unstorableJson(json: string): boolean {
-  return json.includes('\\u') && UNSTORABLE_ESCAPE.test(json);
-}
-
-/** A NUL character or a lone surrogate: PostgreSQL text refuses both. */
-// eslint-disable-next-line no-control-regex -- NUL is exactly what this looks for
-const UNSTORABLE_CHAR = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-
-// eslint-disable-next-line no-control-regex -- a quick first look: NUL or any surrogate
-const MAYBE_UNSTORABLE = /[\u0000\ud800-\udfff]/;
-
-export function unstorableText(text: string): boolean {
-  if (!MAYBE_UNSTORABLE.test(text)) return false;
-  UNSTORABLE_CHAR.lastIndex = 0;
-  return UNSTORABLE_CHAR.test(text);
-}
-
-/** Text PostgreSQL accepts: a NUL becomes the six characters \u0000, a lone surrogate U+FFFD. */
-export function storableText(text: string): string {
-  return text.replace(UNSTORABLE_CHAR, (c) => (c === '\u0000' ? '\\u0000' : '\ufffd'));
 }
 
 const COPY_SPECIAL = /[\\\t\n\r]/;

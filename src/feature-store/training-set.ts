@@ -19,9 +19,8 @@ import { inTransaction } from '../postgres';
 import { ValidationError } from '../shared/errors';
 import { featureKind } from '../shared/feature-kind';
 import { CLASSIFICATION_METRICS, type ChampionMetric } from '../shared/metrics';
-import { timeWindow } from '../shared/time-window';
+import { timeWindow, type TimeWindow } from '../shared/time-window';
 import { trainingOptions } from '../shared/training-spec';
-import type { TimeWindow } from '../shared/types';
 import { parse, text } from '../shared/validation';
 
 export interface ExtractTrainingSetInput {

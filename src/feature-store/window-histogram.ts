@@ -11,7 +11,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { HistogramAccumulator, type BinSpec, type WindowHistogram } from '../shared/drift';
-import type { TimeWindow } from '../shared/types';
+import type { TimeWindow } from '../shared/time-window';
 import { threadedCopyHistogram } from './threaded-histogram';
 
 export interface WindowQuery {

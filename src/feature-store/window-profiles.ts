@@ -15,7 +15,7 @@
  */
 import type { Pool } from 'pg';
 import { addHistogram, emptyHistogram, histogramFromProfile, type BinSpec, type FeatureProfile, type RowsProfile, type ScanReason, type WindowHistogram, type WindowRead } from '../shared/drift';
-import type { TimeWindow } from '../shared/types';
+import type { TimeWindow } from '../shared/time-window';
 import { buildPartitionProfile, loadPartitionProfiles, profileScanStats, scanProfiles, type PartitionRange } from './partition-profiles';
 import { streamWindowHistogram } from './window-histogram';
 

@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { text } from 'node:stream/consumers';
 import { parse } from 'csv-parse/sync';
 import { goldenPathOf, type GoldenFile } from '../mojo/golden';
-import type { FeatureValue } from '../mojo/rows';
+import type { ScoringValue } from '../mojo/rows';
 import type { H2OClient } from './client';
 
 export interface GoldenRowsInput {
@@ -45,7 +45,7 @@ export async function writeGoldenRows(h2o: H2OClient, input: GoldenRowsInput): P
     const golden: GoldenFile = {
       h2oModelId: input.h2oModelId,
       rows: rows.map((row, i) => {
-        const features: Record<string, FeatureValue> = {};
+        const features: Record<string, ScoringValue> = {};
         for (const f of input.features) features[f] = row[f] === undefined || row[f] === '' ? null : row[f]!;
         const p = predicted[i]!;
         const expected = input.classes ? [input.classes.indexOf(p[0]!), ...input.classes.map((_c, k) => Number(p[k + 1]))] : [Number(p[0])];

@@ -12,7 +12,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type Redis from 'ioredis';
 import type { Agent } from 'undici';
-import { unstorableJson, unstorableText, type DeadLetter } from '../feature-store/page-writer';
+import { unstorableJson, unstorableText, type DeadLetter, type FeatureRow } from '../feature-store/rows';
 import { FailureType } from '../shared/errors';
 import { getPath } from '../shared/json-path';
 import { nextPage, pageUrl, type PageLinks, type PageRef, type RunParams } from '../shared/pagination';
@@ -20,7 +20,7 @@ import { isParallelStyle, type ResolvedSource } from '../shared/source-definitio
 import { checkDestination } from './destinations';
 import { fetchPage, type FetchLimits } from './http';
 import { acquireRequestSlot } from './rate-limit';
-import type { FeatureRow, RecordMapper } from './records';
+import type { RecordMapper } from './records';
 import { secretParamNames, withoutParams, withSecretParams, type ResolvedSecrets } from './secrets';
 import { sleep } from './sleep';
 

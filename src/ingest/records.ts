@@ -4,21 +4,10 @@
  * Only activities call it (it generates code). It runs for every record (a million in the benchmark),
  * so a mapping is compiled once per worker: declared-only mappings into a specialised function.
  */
+import type { FeatureRow, FeatureValue } from '../feature-store/rows';
 import { pathKeys } from '../shared/json-path';
 import type { EventTimeUnit, FeatureField, FeatureType, RecordMapping } from '../shared/source-definition';
 import { eventTimeMs } from './event-time';
-
-/** A feature row as the feature store keys it. */
-export interface FeatureRow {
-  entityId: string;
-  /** ISO-8601, normalised through Date (millisecond precision) */
-  eventTime: string;
-  features: Record<string, FeatureValue>;
-  /** JSON.stringify(features), when the mapper of a page already made it (the writer reuses it) */
-  json?: string;
-}
-
-export type FeatureValue = number | string | boolean | null;
 
 export type MappedRecord = { ok: true; row: FeatureRow } | { ok: false; reason: string };
 

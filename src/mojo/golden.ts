@@ -6,11 +6,11 @@
  */
 import { MojoError } from '../shared/errors';
 import { predsBuffer } from './predict';
-import { rowEncoder, type FeatureValue } from './rows';
+import { rowEncoder, type ScoringValue } from './rows';
 import type { MojoModel } from './types';
 
 export interface GoldenRow {
-  features: Record<string, FeatureValue>;
+  features: Record<string, ScoringValue>;
   /** score0's array as the cluster computed it: label index then probabilities, or the value */
   expected: number[];
 }

@@ -9,7 +9,7 @@ import { ValidationError } from '../shared/errors';
 import type { MojoModel } from './types';
 
 /** A feature value as it arrives in JSON or a CSV cell. */
-export type FeatureValue = string | number | boolean | null | undefined;
+export type ScoringValue = string | number | boolean | null | undefined;
 
 export interface RowStats {
   missing: number;
@@ -36,7 +36,7 @@ export function parseJavaDouble(s: string): number | undefined {
 
 export interface RowEncoder {
   /** Fills `row` (one double per feature) from `values`; `where` prefixes field names in errors. */
-  encode(values: (feature: string) => FeatureValue, row: Float64Array, stats: RowStats, where?: string): Float64Array;
+  encode(values: (feature: string) => ScoringValue, row: Float64Array, stats: RowStats, where?: string): Float64Array;
 }
 
 export function rowEncoder(model: MojoModel): RowEncoder {

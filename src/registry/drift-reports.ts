@@ -5,7 +5,7 @@
  */
 import type { Pool } from 'pg';
 import type { DriftEvaluation, WindowRead } from '../shared/drift';
-import type { TimeWindow } from '../shared/types';
+import type { TimeWindow } from '../shared/time-window';
 
 export interface WriteDriftReportInput {
   model: string;

@@ -4,7 +4,7 @@
  */
 import type { PoolClient } from 'pg';
 import type { DriftVerdict } from '../shared/drift';
-import type { TimeWindow } from '../shared/types';
+import type { TimeWindow } from '../shared/time-window';
 
 export interface DriftReportSummary {
   id: number;

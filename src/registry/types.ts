@@ -3,7 +3,8 @@
  * Workflow-safe: types only.
  */
 import type { Algorithm } from '../shared/algorithms';
-import type { CandidateVersion, ReferenceProfile, TimeWindow } from '../shared/types';
+import type { TimeWindow } from '../shared/time-window';
+import type { CandidateVersion, ReferenceProfile } from '../shared/types';
 
 export type Stage = 'staging' | 'production' | 'archived';
 

@@ -8,13 +8,13 @@ import { readFileSync } from 'node:fs';
 import { ValidationError } from '../shared/errors';
 import { loadMojo } from '../mojo/load';
 import { predsBuffer } from '../mojo/predict';
-import { rowEncoder, type FeatureValue, type RowEncoder } from '../mojo/rows';
+import { rowEncoder, type RowEncoder, type ScoringValue } from '../mojo/rows';
 import type { MojoModel } from '../mojo/types';
 
 export interface ScoreTask {
   artifactPath: string;
   sha256: string;
-  rows: Record<string, FeatureValue>[];
+  rows: Record<string, ScoringValue>[];
 }
 
 export type ScoreResult =
@@ -39,7 +39,7 @@ function modelFor(path: string, sha256: string): { mojo: MojoModel; encoder: Row
 }
 
 /** Scores `rows`; predictions flat, `width` values per row (score0's layout). */
-export function scoreBatch(mojo: MojoModel, encoder: RowEncoder, rows: Record<string, FeatureValue>[]): ScoreResult {
+export function scoreBatch(mojo: MojoModel, encoder: RowEncoder, rows: Record<string, ScoringValue>[]): ScoreResult {
   const row = new Float64Array(mojo.features.length);
   const one = predsBuffer(mojo);
   const width = one.length;

@@ -14,7 +14,7 @@ import underPressure from '@fastify/under-pressure';
 import type { ServeConfig } from '../config';
 import { ValidationError } from '../shared/errors';
 import { predsBuffer, toPrediction } from '../mojo/predict';
-import type { FeatureValue } from '../mojo/rows';
+import type { ScoringValue } from '../mojo/rows';
 import type { LoadedVersion } from './loaded-version';
 import type { Metrics } from './metrics';
 import type { ModelStore } from './model-store';
@@ -26,7 +26,7 @@ import { registerUi, uiErrorPage, uiNotFound } from './ui/routes';
 
 export interface EntityFeatures {
   /** the entity's latest features in `featureSet`, or null when it has none */
-  latest(featureSet: string, entityId: string): Promise<Record<string, FeatureValue> | null>;
+  latest(featureSet: string, entityId: string): Promise<Record<string, ScoringValue> | null>;
 }
 
 export interface ServerDeps {
@@ -44,7 +44,7 @@ export interface ServerDeps {
 type RowPrediction = { version: number; entity?: string } & ({ label: string; probabilities: Record<string, number> } | { value: number });
 
 interface PredictBody {
-  rows?: Record<string, FeatureValue>[];
+  rows?: Record<string, ScoringValue>[];
   entities?: string[];
 }
 
@@ -128,7 +128,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     return respond(loaded, rows, body.entities);
   };
 
-  const entityRows = async (loaded: LoadedVersion, ids: string[]): Promise<Record<string, FeatureValue>[]> => {
+  const entityRows = async (loaded: LoadedVersion, ids: string[]): Promise<Record<string, ScoringValue>[]> => {
     if (ids.length > config.maxRows) throw new HttpError(413, 'entities', ids.length, `${ids.length} entities in one request; at most ${config.maxRows} (SERVE_MAX_ROWS)`);
     if (!loaded.featureSet) throw new HttpError(400, 'entities', null, `${loaded.model} v${loaded.version} has no feature set to read entities from; send rows`);
     return Promise.all(
@@ -140,7 +140,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     );
   };
 
-  const respond = async (loaded: LoadedVersion, rows: Record<string, FeatureValue>[], entities: string[] | undefined) => {
+  const respond = async (loaded: LoadedVersion, rows: Record<string, ScoringValue>[], entities: string[] | undefined) => {
     const inline = rows.length < config.poolMinRows;
     const result: ScoreResult = inline ? scoreBatch(loaded.mojo, loaded.encoder, rows) : await deps.pool.score({ artifactPath: loaded.artifactPath, sha256: loaded.sha256, rows });
     if (!result.ok) throw new ValidationError(result.field, result.value, result.expected);

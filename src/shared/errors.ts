@@ -1,13 +1,17 @@
 /**
  * The project's errors, in one flat module (feast's errors.py).
  *
- * Each class has a fixed `name`: that name becomes the ApplicationFailure `type` when the error
+ * Each class has a fixed `name` (its FailureType): that name becomes the ApplicationFailure `type` when the error
  * crosses an activity boundary, so retry policies (`nonRetryableErrorTypes`) and tests match on it.
  * Messages name the offending field and value. Part of the workflow-safe kernel; src/shared/failure.ts
  * turns them into ApplicationFailures.
  */
 
-/** Failure types that cross activity/workflow boundaries. MAINTENANCE: keep in sync with the classes below. */
+/**
+ * Failure types that cross activity/workflow boundaries. The classes below take their `name` from here
+ * (a string literal, which bundling cannot rename as it may a class's own name); the rest are raised as
+ * ApplicationFailures directly.
+ */
 export const FailureType = {
   Validation: 'ValidationError',
   Config: 'ConfigError',
@@ -65,7 +69,7 @@ export function showValue(value: unknown): string {
 
 /** An environment variable that is missing or malformed. Raised once, at start-up. */
 export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
+  override readonly name = FailureType.Config;
   constructor(
     readonly variable: string,
     readonly value: string | undefined,
@@ -77,7 +81,7 @@ export class ConfigError extends Error {
 
 /** Input that can never succeed as given (a workflow input, a source definition, a record). */
 export class ValidationError extends Error {
-  override readonly name = 'ValidationError';
+  override readonly name = FailureType.Validation;
   constructor(
     readonly field: string,
     readonly value: unknown,
@@ -89,7 +93,7 @@ export class ValidationError extends Error {
 
 /** An error answer from the H2O-3 REST API, carrying H2O's own message. */
 export class H2OError extends Error {
-  override readonly name = 'H2OError';
+  override readonly name = FailureType.H2O;
   constructor(
     message: string,
     /** HTTP status H2O answered with (412 = illegal argument, 404 = unknown key). */
@@ -122,7 +126,7 @@ export function isMojoGated(err: unknown): boolean {
 
 /** A registry operation that cannot succeed as asked: an unknown model or version, a stage change not allowed. */
 export class RegistryError extends Error {
-  override readonly name = 'RegistryError';
+  override readonly name = FailureType.Registry;
   constructor(
     readonly model: string,
     readonly version: number | undefined,
@@ -137,7 +141,7 @@ export class RegistryError extends Error {
  * cannot serve exactly as H2O does. `setting` names what was refused (`algo`, `mojo_version`, an entry name).
  */
 export class MojoError extends Error {
-  override readonly name = 'MojoError';
+  override readonly name = FailureType.Mojo;
   constructor(
     /** the MOJO (its path or model id) */
     readonly mojo: string,
@@ -154,7 +158,7 @@ export class MojoError extends Error {
  * nodes' ip:port.
  */
 export class H2OCloudLostError extends Error {
-  override readonly name = 'H2OCloudLostError';
+  override readonly name = FailureType.H2OCloudLost;
   constructor(
     readonly nodes: string[],
     message: string,
@@ -165,7 +169,7 @@ export class H2OCloudLostError extends Error {
 
 /** An H2O cloud that is not (yet) complete: fewer nodes than expected, no consensus, or not locked. Retryable. */
 export class H2OCloudIncompleteError extends Error {
-  override readonly name = 'H2OCloudIncompleteError';
+  override readonly name = FailureType.H2OCloudIncomplete;
   constructor(
     readonly missing: string[],
     message: string,
@@ -176,7 +180,7 @@ export class H2OCloudIncompleteError extends Error {
 
 /** The H2O cluster could not be reached (connection refused, timeout). Retryable. */
 export class H2OUnreachableError extends Error {
-  override readonly name = 'H2OUnreachableError';
+  override readonly name = FailureType.H2OUnreachable;
   constructor(
     message: string,
     /** nothing listens there (connection refused, no such host): the node is gone, not slow */

@@ -1,6 +1,11 @@
-/** The schema of a TimeWindow: two ISO-8601 timestamps, start before end. */
+/** An event-time window and its schema: two ISO-8601 timestamps, start before end. */
 import { z } from 'zod';
-import type { TimeWindow } from './types';
+
+/** A half-open event-time window [start, end), ISO-8601 strings (workflow payloads carry no Date). */
+export interface TimeWindow {
+  start: string;
+  end: string;
+}
 
 const timestamp = z.string({ error: 'an ISO-8601 timestamp' }).refine((v) => !Number.isNaN(Date.parse(v)), { error: 'an ISO-8601 timestamp' });
 

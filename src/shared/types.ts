@@ -18,18 +18,13 @@
  * - drift report: the PSI of each feature between the reference and a current window, and the verdict.
  * - PSI: population stability index, Σ (a − e) · ln(a / e) over bins.
  *
- * Algorithms, metrics and model specs have their own modules (algorithms.ts, metrics.ts,
- * training-spec.ts): each is a list or a schema as well as a type.
+ * Algorithms, metrics, model specs and time windows have their own modules (algorithms.ts,
+ * metrics.ts, training-spec.ts, time-window.ts): each is a list or a schema as well as a type.
  */
 import type { Algorithm } from './algorithms';
 import type { ChampionMetric } from './metrics';
+import type { TimeWindow } from './time-window';
 import type { H2OParameterValue } from './training-spec';
-
-/** A half-open event-time window [start, end), ISO-8601 strings (workflow payloads carry no Date). */
-export interface TimeWindow {
-  start: string;
-  end: string;
-}
 
 /** Numeric feature: bin edges (deciles of the reference) and the reference share of each bin. */
 export interface NumericReference {

@@ -15,8 +15,7 @@ import { ValidationError } from '../shared/errors';
 import { failing } from '../shared/failure';
 import { modelName } from '../shared/names';
 import { DriftPSI, ModelName, ModelVersion, TemporalScheduledStartTime, Trigger } from '../shared/search-attributes';
-import { timeWindow } from '../shared/time-window';
-import type { TimeWindow } from '../shared/types';
+import { timeWindow, type TimeWindow } from '../shared/time-window';
 import { flag, parse, strict } from '../shared/validation';
 
 const { resolveModelConfig, getProductionVersion } = proxyActivities<ReturnType<typeof createRegistryActivities>>({

@@ -29,8 +29,7 @@ import { sourceName } from '../shared/names';
 import { describePagination, pageKey, type PageRef, type RunParams } from '../shared/pagination';
 import { RecordsWritten, SourceName } from '../shared/search-attributes';
 import { isParallelStyle, validateSourceDefinition, type ResolvedSource, type SourceDefinition } from '../shared/source-definition';
-import { timeWindow } from '../shared/time-window';
-import type { TimeWindow } from '../shared/types';
+import { timeWindow, type TimeWindow } from '../shared/time-window';
 import { integer, parse } from '../shared/validation';
 
 /** Below this, a run would continue as new before its first page (the history starts with a few events). */

@@ -39,8 +39,7 @@ import { trainingOf, validateTraining, type TrainingDeclaration } from '../share
 import { modelName } from '../shared/names';
 import { trainingSlotSignal } from '../shared/messages/train-models';
 import { DriftPSI, ModelName, ModelVersion, RetrainState, Trigger, type RetrainStateValue } from '../shared/search-attributes';
-import { timeWindow } from '../shared/time-window';
-import type { TimeWindow } from '../shared/types';
+import { timeWindow, type TimeWindow } from '../shared/time-window';
 import { parse, text } from '../shared/validation';
 import { ingestSource } from './ingest-source';
 import { trainModels, type TrainModelsInput } from './train-models';

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import type { Pool } from 'pg';
 import { withClient } from '../../src/postgres';
 import { promoteVersion, registerVersion } from '../../src/registry';
-import type { CandidateVersion, ReferenceProfile, TimeWindow } from '../../src/shared/types';
+import type { TimeWindow } from '../../src/shared/time-window';
+import type { CandidateVersion, ReferenceProfile } from '../../src/shared/types';
 import { prng } from '../helpers/prng';
 
 

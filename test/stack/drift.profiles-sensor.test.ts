@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config';
 import { profileClosedPartitions } from '../../src/feature-store/partition-profiles';
 import { buildReferenceProfile } from '../../src/feature-store/reference-profile';
 import { driftSensor } from '../../src/workflows/drift-sensor';
-import type { TimeWindow } from '../../src/shared/types';
+import type { TimeWindow } from '../../src/shared/time-window';
 import { FEATURES, fakeCandidate, productionVersion, writeModelsConfig, writeRows } from './drift.dataset';
 import { useFeatureSet } from '../helpers/feature-sets';
 import { useStackSuite } from '../helpers/suite';

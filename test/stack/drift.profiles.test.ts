@@ -13,7 +13,8 @@ import { buildReferenceProfile } from '../../src/feature-store/reference-profile
 import { streamWindowHistogram } from '../../src/feature-store/window-histogram';
 import { clearProfileCaches, windowHistograms } from '../../src/feature-store/window-profiles';
 import { binSpecOf, evaluateDrift, type BinSpec } from '../../src/shared/drift';
-import type { ReferenceProfile, TimeWindow } from '../../src/shared/types';
+import type { TimeWindow } from '../../src/shared/time-window';
+import type { ReferenceProfile } from '../../src/shared/types';
 import { useFeatureSet } from '../helpers/feature-sets';
 import { deleteProfiles } from '../helpers/feature-store-cleanup';
 import { testPool } from '../helpers/postgres';

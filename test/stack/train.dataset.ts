@@ -5,7 +5,7 @@
  * same name and size give the same rows.
  */
 import type { Pool } from 'pg';
-import type { TimeWindow } from '../../src/shared/types';
+import type { TimeWindow } from '../../src/shared/time-window';
 import { prng } from '../helpers/prng';
 
 export interface GeneratedSet {

@@ -245,7 +245,7 @@ describe('topology rules', () => {
     expect(networksOf(services.nginx!).some((n) => networksOf(services.api!).includes(n))).toBe(true);
   });
 
-  it("the search attributes registered by temporal-setup are exactly src/search-attributes.ts's", () => {
+  it("the search attributes registered by temporal-setup are exactly src/shared/search-attributes.ts's", () => {
     const registered = Object.fromEntries(services['temporal-setup']!.environment!.SEARCH_ATTRIBUTES!.split(/\s+/).map((p) => p.split('=') as [string, string]));
     expect(registered).toEqual(SEARCH_ATTRIBUTE_TYPES);
   });

@@ -1,6 +1,7 @@
 /** toFailure: the one place an error becomes a Temporal failure, retryable or not, typed by its class name. */
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
+import * as errors from '../../src/shared/errors';
 import { ConfigError, FailureType, H2OError, H2OUnreachableError, RegistryError, ValidationError } from '../../src/shared/errors';
 import { failing, toFailure } from '../../src/shared/failure';
 
@@ -49,5 +50,24 @@ describe('toFailure', () => {
     await expect(failing(async () => { throw bad; })).rejects.toBeInstanceOf(ApplicationFailure);
     expect(failing(() => 7)).toBe(7);
     await expect(failing(async () => 7)).resolves.toBe(7);
+  });
+});
+
+describe('FailureType and the error classes', () => {
+  const classes = Object.values(errors as Record<string, unknown>).filter((v): v is new () => Error => typeof v === 'function' && v.prototype instanceof Error);
+  // constructors only store their arguments, so any will do
+  const instances = classes.map((C) => Reflect.construct(C, ['x', 'y', 'z']) as Error);
+
+  it('names each error by its own class, and gives every class but StackError (the local stack only) a FailureType', () => {
+    expect(classes.length).toBeGreaterThan(5);
+    expect(instances.map((err) => err.name)).toEqual(classes.map((C) => C.name));
+    const types: string[] = Object.values(FailureType);
+    expect(instances.map((err) => err.name).filter((name) => name !== 'StackError' && !types.includes(name))).toEqual([]);
+  });
+
+  it('types every failure toFailure makes from an error class by that class', () => {
+    const made = [...instances, new H2OError('Unknown parameter: foo', 412)].map((err) => [err.name, toFailure(err)] as const).filter(([, f]) => f instanceof ApplicationFailure);
+    expect(made.length).toBeGreaterThan(5);
+    for (const [name, f] of made) expect([(f as ApplicationFailure).type, (f as ApplicationFailure).nonRetryable]).toEqual([name, true]);
   });
 });

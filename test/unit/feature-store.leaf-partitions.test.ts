@@ -1,7 +1,7 @@
 /** The page writer's routing of rows to day partitions: half-open ranges, gaps to the parent, hours counted for leaves only. */
 import { describe, expect, it } from 'vitest';
 import { routeRows, type LeafPartition } from '../../src/feature-store/leaf-partitions';
-import type { FeatureRow } from '../../src/ingest/records';
+import type { FeatureRow } from '../../src/feature-store/rows';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;

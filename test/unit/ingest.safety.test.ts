@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApplicationFailure } from '@temporalio/common';
 import { ValidationError } from '../../src/shared/errors';
-import { storableJson, storableText } from '../../src/feature-store/page-writer';
+import { storableJson, storableText } from '../../src/feature-store/rows';
 import { isLinkLocal } from '../../src/http/destinations';
 import { checkDestination, sourceOrigins } from '../../src/ingest/destinations';
 import { eventTimeMs } from '../../src/ingest/event-time';

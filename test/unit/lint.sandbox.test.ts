@@ -63,7 +63,7 @@ describe('the workflow sandbox, enforced by lint', () => {
   it.each([
     ['src/shared/names.ts', "import { z } from 'zod';"],
     ['src/shared/names.ts', "import { ValidationError } from './errors';"],
-    ['src/shared/drift/psi.ts', "import type { TimeWindow } from '../types';"],
+    ['src/shared/drift/psi.ts', "import type { TimeWindow } from '../time-window';"],
   ])('allows, in the kernel file %s: %s', async (file, line) => {
     expect(await violations(file, `${line}\nexport const x = 1;\n`)).not.toContain(RESTRICTED);
   });

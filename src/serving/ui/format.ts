@@ -1,5 +1,5 @@
 /** How the pages write numbers, times and windows (UTC, so every reader sees the same text). */
-import type { TimeWindow } from '../../shared/types';
+import type { TimeWindow } from '../../shared/time-window';
 
 /** 2026-12-02 01:23 UTC */
 export function formatTime(iso: string | null | undefined): string {
