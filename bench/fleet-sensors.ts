@@ -26,7 +26,7 @@ import { binSpecOf, type BinSpec } from '../src/shared/drift';
 import type { ReferenceProfile, TimeWindow } from '../src/shared/types';
 import { connectClientConnection, connectNativeConnection } from '../src/temporal-connection';
 import { createWorker } from '../src/worker';
-import { driftSensor } from '../src/workflows/drift-sensor';
+import { DRIFT_SENSOR, type DriftSensorWorkflow } from '../src/shared/contracts/drift-sensor';
 import { intArg } from './args';
 
 export interface MeasureSensorsOptions {
@@ -210,7 +210,7 @@ export async function measureSensors(opts: MeasureSensorsOptions = {}): Promise<
     const t0 = performance.now();
     log(`starting ${sensors} sensor runs at once`);
     const handles = await mapLimited(models, 32, (m) =>
-      client.workflow.start(driftSensor, { taskQueue, workflowId: `${m.name}-sensor`, args: [{ model: m.name, window: current, retrainOnDrift: false }] }),
+      client.workflow.start<DriftSensorWorkflow>(DRIFT_SENSOR, { taskQueue, workflowId: `${m.name}-sensor`, args: [{ model: m.name, window: current, retrainOnDrift: false }] }),
     );
     const verdicts = new Map<string, number>();
     await mapLimited(handles, 200, async (h) => {

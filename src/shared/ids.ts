@@ -4,7 +4,7 @@
  * agree on each id. (H2O object ids are src/h2o/ids.ts.)
  */
 
-/** One retrain per model at a time: a second trigger joins the running one (DESIGN.md rule 4). */
+/** One retrain per model at a time: a second trigger joins the running one (docs/ARCHITECTURE.md, "Rules that keep it correct", rule 4). */
 export function retrainWorkflowId(model: string): string {
   return `retrain-${model}`;
 }

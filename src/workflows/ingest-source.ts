@@ -21,16 +21,16 @@ import {
 import type { createFeatureStoreActivities } from '../activities/feature-store';
 import type { createSourceApiActivities, IngestPagesOutput } from '../activities/source-api';
 import { ApplicationFailure } from '@temporalio/common';
+import type { IngestCheckpoint, IngestSourceInput, IngestSourceOutput, IngestSourceWorkflow } from '../shared/contracts/ingest-source';
 import { FailureType, ValidationError } from '../shared/errors';
 import { failing } from '../shared/failure';
 import { addCounts, emptyCounts, isReconciled, type IngestCounts } from '../shared/ingest-counts';
 import { progressQuery } from '../shared/messages/ingest-source';
 import { sourceName } from '../shared/names';
-import { describePagination, pageKey, type PageRef, type RunParams } from '../shared/pagination';
+import { describePagination, pageKey, type RunParams } from '../shared/pagination';
 import { RecordsWritten, SourceName } from '../shared/search-attributes';
-import { isParallelStyle, validateSourceDefinition, type ResolvedSource, type SourceDefinition } from '../shared/source-definition';
+import { isParallelStyle, validateSourceDefinition, type ResolvedSource } from '../shared/source-definition';
 import { timeWindow } from '../shared/time-window';
-import type { TimeWindow } from '../shared/types';
 import { integer, parse } from '../shared/validation';
 
 /** Below this, a run would continue as new before its first page (the history starts with a few events). */
@@ -68,50 +68,6 @@ const { indexClosedPartitions } = proxyActivities<ReturnType<typeof createFeatur
   retry: { maximumAttempts: 5 },
 });
 
-export interface IngestSourceInput {
-  /** the source name: `<name>.json` in INGEST_SOURCES_DIR unless `definition` is given */
-  source: string;
-  /** an inline definition (its name must equal `source`); no secrets: headers reference env vars */
-  definition?: SourceDefinition;
-  /** only records in [start, end), passed to the source through its `window` parameters */
-  window?: TimeWindow;
-  /** ignore the watermark of an incremental source and read everything. @default false */
-  full?: boolean;
-  /** index partitions that closed, after the run. @default true */
-  indexClosedPartitions?: boolean;
-  /** continue as new once the history has this many events (the starter passes INGEST_HISTORY_EVENT_LIMIT); at least 10. @default 2000 */
-  historyEventLimit?: number;
-  /** set by continue-as-new; not for callers */
-  checkpoint?: IngestCheckpoint;
-}
-
-/** Where a run stands: carried across continue-as-new. */
-export interface IngestCheckpoint {
-  definition: ResolvedSource;
-  params: RunParams;
-  /** the next page to fetch; null when the source is exhausted */
-  next: PageRef | null;
-  counts: IngestCounts;
-  lastPage: string | null;
-  previousWatermark: string | null;
-  continuedAsNew: number;
-  /** whether the definition's pagination was detected ('auto') from the first response */
-  detected?: boolean;
-}
-
-export interface IngestSourceOutput extends IngestCounts {
-  source: string;
-  featureSet: string;
-  /** recordsSeen === recordsWritten + deadLetters + duplicatesMerged, and no whole page was dead-lettered */
-  reconciled: boolean;
-  /** the pagination the run used, e.g. `next-url at /@odata.nextLink (detected)` */
-  pagination: string;
-  /** the watermark after the run (incremental sources) */
-  watermark: string | null;
-  continuedAsNew: number;
-  indexedPartitions: string[];
-}
-
 function details(source: ResolvedSource, c: IngestCounts, cursor: string | null, inFlight: number, done: boolean): string {
   return [
     `**${source.name}** → feature set \`${source.mapping.featureSet}\` (${describePagination(source.pagination)}, ${source.pageSize}/page)`,
@@ -148,7 +104,7 @@ async function startCheckpoint(input: IngestSourceInput): Promise<IngestCheckpoi
   return { definition, params, next: { index: 0 }, counts: emptyCounts(), lastPage: null, previousWatermark, continuedAsNew: 0 };
 }
 
-export async function ingestSource(input: IngestSourceInput): Promise<IngestSourceOutput> {
+export const ingestSource = async function ingestSource(input) {
   // Registered before the first await, so a query never finds the run without its handler.
   let current: IngestCheckpoint | undefined = input.checkpoint;
   let inFlight = 0;
@@ -260,7 +216,7 @@ export async function ingestSource(input: IngestSourceInput): Promise<IngestSour
   if (state.next) {
     log.info('continuing as new', { source: source.name, next: pageKey(source, state.next), historyLength: workflowInfo().historyLength });
     upsertSearchAttributes([{ key: RecordsWritten, value: state.counts.recordsWritten }]);
-    await continueAsNew<typeof ingestSource>({ ...input, checkpoint: { ...state, continuedAsNew: state.continuedAsNew + 1 } });
+    await continueAsNew<IngestSourceWorkflow>({ ...input, checkpoint: { ...state, continuedAsNew: state.continuedAsNew + 1 } });
   }
 
   // --- finish -------------------------------------------------------------------------------------
@@ -287,4 +243,4 @@ export async function ingestSource(input: IngestSourceInput): Promise<IngestSour
   };
   log.info('ingested source', { ...output, indexedPartitions: indexedPartitions.length });
   return output;
-}
+} satisfies IngestSourceWorkflow;

@@ -29,21 +29,21 @@ import type { createH2OActivities } from '../activities/h2o';
 import type { createRegistryActivities } from '../activities/registry';
 import type { createServingActivities } from '../activities/serving';
 import type { createWebhookActivities } from '../activities/webhooks';
+import { triggerOf, type RetrainModelInput, type RetrainModelOutput, type RetrainModelWorkflow } from '../shared/contracts/retrain-model';
+import type { TrainModelsInput } from '../shared/contracts/train-models';
 import { parseDuration } from '../shared/duration';
 import { ValidationError } from '../shared/errors';
 import { failing, toFailure } from '../shared/failure';
 import { retrainIngestWorkflowId, retrainTrainingWorkflowId } from '../shared/ids';
 import { approve, reject, status, type ApprovalDecision, type RetrainStatus } from '../shared/messages/retrain-model';
-import type { ChampionMetric } from '../shared/metrics';
 import { trainingOf, validateTraining, type TrainingDeclaration } from '../shared/model-declaration';
 import { modelName } from '../shared/names';
 import { trainingSlotSignal } from '../shared/messages/train-models';
 import { DriftPSI, ModelName, ModelVersion, RetrainState, Trigger, type RetrainStateValue } from '../shared/search-attributes';
 import { timeWindow } from '../shared/time-window';
-import type { TimeWindow } from '../shared/types';
 import { parse, text } from '../shared/validation';
 import { ingestSource } from './ingest-source';
-import { trainModels, type TrainModelsInput } from './train-models';
+import { trainModels } from './train-models';
 
 const { resolveModelConfig, registerModelVersion, promoteModelVersion, archiveModelVersion, archiveAbandonedVersions } = proxyActivities<ReturnType<typeof createRegistryActivities>>({
   startToCloseTimeout: '1 minute',
@@ -57,56 +57,7 @@ const { pruneH2OModels } = proxyActivities<ReturnType<typeof createH2OActivities
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 4 },
 });
 
-export type RetrainTrigger = 'schedule' | 'drift' | 'manual';
-
-export interface RetrainModelInput {
-  model: string;
-  /** why: free text kept in the stage events ('manual', 'drift: …', 'schedule') */
-  reason: string;
-  /** what started it; default from `reason` ('drift…' → drift, 'schedule…' → schedule), else manual */
-  trigger?: RetrainTrigger;
-  /** lineage: the drift report that called for this retrain */
-  driftReportId?: number;
-  /** the drift report's max PSI, shown as DriftPSI */
-  driftPsi?: number;
-  /** wait for an `approve` update before promoting. @default the declaration's, else false */
-  requireApproval?: boolean;
-  /** how long to wait for approval, e.g. '1h'. @default the declaration's, else '1d' */
-  approvalTimeout?: string;
-  /** a source to ingest first (ingestSource workflow); false skips the declared one. @default the declaration's */
-  ingestSource?: string | false;
-  /** the training window. @default [now − trainingWindow, now) */
-  window?: TimeWindow;
-  /** overrides of (or, for undeclared models, all of) the training configuration */
-  training?: Partial<TrainingDeclaration>;
-  /** promote a champion the platform's scorer cannot serve (served some other way). @default false */
-  allowUnservable?: boolean;
-}
-
-export interface RetrainModelOutput {
-  model: string;
-  version: number;
-  /**
-   * 'promoted'; 'rejected' or 'approval-timeout' (production unchanged); 'superseded' (a newer version
-   * won); 'unservable' (the scorer cannot serve the champion: archived, production unchanged)
-   */
-  outcome: 'promoted' | 'rejected' | 'approval-timeout' | 'superseded' | 'unservable';
-  /** the version in production when the workflow ended */
-  production: number | null;
-  metric: ChampionMetric;
-  metricValue: number;
-  specName: string;
-  window: TimeWindow;
-}
-
-export function triggerOf(input: Pick<RetrainModelInput, 'trigger' | 'reason'>): RetrainTrigger {
-  if (input.trigger) return input.trigger;
-  if (/^drift/i.test(input.reason)) return 'drift';
-  if (/^schedule/i.test(input.reason)) return 'schedule';
-  return 'manual';
-}
-
-export async function retrainModel(input: RetrainModelInput): Promise<RetrainModelOutput> {
+export const retrainModel = async function retrainModel(input) {
   const state: RetrainStatus = { phase: 'resolving' };
   try {
     return await retrain(input, state);
@@ -125,7 +76,7 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
     }
     throw err;
   }
-}
+} satisfies RetrainModelWorkflow;
 
 async function retrain(input: RetrainModelInput, state: RetrainStatus): Promise<RetrainModelOutput> {
   let decision: { approved: boolean; by: string; comment?: string } | undefined;

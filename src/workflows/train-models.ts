@@ -20,13 +20,14 @@ import {
 import type { createDriftActivities } from '../activities/drift';
 import type { createH2OActivities } from '../activities/h2o';
 import type { createTrainingSetActivities } from '../activities/training-set';
+import type { TrainModelsWorkflow } from '../shared/contracts/train-models';
 import { FailureType } from '../shared/errors';
 import { failing } from '../shared/failure';
 import { progressQuery, trainingProgressSignal, trainingSlotSignal, type TrainModelsProgress } from '../shared/messages/train-models';
 import { isBetter } from '../shared/metrics';
 import { ModelName } from '../shared/search-attributes';
-import { trainingRun, type TrainingRun } from '../shared/training-spec';
-import type { CandidateVersion, ReferenceProfile } from '../shared/types';
+import { trainingRun } from '../shared/training-spec';
+import type { ReferenceProfile } from '../shared/types';
 import { parse } from '../shared/validation';
 
 type H2OActivities = ReturnType<typeof createH2OActivities>;
@@ -77,28 +78,6 @@ const { computeReferenceProfile } = proxyActivities<ReturnType<typeof createDrif
   heartbeatTimeout: '1 minute',
   retry: { maximumAttempts: 5 },
 });
-
-/**
- * The model, the label rows' window [start, end), the specs and the options around them: one schema,
- * trainingRun (src/shared/training-spec.ts), describes each field and holds every limit.
- */
-export type TrainModelsInput = TrainingRun;
-
-export interface TrainModelsBranch {
-  specName: string;
-  status: 'succeeded' | 'failed';
-  metricValue?: number;
-  h2oModelId?: string;
-  error?: string;
-}
-
-export interface TrainModelsOutput {
-  champion: CandidateVersion;
-  branches: TrainModelsBranch[];
-  frameRows: { train: number; validation: number };
-  /** times the cluster lost the run (an H2O restart) and the frames were extracted and every spec trained again */
-  rebuilds: number;
-}
 
 /** Rebuilds after H2O lost the run's frames, jobs or models; one more loss fails the run. */
 const MAX_REBUILDS = 3;
@@ -155,7 +134,7 @@ function renderDetails(model: string, progress: TrainModelsProgress): string {
   return [`**${model}**: ${progress.stage}${frame}${rebuilt}${progress.championSpec ? ` · champion ${progress.championSpec}` : ''}`, '', '| spec | algorithm | state | progress | metric | model / error |', '|---|---|---|---|---|---|', ...rows].join('\n');
 }
 
-export async function trainModels(raw: TrainModelsInput): Promise<TrainModelsOutput> {
+export const trainModels = async function trainModels(raw) {
   const input = failing(() => parse(trainingRun, raw));
   const { workflowId, runId } = workflowInfo();
   upsertSearchAttributes([{ key: ModelName, value: input.model }]);
@@ -372,4 +351,4 @@ export async function trainModels(raw: TrainModelsInput): Promise<TrainModelsOut
       update(() => (state.stage = finalStage));
     });
   }
-}
+} satisfies TrainModelsWorkflow;
