@@ -17,7 +17,7 @@ import {
 import { config as loadConfig, type Config } from './config';
 import { parseDuration } from './shared/duration';
 import { connectClientConnection } from './temporal-connection';
-import { ingestWorkflowId, retrainWorkflowId, sensorScheduleId } from './shared/ids';
+import { deliveryWorkflowId, ingestWorkflowId, retrainWorkflowId, sensorScheduleId, WEBHOOK_SWEEP_SCHEDULE_ID } from './shared/ids';
 import { sensorJitterMs, type ModelDeclaration } from './shared/model-declaration';
 import { DriftPSI, ModelName, RecordsWritten, SourceName, Trigger } from './shared/search-attributes';
 import { DELIVER_WEBHOOK, type DeliverWebhookInput, type DeliverWebhookWorkflow } from './shared/contracts/deliver-webhook';
@@ -26,7 +26,7 @@ import { INGEST_SOURCE, type IngestSourceInput, type IngestSourceWorkflow } from
 import { RETRAIN_MODEL, triggerOf, type RetrainModelInput, type RetrainModelWorkflow } from './shared/contracts/retrain-model';
 import { STACK_HEALTH, type StackHealthInput, type StackHealthWorkflow } from './shared/contracts/stack-health';
 import { SWEEP_WEBHOOKS, type SweepWebhooksWorkflow } from './shared/contracts/sweep-webhooks';
-import { WEBHOOK_SWEEP_SCHEDULE_ID, deliveryWorkflowId, type WebhookEventType } from './shared/webhooks';
+import type { WebhookEventType } from './shared/webhooks';
 
 export interface TemporalClient {
   client: Client;

@@ -21,7 +21,7 @@ import { listVersions } from '../registry';
 import type { DriftSensorWorkflow } from '../shared/contracts/drift-sensor';
 import type { RetrainModelWorkflow } from '../shared/contracts/retrain-model';
 import { ValidationError } from '../shared/errors';
-import { retrainWorkflowId, sensorScheduleId } from '../shared/ids';
+import { retrainWorkflowId, sensorScheduleId, stackHealthWorkflowId } from '../shared/ids';
 import { stackContext } from '../stack/cli';
 import { sleep } from '../stack/process';
 import { ensureWorkerDaemon } from '../stack/worker';
@@ -61,7 +61,7 @@ export async function demo(args: string[]): Promise<number> {
   // Reference records end a day ago; the shifted ones fill the last day, the sensor's window.
   const source = await startSyntheticSource({ records: INITIAL_RECORDS, entities: 3_000, anchor: started - DAY_MS, spanDays: 3, seed: 42 });
   try {
-    const healthRun = await startStackHealth(client, { requestedBy: 'npm run demo' }, { taskQueue: cfg.temporal.taskQueue, workflowId: `stack-health-${started}` });
+    const healthRun = await startStackHealth(client, { requestedBy: 'npm run demo' }, { taskQueue: cfg.temporal.taskQueue, workflowId: stackHealthWorkflowId(started) });
     const health = await healthRun.result();
     for (const c of health.components) console.log(`  ${c.component.padEnd(9)} ${c.version}`);
 

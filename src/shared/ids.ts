@@ -35,3 +35,16 @@ export function retrainIngestWorkflowId(retrainId: string, retrainRunId: string,
 export function retrainTrainingWorkflowId(retrainId: string, retrainRunId: string): string {
   return `${retrainId}-train-${retrainRunId}`;
 }
+
+/** A webhook delivery's workflow: one id per (subscription, event), so a repeated start joins or is refused, never duplicates. */
+export function deliveryWorkflowId(deliveryId: string): string {
+  return `webhook-${deliveryId}`;
+}
+
+/** The Schedule that starts deliveries whose start was lost (a crash between a commit and the start); also its runs' workflow id prefix. */
+export const WEBHOOK_SWEEP_SCHEDULE_ID = 'webhooks-sweep';
+
+/** A stackHealth run started by hand (the demo's first step), by its start time in ms. */
+export function stackHealthWorkflowId(startedAtMs: number): string {
+  return `stack-health-${startedAtMs}`;
+}
