@@ -38,6 +38,7 @@ import { retrainIngestWorkflowId, retrainTrainingWorkflowId } from '../shared/id
 import { approve, reject, status, type ApprovalDecision, type RetrainStatus } from '../shared/messages/retrain-model';
 import { trainingOf, validateTraining, type TrainingDeclaration } from '../shared/model-declaration';
 import { modelName } from '../shared/names';
+import { Patch } from '../shared/patches';
 import { trainingSlotSignal } from '../shared/messages/train-models';
 import { DriftPSI, ModelName, ModelVersion, RetrainState, Trigger, type RetrainStateValue } from '../shared/search-attributes';
 import { timeWindow } from '../shared/time-window';
@@ -65,7 +66,7 @@ export const retrainModel = async function retrainModel(input) {
     // retrain.failed (webhooks), keyed by this run: a retried activity records it once. A cancelled
     // retrain did not fail; a terminated or timed-out one runs no workflow code and announces nothing.
     // (patched: retrains running when this shipped replay as before)
-    if (!isCancellation(err) && patched('webhook-retrain-failed')) {
+    if (!isCancellation(err) && patched(Patch.webhookRetrainFailed)) {
       const info = workflowInfo();
       const error = err instanceof ActivityFailure || err instanceof ChildWorkflowFailure ? (err.cause?.message ?? err.message) : err instanceof Error ? err.message : String(err);
       try {
@@ -123,7 +124,7 @@ async function retrain(input: RetrainModelInput, state: RetrainStatus): Promise<
   // A terminated retrain cannot archive its staging version (terminate runs no workflow code): the
   // next retrain of the model does, for every staging version whose run has ended.
   // (patched: retrains already waiting for approval when this shipped replay without these steps)
-  const cleansUp = patched('retrain-cleanup');
+  const cleansUp = patched(Patch.retrainCleanup);
   if (cleansUp) await archiveAbandonedVersions({ model: input.model, workflowId: info.workflowId, runId: info.runId });
   let training: TrainingDeclaration;
   let approvalMs: number;
@@ -139,7 +140,7 @@ async function retrain(input: RetrainModelInput, state: RetrainStatus): Promise<
   const now = Date.now();
   const window = input.window ?? { start: new Date(now - parseDuration('trainingWindow', training.trainingWindow)).toISOString(), end: new Date(now).toISOString() };
 
-  showsState = patched('training-slots');
+  showsState = patched(Patch.trainingSlots);
   const source = input.ingestSource === false ? undefined : (input.ingestSource ?? declared?.retrain.ingestSource);
   if (source) {
     state.phase = 'ingesting';
@@ -167,7 +168,7 @@ async function retrain(input: RetrainModelInput, state: RetrainStatus): Promise<
   state.phase = 'registering';
   setRetrainState('registering');
   // (patched: retrains past this point when the check shipped replay without it; their versions stay unchecked, servable NULL)
-  const serving = patched('mojo-servable-check') ? await checkMojoServable({ artifactPath: champion.artifactPath, artifactSha256: champion.artifactSha256 }) : undefined;
+  const serving = patched(Patch.mojoServableCheck) ? await checkMojoServable({ artifactPath: champion.artifactPath, artifactSha256: champion.artifactSha256 }) : undefined;
   const { version } = await registerModelVersion({
     candidate: champion,
     workflowId: info.workflowId,

@@ -25,6 +25,7 @@ import { FailureType } from '../shared/errors';
 import { failing } from '../shared/failure';
 import { progressQuery, trainingProgressSignal, trainingSlotSignal, type TrainModelsProgress } from '../shared/messages/train-models';
 import { isBetter } from '../shared/metrics';
+import { Patch } from '../shared/patches';
 import { ModelName } from '../shared/search-attributes';
 import { trainingRun } from '../shared/training-spec';
 import type { ReferenceProfile } from '../shared/types';
@@ -166,7 +167,7 @@ export const trainModels = async function trainModels(raw) {
   });
   update(() => {});
   // (patched: runs started before the slots keep starting and polling jobs on their own queue)
-  const onSlots = patched('training-slots');
+  const onSlots = patched(Patch.trainingSlots);
   const parent = workflowInfo().parent;
   const slotWatchers = [workflowId, ...(parent ? [parent.workflowId] : [])];
 
