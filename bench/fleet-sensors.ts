@@ -27,7 +27,7 @@ import type { TimeWindow } from '../src/shared/time-window';
 import type { ReferenceProfile } from '../src/shared/types';
 import { connectClientConnection, connectNativeConnection } from '../src/temporal-connection';
 import { createWorker } from '../src/worker';
-import { driftSensor } from '../src/workflows/drift-sensor';
+import { DRIFT_SENSOR, type DriftSensorWorkflow } from '../src/shared/contracts/drift-sensor';
 import { intArg } from './args';
 
 export interface MeasureSensorsOptions {
@@ -211,7 +211,7 @@ export async function measureSensors(opts: MeasureSensorsOptions = {}): Promise<
     const t0 = performance.now();
     log(`starting ${sensors} sensor runs at once`);
     const handles = await mapLimited(models, 32, (m) =>
-      client.workflow.start(driftSensor, { taskQueue, workflowId: `${m.name}-sensor`, args: [{ model: m.name, window: current, retrainOnDrift: false }] }),
+      client.workflow.start<DriftSensorWorkflow>(DRIFT_SENSOR, { taskQueue, workflowId: `${m.name}-sensor`, args: [{ model: m.name, window: current, retrainOnDrift: false }] }),
     );
     const verdicts = new Map<string, number>();
     await mapLimited(handles, 200, async (h) => {

@@ -28,7 +28,7 @@ import type { FeatureRow } from '../src/feature-store/rows';
 import { createSyntheticRecords, startSyntheticSource, syntheticSourceDefinition } from '../src/demo/synthetic-source';
 import { compileMapping } from '../src/ingest/records';
 import { validateSourceDefinition } from '../src/shared/source-definition';
-import { ingestSource } from '../src/workflows/ingest-source';
+import { INGEST_SOURCE, type IngestSourceWorkflow } from '../src/shared/contracts/ingest-source';
 import { connectClientConnection } from '../src/temporal-connection';
 
 interface Args {
@@ -129,7 +129,7 @@ async function main(): Promise<void> {
     const startCpu = cpuSecondsOf(worker.pid!);
     const benchCpuStart = process.cpuUsage();
     const started = Date.now();
-    const out = await client.workflow.execute(ingestSource, {
+    const out = await client.workflow.execute<IngestSourceWorkflow>(INGEST_SOURCE, {
       taskQueue,
       workflowId: `bench-ingest-${id}`,
       args: [{ source: sourceName, definition, indexClosedPartitions: false }],

@@ -29,7 +29,7 @@ import { createPool } from '../src/postgres';
 import { isBetter } from '../src/shared/metrics';
 import type { ModelSpec } from '../src/shared/training-spec';
 import { createWorker } from '../src/worker';
-import { trainModels, type TrainModelsInput } from '../src/workflows/train-models';
+import { TRAIN_MODELS, type TrainModelsInput, type TrainModelsWorkflow } from '../src/shared/contracts/train-models';
 import { deleteFeatureSets } from '../test/helpers/feature-store-cleanup';
 import { generateChurnSet } from '../test/stack/train.dataset';
 import { connectClientConnection, connectNativeConnection } from '../src/temporal-connection';
@@ -96,7 +96,7 @@ async function main(): Promise<void> {
   async function viaWorkflow(maxParallel: number, label: string): Promise<RunTiming> {
     const workflowId = `bench-train-${label}-${stamp}-${Math.random().toString(36).slice(2, 6)}`;
     const t0 = performance.now();
-    const handle = await client.workflow.start(trainModels, { taskQueue, workflowId, args: [input(maxParallel)] });
+    const handle = await client.workflow.start<TrainModelsWorkflow>(TRAIN_MODELS, { taskQueue, workflowId, args: [input(maxParallel)] });
     const out = await handle.result();
     const wallMs = performance.now() - t0;
     const prefix = `${trainingRunIds(workflowId, handle.firstExecutionRunId).prefix}__`;

@@ -1,27 +1,32 @@
 /**
  * The platform from the outside: the Temporal connection and the starters every caller uses (the CLI,
- * the demo, the drift activity, tests). Each starter passes the workflow function, so its input is
- * type-checked, and sets the workflow id, search attributes and summary the Web UI shows.
+ * the demo, the drift activity, webhook dispatch, tests). Each starter names the workflow type with
+ * its contract's function type as the generic (src/shared/contracts/), so its input is type-checked
+ * without importing src/workflows/, and sets the workflow id, search attributes and summary the Web UI shows.
  */
 import {
   Client,
   ScheduleAlreadyRunning,
   ScheduleOverlapPolicy,
+  WorkflowExecutionAlreadyStartedError,
   type ScheduleOptions,
+  type ScheduleOptionsStartWorkflowAction,
   type ScheduleUpdateOptions,
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
 import { config as loadConfig, type Config } from './config';
 import { parseDuration } from './shared/duration';
 import { connectClientConnection } from './temporal-connection';
-import { ingestWorkflowId, retrainWorkflowId, sensorScheduleId } from './shared/ids';
+import { deliveryWorkflowId, ingestWorkflowId, retrainWorkflowId, sensorScheduleId, WEBHOOK_SWEEP_SCHEDULE_ID } from './shared/ids';
 import { sensorJitterMs, type ModelDeclaration } from './shared/model-declaration';
 import { DriftPSI, ModelName, RecordsWritten, SourceName, Trigger } from './shared/search-attributes';
-import { driftSensor } from './workflows/drift-sensor';
-import { ingestSource, type IngestSourceInput } from './workflows/ingest-source';
-import { retrainModel, triggerOf, type RetrainModelInput } from './workflows/retrain-model';
-import { sweepWebhooks } from './workflows/sweep-webhooks';
-import { WEBHOOK_SWEEP_SCHEDULE_ID } from './shared/webhooks';
+import { DELIVER_WEBHOOK, type DeliverWebhookInput, type DeliverWebhookWorkflow } from './shared/contracts/deliver-webhook';
+import { DRIFT_SENSOR, type DriftSensorWorkflow } from './shared/contracts/drift-sensor';
+import { INGEST_SOURCE, type IngestSourceInput, type IngestSourceWorkflow } from './shared/contracts/ingest-source';
+import { RETRAIN_MODEL, triggerOf, type RetrainModelInput, type RetrainModelWorkflow } from './shared/contracts/retrain-model';
+import { STACK_HEALTH, type StackHealthInput, type StackHealthWorkflow } from './shared/contracts/stack-health';
+import { SWEEP_WEBHOOKS, type SweepWebhooksWorkflow } from './shared/contracts/sweep-webhooks';
+import type { WebhookEventType } from './shared/webhooks';
 
 export interface TemporalClient {
   client: Client;
@@ -49,10 +54,10 @@ export interface StartIngestOptions {
  * attribute from the first event, and the history limit from INGEST_HISTORY_EVENT_LIMIT (workflows
  * cannot read the environment).
  */
-export async function startIngest(client: Client, input: IngestSourceInput, options: StartIngestOptions = {}): Promise<WorkflowHandleWithFirstExecutionRunId<typeof ingestSource>> {
+export async function startIngest(client: Client, input: IngestSourceInput, options: StartIngestOptions = {}): Promise<WorkflowHandleWithFirstExecutionRunId<IngestSourceWorkflow>> {
   const cfg = options.config ?? loadConfig();
   const featureSet = input.definition?.mapping.featureSet;
-  return client.workflow.start(ingestSource, {
+  return client.workflow.start<IngestSourceWorkflow>(INGEST_SOURCE, {
     taskQueue: options.taskQueue ?? cfg.temporal.taskQueue,
     workflowId: options.workflowId ?? ingestWorkflowId(input.source, new Date()),
     args: [{ historyEventLimit: cfg.ingest.historyEventLimit, ...input }],
@@ -76,10 +81,10 @@ export interface StartRetrainOptions {
 /**
  * Starts `retrainModel` for a model, or joins the one already running: the workflow id is
  * `retrain-<model>` and the conflict policy USE_EXISTING, so ten triggers racing on one model start
- * one retrain (DESIGN.md rule 4).
+ * one retrain (docs/ARCHITECTURE.md, "Rules that keep it correct", rule 4: one retrain per model at a time).
  */
-export async function startRetrain(client: Client, input: RetrainModelInput, options: StartRetrainOptions): Promise<WorkflowHandleWithFirstExecutionRunId<typeof retrainModel>> {
-  return client.workflow.start(retrainModel, {
+export async function startRetrain(client: Client, input: RetrainModelInput, options: StartRetrainOptions): Promise<WorkflowHandleWithFirstExecutionRunId<RetrainModelWorkflow>> {
+  return client.workflow.start<RetrainModelWorkflow>(RETRAIN_MODEL, {
     workflowId: retrainWorkflowId(input.model),
     taskQueue: options.taskQueue,
     workflowIdConflictPolicy: 'USE_EXISTING',
@@ -91,6 +96,18 @@ export async function startRetrain(client: Client, input: RetrainModelInput, opt
     ],
     staticSummary: options.summary ?? `retrain ${input.model}: ${input.reason}`,
   });
+}
+
+// --- stackHealth -------------------------------------------------------------------------------------
+
+export interface StartStackHealthOptions {
+  taskQueue: string;
+  workflowId: string;
+}
+
+/** Starts `stackHealth`: one check per component, run by the worker (the demo's first step). */
+export async function startStackHealth(client: Client, input: StackHealthInput, options: StartStackHealthOptions): Promise<WorkflowHandleWithFirstExecutionRunId<StackHealthWorkflow>> {
+  return client.workflow.start<StackHealthWorkflow>(STACK_HEALTH, { taskQueue: options.taskQueue, workflowId: options.workflowId, args: [input] });
 }
 
 // --- drift-sensor Schedules --------------------------------------------------------------------------
@@ -107,7 +124,7 @@ export function sensorScheduleOptions(model: ModelDeclaration, taskQueue: string
     spec: { ...(drift.cron ? { cronExpressions: [drift.cron] } : { intervals: [{ every: parseDuration('drift.every', drift.every) }] }), jitter: sensorJitterMs(drift) },
     action: {
       type: 'startWorkflow',
-      workflowType: driftSensor,
+      workflowType: DRIFT_SENSOR,
       // the server appends each run's scheduled time to this id
       workflowId: sensorScheduleId(model.name),
       taskQueue,
@@ -119,7 +136,7 @@ export function sensorScheduleOptions(model: ModelDeclaration, taskQueue: string
         { key: Trigger, value: 'schedule' },
       ],
       staticSummary: `drift sensor for ${model.name}: window ${drift.window}, ${every}`,
-    },
+    } satisfies ScheduleOptionsStartWorkflowAction<DriftSensorWorkflow>,
     policies: {
       overlap: ScheduleOverlapPolicy.SKIP,
       // set explicitly: the SDK's JSDoc disagrees with itself about the default
@@ -175,11 +192,46 @@ export async function applyWebhookSweepSchedule(client: Client, taskQueue: strin
   const options: ScheduleOptions = {
     scheduleId: WEBHOOK_SWEEP_SCHEDULE_ID,
     spec: { intervals: [{ every: everyS * 1000 }] },
-    action: { type: 'startWorkflow', workflowType: sweepWebhooks, workflowId: WEBHOOK_SWEEP_SCHEDULE_ID, taskQueue, workflowRunTimeout: '10 minutes', args: [], staticSummary: 'webhooks sweep: start lost deliveries' },
+    action: { type: 'startWorkflow', workflowType: SWEEP_WEBHOOKS, workflowId: WEBHOOK_SWEEP_SCHEDULE_ID, taskQueue, workflowRunTimeout: '10 minutes', args: [], staticSummary: 'webhooks sweep: start lost deliveries' } satisfies ScheduleOptionsStartWorkflowAction<SweepWebhooksWorkflow>,
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: everyS * 1000, pauseOnFailure: false },
     state: { note: `WEBHOOK_SWEEP_INTERVAL_S=${everyS}` },
   };
   return applySchedule(client, options);
+}
+
+// --- deliverWebhook ----------------------------------------------------------------------------------
+
+export interface StartWebhookDeliveryOptions {
+  taskQueue: string;
+  /** the subscription's name, for the summary */
+  subscription: string;
+  event: { id: string; type: WebhookEventType };
+  /**
+   * 'first': a run with the delivery's workflow id that exists already (running or closed) is the
+   * delivery, and nothing is started. 'again' (redeliver): a new run of the same workflow id, refused
+   * (WorkflowExecutionAlreadyStartedError) while one is running.
+   */
+  mode: 'first' | 'again';
+}
+
+/** Starts a delivery's `deliverWebhook` run, workflow id webhook-<delivery id> (src/webhooks/dispatch.ts decides when). */
+export async function startWebhookDelivery(client: Client, input: DeliverWebhookInput, options: StartWebhookDeliveryOptions): Promise<{ started: boolean; runId?: string }> {
+  const { mode, subscription, event } = options;
+  try {
+    const handle = await client.workflow.start<DeliverWebhookWorkflow>(DELIVER_WEBHOOK, {
+      workflowId: deliveryWorkflowId(input.deliveryId),
+      taskQueue: options.taskQueue,
+      args: [input],
+      workflowIdReusePolicy: mode === 'first' ? 'REJECT_DUPLICATE' : 'ALLOW_DUPLICATE',
+      workflowIdConflictPolicy: mode === 'first' ? 'USE_EXISTING' : 'FAIL',
+      // no URL here: history is readable by everyone with Web UI access, and some receivers put a token in the path
+      staticSummary: `webhook ${subscription}: ${event.type} (${event.id})${mode === 'again' ? ', redelivery' : ''}`,
+    });
+    return { started: true, runId: handle.firstExecutionRunId };
+  } catch (err) {
+    if (mode === 'first' && err instanceof WorkflowExecutionAlreadyStartedError) return { started: false };
+    throw err;
+  }
 }
 
 async function applySchedule(client: Client, options: ScheduleOptions): Promise<AppliedSchedule['outcome']> {

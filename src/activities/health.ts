@@ -3,24 +3,9 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { H2OClient } from '../h2o/client';
 import { checkH2OVersion, type H2OVersionCheck } from '../h2o/version';
 import { cloudError, readAndLockCloud } from '../h2o/cloud';
+import type { ComponentHealth, H2OCloudHealth } from '../shared/contracts/stack-health';
 import { FailureType } from '../shared/errors';
 import type { ActivityDeps } from './deps';
-
-export interface ComponentHealth {
-  component: 'postgres' | 'redis' | 'h2o';
-  version: string;
-  address: string;
-}
-
-/** The H2O cloud as the health check found it: complete, agreed and locked (otherwise the check fails). */
-export interface H2OCloudHealth {
-  name: string;
-  size: number;
-  expected: number;
-  locked: boolean;
-  nodes: string[];
-  message: string;
-}
 
 export interface H2OHealth extends ComponentHealth {
   versionCheck: H2OVersionCheck;

@@ -13,21 +13,20 @@
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { findModelDeclaration } from '../catalog/models';
-import { applySchedules, connectTemporal, startIngest, startRetrain } from '../client';
+import { applySchedules, connectTemporal, startIngest, startRetrain, startStackHealth } from '../client';
 import { config } from '../config';
 import { startSyntheticSource, syntheticSourceDefinition, type SyntheticSource } from '../demo/synthetic-source';
 import { createPool } from '../postgres';
 import { listVersions } from '../registry';
+import type { DriftSensorWorkflow } from '../shared/contracts/drift-sensor';
+import type { RetrainModelWorkflow } from '../shared/contracts/retrain-model';
 import { ValidationError } from '../shared/errors';
-import { retrainWorkflowId, sensorScheduleId } from '../shared/ids';
+import { retrainWorkflowId, sensorScheduleId, stackHealthWorkflowId } from '../shared/ids';
 import { stackContext } from '../stack/cli';
 import { sleep } from '../stack/process';
 import { ensureWorkerDaemon } from '../stack/worker';
 import { ensureServiceDaemon, serviceUrl } from '../stack/service';
 import { request } from 'undici';
-import type { driftSensor } from '../workflows/drift-sensor';
-import type { retrainModel } from '../workflows/retrain-model';
-import { stackHealth } from '../workflows/stack-health';
 import { formatVersions } from './versions';
 import { temporalHint } from './temporal';
 
@@ -62,7 +61,8 @@ export async function demo(args: string[]): Promise<number> {
   // Reference records end a day ago; the shifted ones fill the last day, the sensor's window.
   const source = await startSyntheticSource({ records: INITIAL_RECORDS, entities: 3_000, anchor: started - DAY_MS, spanDays: 3, seed: 42 });
   try {
-    const health = await client.workflow.execute(stackHealth, { taskQueue: cfg.temporal.taskQueue, workflowId: `stack-health-${started}`, args: [{ requestedBy: 'npm run demo' }] });
+    const healthRun = await startStackHealth(client, { requestedBy: 'npm run demo' }, { taskQueue: cfg.temporal.taskQueue, workflowId: stackHealthWorkflowId(started) });
+    const health = await healthRun.result();
     for (const c of health.components) console.log(`  ${c.component.padEnd(9)} ${c.version}`);
 
     step(2, `ingest ${INITIAL_RECORDS} records from a synthetic customer API (${source.url}) into feature set ${declared.featureSet}`);
@@ -92,7 +92,7 @@ export async function demo(args: string[]): Promise<number> {
     for (const [feature, psi] of byPsi.slice(0, 8)) console.log(`    ${feature.padEnd(24)} PSI ${psi.toFixed(3)}`);
     if (byPsi.length > 8) console.log(`    … ${byPsi.length - 8} more features, lowest PSI ${byPsi.at(-1)![1].toFixed(3)} (${byPsi.at(-1)![0]}): npx tsx src/cli/index.ts versions ${MODEL}, or monitoring.drift_reports`);
     if (report.retrainWorkflowId) {
-      const second = await client.workflow.getHandle<typeof retrainModel>(report.retrainWorkflowId).result();
+      const second = await client.workflow.getHandle<RetrainModelWorkflow>(report.retrainWorkflowId).result();
       console.log(`  retrain ${report.retrainWorkflowId}: version ${second.version} ${second.outcome}, ${second.metric} ${second.metricValue.toFixed(4)}`);
       if (second.outcome === 'promoted') await scoreEntities(api, second.version);
     } else {
@@ -151,7 +151,7 @@ async function ingest(client: Client, source: SyntheticSource, featureSet: strin
 }
 
 /** Triggers a schedule and returns the handle of the run it started. */
-async function triggerSchedule(client: Client, scheduleId: string): Promise<WorkflowHandle<typeof driftSensor>> {
+async function triggerSchedule(client: Client, scheduleId: string): Promise<WorkflowHandle<DriftSensorWorkflow>> {
   const schedule = client.schedule.getHandle(scheduleId);
   const before = (await schedule.describe()).info.numActionsTaken;
   await schedule.trigger();

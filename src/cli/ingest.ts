@@ -7,12 +7,12 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { config } from '../config';
 import { connectTemporal, startIngest } from '../client';
+import type { IngestSourceOutput } from '../shared/contracts/ingest-source';
 import { ValidationError } from '../shared/errors';
 import { progressQuery, type IngestProgress } from '../shared/messages/ingest-source';
 import { sourceName } from '../shared/names';
 import { SourceName } from '../shared/search-attributes';
 import { parse } from '../shared/validation';
-import type { IngestSourceOutput } from '../workflows/ingest-source';
 import { follow, onInterrupt, reportOutcome, terminalIo } from './follow';
 import { ingestFrame, ingestLine, type IngestView } from './progress-frame';
 import { cliHint, describeHint, runLines, shellQuote, type RunRef } from './run-links';

@@ -9,6 +9,7 @@ import { hostname, userInfo } from 'node:os';
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import { config } from '../config';
 import { connectTemporal, startRetrain } from '../client';
+import type { RetrainModelOutput } from '../shared/contracts/retrain-model';
 import { ValidationError } from '../shared/errors';
 import { retrainIngestWorkflowId, retrainTrainingWorkflowId, retrainWorkflowId } from '../shared/ids';
 import { progressQuery as ingestProgressQuery } from '../shared/messages/ingest-source';
@@ -16,7 +17,6 @@ import { status as statusQuery, type RetrainPhase } from '../shared/messages/ret
 import { progressQuery as trainingProgressQuery } from '../shared/messages/train-models';
 import { modelName } from '../shared/names';
 import { parse } from '../shared/validation';
-import type { RetrainModelOutput } from '../workflows/retrain-model';
 import { follow, onInterrupt, reportOutcome, terminalIo } from './follow';
 import { retrainFrame, retrainLine, type RetrainView } from './progress-frame';
 import { cliHint, describeHint, runLines, shellQuote, type RunRef } from './run-links';

@@ -1,7 +1,7 @@
 /** `schedules apply`: creates or updates one drift-sensor schedule per declared model (MODELS_CONFIG), and the webhooks sweep when it declares webhooks. */
 import { loadModelDeclarations, loadWebhookSubscriptions } from '../catalog/models';
 import { applySchedules, applyWebhookSweepSchedule, connectTemporal } from '../client';
-import { WEBHOOK_SWEEP_SCHEDULE_ID } from '../shared/webhooks';
+import { WEBHOOK_SWEEP_SCHEDULE_ID } from '../shared/ids';
 import { config } from '../config';
 import { ValidationError } from '../shared/errors';
 import { temporalHint } from './temporal';

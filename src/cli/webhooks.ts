@@ -9,7 +9,7 @@ import { connectTemporal } from '../client';
 import { config } from '../config';
 import { createPool } from '../postgres';
 import { ValidationError } from '../shared/errors';
-import { deliveryWorkflowId } from '../shared/webhooks';
+import { deliveryWorkflowId } from '../shared/ids';
 import { listAttempts, listDeliveries, loadDelivery, type AttemptSummary, type DeliverySummary } from '../webhooks/deliveries';
 import { redeliver } from '../webhooks/dispatch';
 import { deliveryPolicy } from '../webhooks/emit';

@@ -4,7 +4,7 @@
  * agree on each id. (H2O object ids are src/h2o/ids.ts.)
  */
 
-/** One retrain per model at a time: a second trigger joins the running one (DESIGN.md rule 4). */
+/** One retrain per model at a time: a second trigger joins the running one (docs/ARCHITECTURE.md, "Rules that keep it correct", rule 4). */
 export function retrainWorkflowId(model: string): string {
   return `retrain-${model}`;
 }
@@ -34,4 +34,17 @@ export function retrainIngestWorkflowId(retrainId: string, retrainRunId: string,
  */
 export function retrainTrainingWorkflowId(retrainId: string, retrainRunId: string): string {
   return `${retrainId}-train-${retrainRunId}`;
+}
+
+/** A webhook delivery's workflow: one id per (subscription, event), so a repeated start joins or is refused, never duplicates. */
+export function deliveryWorkflowId(deliveryId: string): string {
+  return `webhook-${deliveryId}`;
+}
+
+/** The Schedule that starts deliveries whose start was lost (a crash between a commit and the start); also its runs' workflow id prefix. */
+export const WEBHOOK_SWEEP_SCHEDULE_ID = 'webhooks-sweep';
+
+/** A stackHealth run started by hand (the demo's first step), by its start time in ms. */
+export function stackHealthWorkflowId(startedAtMs: number): string {
+  return `stack-health-${startedAtMs}`;
 }

@@ -1,7 +1,7 @@
 /**
- * Webhook subscriptions (models.yaml's top-level `webhooks:`), the six event types, and the ids that
- * make emission and delivery idempotent. Pure and workflow-safe: the delivery workflow imports the
- * policy type and the id rule; src/webhooks/ does the I/O (docs/WEBHOOKS.md).
+ * Webhook subscriptions (models.yaml's top-level `webhooks:`), the six event types and the delivery
+ * policy. Pure and workflow-safe: the delivery workflow's contract imports the policy type; the
+ * delivery and sweep ids are in src/shared/ids.ts; src/webhooks/ does the I/O (docs/WEBHOOKS.md).
  *
  * ```yaml
  * webhooks:
@@ -81,11 +81,3 @@ export interface DeliveryPolicy {
   /** one attempt's request timeout */
   timeoutMs: number;
 }
-
-/** A delivery's workflow: one id per (subscription, event), so a repeated start joins or is refused, never duplicates. */
-export function deliveryWorkflowId(deliveryId: string): string {
-  return `webhook-${deliveryId}`;
-}
-
-/** The Schedule that starts deliveries whose start was lost (a crash between a commit and the start). */
-export const WEBHOOK_SWEEP_SCHEDULE_ID = 'webhooks-sweep';

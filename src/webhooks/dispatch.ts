@@ -5,10 +5,10 @@
  * policy REJECT_DUPLICATE), so the registry activities after their commit, the CLI, and the sweeper
  * can all run it at once, and a crash anywhere in it is repaired by the next run.
  */
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
-import { deliveryWorkflowId, subscribes, type DeliveryPolicy, type WebhookSubscription } from '../shared/webhooks';
-import { deliverWebhook } from '../workflows/deliver-webhook';
+import { startWebhookDelivery } from '../client';
+import { subscribes, type DeliveryPolicy, type WebhookSubscription } from '../shared/webhooks';
 import { deliveryIdOf, insertDelivery, markDispatched, markPending, undispatchedEvents, type StoredEvent } from './deliveries';
 
 export interface DispatchContext {
@@ -49,21 +49,7 @@ export async function dispatchEvents(ctx: DispatchContext): Promise<DispatchResu
  * refused while one is running.
  */
 export async function startDelivery(ctx: Omit<DispatchContext, 'subscriptions'>, deliveryId: string, subscription: string, event: Pick<StoredEvent, 'id' | 'type'>, mode: 'first' | 'again'): Promise<{ started: boolean; runId?: string }> {
-  try {
-    const handle = await ctx.client.workflow.start(deliverWebhook, {
-      workflowId: deliveryWorkflowId(deliveryId),
-      taskQueue: ctx.taskQueue,
-      args: [{ deliveryId, policy: ctx.policy }],
-      workflowIdReusePolicy: mode === 'first' ? 'REJECT_DUPLICATE' : 'ALLOW_DUPLICATE',
-      workflowIdConflictPolicy: mode === 'first' ? 'USE_EXISTING' : 'FAIL',
-      // no URL here: history is readable by everyone with Web UI access, and some receivers put a token in the path
-      staticSummary: `webhook ${subscription}: ${event.type} (${event.id})${mode === 'again' ? ', redelivery' : ''}`,
-    });
-    return { started: true, runId: handle.firstExecutionRunId };
-  } catch (err) {
-    if (mode === 'first' && err instanceof WorkflowExecutionAlreadyStartedError) return { started: false };
-    throw err;
-  }
+  return startWebhookDelivery(ctx.client, { deliveryId, policy: ctx.policy }, { taskQueue: ctx.taskQueue, subscription, event, mode });
 }
 
 /** A new run for a delivery (pending again; its attempts keep counting). Throws WorkflowExecutionAlreadyStartedError while one runs. */

@@ -4,29 +4,17 @@
  * in since workflows cannot read the environment): 5xx, 408, 429 (after its Retry-After), timeouts and
  * connection errors are retried, other answers are not. The run ends with the delivery marked
  * delivered (by the attempt that got a 2xx) or failed (here), and a failed delivery fails the run, so
- * the Web UI lists it. Workflow id webhook-<deliveryId> (src/webhooks/dispatch.ts starts it).
+ * the Web UI lists it. Workflow id webhook-<deliveryId> (src/webhooks/dispatch.ts starts it, through startWebhookDelivery in src/client.ts).
  * The input holds ids and numbers only: the secret is read by the activity when it signs.
  */
 import { ActivityFailure, ApplicationFailure, isCancellation, proxyActivities, setCurrentDetails } from '@temporalio/workflow';
 import type { createWebhookActivities } from '../activities/webhooks';
+import type { DeliverWebhookWorkflow } from '../shared/contracts/deliver-webhook';
 import { FailureType } from '../shared/errors';
-import type { DeliveryPolicy } from '../shared/webhooks';
-
-export interface DeliverWebhookInput {
-  deliveryId: string;
-  policy: DeliveryPolicy;
-}
-
-export interface DeliverWebhookOutput {
-  deliveryId: string;
-  status: 'delivered';
-  attempt: number;
-  responseCode: number;
-}
 
 const { markWebhookFailed } = proxyActivities<ReturnType<typeof createWebhookActivities>>({ startToCloseTimeout: '30 seconds' });
 
-export async function deliverWebhook(input: DeliverWebhookInput): Promise<DeliverWebhookOutput> {
+export const deliverWebhook = async function deliverWebhook(input) {
   const { policy } = input;
   const { sendWebhook } = proxyActivities<ReturnType<typeof createWebhookActivities>>({
     // the request's own timeout, plus the bookkeeping before and after it
@@ -51,4 +39,4 @@ export async function deliverWebhook(input: DeliverWebhookInput): Promise<Delive
     setCurrentDetails(`failed: ${message}`);
     throw ApplicationFailure.nonRetryable(`delivery ${input.deliveryId} failed: ${message}`, FailureType.WebhookFailed);
   }
-}
+} satisfies DeliverWebhookWorkflow;

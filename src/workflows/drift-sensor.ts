@@ -10,12 +10,13 @@
 import { log, proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { createDriftActivities } from '../activities/drift';
 import type { createRegistryActivities } from '../activities/registry';
-import { binSpecOf, checkPolicy, checkReference, driftPolicyOverrides, evaluateDrift, type BinSpec, type DriftVerdict, type DriftPolicy } from '../shared/drift';
+import type { DriftSensorWorkflow } from '../shared/contracts/drift-sensor';
+import { binSpecOf, checkPolicy, checkReference, driftPolicyOverrides, evaluateDrift, type BinSpec } from '../shared/drift';
 import { ValidationError } from '../shared/errors';
 import { failing } from '../shared/failure';
 import { modelName } from '../shared/names';
 import { DriftPSI, ModelName, ModelVersion, TemporalScheduledStartTime, Trigger } from '../shared/search-attributes';
-import { timeWindow, type TimeWindow } from '../shared/time-window';
+import { timeWindow } from '../shared/time-window';
 import { flag, parse, strict } from '../shared/validation';
 
 const { resolveModelConfig, getProductionVersion } = proxyActivities<ReturnType<typeof createRegistryActivities>>({
@@ -30,29 +31,6 @@ const { writeDriftReport, startRetrain } = proxyActivities<ReturnType<typeof cre
   startToCloseTimeout: '1 minute',
 });
 
-export interface DriftSensorInput {
-  model: string;
-  /**
-   * the current window; default [end − drift.window, end) of the model's declaration (1 day), where
-   * end is the run's scheduled time (TemporalScheduledStartTime: Schedules and their backfills set it)
-   * or else the workflow's clock
-   */
-  window?: TimeWindow;
-  /** overrides of the policy (thresholds, minRows); default DRIFT_* and the declaration */
-  policy?: Partial<DriftPolicy>;
-  /**
-   * start a retrain on drift. @default true for a current window, false for a past one (a window that
-   * ended at least one window length before the run started, e.g. a backfill): drift found in the past
-   * is recorded, but does not say the model is stale now
-   */
-  retrainOnDrift?: boolean;
-  /**
-   * scan every row of the window with the exact reader instead of reading closed partitions from
-   * their profiles (docs/DRIFT.md, "Profiles"); the report records which was used. @default false
-   */
-  exact?: boolean;
-}
-
 const sensorInput = strict({
   model: modelName,
   window: timeWindow.optional(),
@@ -60,24 +38,6 @@ const sensorInput = strict({
   retrainOnDrift: flag().optional(),
   exact: flag().optional(),
 });
-
-export interface DriftSensorOutput {
-  model: string;
-  /** 'no_production_version' when the model has nothing to compare with (no report written) */
-  verdict: DriftVerdict | 'no_production_version';
-  version?: number;
-  maxPsi?: number;
-  reportId?: number;
-  /** the window the sensor evaluated */
-  window?: TimeWindow;
-  /** true when the window ended one window length or more before the run started (a backfill) */
-  pastWindow?: boolean;
-  /** the retrain started or joined on drift */
-  retrainWorkflowId?: string;
-  psi?: Record<string, number>;
-  /** how the window was read: 'profiles' or 'exact' */
-  readMethod?: 'profiles' | 'exact';
-}
 
 function round(x: number): number {
   return Math.round(x * 10000) / 10000;
@@ -90,7 +50,7 @@ function scheduledTime(): number | undefined {
   return typeof at === 'string' && !Number.isNaN(Date.parse(at)) ? Date.parse(at) : undefined;
 }
 
-export async function driftSensor(raw: DriftSensorInput): Promise<DriftSensorOutput> {
+export const driftSensor = async function driftSensor(raw) {
   // bad input fails the run once, naming the field (src/shared/failure.ts), instead of retrying its task
   const input = failing(() => parse(sensorInput, raw ?? {}));
   const info = workflowInfo();
@@ -160,4 +120,4 @@ export async function driftSensor(raw: DriftSensorInput): Promise<DriftSensorOut
     psi: Object.fromEntries(Object.entries(evaluation.features).map(([f, d]) => [f, round(d.psi)])),
     readMethod: read?.method,
   };
-}
+} satisfies DriftSensorWorkflow;

@@ -21,15 +21,16 @@ import {
 import type { createFeatureStoreActivities } from '../activities/feature-store';
 import type { createSourceApiActivities, IngestPagesOutput } from '../activities/source-api';
 import { ApplicationFailure } from '@temporalio/common';
+import type { IngestCheckpoint, IngestSourceInput, IngestSourceOutput, IngestSourceWorkflow } from '../shared/contracts/ingest-source';
 import { FailureType, ValidationError } from '../shared/errors';
 import { failing } from '../shared/failure';
 import { addCounts, emptyCounts, isReconciled, type IngestCounts } from '../shared/ingest-counts';
 import { progressQuery } from '../shared/messages/ingest-source';
 import { sourceName } from '../shared/names';
-import { describePagination, pageKey, type PageRef, type RunParams } from '../shared/pagination';
+import { describePagination, pageKey, type RunParams } from '../shared/pagination';
 import { RecordsWritten, SourceName } from '../shared/search-attributes';
-import { isParallelStyle, validateSourceDefinition, type ResolvedSource, type SourceDefinition } from '../shared/source-definition';
-import { timeWindow, type TimeWindow } from '../shared/time-window';
+import { isParallelStyle, validateSourceDefinition, type ResolvedSource } from '../shared/source-definition';
+import { timeWindow } from '../shared/time-window';
 import { integer, parse } from '../shared/validation';
 
 /** Below this, a run would continue as new before its first page (the history starts with a few events). */
@@ -67,50 +68,6 @@ const { indexClosedPartitions } = proxyActivities<ReturnType<typeof createFeatur
   retry: { maximumAttempts: 5 },
 });
 
-export interface IngestSourceInput {
-  /** the source name: `<name>.json` in INGEST_SOURCES_DIR unless `definition` is given */
-  source: string;
-  /** an inline definition (its name must equal `source`); no secrets: headers reference env vars */
-  definition?: SourceDefinition;
-  /** only records in [start, end), passed to the source through its `window` parameters */
-  window?: TimeWindow;
-  /** ignore the watermark of an incremental source and read everything. @default false */
-  full?: boolean;
-  /** index partitions that closed, after the run. @default true */
-  indexClosedPartitions?: boolean;
-  /** continue as new once the history has this many events (the starter passes INGEST_HISTORY_EVENT_LIMIT); at least 10. @default 2000 */
-  historyEventLimit?: number;
-  /** set by continue-as-new; not for callers */
-  checkpoint?: IngestCheckpoint;
-}
-
-/** Where a run stands: carried across continue-as-new. */
-export interface IngestCheckpoint {
-  definition: ResolvedSource;
-  params: RunParams;
-  /** the next page to fetch; null when the source is exhausted */
-  next: PageRef | null;
-  counts: IngestCounts;
-  lastPage: string | null;
-  previousWatermark: string | null;
-  continuedAsNew: number;
-  /** whether the definition's pagination was detected ('auto') from the first response */
-  detected?: boolean;
-}
-
-export interface IngestSourceOutput extends IngestCounts {
-  source: string;
-  featureSet: string;
-  /** recordsSeen === recordsWritten + deadLetters + duplicatesMerged, and no whole page was dead-lettered */
-  reconciled: boolean;
-  /** the pagination the run used, e.g. `next-url at /@odata.nextLink (detected)` */
-  pagination: string;
-  /** the watermark after the run (incremental sources) */
-  watermark: string | null;
-  continuedAsNew: number;
-  indexedPartitions: string[];
-}
-
 function details(source: ResolvedSource, c: IngestCounts, cursor: string | null, inFlight: number, done: boolean): string {
   return [
     `**${source.name}** → feature set \`${source.mapping.featureSet}\` (${describePagination(source.pagination)}, ${source.pageSize}/page)`,
@@ -147,131 +104,172 @@ async function startCheckpoint(input: IngestSourceInput): Promise<IngestCheckpoi
   return { definition, params, next: { index: 0 }, counts: emptyCounts(), lastPage: null, previousWatermark, continuedAsNew: 0 };
 }
 
-export async function ingestSource(input: IngestSourceInput): Promise<IngestSourceOutput> {
-  // Registered before the first await, so a query never finds the run without its handler.
-  let current: IngestCheckpoint | undefined = input.checkpoint;
-  let inFlight = 0;
-  let done = false;
+export const ingestSource = async function ingestSource(input) {
+  // Registered before the first await, so a query never finds the run without its handler; it reads
+  // the input's checkpoint until the run is validated.
+  const queried: { run?: IngestRun } = {};
   setHandler(progressQuery, () => {
+    const { run } = queried;
+    const current = run?.state ?? input.checkpoint;
     const counts = current?.counts ?? emptyCounts();
     const cursor = current?.next ? pageKey(current.definition, current.next) : null;
-    return { source: input.source, ...counts, cursor, pagesInFlight: inFlight, continuedAsNew: current?.continuedAsNew ?? 0, done };
+    return { source: input.source, ...counts, cursor, pagesInFlight: run?.inFlight ?? 0, continuedAsNew: current?.continuedAsNew ?? 0, done: run?.done ?? false };
   });
 
-  // --- validate -----------------------------------------------------------------------------------
+  const run = (queried.run = await validatePhase(input));
+  if (isParallelStyle(run.source.pagination.style)) await numberedPagesPhase(run);
+  else await chainedPagesPhase(run);
+  await continuePhase(run);
+  return finishPhase(run);
+} satisfies IngestSourceWorkflow;
+
+/** A run between its phases: the checkpoint as it advances, the source, and what the progress query and the Web UI show. */
+interface IngestRun {
+  input: IngestSourceInput;
+  /** the checkpoint as it advances, carried across continue-as-new */
+  state: IngestCheckpoint;
+  /** the definition; its pagination is replaced once detected (state.definition follows) */
+  source: ResolvedSource;
+  /** dead letters are keyed by run: the first run of this continue-as-new chain */
+  runKey: string;
+  historyLimit: number;
+  maxDeadPages: number;
+  inFlight: number;
+  done: boolean;
+  /** results absorbed since the last RecordsWritten upsert */
+  sinceUpsert: number;
+}
+
+function report(run: IngestRun): void {
+  const { source, state } = run;
+  setCurrentDetails(details(source, state.counts, state.next ? pageKey(source, state.next) : null, run.inFlight, run.done));
+}
+
+/** Adds an activity's pages to the checkpoint; too many dead pages fail the run. */
+function absorb(run: IngestRun, out: IngestPagesOutput): void {
+  const { state } = run;
+  const { next: _next, lastPage, rateLimitWaitMs: _wait, detected, pastEnd: _pastEnd, ...counts } = out;
+  state.counts = addCounts(state.counts, counts);
+  if (lastPage) state.lastPage = lastPage;
+  if (detected) {
+    run.source = { ...run.source, pagination: detected };
+    state.definition = run.source;
+    state.detected = true;
+    log.info('pagination detected', { source: run.source.name, pagination: describePagination(detected) });
+  }
+  if ((state.counts.deadPages ?? 0) > run.maxDeadPages) {
+    throw ApplicationFailure.nonRetryable(
+      `${run.source.name}: ${state.counts.deadPages} pages were not the JSON the definition describes (more than badPages.maxDeadPages=${run.maxDeadPages}); see features.dead_letters (record_index -1) for their text`,
+      FailureType.SourcePage,
+    );
+  }
+  // one search-attribute event per 10 results keeps the Web UI current without doubling the history
+  if (++run.sinceUpsert >= 10) {
+    run.sinceUpsert = 0;
+    upsertSearchAttributes([{ key: RecordsWritten, value: state.counts.recordsWritten }]);
+  }
+  report(run);
+}
+
+function historyFull(run: IngestRun): boolean {
+  return workflowInfo().historyLength >= run.historyLimit || workflowInfo().continueAsNewSuggested;
+}
+
+/** The checkpoint to go on from (a new run's: validated, with its watermark), and the run's search attributes. */
+async function validatePhase(input: IngestSourceInput): Promise<IngestRun> {
   const checkpoint = input.checkpoint ?? (await startCheckpoint(input));
-  let source = checkpoint.definition;
+  const source = checkpoint.definition;
   const state: IngestCheckpoint = { ...checkpoint };
-  // dead letters are keyed by run: the first run of this continue-as-new chain
-  const runKey = workflowInfo().firstExecutionRunId;
-  current = state;
-  const historyLimit = input.historyEventLimit ?? 2000;
+  const run: IngestRun = { input, state, source, runKey: workflowInfo().firstExecutionRunId, historyLimit: input.historyEventLimit ?? 2000, maxDeadPages: source.badPages?.maxDeadPages ?? 10, inFlight: 0, done: false, sinceUpsert: 0 };
   log.info('ingesting source', { source: source.name, featureSet: source.mapping.featureSet, style: source.pagination.style, since: state.params.since ?? null, resumeAt: state.next ? pageKey(source, state.next) : null, continuedAsNew: state.continuedAsNew });
 
   if (workflowInfo().typedSearchAttributes.get(SourceName) !== source.name) upsertSearchAttributes([{ key: SourceName, value: source.name }, { key: RecordsWritten, value: state.counts.recordsWritten }]);
-  const report = () => setCurrentDetails(details(source, state.counts, state.next ? pageKey(source, state.next) : null, inFlight, done));
-  let sinceUpsert = 0;
-  const maxDeadPages = source.badPages?.maxDeadPages ?? 10;
-  const absorb = (out: IngestPagesOutput) => {
-    const { next: _next, lastPage, rateLimitWaitMs: _wait, detected, pastEnd: _pastEnd, ...counts } = out;
-    state.counts = addCounts(state.counts, counts);
-    if (lastPage) state.lastPage = lastPage;
-    if (detected) {
-      source = { ...source, pagination: detected };
-      state.definition = source;
-      state.detected = true;
-      log.info('pagination detected', { source: source.name, pagination: describePagination(detected) });
-    }
-    if ((state.counts.deadPages ?? 0) > maxDeadPages) {
-      throw ApplicationFailure.nonRetryable(
-        `${source.name}: ${state.counts.deadPages} pages were not the JSON the definition describes (more than badPages.maxDeadPages=${maxDeadPages}); see features.dead_letters (record_index -1) for their text`,
-        FailureType.SourcePage,
-      );
-    }
-    // one search-attribute event per 10 results keeps the Web UI current without doubling the history
-    if (++sinceUpsert >= 10) {
-      sinceUpsert = 0;
-      upsertSearchAttributes([{ key: RecordsWritten, value: state.counts.recordsWritten }]);
-    }
-    report();
+  report(run);
+  return run;
+}
+
+/** Numbered pages: a sliding window of ranges; a short page marks the end. */
+async function numberedPagesPhase(run: IngestRun): Promise<void> {
+  const { state } = run;
+  let nextIndex = state.next?.index ?? 0;
+  let endAt = state.next ? Infinity : nextIndex; // first index known to be past the end
+  let failure: unknown;
+  // a page past the end answered 404/400 here; records after it would mean it was no end at all
+  let notFoundAt = Infinity;
+  let dataEnd = 0;
+  const running = new Set<Promise<void>>();
+  const launch = (startIndex: number) => {
+    run.inFlight++;
+    const p: Promise<void> = ingestPages({ source: run.source, start: { index: startIndex }, maxPages: run.source.pagesPerActivity, params: state.params, runKey: run.runKey }).then(
+      (out) => {
+        absorb(run, out);
+        if (out.recordsSeen > 0 || out.deadPages > 0) dataEnd = Math.max(dataEnd, startIndex + out.pages);
+        if (out.pastEnd) notFoundAt = Math.min(notFoundAt, startIndex + out.pages);
+        if (out.next === null) endAt = Math.min(endAt, startIndex + out.pages);
+      },
+      (err) => {
+        failure ??= err;
+      },
+    ).finally(() => {
+      run.inFlight--;
+      running.delete(p);
+    });
+    running.add(p);
   };
-  const historyFull = () => workflowInfo().historyLength >= historyLimit || workflowInfo().continueAsNewSuggested;
-  report();
-
-  // --- work ---------------------------------------------------------------------------------------
-  if (isParallelStyle(source.pagination.style)) {
-    // Numbered pages: a sliding window of ranges; a short page marks the end.
-    let nextIndex = state.next?.index ?? 0;
-    let endAt = state.next ? Infinity : nextIndex; // first index known to be past the end
-    let failure: unknown;
-    // a page past the end answered 404/400 here; records after it would mean it was no end at all
-    let notFoundAt = Infinity;
-    let dataEnd = 0;
-    const running = new Set<Promise<void>>();
-    const launch = (startIndex: number) => {
-      inFlight++;
-      const p: Promise<void> = ingestPages({ source, start: { index: startIndex }, maxPages: source.pagesPerActivity, params: state.params, runKey }).then(
-        (out) => {
-          absorb(out);
-          if (out.recordsSeen > 0 || out.deadPages > 0) dataEnd = Math.max(dataEnd, startIndex + out.pages);
-          if (out.pastEnd) notFoundAt = Math.min(notFoundAt, startIndex + out.pages);
-          if (out.next === null) endAt = Math.min(endAt, startIndex + out.pages);
-        },
-        (err) => {
-          failure ??= err;
-        },
-      ).finally(() => {
-        inFlight--;
-        running.delete(p);
-      });
-      running.add(p);
-    };
-    for (;;) {
-      while (!failure && !historyFull() && running.size < source.maxPagesInFlight && nextIndex < endAt) {
-        launch(nextIndex);
-        nextIndex += source.pagesPerActivity;
-      }
-      // The checkpoint is the lowest page not known to be written: with nothing in flight, nextIndex.
-      state.next = nextIndex < endAt ? { index: nextIndex } : null;
-      if (running.size === 0) break;
-      await Promise.race(running);
+  for (;;) {
+    while (!failure && !historyFull(run) && running.size < run.source.maxPagesInFlight && nextIndex < endAt) {
+      launch(nextIndex);
+      nextIndex += run.source.pagesPerActivity;
     }
-    if (failure) throw failure;
-    if (dataEnd > notFoundAt) {
-      throw ApplicationFailure.nonRetryable(
-        `${source.name}: ${pageKey(source, { index: notFoundAt })} answered 404/400 as if past the end, but a later page had records; not treating it as the end`,
-        FailureType.SourceHttp,
-      );
-    }
+    // The checkpoint is the lowest page not known to be written: with nothing in flight, nextIndex.
     state.next = nextIndex < endAt ? { index: nextIndex } : null;
-  } else {
-    // Cursor and link: the next page is known only from the previous one.
-    while (state.next && !historyFull()) {
-      inFlight = 1;
-      report();
-      const out = await ingestPages({ source, start: state.next, maxPages: source.pagesPerActivity, params: state.params, runKey });
-      inFlight = 0;
-      absorb(out);
-      state.next = out.next;
-    }
+    if (running.size === 0) break;
+    await Promise.race(running);
   }
+  if (failure) throw failure;
+  if (dataEnd > notFoundAt) {
+    throw ApplicationFailure.nonRetryable(
+      `${run.source.name}: ${pageKey(run.source, { index: notFoundAt })} answered 404/400 as if past the end, but a later page had records; not treating it as the end`,
+      FailureType.SourceHttp,
+    );
+  }
+  state.next = nextIndex < endAt ? { index: nextIndex } : null;
+}
 
+/** Cursor and link: the next page is known only from the previous one. */
+async function chainedPagesPhase(run: IngestRun): Promise<void> {
+  const { state } = run;
+  while (state.next && !historyFull(run)) {
+    run.inFlight = 1;
+    report(run);
+    const out = await ingestPages({ source: run.source, start: state.next, maxPages: run.source.pagesPerActivity, params: state.params, runKey: run.runKey });
+    run.inFlight = 0;
+    absorb(run, out);
+    state.next = out.next;
+  }
+}
+
+/** Pages left (the history is full): a new run goes on from the checkpoint. */
+async function continuePhase({ input, state, source }: IngestRun): Promise<void> {
   if (state.next) {
     log.info('continuing as new', { source: source.name, next: pageKey(source, state.next), historyLength: workflowInfo().historyLength });
     upsertSearchAttributes([{ key: RecordsWritten, value: state.counts.recordsWritten }]);
-    await continueAsNew<typeof ingestSource>({ ...input, checkpoint: { ...state, continuedAsNew: state.continuedAsNew + 1 } });
+    await continueAsNew<IngestSourceWorkflow>({ ...input, checkpoint: { ...state, continuedAsNew: state.continuedAsNew + 1 } });
   }
+}
 
-  // --- finish -------------------------------------------------------------------------------------
+/** Every page is in: the watermark, the closed partitions' indexes, and the run's counts. */
+async function finishPhase(run: IngestRun): Promise<IngestSourceOutput> {
+  const { input, state, source } = run;
   let watermark = state.previousWatermark;
   if (source.incremental) {
     const maxTime = state.counts.maxEventTime;
     watermark = (await saveWatermark({ source: source.name, eventTime: maxTime ?? watermark, cursor: state.lastPage, workflowId: workflowInfo().workflowId })).eventTime;
   }
   const indexedPartitions = input.indexClosedPartitions === false ? [] : (await indexClosedPartitions({})).indexed;
-  done = true;
+  run.done = true;
   upsertSearchAttributes([{ key: RecordsWritten, value: state.counts.recordsWritten }]);
-  report();
+  report(run);
   const c = state.counts;
   const output: IngestSourceOutput = {
     source: source.name,

@@ -6,14 +6,15 @@
  */
 import { proxyActivities, setCurrentDetails } from '@temporalio/workflow';
 import type { createWebhookActivities } from '../activities/webhooks';
+import type { SweepWebhooksWorkflow } from '../shared/contracts/sweep-webhooks';
 
 const { dispatchWebhookEvents } = proxyActivities<ReturnType<typeof createWebhookActivities>>({
   startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '1 second', maximumAttempts: 5 },
 });
 
-export async function sweepWebhooks(): Promise<{ events: number; deliveries: number }> {
+export const sweepWebhooks = async function sweepWebhooks() {
   const result = await dispatchWebhookEvents();
   setCurrentDetails(`${result.events} events dispatched, ${result.deliveries} deliveries started`);
   return result;
-}
+} satisfies SweepWebhooksWorkflow;

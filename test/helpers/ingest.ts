@@ -3,7 +3,8 @@ import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import type { SourceDefinition } from '../../src/shared/source-definition';
 import { syntheticSourceDefinition, type SyntheticSource, type SyntheticStyle } from '../../src/demo/synthetic-source';
-import { ingestSource, type IngestSourceInput, type IngestSourceOutput } from '../../src/workflows/ingest-source';
+import { ingestSource } from '../../src/workflows/ingest-source';
+import type { IngestSourceInput, IngestSourceOutput } from '../../src/shared/contracts/ingest-source';
 import { uniqueName } from './temporal';
 
 /** A fresh source name and feature set, and the synthetic definition for `style`. */

@@ -9,7 +9,7 @@ import { buildReferenceProfile } from '../../src/feature-store/reference-profile
 import { listVersions } from '../../src/registry';
 import { driftSensor } from '../../src/workflows/drift-sensor';
 import { reject, status } from '../../src/shared/messages/retrain-model';
-import type { RetrainModelOutput } from '../../src/workflows/retrain-model';
+import type { RetrainModelOutput } from '../../src/shared/contracts/retrain-model';
 import { FEATURES, daysWindow, fakeCandidate, productionVersion, writeModelsConfig, writeRows } from './drift.dataset';
 import { useFeatureSet } from '../helpers/feature-sets';
 import { useStackSuite } from '../helpers/suite';

@@ -14,7 +14,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { buildReferenceProfile } from '../../src/feature-store/reference-profile';
 import { listVersions } from '../../src/registry';
 import { sensorScheduleId } from '../../src/shared/ids';
-import type { driftSensor } from '../../src/workflows/drift-sensor';
+import type { DriftSensorWorkflow } from '../../src/shared/contracts/drift-sensor';
 import { useFeatureSet } from '../helpers/feature-sets';
 import { useStackSuite } from '../helpers/suite';
 import { uniqueName } from '../helpers/temporal';
@@ -121,7 +121,7 @@ describe('a fleet of sensors due at once, retrains on training slots', () => {
     const jittered = offsets(false);
     for (const t of jittered) expect(t).toBeLessThan(20_000); // the same minute, within the jitter
     expect(Math.max(...jittered) - Math.min(...jittered)).toBeGreaterThan(2_000); // spread out, not all at once
-    const handles = fired.map((f) => suite.client.workflow.getHandle<typeof driftSensor>(f.action.workflow.workflowId, f.action.workflow.firstExecutionRunId));
+    const handles = fired.map((f) => suite.client.workflow.getHandle<DriftSensorWorkflow>(f.action.workflow.workflowId, f.action.workflow.firstExecutionRunId));
 
     const outs = await Promise.all(handles.map((h) => h.result()));
     expect(outs).toHaveLength(models.length);

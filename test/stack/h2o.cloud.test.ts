@@ -24,7 +24,7 @@ import { progressQuery } from '../../src/shared/messages/train-models';
 import type { StackContext } from '../../src/stack/component';
 import { h2oComponent, h2oNodes } from '../../src/stack/h2o';
 import { daemonPid, stackPaths } from '../../src/stack/process';
-import type { RetrainModelOutput } from '../../src/workflows/retrain-model';
+import type { RetrainModelOutput } from '../../src/shared/contracts/retrain-model';
 import { stackHealth } from '../../src/workflows/stack-health';
 import { useChurnSet } from '../helpers/feature-sets';
 import { useStackSuite } from '../helpers/suite';

@@ -13,7 +13,8 @@ import { startSyntheticSource, type SyntheticSource, type SyntheticStyle } from 
 import { startPostgres, stopPostgres } from '../../src/stack/postgres';
 import { stackContext } from '../../src/stack/cli';
 import type { IngestProgress } from '../../src/shared/messages/ingest-source';
-import { ingestSource, type IngestSourceOutput } from '../../src/workflows/ingest-source';
+import { ingestSource } from '../../src/workflows/ingest-source';
+import type { IngestSourceOutput } from '../../src/shared/contracts/ingest-source';
 import { deleteIngested } from '../helpers/feature-store-cleanup';
 import { landed, testSource } from '../helpers/ingest';
 import { testPool } from '../helpers/postgres';

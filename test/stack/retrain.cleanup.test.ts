@@ -13,7 +13,7 @@ import { loadConfig } from '../../src/config';
 import { H2OClient } from '../../src/h2o/client';
 import { listVersions } from '../../src/registry';
 import { status } from '../../src/shared/messages/retrain-model';
-import type { RetrainModelInput, RetrainModelOutput } from '../../src/workflows/retrain-model';
+import type { RetrainModelInput, RetrainModelOutput } from '../../src/shared/contracts/retrain-model';
 import { useChurnSet } from '../helpers/feature-sets';
 import { useStackSuite } from '../helpers/suite';
 import { uniqueName } from '../helpers/temporal';
