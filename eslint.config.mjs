@@ -33,6 +33,8 @@ export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.stack/**', 'coverage/**', 'scripts/**/*.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  // CommonJS configuration files (.dependency-cruiser.cjs) run in Node.
+  { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly', __dirname: 'readonly' } } },
   {
     files: ['**/*.ts', '**/*.mts'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
