@@ -17,7 +17,10 @@ const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}
 const sandboxPackages = ['@temporalio/workflow', '@temporalio/common', 'zod'];
 
 const noNode = {
-  paths: nodeBuiltins.map((name) => ({ name, message: 'Node built-ins do not exist in the workflow sandbox (deterministic code only).' })),
+  paths: nodeBuiltins.map((name) => ({
+    name,
+    message: 'Node built-ins do not exist in the workflow sandbox (deterministic code only).',
+  })),
 };
 
 /** The import rule of a kernel file: sandbox packages, and relative paths matching `inside` (a regex source). */
@@ -25,7 +28,12 @@ function kernelImports(inside) {
   const packages = sandboxPackages.map((p) => p.replace('/', '\\/')).join('|');
   return {
     ...noNode,
-    patterns: [{ regex: `^(?!(${packages})$|(${inside}))`, message: 'The kernel (src/shared/) imports only @temporalio/workflow, @temporalio/common, zod and itself.' }],
+    patterns: [
+      {
+        regex: `^(?!(${packages})$|(${inside}))`,
+        message: 'The kernel (src/shared/) imports only @temporalio/workflow, @temporalio/common, zod and itself.',
+      },
+    ],
   };
 }
 
@@ -34,22 +42,36 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   // CommonJS configuration files (.dependency-cruiser.cjs) run in Node.
-  { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly', __dirname: 'readonly' } } },
+  {
+    files: ['**/*.cjs'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { module: 'writable', require: 'readonly', __dirname: 'readonly' },
+    },
+  },
   {
     files: ['**/*.ts', '**/*.mts'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-explicit-any': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
-      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
+      '@typescript-eslint/consistent-type-imports': [
+        'error',
+        { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false },
+      ],
     },
   },
   {
     // Imports resolved like Node with TypeScript's extensions.
     files: ['src/**/*.ts', 'bench/**/*.ts'],
     plugins: { 'import-x': importX },
-    settings: { 'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.mts', '.js', '.mjs', '.json', '.node'] })] },
+    settings: {
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.mts', '.js', '.mjs', '.json', '.node'] })],
+    },
     rules: {
       // The workflow layer is reached by type name through the kernel's contracts (src/shared/contracts/),
       // never by importing its code: the worker loads it from workflowsPath.
@@ -60,7 +82,8 @@ export default tseslint.config(
             {
               target: ['./src/!(workflows)/**/*', './src/*', './bench/**/*'],
               from: './src/workflows',
-              message: 'Outside src/workflows/, start a workflow by its type name with its contract (src/shared/contracts/) as the generic; never import its code.',
+              message:
+                'Outside src/workflows/, start a workflow by its type name with its contract (src/shared/contracts/) as the generic; never import its code.',
             },
           ],
         },
@@ -77,9 +100,13 @@ export default tseslint.config(
           ...noNode,
           patterns: [
             {
-              regex: `^(?!(${sandboxPackages.filter((p) => p !== 'zod').map((p) => p.replace('/', '\\/')).join('|')})$|\\.\\.\\/shared\\/|\\.\\/[^/]+$)`,
+              regex: `^(?!(${sandboxPackages
+                .filter((p) => p !== 'zod')
+                .map((p) => p.replace('/', '\\/'))
+                .join('|')})$|\\.\\.\\/shared\\/|\\.\\/[^/]+$)`,
               allowTypeImports: true,
-              message: 'Workflow code imports at run time only @temporalio/workflow, @temporalio/common, the kernel (../shared/…) and other workflows (./…); anything else as `import type`.',
+              message:
+                'Workflow code imports at run time only @temporalio/workflow, @temporalio/common, the kernel (../shared/…) and other workflows (./…); anything else as `import type`.',
             },
           ],
         },

@@ -3,7 +3,8 @@ export function intArg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   if (i < 0) return fallback;
   const value = Number(process.argv[i + 1]);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name}=${process.argv[i + 1]} is invalid: expected a positive integer`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`--${name}=${process.argv[i + 1]} is invalid: expected a positive integer`);
   return value;
 }
 

@@ -20,7 +20,13 @@ import Cursor from 'pg-cursor';
 import { to as copyTo } from 'pg-copy-streams';
 import { loadConfig } from '../src/config';
 import { buildReferenceProfile } from '../src/feature-store/reference-profile';
-import { DEFAULT_THREADS, sqlWindowHistogram, streamWindowHistogram, windowSelect, type WindowQuery } from '../src/feature-store/window-histogram';
+import {
+  DEFAULT_THREADS,
+  sqlWindowHistogram,
+  streamWindowHistogram,
+  windowSelect,
+  type WindowQuery,
+} from '../src/feature-store/window-histogram';
 import { createPool } from '../src/postgres';
 import { HistogramAccumulator, binSpecOf, evaluateDrift, type BinSpec } from '../src/shared/drift';
 import type { TimeWindow } from '../src/shared/time-window';
@@ -39,9 +45,20 @@ function log(line: string): void {
 }
 
 /** Inserts rows [from, to) with event times spread evenly over `window`, in batches. */
-async function generate(pool: Pool, featureSet: string, window: TimeWindow, from: number, to: number, shift: number): Promise<void> {
-  const numeric = NUMERIC.map((f, i) => `'${f}', round((random() * ${100 + i * 10} + ${shift * (i + 1)})::numeric, 2)`).join(', ');
-  const categorical = CATEGORICAL.map((f) => `'${f}', (ARRAY['a','b','c','d','e','f'])[1 + floor(random() * ${shift > 0 ? 6 : 5})::int]`).join(', ');
+async function generate(
+  pool: Pool,
+  featureSet: string,
+  window: TimeWindow,
+  from: number,
+  to: number,
+  shift: number,
+): Promise<void> {
+  const numeric = NUMERIC.map(
+    (f, i) => `'${f}', round((random() * ${100 + i * 10} + ${shift * (i + 1)})::numeric, 2)`,
+  ).join(', ');
+  const categorical = CATEGORICAL.map(
+    (f) => `'${f}', (ARRAY['a','b','c','d','e','f'])[1 + floor(random() * ${shift > 0 ? 6 : 5})::int]`,
+  ).join(', ');
   const batch = 500_000;
   for (let start = from; start < to; start += batch) {
     const end = Math.min(to, start + batch);
@@ -95,7 +112,10 @@ async function cursorHistogram(pool: Pool, query: WindowQuery, specs: Record<str
   const acc = new HistogramAccumulator(specs);
   try {
     const cursor = client.query(
-      new Cursor('SELECT features FROM features.feature_values WHERE feature_set = $1 AND event_time >= $2 AND event_time < $3', [query.featureSet, query.window.start, query.window.end]),
+      new Cursor(
+        'SELECT features FROM features.feature_values WHERE feature_set = $1 AND event_time >= $2 AND event_time < $3',
+        [query.featureSet, query.window.start, query.window.end],
+      ),
     );
     for (;;) {
       const rows = (await cursor.read(10_000)) as Array<{ features: Record<string, unknown> }>;
@@ -123,7 +143,10 @@ async function main(): Promise<void> {
   const featureSet = `bench-drift-${randomBytes(3).toString('hex')}`;
   // today's and yesterday's partitions (the open ones, written without a GIN index)
   const end = Math.floor(Date.now() / HOUR) * HOUR - HOUR;
-  const w1: TimeWindow = { start: new Date(end - 30 * HOUR).toISOString(), end: new Date(end - 24 * HOUR).toISOString() };
+  const w1: TimeWindow = {
+    start: new Date(end - 30 * HOUR).toISOString(),
+    end: new Date(end - 24 * HOUR).toISOString(),
+  };
   const w5: TimeWindow = { start: w1.start, end: new Date(end).toISOString() };
   const refWindow: TimeWindow = { start: w1.start, end: new Date(Date.parse(w1.start) + 0.6 * HOUR).toISOString() }; // ~100k rows
   try {
@@ -133,23 +156,36 @@ async function main(): Promise<void> {
     await generate(pool, featureSet, { start: w1.end, end: w5.end }, 1_000_000, 5_000_000, 3);
     await pool.query('ANALYZE features.feature_values');
     log(`generated in ${Math.round((Date.now() - t0) / 1000)} s`);
-    const reference = await buildReferenceProfile(pool, { featureSet, window: refWindow }, FEATURES, { bins: 10, maxCategories: 50 });
+    const reference = await buildReferenceProfile(pool, { featureSet, window: refWindow }, FEATURES, {
+      bins: 10,
+      maxCategories: 50,
+    });
     log(`reference: ${reference.rows} rows`);
     const specs = Object.fromEntries(Object.entries(reference.features).map(([f, r]) => [f, binSpecOf(r)]));
 
     const results: Record<string, { copy: number; check: number; rss: number }> = {};
-    for (const [label, window, rows] of [['1M', w1, 1_000_000], ['5M', w5, 5_000_000]] as const) {
+    for (const [label, window, rows] of [
+      ['1M', w1, 1_000_000],
+      ['5M', w5, 5_000_000],
+    ] as const) {
       const query = { featureSet, window };
-      await pool.query('SELECT count(*) FROM features.feature_values WHERE feature_set = $1 AND event_time >= $2 AND event_time < $3', [featureSet, window.start, window.end]); // warm the cache
+      await pool.query(
+        'SELECT count(*) FROM features.feature_values WHERE feature_set = $1 AND event_time >= $2 AND event_time < $3',
+        [featureSet, window.start, window.end],
+      ); // warm the cache
       const copy = await measure(() => copyOut(pool, query));
       log(`${label}: COPY-out ${copy.seconds.toFixed(2)} s (${mb(copy.result)} MB of JSON text)`);
       // every thread count for docs/DRIFT.md; the default reader's figures make the last line
       for (const threads of THREADS) {
         const check = await measure(() => driftCheck(pool, query, reference, threads));
-        if (check.result.currentRows !== rows) throw new Error(`${label}: the check counted ${check.result.currentRows} rows, expected ${rows}`);
+        if (check.result.currentRows !== rows)
+          throw new Error(`${label}: the check counted ${check.result.currentRows} rows, expected ${rows}`);
         const how = `${threads === 0 ? 'main thread' : `${threads} worker thread(s)`}${threads === DEFAULT_THREADS ? ', the default' : ''}`;
-        log(`${label}: drift check (COPY stream, ${how}) ${check.seconds.toFixed(2)} s = ${(check.seconds / copy.seconds).toFixed(2)}x, peak RSS ${mb(check.peakRss)} MB, verdict ${check.result.verdict}, max PSI ${check.result.maxPsi.toFixed(3)}`);
-        if (threads === DEFAULT_THREADS) results[label] = { copy: copy.seconds, check: check.seconds, rss: check.peakRss };
+        log(
+          `${label}: drift check (COPY stream, ${how}) ${check.seconds.toFixed(2)} s = ${(check.seconds / copy.seconds).toFixed(2)}x, peak RSS ${mb(check.peakRss)} MB, verdict ${check.result.verdict}, max PSI ${check.result.maxPsi.toFixed(3)}`,
+        );
+        if (threads === DEFAULT_THREADS)
+          results[label] = { copy: copy.seconds, check: check.seconds, rss: check.peakRss };
       }
     }
     // The other two readers run after both checks: pg-cursor's heap (about 200 MB) would otherwise
@@ -157,13 +193,20 @@ async function main(): Promise<void> {
     const query1 = { featureSet, window: w1 };
     const copy1 = results['1M']!.copy;
     const sql = await measure(() => sqlWindowHistogram(pool, query1, specs));
-    log(`1M: SQL histogram (width_bucket + GROUP BY) ${sql.seconds.toFixed(2)} s = ${(sql.seconds / copy1).toFixed(2)}x of COPY-out`);
+    log(
+      `1M: SQL histogram (width_bucket + GROUP BY) ${sql.seconds.toFixed(2)} s = ${(sql.seconds / copy1).toFixed(2)}x of COPY-out`,
+    );
     const cursor = await measure(() => cursorHistogram(pool, query1, specs));
-    log(`1M: pg-cursor streaming ${cursor.seconds.toFixed(2)} s = ${(cursor.seconds / copy1).toFixed(2)}x of COPY-out, peak RSS ${mb(cursor.peakRss)} MB`);
-    if (JSON.stringify(sql.result) !== JSON.stringify(cursor.result)) throw new Error('SQL and cursor histograms differ');
+    log(
+      `1M: pg-cursor streaming ${cursor.seconds.toFixed(2)} s = ${(cursor.seconds / copy1).toFixed(2)}x of COPY-out, peak RSS ${mb(cursor.peakRss)} MB`,
+    );
+    if (JSON.stringify(sql.result) !== JSON.stringify(cursor.result))
+      throw new Error('SQL and cursor histograms differ');
     const r1 = results['1M']!;
     const r5 = results['5M']!;
-    console.log(`drift: 1M rows ${(r1.check / r1.copy).toFixed(1)}x of COPY-out, 5M rows ${(r5.check / r5.copy).toFixed(1)}x, peak RSS ${mb(r1.rss)} MB -> ${mb(r5.rss)} MB`);
+    console.log(
+      `drift: 1M rows ${(r1.check / r1.copy).toFixed(1)}x of COPY-out, 5M rows ${(r5.check / r5.copy).toFixed(1)}x, peak RSS ${mb(r1.rss)} MB -> ${mb(r5.rss)} MB`,
+    );
   } finally {
     log(`dropping ${featureSet}`);
     await pool.query('DELETE FROM features.feature_values WHERE feature_set = $1', [featureSet]);

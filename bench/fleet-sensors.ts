@@ -134,10 +134,16 @@ export async function measureSensors(opts: MeasureSensorsOptions = {}): Promise<
   // the harness's pool, as the owner: seeding and cleanup
   const pool = createPool({ ...cfg.postgres, url: cfg.postgres.migrateUrl, poolMax: 4 }, 'mlops-bench-fleet');
   const featureSets = Array.from({ length: setCount }, (_, i) => `${prefix}_fs${i}`);
-  const models = Array.from({ length: sensors }, (_, i) => ({ name: `${prefix}_m${i}`, featureSet: featureSets[i % setCount]! }));
+  const models = Array.from({ length: sensors }, (_, i) => ({
+    name: `${prefix}_m${i}`,
+    featureSet: featureSets[i % setCount]!,
+  }));
   const end = Math.floor(Date.now() / HOUR) * HOUR;
   const current: TimeWindow = { start: new Date(end - DAY).toISOString(), end: new Date(end).toISOString() };
-  const referenceWindow: TimeWindow = { start: new Date(end - 8 * DAY).toISOString(), end: new Date(end - 2 * DAY).toISOString() };
+  const referenceWindow: TimeWindow = {
+    start: new Date(end - 8 * DAY).toISOString(),
+    end: new Date(end - 2 * DAY).toISOString(),
+  };
   const dir = join(cfg.stack.stateDir, 'bench');
   mkdirSync(dir, { recursive: true });
 
@@ -145,12 +151,20 @@ export async function measureSensors(opts: MeasureSensorsOptions = {}): Promise<
   let native: NativeConnection | undefined;
   let connection: Awaited<ReturnType<typeof connectClientConnection>> | undefined;
   try {
-    log(`seeding ${setCount} feature sets: ${rows} rows each in the current day, ${Math.round(rows / 2)} in the reference window`);
+    log(
+      `seeding ${setCount} feature sets: ${rows} rows each in the current day, ${Math.round(rows / 2)} in the reference window`,
+    );
     const references = new Map<string, ReferenceProfile>();
     for (const [i, fs] of featureSets.entries()) {
       await generate(pool, fs, referenceWindow, Math.round(rows / 2), 10 + i);
       await generate(pool, fs, current, rows, 20 + i);
-      references.set(fs, await buildReferenceProfile(pool, { featureSet: fs, window: referenceWindow }, FEATURES, { bins: cfg.drift.bins, maxCategories: cfg.drift.maxCategories }));
+      references.set(
+        fs,
+        await buildReferenceProfile(pool, { featureSet: fs, window: referenceWindow }, FEATURES, {
+          bins: cfg.drift.bins,
+          maxCategories: cfg.drift.maxCategories,
+        }),
+      );
     }
     await pool.query('ANALYZE features.feature_values');
 
@@ -161,11 +175,25 @@ export async function measureSensors(opts: MeasureSensorsOptions = {}): Promise<
         const reference = references.get(m.featureSet)!;
         const { version } = await registerVersion(client, {
           candidate: {
-            model: m.name, specName: 'glm', algorithm: 'glm', parameters: {}, metrics: { auc: 0.7 }, metric: 'auc', metricValue: 0.7,
-            artifactPath: join(dir, `${m.name}.zip`), artifactSha256: '0'.repeat(64), h2oVersion: cfg.h2o.version, h2oModelId: `${m.name}_glm`,
-            featureSet: m.featureSet, target: 'churned', window: referenceWindow, reference,
+            model: m.name,
+            specName: 'glm',
+            algorithm: 'glm',
+            parameters: {},
+            metrics: { auc: 0.7 },
+            metric: 'auc',
+            metricValue: 0.7,
+            artifactPath: join(dir, `${m.name}.zip`),
+            artifactSha256: '0'.repeat(64),
+            h2oVersion: cfg.h2o.version,
+            h2oModelId: `${m.name}_glm`,
+            featureSet: m.featureSet,
+            target: 'churned',
+            window: referenceWindow,
+            reference,
           },
-          workflowId: 'bench-fleet', runId: stamp, reason: 'bench:fleet',
+          workflowId: 'bench-fleet',
+          runId: stamp,
+          reason: 'bench:fleet',
         });
         await promoteVersion(client, { model: m.name, version, reason: 'bench:fleet', allowUnservable: true });
       } finally {
@@ -182,23 +210,38 @@ export async function measureSensors(opts: MeasureSensorsOptions = {}): Promise<
     const before = await rowsRead(pool);
     for (const m of models.slice(0, sample)) {
       const specs: Record<string, BinSpec> = {};
-      for (const [name, feature] of Object.entries(references.get(m.featureSet)!.features)) specs[name] = binSpecOf(feature);
+      for (const [name, feature] of Object.entries(references.get(m.featureSet)!.features))
+        specs[name] = binSpecOf(feature);
       await streamWindowHistogram(exactPool, { featureSet: m.featureSet, window: current }, specs);
     }
     await exactPool.end();
     await settle();
     const exactRows = (await rowsRead(pool)) - before;
     const exactRowsScaled = Math.round((exactRows / sample) * sensors);
-    log(`exact check: ${Math.round(exactRows / sample)} rows read per model (${sample} sampled) → ${exactRowsScaled} for ${sensors}`);
+    log(
+      `exact check: ${Math.round(exactRows / sample)} rows read per model (${sample} sampled) → ${exactRowsScaled} for ${sensors}`,
+    );
 
     log('bundling workflows, starting one worker');
-    const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } });
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: require.resolve('../src/workflows'),
+      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error },
+    });
     const bundlePath = join(dir, 'fleet-bundle.js');
     writeFileSync(bundlePath, code);
     const taskQueue = `bench-fleet-${stamp}`;
-    const workerConfig: Config = { ...cfg, models: { configPath: modelsConfig }, training: { ...cfg.training, taskQueue: `${taskQueue}-training` } };
+    const workerConfig: Config = {
+      ...cfg,
+      models: { configPath: modelsConfig },
+      training: { ...cfg.training, taskQueue: `${taskQueue}-training` },
+    };
     native = await connectNativeConnection(cfg.temporal);
-    worker = await createWorker({ config: workerConfig, taskQueue, connection: native, workflowBundlePath: bundlePath });
+    worker = await createWorker({
+      config: workerConfig,
+      taskQueue,
+      connection: native,
+      workflowBundlePath: bundlePath,
+    });
     const running = worker.run();
     connection = await connectClientConnection(cfg.temporal);
     const client = new Client({ connection, namespace: cfg.temporal.namespace });
@@ -211,7 +254,11 @@ export async function measureSensors(opts: MeasureSensorsOptions = {}): Promise<
     const t0 = performance.now();
     log(`starting ${sensors} sensor runs at once`);
     const handles = await mapLimited(models, 32, (m) =>
-      client.workflow.start<DriftSensorWorkflow>(DRIFT_SENSOR, { taskQueue, workflowId: `${m.name}-sensor`, args: [{ model: m.name, window: current, retrainOnDrift: false }] }),
+      client.workflow.start<DriftSensorWorkflow>(DRIFT_SENSOR, {
+        taskQueue,
+        workflowId: `${m.name}-sensor`,
+        args: [{ model: m.name, window: current, retrainOnDrift: false }],
+      }),
     );
     const verdicts = new Map<string, number>();
     await mapLimited(handles, 200, async (h) => {
@@ -234,10 +281,23 @@ export async function measureSensors(opts: MeasureSensorsOptions = {}): Promise<
     worker = undefined;
     await settle();
     const rowsScanned = (await rowsRead(pool)) - scannedBefore;
-    const reader = await pool.query<{ n: string }>(`SELECT coalesce(sum((read_stats->>'rowsScanned')::bigint), 0)::text AS n FROM monitoring.drift_reports WHERE model_name = ANY($1::text[])`, [models.map((m) => m.name)]);
+    const reader = await pool.query<{ n: string }>(
+      `SELECT coalesce(sum((read_stats->>'rowsScanned')::bigint), 0)::text AS n FROM monitoring.drift_reports WHERE model_name = ANY($1::text[])`,
+      [models.map((m) => m.name)],
+    );
     const readerRows = Number(reader.rows[0]!.n);
-    log(`${sensors} sensors in ${seconds.toFixed(1)} s (${[...verdicts].map(([v, n]) => `${n} ${v}`).join(', ')}); ${rowsScanned} rows read by PostgreSQL, ${readerRows} by the sensors' reader; peak RSS ${Math.round(peak / 1e6)} MB, heap after GC ${retainedHeapMb ?? '?'} MB`);
-    return { sensors, seconds, rowsScanned, exactRowsScaled, rssMb: Math.round(peak / 1e6), readerRows, retainedHeapMb };
+    log(
+      `${sensors} sensors in ${seconds.toFixed(1)} s (${[...verdicts].map(([v, n]) => `${n} ${v}`).join(', ')}); ${rowsScanned} rows read by PostgreSQL, ${readerRows} by the sensors' reader; peak RSS ${Math.round(peak / 1e6)} MB, heap after GC ${retainedHeapMb ?? '?'} MB`,
+    );
+    return {
+      sensors,
+      seconds,
+      rowsScanned,
+      exactRowsScaled,
+      rssMb: Math.round(peak / 1e6),
+      readerRows,
+      retainedHeapMb,
+    };
   } finally {
     if (worker) {
       worker.shutdown();
@@ -246,11 +306,21 @@ export async function measureSensors(opts: MeasureSensorsOptions = {}): Promise<
     await native?.close();
     await connection?.close();
     const names = models.map((m) => m.name);
-    await pool.query('DELETE FROM monitoring.drift_reports WHERE model_name = ANY($1::text[])', [names]).catch((e: Error) => log(`cleanup: ${e.message}`));
-    await pool.query('DELETE FROM registry.stage_events WHERE model_name = ANY($1::text[])', [names]).catch((e: Error) => log(`cleanup: ${e.message}`));
-    await pool.query('DELETE FROM registry.model_versions WHERE model_name = ANY($1::text[])', [names]).catch((e: Error) => log(`cleanup: ${e.message}`));
-    await pool.query('DELETE FROM registry.models WHERE name = ANY($1::text[])', [names]).catch((e: Error) => log(`cleanup: ${e.message}`));
-    await pool.query('DELETE FROM features.feature_values WHERE feature_set = ANY($1::text[])', [featureSets]).catch((e: Error) => log(`cleanup: ${e.message}`));
+    await pool
+      .query('DELETE FROM monitoring.drift_reports WHERE model_name = ANY($1::text[])', [names])
+      .catch((e: Error) => log(`cleanup: ${e.message}`));
+    await pool
+      .query('DELETE FROM registry.stage_events WHERE model_name = ANY($1::text[])', [names])
+      .catch((e: Error) => log(`cleanup: ${e.message}`));
+    await pool
+      .query('DELETE FROM registry.model_versions WHERE model_name = ANY($1::text[])', [names])
+      .catch((e: Error) => log(`cleanup: ${e.message}`));
+    await pool
+      .query('DELETE FROM registry.models WHERE name = ANY($1::text[])', [names])
+      .catch((e: Error) => log(`cleanup: ${e.message}`));
+    await pool
+      .query('DELETE FROM features.feature_values WHERE feature_set = ANY($1::text[])', [featureSets])
+      .catch((e: Error) => log(`cleanup: ${e.message}`));
     await pool.end();
   }
 }
@@ -262,12 +332,14 @@ async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: 
 async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!);
+      }
+    }),
+  );
   return out;
 }
 
@@ -278,8 +350,12 @@ async function main(): Promise<void> {
   // memory must not follow the number of models: a tenth of the fleet first, the same way
   const small = await measureSensors({ sensors: Math.max(1, Math.round(sensors / 10)), featureSets, rows });
   const large = await measureSensors({ sensors, featureSets, rows });
-  console.log(`[bench:fleet] peak RSS ${small.rssMb} MB at ${small.sensors} sensors, ${large.rssMb} MB at ${large.sensors} (${(large.rssMb / small.rssMb).toFixed(2)}x); heap retained after GC ${small.retainedHeapMb ?? '?'} MB vs ${large.retainedHeapMb ?? '?'} MB`);
-  console.log(`fleet-sensors: ${large.sensors} sensors in ${Math.round(large.seconds)} s, ${(large.exactRowsScaled / Math.max(1, large.rowsScanned)).toFixed(1)}x fewer rows scanned (${large.rowsScanned} vs ${large.exactRowsScaled} exact), RSS ${large.rssMb} MB`);
+  console.log(
+    `[bench:fleet] peak RSS ${small.rssMb} MB at ${small.sensors} sensors, ${large.rssMb} MB at ${large.sensors} (${(large.rssMb / small.rssMb).toFixed(2)}x); heap retained after GC ${small.retainedHeapMb ?? '?'} MB vs ${large.retainedHeapMb ?? '?'} MB`,
+  );
+  console.log(
+    `fleet-sensors: ${large.sensors} sensors in ${Math.round(large.seconds)} s, ${(large.exactRowsScaled / Math.max(1, large.rowsScanned)).toFixed(1)}x fewer rows scanned (${large.rowsScanned} vs ${large.exactRowsScaled} exact), RSS ${large.rssMb} MB`,
+  );
 }
 
 if (require.main === module) {

@@ -41,12 +41,19 @@ interface Args {
 
 function parseArgs(argv: string[]): Args {
   const args: Args = { records: 1_000_000, pageSize: 5000, inFlight: 4, naiveSample: 20_000, writeSample: 100_000 };
-  const names: Record<string, keyof Args> = { '--records': 'records', '--page-size': 'pageSize', '--in-flight': 'inFlight', '--naive-sample': 'naiveSample', '--write-sample': 'writeSample' };
+  const names: Record<string, keyof Args> = {
+    '--records': 'records',
+    '--page-size': 'pageSize',
+    '--in-flight': 'inFlight',
+    '--naive-sample': 'naiveSample',
+    '--write-sample': 'writeSample',
+  };
   for (let i = 0; i < argv.length; i += 2) {
     const key = names[argv[i]!];
     const value = Number(argv[i + 1]);
     if (!key) throw new Error(`unknown argument ${argv[i]} (known: ${Object.keys(names).join(', ')})`);
-    if (!Number.isInteger(value) || value < 1) throw new Error(`${argv[i]}=${argv[i + 1]} is invalid: a positive integer`);
+    if (!Number.isInteger(value) || value < 1)
+      throw new Error(`${argv[i]}=${argv[i + 1]} is invalid: a positive integer`);
     args[key] = value;
   }
   return args;
@@ -102,13 +109,20 @@ async function main(): Promise<void> {
   const sourceName = `bench-${id}`;
   const copyTable = `public.bench_copy_${id}`;
   const copyFile = join(benchDir, `copy-${id}.tsv`);
-  console.log(`ingest benchmark: ${fmt(args.records)} records x (20 numeric + 5 categorical), page size ${args.pageSize}, ${args.inFlight} pages in flight, offset pagination`);
-  console.log('note: the machine (2 cores) is shared with the rest of the stack and other users; figures vary between runs');
+  console.log(
+    `ingest benchmark: ${fmt(args.records)} records x (20 numeric + 5 categorical), page size ${args.pageSize}, ${args.inFlight} pages in flight, offset pagination`,
+  );
+  console.log(
+    'note: the machine (2 cores) is shared with the rest of the stack and other users; figures vary between runs',
+  );
 
   // --- set-up (untimed) -----------------------------------------------------------------------------
   const bundlePath = join(benchDir, 'workflow-bundle.js');
   const noop = () => {};
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows'), logger: { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: (m: string) => console.error(m) } });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../src/workflows'),
+    logger: { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: (m: string) => console.error(m) },
+  });
   writeFileSync(bundlePath, code);
   const taskQueue = `bench-ingest-${id}`;
   const worker = await spawnWorker(taskQueue, bundlePath);
@@ -116,7 +130,14 @@ async function main(): Promise<void> {
   const source = await startSyntheticSource(recordOptions);
   source.warm();
   const definition = validateSourceDefinition(
-    syntheticSourceDefinition(source, 'offset', { name: sourceName, featureSet, pageSize: args.pageSize, maxPagesInFlight: args.inFlight, incremental: undefined, window: undefined }),
+    syntheticSourceDefinition(source, 'offset', {
+      name: sourceName,
+      featureSet,
+      pageSize: args.pageSize,
+      maxPagesInFlight: args.inFlight,
+      incremental: undefined,
+      window: undefined,
+    }),
   );
   const connection = await connectClientConnection(config.temporal);
   const client = new Client({ connection, namespace: config.temporal.namespace });
@@ -141,15 +162,22 @@ async function main(): Promise<void> {
     const benchCpu = process.cpuUsage(benchCpuStart);
     const { peak } = memoryOf(worker.pid!);
     const ingestRate = rate(out.recordsWritten, ingestMs);
-    console.log(`ingestSource end-to-end: ${fmt(out.recordsWritten)} rows in ${(ingestMs / 1000).toFixed(1)} s = ${fmt(ingestRate)} rows/s (${out.pages} pages, pagination: ${out.pagination}, reconciled: ${out.reconciled}, dead letters ${out.deadLetters})`);
+    console.log(
+      `ingestSource end-to-end: ${fmt(out.recordsWritten)} rows in ${(ingestMs / 1000).toFixed(1)} s = ${fmt(ingestRate)} rows/s (${out.pages} pages, pagination: ${out.pagination}, reconciled: ${out.reconciled}, dead letters ${out.deadLetters})`,
+    );
     const quarter = (q: number) => {
       const at = started + ingestMs * q;
       const sample = rssSamples.find((s) => s.at >= at) ?? rssSamples[rssSamples.length - 1];
       return sample ? mb(sample.rss) : 0;
     };
-    console.log(`CPU during the run: worker ${workerCpu.toFixed(1)} s, synthetic source (this process) ${((benchCpu.user + benchCpu.system) / 1e6).toFixed(1)} s, of ${(ingestMs / 1000).toFixed(1)} s wall on 2 cores (PostgreSQL, Redis, Temporal take the rest)`);
-    console.log(`worker RSS: idle ${mb(startRss)} MB; at 25% ${quarter(0.25)} MB, 50% ${quarter(0.5)} MB, 75% ${quarter(0.75)} MB, 100% ${quarter(1)} MB; peak (VmHWM) ${mb(peak)} MB`);
-    if (!out.reconciled || out.recordsWritten !== args.records) throw new Error(`ingest did not land every record: ${JSON.stringify(out)}`);
+    console.log(
+      `CPU during the run: worker ${workerCpu.toFixed(1)} s, synthetic source (this process) ${((benchCpu.user + benchCpu.system) / 1e6).toFixed(1)} s, of ${(ingestMs / 1000).toFixed(1)} s wall on 2 cores (PostgreSQL, Redis, Temporal take the rest)`,
+    );
+    console.log(
+      `worker RSS: idle ${mb(startRss)} MB; at 25% ${quarter(0.25)} MB, 50% ${quarter(0.5)} MB, 75% ${quarter(0.75)} MB, 100% ${quarter(1)} MB; peak (VmHWM) ${mb(peak)} MB`,
+    );
+    if (!out.reconciled || out.recordsWritten !== args.records)
+      throw new Error(`ingest did not land every record: ${JSON.stringify(out)}`);
 
     // --- 2. raw COPY of the same rows into an unindexed table (the limit) ------------------------------
     const records = createSyntheticRecords(recordOptions);
@@ -159,22 +187,30 @@ async function main(): Promise<void> {
       const mapped = map(JSON.parse(records.json(i)));
       if (!mapped.ok) throw new Error(mapped.reason);
       const r = mapped.row;
-      if (!file.write(`${featureSet}\t${r.entityId}\t${r.eventTime}\t${JSON.stringify(r.features)}\n`)) await once(file, 'drain');
+      if (!file.write(`${featureSet}\t${r.entityId}\t${r.eventTime}\t${JSON.stringify(r.features)}\n`))
+        await once(file, 'drain');
     }
     file.end();
     await once(file, 'finish');
-    await pool.query(`CREATE TABLE ${copyTable} (feature_set text NOT NULL, entity_id text NOT NULL, event_time timestamptz NOT NULL, features jsonb NOT NULL)`);
+    await pool.query(
+      `CREATE TABLE ${copyTable} (feature_set text NOT NULL, entity_id text NOT NULL, event_time timestamptz NOT NULL, features jsonb NOT NULL)`,
+    );
     const copyClient = await pool.connect();
     let copyMs: number;
     try {
       const t = Date.now();
-      await pipeline(createReadStream(copyFile, { highWaterMark: 1 << 20 }), copyClient.query(copyFrom(`COPY ${copyTable} FROM STDIN`)));
+      await pipeline(
+        createReadStream(copyFile, { highWaterMark: 1 << 20 }),
+        copyClient.query(copyFrom(`COPY ${copyTable} FROM STDIN`)),
+      );
       copyMs = Date.now() - t;
     } finally {
       copyClient.release();
     }
     const copyRate = rate(args.records, copyMs);
-    console.log(`raw COPY into an unindexed table: ${fmt(args.records)} rows in ${(copyMs / 1000).toFixed(1)} s = ${fmt(copyRate)} rows/s`);
+    console.log(
+      `raw COPY into an unindexed table: ${fmt(args.records)} rows in ${(copyMs / 1000).toFixed(1)} s = ${fmt(copyRate)} rows/s`,
+    );
 
     // --- 3. naive: one INSERT … ON CONFLICT per record, autocommit (sample, extrapolated) --------------
     const naiveSet = `${featureSet}_naive`;
@@ -189,7 +225,9 @@ async function main(): Promise<void> {
     }
     const naiveMs = Date.now() - t;
     const naiveRate = rate(naiveRows.length, naiveMs);
-    console.log(`naive INSERT per record: ${fmt(naiveRows.length)} rows (sample) in ${(naiveMs / 1000).toFixed(1)} s = ${fmt(naiveRate)} rows/s; extrapolated to ${fmt(args.records)} rows: ${Math.round(args.records / naiveRate)} s`);
+    console.log(
+      `naive INSERT per record: ${fmt(naiveRows.length)} rows (sample) in ${(naiveMs / 1000).toFixed(1)} s = ${fmt(naiveRate)} rows/s; extrapolated to ${fmt(args.records)} rows: ${Math.round(args.records / naiveRate)} s`,
+    );
 
     // --- 4. the batch write methods, on a sample, pages of the benchmark's size, alternating ----------
     const methods: WriteMethod[] = ['copy-direct', 'copy', 'unnest'];
@@ -201,35 +239,70 @@ async function main(): Promise<void> {
         best.set(method, Math.max(best.get(method) ?? 0, rate(sample.length, ms)));
       }
     }
-    console.log(`write path alone (${fmt(sample.length)} new rows, ${args.pageSize}/page, open partitions, best of 2): ${methods.map((m) => `${m} ${fmt(best.get(m)!)} rows/s`).join(', ')}`);
+    console.log(
+      `write path alone (${fmt(sample.length)} new rows, ${args.pageSize}/page, open partitions, best of 2): ${methods.map((m) => `${m} ${fmt(best.get(m)!)} rows/s`).join(', ')}`,
+    );
 
     // --- 5. the GIN trade-off: late rows into closed (GIN-indexed) partitions, and building a GIN ------
-    const late = sample.map((r) => ({ ...r, eventTime: new Date(Date.parse(r.eventTime) - 10 * 86_400_000).toISOString() }));
-    const lateRate = rate(late.length, await writeRows(pool, late, `${featureSet}_late`, sourceName, args.pageSize, 'copy-direct'));
-    console.log(`late data into closed partitions (GIN jsonb_path_ops, fastupdate, 64 MB pending list): ${fmt(lateRate)} rows/s (${(lateRate / best.get('copy-direct')!).toFixed(2)}x the open-partition rate)`);
+    const late = sample.map((r) => ({
+      ...r,
+      eventTime: new Date(Date.parse(r.eventTime) - 10 * 86_400_000).toISOString(),
+    }));
+    const lateRate = rate(
+      late.length,
+      await writeRows(pool, late, `${featureSet}_late`, sourceName, args.pageSize, 'copy-direct'),
+    );
+    console.log(
+      `late data into closed partitions (GIN jsonb_path_ops, fastupdate, 64 MB pending list): ${fmt(lateRate)} rows/s (${(lateRate / best.get('copy-direct')!).toFixed(2)}x the open-partition rate)`,
+    );
     t = Date.now();
     await pool.query(`CREATE INDEX ON ${copyTable} USING gin (features jsonb_path_ops)`);
-    console.log(`building a GIN (jsonb_path_ops) afterwards on the ${fmt(args.records)}-row COPY table: ${((Date.now() - t) / 1000).toFixed(1)} s (what indexClosedPartitions spends per closed day of that size, off the write path)`);
+    console.log(
+      `building a GIN (jsonb_path_ops) afterwards on the ${fmt(args.records)}-row COPY table: ${((Date.now() - t) / 1000).toFixed(1)} s (what indexClosedPartitions spends per closed day of that size, off the write path)`,
+    );
 
-    console.log(`ingest: ${(ingestRate / copyRate).toFixed(2)}x COPY, ${Math.round(ingestRate / naiveRate)}x naive, peak RSS ${mb(peak)} MB`);
+    console.log(
+      `ingest: ${(ingestRate / copyRate).toFixed(2)}x COPY, ${Math.round(ingestRate / naiveRate)}x naive, peak RSS ${mb(peak)} MB`,
+    );
   } finally {
     worker.kill('SIGTERM');
     await source.close();
     await connection.close();
     rmSync(copyFile, { force: true });
     await pool.query(`DROP TABLE IF EXISTS ${copyTable}`).catch(() => {});
-    await pool.query('DELETE FROM features.feature_values WHERE feature_set LIKE $1', [`${featureSet}%`]).catch(() => {});
+    await pool
+      .query('DELETE FROM features.feature_values WHERE feature_set LIKE $1', [`${featureSet}%`])
+      .catch(() => {});
     await pool.end();
   }
 }
 
 /** Writes rows page by page with writePage; returns the elapsed ms (bench/fleet.bench.ts measures with it too). */
-export async function writeRows(pool: Pool, rows: FeatureRow[], featureSet: string, source: string, pageSize: number, method: WriteMethod): Promise<number> {
+export async function writeRows(
+  pool: Pool,
+  rows: FeatureRow[],
+  featureSet: string,
+  source: string,
+  pageSize: number,
+  method: WriteMethod,
+): Promise<number> {
   const client = await pool.connect();
   try {
     const t = Date.now();
     for (let i = 0; i < rows.length; i += pageSize) {
-      await writePage(client, { source, featureSet, workflowId: 'bench', runId: 'bench', page: String(i), rows: rows.slice(i, i + pageSize), deadLetters: [] }, method);
+      await writePage(
+        client,
+        {
+          source,
+          featureSet,
+          workflowId: 'bench',
+          runId: 'bench',
+          page: String(i),
+          rows: rows.slice(i, i + pageSize),
+          deadLetters: [],
+        },
+        method,
+      );
     }
     return Date.now() - t;
   } finally {
@@ -238,7 +311,12 @@ export async function writeRows(pool: Pool, rows: FeatureRow[], featureSet: stri
 }
 
 /** `n` rows of the synthetic source, re-keyed (`variant`) so samples never collide with the main run. */
-export function sampleRows(records: ReturnType<typeof createSyntheticRecords>, map: ReturnType<typeof compileMapping>, n: number, variant: number): FeatureRow[] {
+export function sampleRows(
+  records: ReturnType<typeof createSyntheticRecords>,
+  map: ReturnType<typeof compileMapping>,
+  n: number,
+  variant: number,
+): FeatureRow[] {
   const rows: FeatureRow[] = [];
   for (let i = 0; i < n; i++) {
     const mapped = map(JSON.parse(records.json(i)));

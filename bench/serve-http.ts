@@ -37,10 +37,29 @@ interface Cannon {
 async function cannon(url: string, body: string, connections: number, seconds: number): Promise<Cannon> {
   const { stdout } = await run(
     process.execPath,
-    [join(projectRoot, 'node_modules', 'autocannon', 'autocannon.js'), '-c', String(connections), '-d', String(seconds), '-m', 'POST', '-H', 'content-type=application/json', '-i', body, '--json', url],
+    [
+      join(projectRoot, 'node_modules', 'autocannon', 'autocannon.js'),
+      '-c',
+      String(connections),
+      '-d',
+      String(seconds),
+      '-m',
+      'POST',
+      '-H',
+      'content-type=application/json',
+      '-i',
+      body,
+      '--json',
+      url,
+    ],
     { maxBuffer: 64 << 20 },
   );
-  const r = JSON.parse(stdout) as { requests: { average: number }; latency: { p99: number }; errors: number; non2xx: number };
+  const r = JSON.parse(stdout) as {
+    requests: { average: number };
+    latency: { p99: number };
+    errors: number;
+    non2xx: number;
+  };
   return { rps: r.requests.average, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx };
 }
 
@@ -52,7 +71,12 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function httpFigures(opts: { mojos: Record<string, string>; rows: Record<string, string>[]; seconds: number; dir: string }): Promise<HttpFigures> {
+export async function httpFigures(opts: {
+  mojos: Record<string, string>;
+  rows: Record<string, string>[];
+  seconds: number;
+  dir: string;
+}): Promise<HttpFigures> {
   const cfg = loadConfig();
   const pool = createPool(cfg.postgres, 'bench-serve');
   const stamp = Date.now();
@@ -60,7 +84,12 @@ export async function httpFigures(opts: { mojos: Record<string, string>; rows: R
     const c = await pool.connect();
     try {
       const sha = createHash('sha256').update(readFileSync(path)).digest('hex');
-      const { version } = await registerVersion(c, { candidate: { ...fakeCandidate(model), artifactPath: path, artifactSha256: sha }, workflowId: `bench-${stamp}`, runId: model, serving: { servable: true, problem: null } });
+      const { version } = await registerVersion(c, {
+        candidate: { ...fakeCandidate(model), artifactPath: path, artifactSha256: sha },
+        workflowId: `bench-${stamp}`,
+        runId: model,
+        serving: { servable: true, problem: null },
+      });
       await promoteVersion(c, { model, version, reason: 'bench:serve' });
     } finally {
       c.release();
@@ -75,7 +104,10 @@ export async function httpFigures(opts: { mojos: Record<string, string>; rows: R
     writeFileSync(batch, JSON.stringify({ rows: opts.rows.slice(0, 10_000) }));
 
     // single rows against the empty route of the same server
-    const service = await startService({ declared: [model], configure: (app) => app.post('/bench/empty', async () => ({})) });
+    const service = await startService({
+      declared: [model],
+      configure: (app) => app.post('/bench/empty', async () => ({})),
+    });
     let single: Cannon;
     let empty: Cannon;
     try {
@@ -85,11 +117,16 @@ export async function httpFigures(opts: { mojos: Record<string, string>; rows: R
     } finally {
       await service.close();
     }
-    console.log(`http single row, 16 connections: predict ${Math.round(single.rps)} req/s (p99 ${single.p99} ms, ${single.errors + single.non2xx} errors), empty route ${Math.round(empty.rps)} req/s (p99 ${empty.p99} ms)`);
+    console.log(
+      `http single row, 16 connections: predict ${Math.round(single.rps)} req/s (p99 ${single.p99} ms, ${single.errors + single.non2xx} errors), empty route ${Math.round(empty.rps)} req/s (p99 ${empty.p99} ms)`,
+    );
 
     // 10,000-row requests: the pool against inline, same server code, 4 requests in flight
     const batches: Record<'pool' | 'inline', Cannon> = {} as Record<'pool' | 'inline', Cannon>;
-    for (const [name, poolMinRows] of [['pool', 64], ['inline', 1_000_000]] as const) {
+    for (const [name, poolMinRows] of [
+      ['pool', 64],
+      ['inline', 1_000_000],
+    ] as const) {
       // Shedding off: inline batches block the loop by design here, and a 503 is not a scored batch.
       const s = await startService({ declared: [model], serve: { poolMinRows, maxEventLoopDelayMs: 0 } });
       try {
@@ -98,7 +135,9 @@ export async function httpFigures(opts: { mojos: Record<string, string>; rows: R
       } finally {
         await s.close();
       }
-      console.log(`http 10,000-row batches, 4 in flight, ${name}: ${batches[name].rps.toFixed(2)} req/s (${Math.round(batches[name].rps * 10_000)} rows/s, p99 ${batches[name].p99} ms, ${batches[name].errors + batches[name].non2xx} errors)`);
+      console.log(
+        `http 10,000-row batches, 4 in flight, ${name}: ${batches[name].rps.toFixed(2)} req/s (${Math.round(batches[name].rps * 10_000)} rows/s, p99 ${batches[name].p99} ms, ${batches[name].errors + batches[name].non2xx} errors)`,
+      );
     }
 
     // RSS of a real service process with 10 loaded models
@@ -116,7 +155,9 @@ export async function httpFigures(opts: { mojos: Record<string, string>; rows: R
     try {
       const deadline = Date.now() + 60_000;
       for (;;) {
-        const ok = await request(`http://127.0.0.1:${port}/readyz`).then((r) => (r.body.dump(), r.statusCode === 200)).catch(() => false);
+        const ok = await request(`http://127.0.0.1:${port}/readyz`)
+          .then((r) => (r.body.dump(), r.statusCode === 200))
+          .catch(() => false);
         if (ok) break;
         if (Date.now() > deadline) throw new Error('the service with 10 models did not become ready in 60 s');
         await new Promise((r) => setTimeout(r, 200));
@@ -127,8 +168,15 @@ export async function httpFigures(opts: { mojos: Record<string, string>; rows: R
     } finally {
       child.kill('SIGTERM');
     }
-    console.log(`rss of npm run serve with 10 loaded models (4 GBM of 100 trees, 3 DRF of 50 trees of depth 12, 3 GLM): ${rssMb} MB`);
-    return { ratio: single.rps / empty.rps, p99Ms: single.p99, batchRatio: batches.pool.rps / batches.inline.rps, rssMb };
+    console.log(
+      `rss of npm run serve with 10 loaded models (4 GBM of 100 trees, 3 DRF of 50 trees of depth 12, 3 GLM): ${rssMb} MB`,
+    );
+    return {
+      ratio: single.rps / empty.rps,
+      p99Ms: single.p99,
+      batchRatio: batches.pool.rps / batches.inline.rps,
+      rssMb,
+    };
   } finally {
     await pool.end();
   }

@@ -37,7 +37,6 @@ const SPECS: FixtureSpec[] = [
   { name: 'glm', algorithm: 'glm', response: 'y_bin', params: { family: 'binomial', lambda: 0.001 } },
 ];
 
-
 /** The CSV's rows as records of their non-empty cells, the shape a JSON request body arrives in. */
 function records(csv: string): Record<string, string>[] {
   const lines = csv.trim().split('\n');
@@ -52,7 +51,12 @@ function records(csv: string): Record<string, string>[] {
   });
 }
 
-function typescriptRowsPerSecond(model: MojoModel, rows: Record<string, string>[], warmup: number, passes: number): number {
+function typescriptRowsPerSecond(
+  model: MojoModel,
+  rows: Record<string, string>[],
+  warmup: number,
+  passes: number,
+): number {
   const encoder = rowEncoder(model);
   const row = new Float64Array(model.features.length);
   const preds = predsBuffer(model);
@@ -79,7 +83,9 @@ async function main(): Promise<void> {
   const prefix = sanitizeH2OId(`bench_serve_${Date.now()}`);
   const dir = join(loadConfig().stack.stateDir, 'bench', prefix);
   mkdirSync(dir, { recursive: true });
-  console.log(`bench:serve: training ${SPECS.map((s) => s.name).join(', ')} on the stack's H2O; scoring ${rows} rows, ${passes} timed passes each side`);
+  console.log(
+    `bench:serve: training ${SPECS.map((s) => s.name).join(', ')} on the stack's H2O; scoring ${rows} rows, ${passes} timed passes each side`,
+  );
   const f = await prepareFixtures(dir, prefix, { trainRows: 20_000, scoreRows: rows });
   try {
     await run('javac', ['-cp', f.jar, '-d', dir, join(__dirname, 'java', 'ScoreBench.java')]);
@@ -90,13 +96,19 @@ async function main(): Promise<void> {
     for (const spec of SPECS) {
       const { mojo } = await trainFixture(f, spec);
       mojos[spec.name] = mojo;
-      const { stdout } = await run('java', ['-cp', `${f.jar}:${dir}`, 'ScoreBench', mojo, f.scoringCsv, '3', String(passes)], { maxBuffer: 1 << 20 });
+      const { stdout } = await run(
+        'java',
+        ['-cp', `${f.jar}:${dir}`, 'ScoreBench', mojo, f.scoringCsv, '3', String(passes)],
+        { maxBuffer: 1 << 20 },
+      );
       const jvm = Number.parseFloat(stdout);
       const ts = typescriptRowsPerSecond(await loadMojoFile(mojo), data, 3, passes);
       const ratio = ts / jvm;
       worst = Math.min(worst, ratio);
       ratios.push(`${spec.name} ${ratio.toFixed(2)}x`);
-      console.log(`${spec.name.padEnd(4)} ${JSON.stringify(spec.params)}: typescript ${Math.round(ts).toLocaleString('en')} rows/s, h2o-genmodel ${Math.round(jvm).toLocaleString('en')} rows/s, ${ratio.toFixed(2)}x`);
+      console.log(
+        `${spec.name.padEnd(4)} ${JSON.stringify(spec.params)}: typescript ${Math.round(ts).toLocaleString('en')} rows/s, h2o-genmodel ${Math.round(jvm).toLocaleString('en')} rows/s, ${ratio.toFixed(2)}x`,
+      );
     }
     const http: HttpFigures = await httpFigures({ mojos, rows: data, seconds: intArg('seconds', 10), dir });
     console.log(

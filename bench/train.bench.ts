@@ -44,7 +44,6 @@ const SPECS: ModelSpec[] = [
   { name: 'drf_b', algorithm: 'drf', parameters: { ntrees: 1000, max_depth: 10, mtries: 3 } },
 ];
 
-
 // Best of the rounds: the machine is shared, and other load only ever adds time.
 const best = (xs: number[]) => Math.min(...xs);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
@@ -74,29 +73,57 @@ async function main(): Promise<void> {
   const stamp = Date.now().toString(36);
   const set = await generateChurnSet(pool, `bench-train-${stamp}`, rows);
 
-  console.log(`[bench:train] bundling workflows, starting a worker; ${rows} rows, ${SPECS.length} specs, ${rounds} round(s)`);
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error } });
+  console.log(
+    `[bench:train] bundling workflows, starting a worker; ${rows} rows, ${SPECS.length} specs, ${rounds} round(s)`,
+  );
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../src/workflows'),
+    logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error },
+  });
   const bundlePath = join(config.stack.stateDir, 'bench', 'train-bundle.js');
   mkdirSync(join(bundlePath, '..'), { recursive: true });
   writeFileSync(bundlePath, code);
   const taskQueue = `bench-train-${stamp}`;
   const nativeConnection = await connectNativeConnection(config.temporal);
   // its own training queue, with a slot per spec: the bench measures parallel training, not the throttle
-  const workerConfig = { ...config, training: { ...config.training, taskQueue: `${taskQueue}-training`, slots: Math.max(config.training.slots, SPECS.length) } };
-  const worker = await createWorker({ config: workerConfig, taskQueue, connection: nativeConnection, workflowBundlePath: bundlePath });
+  const workerConfig = {
+    ...config,
+    training: {
+      ...config.training,
+      taskQueue: `${taskQueue}-training`,
+      slots: Math.max(config.training.slots, SPECS.length),
+    },
+  };
+  const worker = await createWorker({
+    config: workerConfig,
+    taskQueue,
+    connection: nativeConnection,
+    workflowBundlePath: bundlePath,
+  });
   const running = worker.run();
   const connection = await connectClientConnection(config.temporal);
   const client = new Client({ connection, namespace: config.temporal.namespace });
 
   const input = (maxParallel: number): TrainModelsInput => ({
-    model: 'bench_churn', featureSet: set.featureSet, target: set.target, window: set.window, metric: 'auc', seed: 1, specs: SPECS, maxParallel,
+    model: 'bench_churn',
+    featureSet: set.featureSet,
+    target: set.target,
+    window: set.window,
+    metric: 'auc',
+    seed: 1,
+    specs: SPECS,
+    maxParallel,
   });
 
   /** trainModels end to end; returns wall ms and the H2O run time of each spec's job. */
   async function viaWorkflow(maxParallel: number, label: string): Promise<RunTiming> {
     const workflowId = `bench-train-${label}-${stamp}-${Math.random().toString(36).slice(2, 6)}`;
     const t0 = performance.now();
-    const handle = await client.workflow.start<TrainModelsWorkflow>(TRAIN_MODELS, { taskQueue, workflowId, args: [input(maxParallel)] });
+    const handle = await client.workflow.start<TrainModelsWorkflow>(TRAIN_MODELS, {
+      taskQueue,
+      workflowId,
+      args: [input(maxParallel)],
+    });
     const out = await handle.result();
     const wallMs = performance.now() - t0;
     const prefix = `${trainingRunIds(workflowId, handle.firstExecutionRunId).prefix}__`;
@@ -111,24 +138,42 @@ async function main(): Promise<void> {
     const ids = trainingRunIds(workflowId);
     const t0 = performance.now();
     await h2o.cloud();
-    const extracted = await extractTrainingSet({ config, pool }, { workflowId, featureSet: set.featureSet, target: set.target, window: set.window, metric: 'auc', seed: 1 });
-    const frames = { trainFrame: extracted.trainFrame, validationFrame: extracted.validationFrame, target: extracted.target.name };
+    const extracted = await extractTrainingSet(
+      { config, pool },
+      { workflowId, featureSet: set.featureSet, target: set.target, window: set.window, metric: 'auc', seed: 1 },
+    );
+    const frames = {
+      trainFrame: extracted.trainFrame,
+      validationFrame: extracted.validationFrame,
+      target: extracted.target.name,
+    };
     // As in the workflow: the reference histograms are computed while H2O trains.
-    const reference = buildReferenceProfile(pool, { featureSet: set.featureSet, window: set.window }, extracted.features.map((f) => f.name), { bins: config.drift.bins, maxCategories: config.drift.maxCategories });
+    const reference = buildReferenceProfile(
+      pool,
+      { featureSet: set.featureSet, window: set.window },
+      extracted.features.map((f) => f.name),
+      { bins: config.drift.bins, maxCategories: config.drift.maxCategories },
+    );
     const results: TrainedSpec[] = [];
     const jobs: Array<{ start_time: number; msec: number }> = [];
     let next = 0;
-    await Promise.all(Array.from({ length: maxParallel }, async () => {
-      while (next < SPECS.length) {
-        const spec = SPECS[next++]!;
-        const started = await startTraining(h2o, { spec, destId: ids.spec(spec.name), frames, seed: 1 });
-        const job = await pollJob(h2o, started.jobKey, { intervalMs: config.training.pollIntervalMs });
-        jobs.push(job);
-        results.push(await evaluateTraining(h2o, started.destId, started.kind, 'auc', spec.name));
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: maxParallel }, async () => {
+        while (next < SPECS.length) {
+          const spec = SPECS[next++]!;
+          const started = await startTraining(h2o, { spec, destId: ids.spec(spec.name), frames, seed: 1 });
+          const job = await pollJob(h2o, started.jobKey, { intervalMs: config.training.pollIntervalMs });
+          jobs.push(job);
+          results.push(await evaluateTraining(h2o, started.destId, started.kind, 'auc', spec.name));
+        }
+      }),
+    );
     const champion = results.reduce((best, r) => (isBetter('auc', r.metricValue, best.metricValue) ? r : best));
-    await downloadMojoTo(h2o, champion.h2oModelId, join(config.worker.artifactDir, 'bench_churn', workflowId, `${champion.h2oModelId}.zip`));
+    await downloadMojoTo(
+      h2o,
+      champion.h2oModelId,
+      join(config.worker.artifactDir, 'bench_churn', workflowId, `${champion.h2oModelId}.zip`),
+    );
     await reference;
     await cleanupTrainingRun(h2o, ids.prefix, [champion.h2oModelId]);
     const wallMs = performance.now() - t0;
@@ -146,20 +191,32 @@ async function main(): Promise<void> {
     for (let r = 1; r <= rounds; r++) {
       const d = await direct(SPECS.length);
       dir.push(d.wallMs);
-      console.log(`[bench:train] round ${r} direct REST, 4 at a time: ${secs(d.wallMs)} (H2O job times ${d.jobMs.map(secs).join(', ')})`);
+      console.log(
+        `[bench:train] round ${r} direct REST, 4 at a time: ${secs(d.wallMs)} (H2O job times ${d.jobMs.map(secs).join(', ')})`,
+      );
       const p = await viaWorkflow(SPECS.length, 'parallel');
       par.push(p.wallMs);
-      console.log(`[bench:train] round ${r} trainModels, maxParallel 4: ${secs(p.wallMs)} (H2O job times ${p.jobMs.map(secs).join(', ')})`);
+      console.log(
+        `[bench:train] round ${r} trainModels, maxParallel 4: ${secs(p.wallMs)} (H2O job times ${p.jobMs.map(secs).join(', ')})`,
+      );
       overheads.push((p.wallMs - p.spanMs - (d.wallMs - d.spanMs)) / p.wallMs);
-      console.log(`[bench:train] round ${r} outside H2O's jobs: trainModels ${secs(p.wallMs - p.spanMs)}, direct ${secs(d.wallMs - d.spanMs)}`);
+      console.log(
+        `[bench:train] round ${r} outside H2O's jobs: trainModels ${secs(p.wallMs - p.spanMs)}, direct ${secs(d.wallMs - d.spanMs)}`,
+      );
       const s = await viaWorkflow(1, 'sequential');
       seq.push(s.wallMs);
-      console.log(`[bench:train] round ${r} trainModels, maxParallel 1: ${secs(s.wallMs)} (H2O job times ${s.jobMs.map(secs).join(', ')}; sum ${secs(s.jobMs.reduce((a, b) => a + b, 0))})`);
+      console.log(
+        `[bench:train] round ${r} trainModels, maxParallel 1: ${secs(s.wallMs)} (H2O job times ${s.jobMs.map(secs).join(', ')}; sum ${secs(s.jobMs.reduce((a, b) => a + b, 0))})`,
+      );
     }
     const speedup = best(seq) / best(par);
     const overhead = median(overheads);
-    console.log(`[bench:train] overhead per round: ${overheads.map((o) => `${(o * 100).toFixed(1)}%`).join(', ')} (median reported)`);
-    console.log(`[bench:train] best of ${rounds}: parallel ${secs(best(par))}, sequential ${secs(best(seq))}, direct ${secs(best(dir))}; ${config.h2o.nthreads === -1 ? 'H2O uses all cores' : `H2O nthreads ${config.h2o.nthreads}`}`);
+    console.log(
+      `[bench:train] overhead per round: ${overheads.map((o) => `${(o * 100).toFixed(1)}%`).join(', ')} (median reported)`,
+    );
+    console.log(
+      `[bench:train] best of ${rounds}: parallel ${secs(best(par))}, sequential ${secs(best(seq))}, direct ${secs(best(dir))}; ${config.h2o.nthreads === -1 ? 'H2O uses all cores' : `H2O nthreads ${config.h2o.nthreads}`}`,
+    );
     console.log(`train: ${speedup.toFixed(1)}x vs sequential, overhead ${(overhead * 100).toFixed(1)}% vs direct REST`);
   } finally {
     worker.shutdown();

@@ -38,7 +38,10 @@ async function medians(a: string, b: string): Promise<[{ ms: number; bytes: numb
     bytes = [x.bytes, y.bytes];
   }
   const mid = (t: number[]) => t.sort((p, q) => p - q)[Math.floor(t.length / 2)]!;
-  return [{ ms: mid(times[0]), bytes: bytes[0] }, { ms: mid(times[1]), bytes: bytes[1] }];
+  return [
+    { ms: mid(times[0]), bytes: bytes[0] },
+    { ms: mid(times[1]), bytes: bytes[1] },
+  ];
 }
 
 async function main(): Promise<void> {
@@ -49,8 +52,17 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   await seedModel(pool, small, 1, 1);
   await seedModel(pool, big, 1000, 10_000);
-  console.log(`[bench:ui] seeded ${big} (1,000 versions, 2,999 stage events, 10,000 reports) and ${small} (1, 1, 1) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const reportOf = async (m: string) => Number((await pool.query<{ id: string }>('SELECT max(id) AS id FROM monitoring.drift_reports WHERE model_name = $1', [m])).rows[0]!.id);
+  console.log(
+    `[bench:ui] seeded ${big} (1,000 versions, 2,999 stage events, 10,000 reports) and ${small} (1, 1, 1) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
+  const reportOf = async (m: string) =>
+    Number(
+      (
+        await pool.query<{ id: string }>('SELECT max(id) AS id FROM monitoring.drift_reports WHERE model_name = $1', [
+          m,
+        ])
+      ).rows[0]!.id,
+    );
   const service = await startService({ serve: { maxEventLoopDelayMs: 0 }, temporal: cfg.temporal });
   try {
     const pages: [string, (m: string, report: number) => string][] = [
@@ -60,15 +72,22 @@ async function main(): Promise<void> {
     ];
     const figures: string[] = [];
     for (const [name, path] of pages) {
-      const [s, b] = await medians(`${service.url}${path(small, await reportOf(small))}`, `${service.url}${path(big, await reportOf(big))}`);
+      const [s, b] = await medians(
+        `${service.url}${path(small, await reportOf(small))}`,
+        `${service.url}${path(big, await reportOf(big))}`,
+      );
       const ratio = b.ms / s.ms;
-      console.log(`[bench:ui] ${name}: ${b.ms.toFixed(1)} ms (${(b.bytes / 1024).toFixed(0)} KiB) vs ${s.ms.toFixed(1)} ms (${(s.bytes / 1024).toFixed(0)} KiB) = ${ratio.toFixed(2)}x`);
+      console.log(
+        `[bench:ui] ${name}: ${b.ms.toFixed(1)} ms (${(b.bytes / 1024).toFixed(0)} KiB) vs ${s.ms.toFixed(1)} ms (${(s.bytes / 1024).toFixed(0)} KiB) = ${ratio.toFixed(2)}x`,
+      );
       figures.push(`${name} ${ratio.toFixed(2)}x (${b.ms.toFixed(0)} ms)`);
     }
     const [overview] = await medians(`${service.url}/ui/`, `${service.url}/ui/`);
     const models = Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM registry.models')).rows[0]!.n);
     console.log(`[bench:ui] overview of ${models} models: ${overview.ms.toFixed(1)} ms`);
-    console.log(`ui: 1,000 versions/10,000 reports vs 1/1: ${figures.join(', ')}; overview ${overview.ms.toFixed(0)} ms for ${models} models`);
+    console.log(
+      `ui: 1,000 versions/10,000 reports vs 1/1: ${figures.join(', ')}; overview ${overview.ms.toFixed(0)} ms for ${models} models`,
+    );
   } finally {
     await service.close();
     await removeSeededModel(pool, big);

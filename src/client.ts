@@ -17,13 +17,28 @@ import {
 import { config as loadConfig, type Config } from './config';
 import { parseDuration } from './shared/duration';
 import { connectClientConnection } from './temporal-connection';
-import { deliveryWorkflowId, ingestWorkflowId, retrainWorkflowId, sensorScheduleId, WEBHOOK_SWEEP_SCHEDULE_ID } from './shared/ids';
+import {
+  deliveryWorkflowId,
+  ingestWorkflowId,
+  retrainWorkflowId,
+  sensorScheduleId,
+  WEBHOOK_SWEEP_SCHEDULE_ID,
+} from './shared/ids';
 import { sensorJitterMs, type ModelDeclaration } from './shared/model-declaration';
 import { DriftPSI, ModelName, RecordsWritten, SourceName, Trigger } from './shared/search-attributes';
-import { DELIVER_WEBHOOK, type DeliverWebhookInput, type DeliverWebhookWorkflow } from './shared/contracts/deliver-webhook';
+import {
+  DELIVER_WEBHOOK,
+  type DeliverWebhookInput,
+  type DeliverWebhookWorkflow,
+} from './shared/contracts/deliver-webhook';
 import { DRIFT_SENSOR, type DriftSensorWorkflow } from './shared/contracts/drift-sensor';
 import { INGEST_SOURCE, type IngestSourceInput, type IngestSourceWorkflow } from './shared/contracts/ingest-source';
-import { RETRAIN_MODEL, triggerOf, type RetrainModelInput, type RetrainModelWorkflow } from './shared/contracts/retrain-model';
+import {
+  RETRAIN_MODEL,
+  triggerOf,
+  type RetrainModelInput,
+  type RetrainModelWorkflow,
+} from './shared/contracts/retrain-model';
 import { STACK_HEALTH, type StackHealthInput, type StackHealthWorkflow } from './shared/contracts/stack-health';
 import { SWEEP_WEBHOOKS, type SweepWebhooksWorkflow } from './shared/contracts/sweep-webhooks';
 import type { WebhookEventType } from './shared/webhooks';
@@ -54,7 +69,11 @@ export interface StartIngestOptions {
  * attribute from the first event, and the history limit from INGEST_HISTORY_EVENT_LIMIT (workflows
  * cannot read the environment).
  */
-export async function startIngest(client: Client, input: IngestSourceInput, options: StartIngestOptions = {}): Promise<WorkflowHandleWithFirstExecutionRunId<IngestSourceWorkflow>> {
+export async function startIngest(
+  client: Client,
+  input: IngestSourceInput,
+  options: StartIngestOptions = {},
+): Promise<WorkflowHandleWithFirstExecutionRunId<IngestSourceWorkflow>> {
   const cfg = options.config ?? loadConfig();
   const featureSet = input.definition?.mapping.featureSet;
   return client.workflow.start<IngestSourceWorkflow>(INGEST_SOURCE, {
@@ -66,7 +85,8 @@ export async function startIngest(client: Client, input: IngestSourceInput, opti
       { key: RecordsWritten, value: 0 },
     ],
     staticSummary: `Ingest source ${input.source}${featureSet ? ` into feature set ${featureSet}` : ''}${input.window ? ` for [${input.window.start}, ${input.window.end})` : ''}`,
-    staticDetails: 'Fetches every page of the source and upserts its records into features.feature_values; query `progress` for pages, records written, dead letters and the cursor.',
+    staticDetails:
+      'Fetches every page of the source and upserts its records into features.feature_values; query `progress` for pages, records written, dead letters and the cursor.',
   });
 }
 
@@ -83,7 +103,11 @@ export interface StartRetrainOptions {
  * `retrain-<model>` and the conflict policy USE_EXISTING, so ten triggers racing on one model start
  * one retrain (docs/ARCHITECTURE.md, "Rules that keep it correct", rule 4: one retrain per model at a time).
  */
-export async function startRetrain(client: Client, input: RetrainModelInput, options: StartRetrainOptions): Promise<WorkflowHandleWithFirstExecutionRunId<RetrainModelWorkflow>> {
+export async function startRetrain(
+  client: Client,
+  input: RetrainModelInput,
+  options: StartRetrainOptions,
+): Promise<WorkflowHandleWithFirstExecutionRunId<RetrainModelWorkflow>> {
   return client.workflow.start<RetrainModelWorkflow>(RETRAIN_MODEL, {
     workflowId: retrainWorkflowId(input.model),
     taskQueue: options.taskQueue,
@@ -106,8 +130,16 @@ export interface StartStackHealthOptions {
 }
 
 /** Starts `stackHealth`: one check per component, run by the worker (the demo's first step). */
-export async function startStackHealth(client: Client, input: StackHealthInput, options: StartStackHealthOptions): Promise<WorkflowHandleWithFirstExecutionRunId<StackHealthWorkflow>> {
-  return client.workflow.start<StackHealthWorkflow>(STACK_HEALTH, { taskQueue: options.taskQueue, workflowId: options.workflowId, args: [input] });
+export async function startStackHealth(
+  client: Client,
+  input: StackHealthInput,
+  options: StartStackHealthOptions,
+): Promise<WorkflowHandleWithFirstExecutionRunId<StackHealthWorkflow>> {
+  return client.workflow.start<StackHealthWorkflow>(STACK_HEALTH, {
+    taskQueue: options.taskQueue,
+    workflowId: options.workflowId,
+    args: [input],
+  });
 }
 
 // --- drift-sensor Schedules --------------------------------------------------------------------------
@@ -121,7 +153,12 @@ export function sensorScheduleOptions(model: ModelDeclaration, taskQueue: string
     scheduleId: sensorScheduleId(model.name),
     // jitter: a fleet due in the same minute starts spread over it; the run's TemporalScheduledStartTime
     // (its window's end) stays the nominal time, so windows do not move
-    spec: { ...(drift.cron ? { cronExpressions: [drift.cron] } : { intervals: [{ every: parseDuration('drift.every', drift.every) }] }), jitter: sensorJitterMs(drift) },
+    spec: {
+      ...(drift.cron
+        ? { cronExpressions: [drift.cron] }
+        : { intervals: [{ every: parseDuration('drift.every', drift.every) }] }),
+      jitter: sensorJitterMs(drift),
+    },
     action: {
       type: 'startWorkflow',
       workflowType: DRIFT_SENSOR,
@@ -164,7 +201,12 @@ export interface ApplySchedulesOptions {
  * apply in seconds, without a thousand RPCs in flight). Overlap SKIP: a sensor still running when
  * the next one is due makes that one skip. Results are in the order of `models`.
  */
-export async function applySchedules(client: Client, models: ModelDeclaration[], taskQueue: string, options: ApplySchedulesOptions = {}): Promise<AppliedSchedule[]> {
+export async function applySchedules(
+  client: Client,
+  models: ModelDeclaration[],
+  taskQueue: string,
+  options: ApplySchedulesOptions = {},
+): Promise<AppliedSchedule[]> {
   const work = models.flatMap((model) => {
     const schedule = sensorScheduleOptions(model, taskQueue);
     return schedule ? [{ model, schedule }] : [];
@@ -175,7 +217,11 @@ export async function applySchedules(client: Client, models: ModelDeclaration[],
     while (next < work.length) {
       const i = next++;
       const { model, schedule } = work[i]!;
-      applied[i] = { scheduleId: schedule.scheduleId, model: model.name, outcome: await applySchedule(client, schedule) };
+      applied[i] = {
+        scheduleId: schedule.scheduleId,
+        model: model.name,
+        outcome: await applySchedule(client, schedule),
+      };
     }
   };
   await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 16, work.length) }, lane));
@@ -188,11 +234,23 @@ export async function applySchedules(client: Client, models: ModelDeclaration[],
  * The `webhooks-sweep` Schedule: every `everyS` seconds sweepWebhooks starts the deliveries of events
  * whose start was lost (src/workflows/sweep-webhooks.ts). Created or updated, idempotently.
  */
-export async function applyWebhookSweepSchedule(client: Client, taskQueue: string, everyS: number): Promise<'created' | 'updated'> {
+export async function applyWebhookSweepSchedule(
+  client: Client,
+  taskQueue: string,
+  everyS: number,
+): Promise<'created' | 'updated'> {
   const options: ScheduleOptions = {
     scheduleId: WEBHOOK_SWEEP_SCHEDULE_ID,
     spec: { intervals: [{ every: everyS * 1000 }] },
-    action: { type: 'startWorkflow', workflowType: SWEEP_WEBHOOKS, workflowId: WEBHOOK_SWEEP_SCHEDULE_ID, taskQueue, workflowRunTimeout: '10 minutes', args: [], staticSummary: 'webhooks sweep: start lost deliveries' } satisfies ScheduleOptionsStartWorkflowAction<SweepWebhooksWorkflow>,
+    action: {
+      type: 'startWorkflow',
+      workflowType: SWEEP_WEBHOOKS,
+      workflowId: WEBHOOK_SWEEP_SCHEDULE_ID,
+      taskQueue,
+      workflowRunTimeout: '10 minutes',
+      args: [],
+      staticSummary: 'webhooks sweep: start lost deliveries',
+    } satisfies ScheduleOptionsStartWorkflowAction<SweepWebhooksWorkflow>,
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: everyS * 1000, pauseOnFailure: false },
     state: { note: `WEBHOOK_SWEEP_INTERVAL_S=${everyS}` },
   };
@@ -215,7 +273,11 @@ export interface StartWebhookDeliveryOptions {
 }
 
 /** Starts a delivery's `deliverWebhook` run, workflow id webhook-<delivery id> (src/webhooks/dispatch.ts decides when). */
-export async function startWebhookDelivery(client: Client, input: DeliverWebhookInput, options: StartWebhookDeliveryOptions): Promise<{ started: boolean; runId?: string }> {
+export async function startWebhookDelivery(
+  client: Client,
+  input: DeliverWebhookInput,
+  options: StartWebhookDeliveryOptions,
+): Promise<{ started: boolean; runId?: string }> {
   const { mode, subscription, event } = options;
   try {
     const handle = await client.workflow.start<DeliverWebhookWorkflow>(DELIVER_WEBHOOK, {
@@ -241,14 +303,12 @@ async function applySchedule(client: Client, options: ScheduleOptions): Promise<
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
   }
-  await client.schedule.getHandle(options.scheduleId).update(
-    (previous): ScheduleUpdateOptions => ({
-      ...previous,
-      spec: options.spec,
-      action: options.action,
-      policies: { ...previous.policies, ...options.policies },
-      state: { ...previous.state, paused: options.state?.paused ?? previous.state.paused, note: options.state?.note },
-    }),
-  );
+  await client.schedule.getHandle(options.scheduleId).update((previous): ScheduleUpdateOptions => ({
+    ...previous,
+    spec: options.spec,
+    action: options.action,
+    policies: { ...previous.policies, ...options.policies },
+    state: { ...previous.state, paused: options.state?.paused ?? previous.state.paused, note: options.state?.note },
+  }));
   return 'updated';
 }

@@ -24,7 +24,13 @@ export function envString(env: Env, name: string, fallback: string): string {
   return read(env, name) ?? fallback;
 }
 
-export function envInt(env: Env, name: string, fallback: number, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): number {
+export function envInt(
+  env: Env,
+  name: string,
+  fallback: number,
+  min = Number.MIN_SAFE_INTEGER,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const raw = read(env, name);
   if (raw === undefined) return fallback;
   if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, raw, `an integer from ${min} to ${max}`);
@@ -37,7 +43,8 @@ export function envNumber(env: Env, name: string, fallback: number, min = -Infin
   const raw = read(env, name);
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value < min || value > max) throw new ConfigError(name, raw, `a number from ${min} to ${max}`);
+  if (!Number.isFinite(value) || value < min || value > max)
+    throw new ConfigError(name, raw, `a number from ${min} to ${max}`);
   return value;
 }
 
@@ -49,7 +56,8 @@ export function envUrl(env: Env, name: string, fallback: string, protocols: stri
   } catch {
     throw new ConfigError(name, raw, `a URL (${protocols.join(' or ')})`);
   }
-  if (!protocols.includes(url.protocol)) throw new ConfigError(name, raw, `a URL starting with ${protocols.join(' or ')}`);
+  if (!protocols.includes(url.protocol))
+    throw new ConfigError(name, raw, `a URL starting with ${protocols.join(' or ')}`);
   return url;
 }
 
@@ -58,11 +66,13 @@ export function envLinkBase(env: Env, name: string, fallback: string): string {
   const raw = read(env, name) ?? fallback;
   const expected = 'an http(s) URL such as https://temporal.example.com, or a path starting with / (same host)';
   if (raw.startsWith('/')) {
-    if (raw.startsWith('//') || !/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/.test(raw)) throw new ConfigError(name, raw, expected);
+    if (raw.startsWith('//') || !/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/.test(raw))
+      throw new ConfigError(name, raw, expected);
     return raw.replace(/\/+$/, '');
   }
   const url = envUrl({ [name]: raw }, name, raw, ['http:', 'https:']);
-  if (url.search || url.hash || url.username || url.password) throw new ConfigError(name, raw, `${expected}, without query, fragment or credentials`);
+  if (url.search || url.hash || url.username || url.password)
+    throw new ConfigError(name, raw, `${expected}, without query, fragment or credentials`);
   return url.href.replace(/\/+$/, '');
 }
 
@@ -103,8 +113,13 @@ export function envFlag(env: Env, name: string, fallback: boolean): boolean {
 function envNameList(env: Env, name: string): string[] {
   const raw = read(env, name);
   if (raw === undefined) return [];
-  const names = raw.split(',').map((n) => n.trim()).filter(Boolean);
-  for (const n of names) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(n)) throw new ConfigError(name, raw, 'environment variable names separated by commas');
+  const names = raw
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+  for (const n of names)
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(n))
+      throw new ConfigError(name, raw, 'environment variable names separated by commas');
   return names;
 }
 
@@ -325,7 +340,8 @@ export interface Config {
 /** TRAINING_TASK_QUEUE: another queue than TEMPORAL_TASK_QUEUE, or the training slots would bound every activity. */
 function envTrainingQueue(env: Env): string {
   const queue = envString(env, 'TRAINING_TASK_QUEUE', 'mlops-training');
-  if (queue === envString(env, 'TEMPORAL_TASK_QUEUE', 'mlops')) throw new ConfigError('TRAINING_TASK_QUEUE', queue, 'a task queue other than TEMPORAL_TASK_QUEUE');
+  if (queue === envString(env, 'TEMPORAL_TASK_QUEUE', 'mlops'))
+    throw new ConfigError('TRAINING_TASK_QUEUE', queue, 'a task queue other than TEMPORAL_TASK_QUEUE');
   return queue;
 }
 
@@ -338,7 +354,12 @@ function h2oCloudMembers(env: Env, url: URL, nodes: number): string[] {
   }
   const members = raw.split(',').map((m) => m.trim());
   for (const m of members) envHostPort({ H2O_CLOUD_MEMBERS: m }, 'H2O_CLOUD_MEMBERS', m);
-  if (members.length !== nodes) throw new ConfigError('H2O_CLOUD_MEMBERS', raw, `as many host:port entries as H2O_NODES (${nodes}), found ${members.length}`);
+  if (members.length !== nodes)
+    throw new ConfigError(
+      'H2O_CLOUD_MEMBERS',
+      raw,
+      `as many host:port entries as H2O_NODES (${nodes}), found ${members.length}`,
+    );
   return members;
 }
 
@@ -347,17 +368,33 @@ export function loadConfig(env: Env = process.env): Config {
   const stateDir = envPath(env, 'MLOPS_STATE_DIR', '.stack');
   const temporalProfile = loadTemporalProfile(env);
   const temporalUiPort = envPort(env, 'TEMPORAL_UI_PORT', 8233);
-  const temporalAddress = envHostPort({ TEMPORAL_ADDRESS: temporalProfile.address }, 'TEMPORAL_ADDRESS', '127.0.0.1:7233');
-  const dbUrl = envUrl(env, 'DATABASE_URL', 'postgresql://mlops_worker:mlops_worker@127.0.0.1:5432/mlops', ['postgresql:', 'postgres:']);
+  const temporalAddress = envHostPort(
+    { TEMPORAL_ADDRESS: temporalProfile.address },
+    'TEMPORAL_ADDRESS',
+    '127.0.0.1:7233',
+  );
+  const dbUrl = envUrl(env, 'DATABASE_URL', 'postgresql://mlops_worker:mlops_worker@127.0.0.1:5432/mlops', [
+    'postgresql:',
+    'postgres:',
+  ]);
   const database = decodeURIComponent(dbUrl.pathname.replace(/^\//, ''));
-  if (!database) throw new ConfigError('DATABASE_URL', dbUrl.href, 'a URL that names a database, e.g. postgresql://u:p@host:5432/mlops');
-  const ownerUrl = envUrl(env, 'MIGRATE_DATABASE_URL', 'postgresql://mlops:mlops@127.0.0.1:5432/mlops', ['postgresql:', 'postgres:']);
+  if (!database)
+    throw new ConfigError(
+      'DATABASE_URL',
+      dbUrl.href,
+      'a URL that names a database, e.g. postgresql://u:p@host:5432/mlops',
+    );
+  const ownerUrl = envUrl(env, 'MIGRATE_DATABASE_URL', 'postgresql://mlops:mlops@127.0.0.1:5432/mlops', [
+    'postgresql:',
+    'postgres:',
+  ]);
   const redisUrl = envUrl(env, 'REDIS_URL', 'redis://:mlops@127.0.0.1:6379', ['redis:', 'rediss:']);
   const h2oUrl = envUrl(env, 'H2O_URL', 'http://127.0.0.1:54321', ['http:', 'https:']);
   const h2oVersion = envString(env, 'H2O_VERSION', '3.46.0.11');
   const h2oNodes = envInt(env, 'H2O_NODES', 1, 1, 64);
   const h2oMembers = h2oCloudMembers(env, h2oUrl, h2oNodes);
-  if (!/^\d+\.\d+\.\d+\.\d+$/.test(h2oVersion)) throw new ConfigError('H2O_VERSION', h2oVersion, 'a four-part H2O-3 version such as 3.46.0.11');
+  if (!/^\d+\.\d+\.\d+\.\d+$/.test(h2oVersion))
+    throw new ConfigError('H2O_VERSION', h2oVersion, 'a four-part H2O-3 version such as 3.46.0.11');
 
   const config: Config = {
     stack: {
@@ -412,7 +449,8 @@ export function loadConfig(env: Env = process.env): Config {
       maxCachedWorkflows: envInt(env, 'WORKER_MAX_CACHED_WORKFLOWS', 200, 10, 100000),
       maxConcurrentActivities: envInt(env, 'WORKER_MAX_CONCURRENT_ACTIVITIES', 20, 1, 1000),
       shutdownGraceS: envInt(env, 'WORKER_SHUTDOWN_GRACE_S', 10, 0, 3600),
-      workflowBundlePath: read(env, 'WORKER_WORKFLOW_BUNDLE') === undefined ? undefined : envPath(env, 'WORKER_WORKFLOW_BUNDLE', ''),
+      workflowBundlePath:
+        read(env, 'WORKER_WORKFLOW_BUNDLE') === undefined ? undefined : envPath(env, 'WORKER_WORKFLOW_BUNDLE', ''),
     },
     drift: {
       bins: envInt(env, 'DRIFT_BINS', 10, 2, 100),
@@ -420,7 +458,10 @@ export function loadConfig(env: Env = process.env): Config {
       minRows: envInt(env, 'DRIFT_MIN_ROWS', 500, 1, 1_000_000_000),
       warnThreshold: envNumber(env, 'DRIFT_PSI_WARN', 0.1, 0.000001, 100),
       driftThreshold: envNumber(env, 'DRIFT_PSI_DRIFT', 0.25, 0.000001, 100),
-      sampleSizeAlpha: read(env, 'DRIFT_SAMPLE_SIZE_ALPHA') === undefined ? undefined : envNumber(env, 'DRIFT_SAMPLE_SIZE_ALPHA', 0.05, 0.000001, 0.5),
+      sampleSizeAlpha:
+        read(env, 'DRIFT_SAMPLE_SIZE_ALPHA') === undefined
+          ? undefined
+          : envNumber(env, 'DRIFT_SAMPLE_SIZE_ALPHA', 0.05, 0.000001, 0.5),
     },
     models: {
       configPath: envPath(env, 'MODELS_CONFIG', 'models.yaml'),
@@ -465,10 +506,18 @@ export function loadConfig(env: Env = process.env): Config {
     },
   };
   if (config.webhooks.maxIntervalMs < config.webhooks.initialIntervalMs) {
-    throw new ConfigError('WEBHOOK_BACKOFF_MAX_MS', String(config.webhooks.maxIntervalMs), `at least WEBHOOK_BACKOFF_INITIAL_MS (${config.webhooks.initialIntervalMs})`);
+    throw new ConfigError(
+      'WEBHOOK_BACKOFF_MAX_MS',
+      String(config.webhooks.maxIntervalMs),
+      `at least WEBHOOK_BACKOFF_INITIAL_MS (${config.webhooks.initialIntervalMs})`,
+    );
   }
   if (config.drift.driftThreshold < config.drift.warnThreshold) {
-    throw new ConfigError('DRIFT_PSI_DRIFT', String(config.drift.driftThreshold), `a PSI >= DRIFT_PSI_WARN (${config.drift.warnThreshold})`);
+    throw new ConfigError(
+      'DRIFT_PSI_DRIFT',
+      String(config.drift.driftThreshold),
+      `a PSI >= DRIFT_PSI_WARN (${config.drift.warnThreshold})`,
+    );
   }
   return deepFreeze(config);
 }
@@ -479,15 +528,25 @@ export function loadConfig(env: Env = process.env): Config {
  * certificates) are read at connect time, not here.
  */
 function loadTemporalProfile(env: Env): ClientConfigProfile {
-  const vars = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1].trim() !== ''));
+  const vars = Object.fromEntries(
+    Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1].trim() !== ''),
+  );
   try {
     return loadClientConfigProfile({ overrideEnvVars: vars });
   } catch (err) {
     const message = (err as Error).message;
     if (/Profile '.*' not found/.test(message)) {
-      throw new ConfigError('TEMPORAL_PROFILE', vars.TEMPORAL_PROFILE, `a profile of ${vars.TEMPORAL_CONFIG_FILE ?? 'temporal.toml'} (${message})`);
+      throw new ConfigError(
+        'TEMPORAL_PROFILE',
+        vars.TEMPORAL_PROFILE,
+        `a profile of ${vars.TEMPORAL_CONFIG_FILE ?? 'temporal.toml'} (${message})`,
+      );
     }
-    throw new ConfigError('TEMPORAL_CONFIG_FILE', vars.TEMPORAL_CONFIG_FILE ?? '(default temporal.toml)', `a readable temporal.toml (${message})`);
+    throw new ConfigError(
+      'TEMPORAL_CONFIG_FILE',
+      vars.TEMPORAL_CONFIG_FILE ?? '(default temporal.toml)',
+      `a readable temporal.toml (${message})`,
+    );
   }
 }
 

@@ -6,7 +6,12 @@ import type { PostgresConfig } from './config';
 types.setTypeParser(20, (v) => Number(v));
 
 export function createPool(config: PostgresConfig, applicationName = 'mlops-worker'): Pool {
-  const pool = new Pool({ connectionString: config.url, max: config.poolMax, application_name: applicationName, connectionTimeoutMillis: 10000 });
+  const pool = new Pool({
+    connectionString: config.url,
+    max: config.poolMax,
+    application_name: applicationName,
+    connectionTimeoutMillis: 10000,
+  });
   // An idle client that loses its server (a PostgreSQL restart) emits 'error'; without a listener that kills the worker.
   pool.on('error', () => {});
   return pool;
@@ -39,7 +44,11 @@ export async function withClient<T>(pool: Pool, work: (client: PoolClient) => Pr
  * Runs `work` on one client while holding the session advisory lock `key`, or returns undefined at
  * once when another session holds it (one runner at a time; the others skip rather than queue).
  */
-export async function withTryAdvisoryLock<T>(pool: Pool, key: number, work: (client: PoolClient) => Promise<T>): Promise<T | undefined> {
+export async function withTryAdvisoryLock<T>(
+  pool: Pool,
+  key: number,
+  work: (client: PoolClient) => Promise<T>,
+): Promise<T | undefined> {
   return withClient(pool, async (client) => {
     const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [key]);
     if (!rows[0]!.ok) return undefined;

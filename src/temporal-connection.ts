@@ -32,7 +32,9 @@ export function describeTemporal(t: TemporalConfig): string {
   if (tls?.disabled) parts.push('plaintext');
   else if (tls || t.profile.apiKey !== undefined) {
     const ca = tls?.serverCACert;
-    parts.push(`TLS${ca ? ` with CA ${'path' in ca ? ca.path : '(inline PEM)'}` : ' (system CAs)'}${tls?.serverName ? `, server name ${tls.serverName}` : ''}${tls?.clientCert ? ', client certificate' : ''}`);
+    parts.push(
+      `TLS${ca ? ` with CA ${'path' in ca ? ca.path : '(inline PEM)'}` : ' (system CAs)'}${tls?.serverName ? `, server name ${tls.serverName}` : ''}${tls?.clientCert ? ', client certificate' : ''}`,
+    );
   } else parts.push('plaintext');
   if (t.profile.apiKey !== undefined) parts.push('API key');
   if (t.profileName) parts.push(`profile ${t.profileName}`);
@@ -45,13 +47,17 @@ export function temporalConnectionOptions(t: TemporalConfig): TemporalConnection
   try {
     ({ connectionOptions: options } = toClientOptions(t.profile));
   } catch (err) {
-    throw new TemporalConnectionError(`cannot read the TLS files for Temporal at ${describeTemporal(t)}: ${(err as Error).message} (check TEMPORAL_TLS_SERVER_CA_CERT_PATH, TEMPORAL_TLS_CLIENT_CERT_PATH, TEMPORAL_TLS_CLIENT_KEY_PATH or the profile's tls section)`);
+    throw new TemporalConnectionError(
+      `cannot read the TLS files for Temporal at ${describeTemporal(t)}: ${(err as Error).message} (check TEMPORAL_TLS_SERVER_CA_CERT_PATH, TEMPORAL_TLS_CLIENT_CERT_PATH, TEMPORAL_TLS_CLIENT_KEY_PATH or the profile's tls section)`,
+    );
   }
   return {
     address: t.address,
     ...(options.tls !== undefined && options.tls !== null ? { tls: options.tls } : {}),
     ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}),
-    ...(options.metadata ? { metadata: Object.fromEntries(Object.entries(options.metadata).map(([k, v]) => [k, String(v)])) } : {}),
+    ...(options.metadata
+      ? { metadata: Object.fromEntries(Object.entries(options.metadata).map(([k, v]) => [k, String(v)])) }
+      : {}),
   };
 }
 
@@ -60,9 +66,11 @@ function connectionError(t: TemporalConfig, err: unknown): TemporalConnectionErr
   const message = (err as Error).message ?? String(err);
   const certificate = /certificate|UnknownIssuer|self[- ]signed|CERT|tls|ssl|handshake/i.test(message);
   const hint = certificate
-    ? 'the server\'s TLS certificate was not accepted: TEMPORAL_TLS_SERVER_CA_CERT_PATH must name the CA that signed it, and TEMPORAL_TLS_SERVER_NAME the name in it'
-    : 'is the server running, and TEMPORAL_ADDRESS (or the profile\'s address) right?';
-  return new TemporalConnectionError(`cannot connect to Temporal at ${describeTemporal(t)}: ${message.split('\n')[0]} (${hint})`);
+    ? "the server's TLS certificate was not accepted: TEMPORAL_TLS_SERVER_CA_CERT_PATH must name the CA that signed it, and TEMPORAL_TLS_SERVER_NAME the name in it"
+    : "is the server running, and TEMPORAL_ADDRESS (or the profile's address) right?";
+  return new TemporalConnectionError(
+    `cannot connect to Temporal at ${describeTemporal(t)}: ${message.split('\n')[0]} (${hint})`,
+  );
 }
 
 /**
@@ -74,25 +82,36 @@ function tlsHandshakeProblem(t: TemporalConfig, options: TemporalConnectionOptio
   if (!tls) return Promise.resolve(undefined);
   const settings = tls === true ? {} : tls;
   return new Promise((resolve) => {
-    const socket = tlsConnect({
-      host: t.host,
-      port: t.port,
-      servername: settings.serverNameOverride ?? (/^[\d.]+$|:/.test(t.host) ? undefined : t.host),
-      ...(settings.serverRootCACertificate ? { ca: Buffer.from(settings.serverRootCACertificate) } : {}),
-      ...(settings.clientCertPair ? { cert: Buffer.from(settings.clientCertPair.crt), key: Buffer.from(settings.clientCertPair.key) } : {}),
-      ALPNProtocols: ['h2'],
-      timeout: 5000,
-    }, () => {
+    const socket = tlsConnect(
+      {
+        host: t.host,
+        port: t.port,
+        servername: settings.serverNameOverride ?? (/^[\d.]+$|:/.test(t.host) ? undefined : t.host),
+        ...(settings.serverRootCACertificate ? { ca: Buffer.from(settings.serverRootCACertificate) } : {}),
+        ...(settings.clientCertPair
+          ? { cert: Buffer.from(settings.clientCertPair.crt), key: Buffer.from(settings.clientCertPair.key) }
+          : {}),
+        ALPNProtocols: ['h2'],
+        timeout: 5000,
+      },
+      () => {
+        socket.destroy();
+        resolve(undefined);
+      },
+    );
+    socket.on('timeout', () => {
       socket.destroy();
       resolve(undefined);
     });
-    socket.on('timeout', () => { socket.destroy(); resolve(undefined); });
     socket.on('error', (err) => resolve(`TLS handshake failed: ${err.message}`));
   });
 }
 
 /** A client connection (gRPC in Node) to the configured server. */
-export async function connectClientConnection(t: TemporalConfig, options: { connectTimeoutMs?: number } = {}): Promise<Connection> {
+export async function connectClientConnection(
+  t: TemporalConfig,
+  options: { connectTimeoutMs?: number } = {},
+): Promise<Connection> {
   const connectionOptions = temporalConnectionOptions(t);
   try {
     return await Connection.connect({ ...connectionOptions, connectTimeout: options.connectTimeoutMs ?? 10_000 });

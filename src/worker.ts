@@ -29,7 +29,9 @@ export interface WorkerHandle {
  * Creates the workers on `taskQueue` (default TEMPORAL_TASK_QUEUE) and TRAINING_TASK_QUEUE. Tests pass
  * their own queues (the config's) and bundle.
  */
-export async function createWorker(options: { config?: Config; taskQueue?: string; connection?: NativeConnection; workflowBundlePath?: string } = {}): Promise<WorkerHandle> {
+export async function createWorker(
+  options: { config?: Config; taskQueue?: string; connection?: NativeConnection; workflowBundlePath?: string } = {},
+): Promise<WorkerHandle> {
   const cfg = options.config ?? loadConfig();
   const connection = options.connection ?? (await connectNativeConnection(cfg.temporal));
   const pool = createPool(cfg.postgres);
@@ -54,16 +56,17 @@ export async function createWorker(options: { config?: Config; taskQueue?: strin
   });
   // Temporal's throttle: a task queue whose workers take at most N of its activities at once; the rest
   // wait in the server's queue (durably, visible), not in the cluster or in memory here.
-  const trainingWorker = cfg.training.slots > 0
-    ? await Worker.create({
-        connection,
-        namespace: cfg.temporal.namespace,
-        taskQueue: cfg.training.taskQueue,
-        activities: { trainSpecOnSlot: activities.trainSpecOnSlot },
-        maxConcurrentActivityTaskExecutions: cfg.training.slots,
-        shutdownGraceTime: `${cfg.worker.shutdownGraceS}s`,
-      })
-    : undefined;
+  const trainingWorker =
+    cfg.training.slots > 0
+      ? await Worker.create({
+          connection,
+          namespace: cfg.temporal.namespace,
+          taskQueue: cfg.training.taskQueue,
+          activities: { trainSpecOnSlot: activities.trainSpecOnSlot },
+          maxConcurrentActivityTaskExecutions: cfg.training.slots,
+          shutdownGraceTime: `${cfg.worker.shutdownGraceS}s`,
+        })
+      : undefined;
   const workers = trainingWorker ? [worker, trainingWorker] : [worker];
   const shutdown = () => {
     for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
@@ -88,8 +91,12 @@ export async function createWorker(options: { config?: Config; taskQueue?: strin
 async function main(): Promise<void> {
   const cfg = loadConfig();
   const handle = await createWorker({ config: cfg });
-  const training = handle.trainingWorker ? `, training queue ${cfg.training.taskQueue} with ${cfg.training.slots} slots` : ', no training slots (TRAINING_SLOTS=0)';
-  console.log(`[worker] polling task queue ${handle.worker.options.taskQueue}${training} on ${describeTemporal(cfg.temporal)}`);
+  const training = handle.trainingWorker
+    ? `, training queue ${cfg.training.taskQueue} with ${cfg.training.slots} slots`
+    : ', no training slots (TRAINING_SLOTS=0)';
+  console.log(
+    `[worker] polling task queue ${handle.worker.options.taskQueue}${training} on ${describeTemporal(cfg.temporal)}`,
+  );
   try {
     await handle.run();
   } finally {

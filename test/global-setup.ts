@@ -19,16 +19,28 @@ export default async function setup(): Promise<void> {
   for (const component of COMPONENTS) {
     const status = await component.status(ctx);
     if (status.state !== 'running') {
-      throw new Error(`${component.name} is ${status.state} at ${status.address}: run \`npm run stack:up\` (npm test does this first)`);
+      throw new Error(
+        `${component.name} is ${status.state} at ${status.address}: run \`npm run stack:up\` (npm test does this first)`,
+      );
     }
   }
   await ensureDatabaseRoles(ctx);
   ensureSearchAttributes(ctx);
   await migrate(ctx.config.postgres.migrateUrl);
-  const { code } = await bundleWorkflowCode({ workflowsPath: join(projectRoot, 'src', 'workflows', 'index.ts'), logger: quietLogger });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: join(projectRoot, 'src', 'workflows', 'index.ts'),
+    logger: quietLogger,
+  });
   mkdirSync(join(testBundlePath(), '..'), { recursive: true });
   writeFileSync(testBundlePath(), code);
 }
 
 const noop = () => {};
-const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: (m: string) => console.error(m) };
+const quietLogger = {
+  log: noop,
+  trace: noop,
+  debug: noop,
+  info: noop,
+  warn: noop,
+  error: (m: string) => console.error(m),
+};

@@ -13,21 +13,28 @@ const REFERENCE = /\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}|([A-Za-
 
 export function substitute(text: string, vars: ReadonlyMap<string, string | null>): Substituted {
   const unresolved: string[] = [];
-  const out = text.replace(REFERENCE, (whole, braced: string | undefined, op: string | undefined, word: string | undefined, bare: string | undefined) => {
-    const name = (braced ?? bare)!;
-    const declared = vars.has(name);
-    const value = vars.get(name) ?? null;
-    const empty = value === null || value === '';
-    switch (op) {
-      case ':-': return empty ? word ?? '' : value;
-      case '-': return declared && value !== null ? value : word ?? '';
-      case ':+': return empty ? '' : word ?? '';
-      case '+': return declared && value !== null ? word ?? '' : '';
-      default:
-        if (value !== null) return value;
-        unresolved.push(name);
-        return whole;
-    }
-  });
+  const out = text.replace(
+    REFERENCE,
+    (whole, braced: string | undefined, op: string | undefined, word: string | undefined, bare: string | undefined) => {
+      const name = (braced ?? bare)!;
+      const declared = vars.has(name);
+      const value = vars.get(name) ?? null;
+      const empty = value === null || value === '';
+      switch (op) {
+        case ':-':
+          return empty ? (word ?? '') : value;
+        case '-':
+          return declared && value !== null ? value : (word ?? '');
+        case ':+':
+          return empty ? '' : (word ?? '');
+        case '+':
+          return declared && value !== null ? (word ?? '') : '';
+        default:
+          if (value !== null) return value;
+          unresolved.push(name);
+          return whole;
+      }
+    },
+  );
   return { text: out, unresolved };
 }

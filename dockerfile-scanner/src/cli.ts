@@ -33,46 +33,81 @@ export interface ScanCliOptions {
 }
 
 export function parseScanArgs(args: string[]): ScanCliOptions {
-  const options: ScanCliOptions = { paths: [], format: 'text', failureThreshold: 'warning', ignore: [], output: undefined, listRules: false };
+  const options: ScanCliOptions = {
+    paths: [],
+    format: 'text',
+    failureThreshold: 'warning',
+    ignore: [],
+    output: undefined,
+    listRules: false,
+  };
   let noFail = false;
   let thresholdGiven = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const [flag, inline] =
+      arg.startsWith('--') && arg.includes('=')
+        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+        : [arg, undefined];
     const value = () => {
       const v = inline ?? args[++i];
       if (v === undefined || v === '') throw new ScanUsageError(flag, v, 'a value after the flag');
       return v;
     };
     switch (flag) {
-      case '--format': case '-f': {
+      case '--format':
+      case '-f': {
         const v = value();
-        if (!(FORMATS as readonly string[]).includes(v)) throw new ScanUsageError('--format', v, `one of ${FORMATS.join(', ')}`);
+        if (!(FORMATS as readonly string[]).includes(v))
+          throw new ScanUsageError('--format', v, `one of ${FORMATS.join(', ')}`);
         options.format = v as Format;
         break;
       }
-      case '--failure-threshold': case '-t': {
+      case '--failure-threshold':
+      case '-t': {
         const v = value().toLowerCase();
-        if (v !== 'none' && !(SEVERITIES as readonly string[]).includes(v)) throw new ScanUsageError('--failure-threshold', v, `one of ${SEVERITIES.join(', ')}, none`);
+        if (v !== 'none' && !(SEVERITIES as readonly string[]).includes(v))
+          throw new ScanUsageError('--failure-threshold', v, `one of ${SEVERITIES.join(', ')}, none`);
         options.failureThreshold = v === 'none' ? undefined : (v as Severity);
         thresholdGiven = true;
         break;
       }
-      case '--no-fail': noFail = true; break;
-      case '--ignore': options.ignore.push(...value().split(',').map((s) => s.trim()).filter(Boolean)); break;
-      case '--output': case '-o': options.output = value(); break;
-      case '--list-rules': options.listRules = true; break;
+      case '--no-fail':
+        noFail = true;
+        break;
+      case '--ignore':
+        options.ignore.push(
+          ...value()
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        );
+        break;
+      case '--output':
+      case '-o':
+        options.output = value();
+        break;
+      case '--list-rules':
+        options.listRules = true;
+        break;
       default:
-        if (arg.startsWith('-')) throw new ScanUsageError('argument', arg, 'an option of `scan` (--format, --failure-threshold, --no-fail, --ignore, --output, --list-rules) or a path');
+        if (arg.startsWith('-'))
+          throw new ScanUsageError(
+            'argument',
+            arg,
+            'an option of `scan` (--format, --failure-threshold, --no-fail, --ignore, --output, --list-rules) or a path',
+          );
         options.paths.push(arg);
     }
   }
-  if (noFail && thresholdGiven && options.failureThreshold !== undefined) throw new ScanUsageError('--no-fail', 'with --failure-threshold', 'use one of the two');
+  if (noFail && thresholdGiven && options.failureThreshold !== undefined)
+    throw new ScanUsageError('--no-fail', 'with --failure-threshold', 'use one of the two');
   if (noFail) options.failureThreshold = undefined;
   const known = new Set(RULES.flatMap((r) => [r.id, ...r.aliases].map((id) => id.toLowerCase())));
   const unknown = options.ignore.find((id) => !known.has(id.toLowerCase()));
   if (unknown) throw new ScanUsageError('--ignore', unknown, 'a rule id or alias (see --list-rules)');
-  if (!options.listRules && options.paths.length === 0) throw new ScanUsageError('paths', '', 'at least one Dockerfile or directory');
+  if (!options.listRules && options.paths.length === 0)
+    throw new ScanUsageError('paths', '', 'at least one Dockerfile or directory');
   return options;
 }
 
@@ -107,11 +142,17 @@ export function findDockerfiles(paths: string[]): string[] {
 }
 
 export function listRules(): string {
-  return RULES.map((r) => `${r.id.padEnd(24)} ${r.severity.padEnd(8)} ${r.title}${r.aliases.length ? ` (${r.aliases.join(', ')})` : ''}`).join('\n');
+  return RULES.map(
+    (r) =>
+      `${r.id.padEnd(24)} ${r.severity.padEnd(8)} ${r.title}${r.aliases.length ? ` (${r.aliases.join(', ')})` : ''}`,
+  ).join('\n');
 }
 
 /** Runs the command; resolves to the exit code. */
-export async function runScan(args: string[], write: (text: string) => void = (t) => process.stdout.write(`${t}\n`)): Promise<number> {
+export async function runScan(
+  args: string[],
+  write: (text: string) => void = (t) => process.stdout.write(`${t}\n`),
+): Promise<number> {
   const options = parseScanArgs(args);
   if (options.listRules) {
     write(listRules());
@@ -120,22 +161,31 @@ export async function runScan(args: string[], write: (text: string) => void = (t
   const reports: FileReport[] = [];
   for (const path of findDockerfiles(options.paths)) {
     const file = relative(process.cwd(), path) || path;
-    reports.push({ file, findings: await scanDockerfile(file, readFileSync(path, 'utf8'), { ignore: options.ignore }) });
+    reports.push({
+      file,
+      findings: await scanDockerfile(file, readFileSync(path, 'utf8'), { ignore: options.ignore }),
+    });
   }
-  if (reports.length === 0) throw new ScanUsageError('paths', options.paths.join(' '), 'paths that contain at least one Dockerfile');
+  if (reports.length === 0)
+    throw new ScanUsageError('paths', options.paths.join(' '), 'paths that contain at least one Dockerfile');
   const text = formatReports(options.format, reports);
   if (options.output) writeFileSync(options.output, `${text}\n`);
   else write(text);
   const threshold = options.failureThreshold;
-  const failing = threshold === undefined ? 0 : reports.reduce((n, r) => n + r.findings.filter((f) => atOrAbove(f.severity, threshold)).length, 0);
+  const failing =
+    threshold === undefined
+      ? 0
+      : reports.reduce((n, r) => n + r.findings.filter((f) => atOrAbove(f.severity, threshold)).length, 0);
   return failing > 0 ? 1 : 0;
 }
 
 if (require.main === module) {
   runScan(process.argv.slice(2)).then(
-    (code) => { process.exitCode = code; },
+    (code) => {
+      process.exitCode = code;
+    },
     (err: unknown) => {
-      console.error(`error: ${err instanceof ScanUsageError ? err.message : (err as Error).stack ?? String(err)}`);
+      console.error(`error: ${err instanceof ScanUsageError ? err.message : ((err as Error).stack ?? String(err))}`);
       process.exitCode = 2;
     },
   );

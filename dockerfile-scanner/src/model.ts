@@ -30,7 +30,10 @@ export function shellText(lines: string[], first: number, last: number, escape: 
       break;
     }
   }
-  return text.replace(/^\s*\S+\s*/, '').replace(/^(--\S+\s+)+/, '').trim();
+  return text
+    .replace(/^\s*\S+\s*/, '')
+    .replace(/^(--\S+\s+)+/, '')
+    .trim();
 }
 
 function jsonArgv(instruction: Run | Shell): string[] {
@@ -42,35 +45,75 @@ function textOf(lines: string[], range: Range | null): string {
   if (!range) return '';
   const { start, end } = range;
   if (start.line === end.line) return (lines[start.line] ?? '').slice(start.character, end.character);
-  return [(lines[start.line] ?? '').slice(start.character), ...lines.slice(start.line + 1, end.line), (lines[end.line] ?? '').slice(0, end.character)].join('\n');
+  return [
+    (lines[start.line] ?? '').slice(start.character),
+    ...lines.slice(start.line + 1, end.line),
+    (lines[end.line] ?? '').slice(0, end.character),
+  ].join('\n');
 }
 
-function runStep(run: Run, placed: Instruction, shell: string[], lines: string[], escape: string, parser: Parser): RunStep {
+function runStep(
+  run: Run,
+  placed: Instruction,
+  shell: string[],
+  lines: string[],
+  escape: string,
+  parser: Parser,
+): RunStep {
   const onbuild = placed !== run;
   const execForm = run.getJSONStrings().length > 0;
-  const mounts = run.getFlags().filter((f) => f.getName() === 'mount').map((f) => f.getValue() ?? '');
+  const mounts = run
+    .getFlags()
+    .filter((f) => f.getName() === 'mount')
+    .map((f) => f.getValue() ?? '');
   if (execForm) {
     const argv = jsonArgv(run);
     // ["sh", "-c", "..."] runs a shell after all: lex its script
     const script = argv.length >= 3 && /(^|\/)(ba|da|z)?sh$/.test(argv[0]!) && argv[1] === '-c' ? argv[2]! : undefined;
     return {
-      instruction: run, placed, onbuild, execForm: true, shell, mounts,
+      instruction: run,
+      placed,
+      onbuild,
+      execForm: true,
+      shell,
+      mounts,
       text: argv.join(' '),
       script,
-      commands: script !== undefined ? flattenShell(parser, script) : [{ argv, wrappers: [], joinedBy: '', pipeline: 0, pipePart: 0, assignments: [], redirects: [] }],
+      commands:
+        script !== undefined
+          ? flattenShell(parser, script)
+          : [{ argv, wrappers: [], joinedBy: '', pipeline: 0, pipePart: 0, assignments: [], redirects: [] }],
     };
   }
   const { start, end } = run.getRange();
   const heredocs = run.getHeredocs();
   // with here-documents the instruction line ends where the first body starts
-  const line = shellText(lines, start.line, heredocs.length ? heredocs[0]!.getContentRange()!.start.line - 1 : end.line, escape, start.character);
+  const line = shellText(
+    lines,
+    start.line,
+    heredocs.length ? heredocs[0]!.getContentRange()!.start.line - 1 : end.line,
+    escape,
+    start.character,
+  );
   let text = line;
   if (heredocs.length) {
     const bodies = heredocs.map((h) => ({ name: h.getName(), body: textOf(lines, h.getContentRange()) }));
     // `RUN <<EOF` alone runs the body as the script; `RUN python3 <<EOF` feeds it to the command
-    text = /^<<-?["']?[A-Za-z_][\w-]*["']?$/.test(line) ? bodies.map((b) => b.body).join('\n') : `${line}\n${bodies.map((b) => `${b.body}\n${b.name}`).join('\n')}`;
+    text = /^<<-?["']?[A-Za-z_][\w-]*["']?$/.test(line)
+      ? bodies.map((b) => b.body).join('\n')
+      : `${line}\n${bodies.map((b) => `${b.body}\n${b.name}`).join('\n')}`;
   }
-  return { instruction: run, placed, onbuild, execForm: false, shell, mounts, text, script: text, commands: flattenShell(parser, text) };
+  return {
+    instruction: run,
+    placed,
+    onbuild,
+    execForm: false,
+    shell,
+    mounts,
+    text,
+    script: text,
+    commands: flattenShell(parser, text),
+  };
 }
 
 /** Builds the scanner's view of `content` (loads the shell parser on first use). */
@@ -97,7 +140,15 @@ export async function buildContext(file: string, content: string): Promise<ScanC
       const previous = stages[stages.length - 1];
       if (previous) lastShell.set(previous, shell);
       shell = (parent && lastShell.get(parent)) ?? DEFAULT_SHELL;
-      stages.push({ from, image, parent, alias: from.getBuildStage()?.toLowerCase() ?? undefined, instructions: [], runs: [], final: false });
+      stages.push({
+        from,
+        image,
+        parent,
+        alias: from.getBuildStage()?.toLowerCase() ?? undefined,
+        instructions: [],
+        runs: [],
+        final: false,
+      });
       continue;
     }
     const stage = stages[stages.length - 1];

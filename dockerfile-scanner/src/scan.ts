@@ -58,7 +58,10 @@ function ignored(ids: string[], set: Set<string> | undefined): boolean {
 
 /** One line of readable text: whitespace runs collapsed, no trailing colon, long text cut. */
 export function cleanMessage(message: string): string {
-  const text = message.replace(/\s+/g, ' ').trim().replace(/[\s:]+$/, '');
+  const text = message
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/[\s:]+$/, '');
   return text.length > 240 ? `${text.slice(0, 237)}...` : text;
 }
 
@@ -69,7 +72,14 @@ export async function scanDockerfile(file: string, content: string, options: Sca
   const global = new Set([...(options.ignore ?? []).map((id) => id.toLowerCase()), ...fileIgnores]);
   const findings: Finding[] = [];
   if (ctx.stages.length === 0) {
-    findings.push({ rule: 'no-from', severity: 'error', line: 1, column: 1, message: `${file} has no FROM instruction: it is not a Dockerfile`, fix: 'Start the file with FROM <image>:<tag>.' });
+    findings.push({
+      rule: 'no-from',
+      severity: 'error',
+      line: 1,
+      column: 1,
+      message: `${file} has no FROM instruction: it is not a Dockerfile`,
+      fix: 'Start the file with FROM <image>:<tag>.',
+    });
   }
   const seen = new Map<string, Finding>();
   for (const rule of options.rules ?? RULES) {
@@ -86,7 +96,14 @@ export async function scanDockerfile(file: string, content: string, options: Sca
         if (!earlier.message.includes(message)) earlier.message = cleanMessage(`${earlier.message}; ${message}`);
         continue;
       }
-      const finding: Finding = { rule: rule.id, severity: raw.severity ?? rule.severity, line: raw.line, column: raw.column, message, fix: rule.fix };
+      const finding: Finding = {
+        rule: rule.id,
+        severity: raw.severity ?? rule.severity,
+        line: raw.line,
+        column: raw.column,
+        message,
+        fix: rule.fix,
+      };
       seen.set(key, finding);
       findings.push(finding);
     }

@@ -5,7 +5,8 @@
  */
 
 /** Names Trivy's DS031 lists, plus the usual words for credentials. */
-const SECRET_NAME = /(^|_)(PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|ACCESS_?KEY(_ID)?|PRIVATE_?KEY|CLIENT_?SECRET|CREDENTIALS?|AUTH_?KEY|SESSION_?KEY|SIGNING_?KEY|ENCRYPTION_?KEY|WEBHOOK_?SECRET|DSN)($|_)/i;
+const SECRET_NAME =
+  /(^|_)(PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|ACCESS_?KEY(_ID)?|PRIVATE_?KEY|CLIENT_?SECRET|CREDENTIALS?|AUTH_?KEY|SESSION_?KEY|SIGNING_?KEY|ENCRYPTION_?KEY|WEBHOOK_?SECRET|DSN)($|_)/i;
 /** Names that point at a secret instead of holding it (`POSTGRES_PASSWORD_FILE=/run/secrets/pg`). */
 const REFERENCE_NAME = /_(FILE|PATH|DIR|URL_FILE)$/i;
 /** Names whose values are expected to be long and random but are not secret. */
@@ -71,5 +72,7 @@ export function secretByValue(name: string, value: string | null): string | unde
   if (token.length < 20 || /\s/.test(token) || /^[0-9a-f]+$/i.test(token)) return undefined;
   if (!/^[A-Za-z0-9+/=_.~-]+$/.test(token) || !/[A-Za-z]/.test(token) || !/\d/.test(token)) return undefined;
   const bits = entropy(token);
-  return bits >= 4.0 ? `its value is a ${token.length}-character random-looking string (entropy ${bits.toFixed(1)} bits/char)` : undefined;
+  return bits >= 4.0
+    ? `its value is a ${token.length}-character random-looking string (entropy ${bits.toFixed(1)} bits/char)`
+    : undefined;
 }

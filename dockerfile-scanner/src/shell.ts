@@ -35,7 +35,21 @@ export interface ShellCommand {
 const WRAPPERS = new Set(['sudo', 'env', 'exec', 'nice', 'nohup', 'time', 'command', 'xargs']);
 
 /** Nodes whose named children are statements run one after the other. */
-const SEQUENCES = new Set(['program', 'compound_statement', 'subshell', 'do_group', 'else_clause', 'elif_clause', 'case_item', 'if_statement', 'while_statement', 'for_statement', 'c_style_for_statement', 'function_definition', 'negated_command']);
+const SEQUENCES = new Set([
+  'program',
+  'compound_statement',
+  'subshell',
+  'do_group',
+  'else_clause',
+  'elif_clause',
+  'case_item',
+  'if_statement',
+  'while_statement',
+  'for_statement',
+  'c_style_for_statement',
+  'function_definition',
+  'negated_command',
+]);
 const REDIRECTS = new Set(['file_redirect', 'heredoc_redirect', 'herestring_redirect']);
 
 let loading: Promise<Parser> | undefined;
@@ -55,13 +69,23 @@ export function shellParser(): Promise<Parser> {
 /** The value of one word with the shell's quote removal applied; expansions stay as written (`$HOME`). */
 export function wordValue(node: Node): string {
   switch (node.type) {
-    case 'raw_string': return node.text.slice(1, -1);
-    case 'ansi_c_string': return node.text.slice(2, -1);
-    case 'string': return node.text.slice(1, -1).replace(/\\\n/g, '').replace(/\\([$`"\\])/g, '$1');
-    case 'translated_string': return node.text.slice(2, -1);
-    case 'concatenation': return node.namedChildren.map((c) => (c ? wordValue(c) : '')).join('');
-    case 'word': return node.text.replace(/\\\n/g, '').replace(/\\(.)/g, '$1');
-    default: return node.text;
+    case 'raw_string':
+      return node.text.slice(1, -1);
+    case 'ansi_c_string':
+      return node.text.slice(2, -1);
+    case 'string':
+      return node.text
+        .slice(1, -1)
+        .replace(/\\\n/g, '')
+        .replace(/\\([$`"\\])/g, '$1');
+    case 'translated_string':
+      return node.text.slice(2, -1);
+    case 'concatenation':
+      return node.namedChildren.map((c) => (c ? wordValue(c) : '')).join('');
+    case 'word':
+      return node.text.replace(/\\\n/g, '').replace(/\\(.)/g, '$1');
+    default:
+      return node.text;
   }
 }
 
@@ -78,17 +102,24 @@ class Flattener {
   statement(node: Node): void {
     if (SEQUENCES.has(node.type)) return this.sequence(node);
     switch (node.type) {
-      case 'list': return this.list(node);
-      case 'pipeline': return this.pipe(node.children.filter((c): c is Node => !!c));
-      case 'redirected_statement': return this.redirected(node);
-      case 'command': return this.command(node, []);
-      case 'declaration_command': case 'unset_command': return this.simple(node);
+      case 'list':
+        return this.list(node);
+      case 'pipeline':
+        return this.pipe(node.children.filter((c): c is Node => !!c));
+      case 'redirected_statement':
+        return this.redirected(node);
+      case 'command':
+        return this.command(node, []);
+      case 'declaration_command':
+      case 'unset_command':
+        return this.simple(node);
       case 'case_statement': {
         this.substitutions(node.childForFieldName('value'));
         for (const item of node.namedChildren) if (item?.type === 'case_item') this.sequence(item, true);
         return;
       }
-      default: return this.substitutions(node);
+      default:
+        return this.substitutions(node);
     }
   }
 
@@ -98,11 +129,15 @@ class Flattener {
       if (!child) continue;
       if (!child.isNamed) {
         if (child.type === '&') this.pending = '&';
-        else if (child.type === ';' || child.type === ';;' || child.type === '\n') this.pending = this.pending === '&' ? '&' : ';';
+        else if (child.type === ';' || child.type === ';;' || child.type === '\n')
+          this.pending = this.pending === '&' ? '&' : ';';
         continue;
       }
       if (caseItem && node.children.indexOf(child) < node.children.findIndex((c) => c?.type === ')')) continue;
-      if (['word', 'string', 'raw_string', 'concatenation', 'variable_name', 'comment'].includes(child.type) && node.type !== 'program') {
+      if (
+        ['word', 'string', 'raw_string', 'concatenation', 'variable_name', 'comment'].includes(child.type) &&
+        node.type !== 'program'
+      ) {
         this.substitutions(child); // for x in $(...): the list words, not statements
         continue;
       }
@@ -149,13 +184,19 @@ class Flattener {
     const body = node.childForFieldName('body');
     const redirects = node.children.filter((c): c is Node => !!c && REDIRECTS.has(c.type));
     // `cat <<EOF | sh`: the grammar puts what follows the heredoc operator inside the redirect
-    const after = redirects.flatMap((r) => r.namedChildren.filter((c): c is Node => !!c && ['pipeline', 'list', 'command'].includes(c.type)));
+    const after = redirects.flatMap((r) =>
+      r.namedChildren.filter((c): c is Node => !!c && ['pipeline', 'list', 'command'].includes(c.type)),
+    );
     const own = () => {
       if (body?.type === 'command') this.command(body, redirects);
       else if (body) this.statement(body);
     };
     const pipeAfter = after.find((a) => a.type === 'pipeline');
-    if (pipeAfter) this.pipe(pipeAfter.children.filter((c): c is Node => !!c), own);
+    if (pipeAfter)
+      this.pipe(
+        pipeAfter.children.filter((c): c is Node => !!c),
+        own,
+      );
     else {
       own();
       for (const a of after) {
@@ -234,7 +275,15 @@ class Flattener {
     const joinedBy = this.commands.length === 0 ? '' : this.pending || ';';
     const inPipe = this.pipeline !== undefined;
     const pipeline = this.pipeline ?? this.nextPipeline++;
-    this.commands.push({ argv: program, wrappers, joinedBy, pipeline, pipePart: inPipe ? this.part : 0, assignments, redirects });
+    this.commands.push({
+      argv: program,
+      wrappers,
+      joinedBy,
+      pipeline,
+      pipePart: inPipe ? this.part : 0,
+      assignments,
+      redirects,
+    });
     this.pending = '';
   }
 }

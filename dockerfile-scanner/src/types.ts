@@ -105,6 +105,7 @@ export function at(instruction: Instruction, message: string): RawFinding {
 /** The final stage and the stages it builds on, oldest first: the image that ships. */
 export function shippedStages(ctx: ScanContext): Stage[] {
   const chain: Stage[] = [];
-  for (let s: Stage | undefined = ctx.stages[ctx.stages.length - 1]; s && !chain.includes(s); s = s.parent) chain.unshift(s);
+  for (let s: Stage | undefined = ctx.stages[ctx.stages.length - 1]; s && !chain.includes(s); s = s.parent)
+    chain.unshift(s);
   return chain;
 }

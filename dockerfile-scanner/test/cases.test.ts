@@ -24,7 +24,13 @@ const CAUSES: Record<string, Array<{ rule: string; line: number; says: string }>
     { rule: 'pip-unpinned', line: 4, says: 'unquoted `>=2.32` is a shell redirect' },
   ],
   'arg-stage': [{ rule: 'untagged-image', line: 3, says: 'FROM ${BASE_IMAGE} (node) has no tag' }],
-  duplicates: [{ rule: 'apt-unpinned', line: 3, says: 'apt-get install curl without versions; apt-get install wget without versions' }],
+  duplicates: [
+    {
+      rule: 'apt-unpinned',
+      line: 3,
+      says: 'apt-get install curl without versions; apt-get install wget without versions',
+    },
+  ],
   messages: [{ rule: 'untagged-image', line: 5, says: 'FROM ${REGISTRY}/python has no tag' }],
   'pip-options': [
     { rule: 'pip-no-cache', line: 3, says: 'pip install keeps its download cache' },
@@ -61,16 +67,23 @@ describe('each root cause: the bad fixture reports it, the good one does not', (
     }
   });
 
-  it.skipIf(!shellcheckAvailable())('`# hadolint ignore=SC2006` silences that ShellCheck code on that RUN only', async () => {
-    const text = readFileSync(join(cases, 'shell-syntax.good.Dockerfile'), 'utf8');
-    expect((await scanDockerfile('f', text)).filter((f) => f.rule === 'shellcheck')).toEqual([]);
-    const unignored = (await scanDockerfile('f', text.replace('# hadolint ignore=SC2006\n', ''))).filter((f) => f.rule === 'shellcheck');
-    expect(unignored.map((f) => [f.line, f.severity, f.message.slice(0, 7)])).toEqual([[3, 'style', 'SC2006:']]); // the RUN moves up a line
-  });
+  it.skipIf(!shellcheckAvailable())(
+    '`# hadolint ignore=SC2006` silences that ShellCheck code on that RUN only',
+    async () => {
+      const text = readFileSync(join(cases, 'shell-syntax.good.Dockerfile'), 'utf8');
+      expect((await scanDockerfile('f', text)).filter((f) => f.rule === 'shellcheck')).toEqual([]);
+      const unignored = (await scanDockerfile('f', text.replace('# hadolint ignore=SC2006\n', ''))).filter(
+        (f) => f.rule === 'shellcheck',
+      );
+      expect(unignored.map((f) => [f.line, f.severity, f.message.slice(0, 7)])).toEqual([[3, 'style', 'SC2006:']]); // the RUN moves up a line
+    },
+  );
 
   it('the good fixtures are clean at the default threshold (warning)', async () => {
     for (const cause of Object.keys(CAUSES)) {
-      const failing = (await scan(`${cause}.good.Dockerfile`)).filter((f) => f.severity === 'error' || f.severity === 'warning');
+      const failing = (await scan(`${cause}.good.Dockerfile`)).filter(
+        (f) => f.severity === 'error' || f.severity === 'warning',
+      );
       expect(failing, cause).toEqual([]);
     }
   });
@@ -80,8 +93,29 @@ describe('directory mode', () => {
   const root = mkdtempSync(join(tmpdir(), 'scan-dir-'));
   afterAll(() => rmSync(root, { recursive: true, force: true }));
   const files = {
-    found: ['Dockerfile', 'Containerfile', 'Dockerfile.worker', 'Dockerfile-dev', 'api.Dockerfile', 'web.dockerfile', 'tools/BUILD.DOCKERFILE', 'dockerfile', '.gitpod.Dockerfile', '.devcontainer/Dockerfile', 'svc/Dockerfile.prod'],
-    skipped: ['Dockerfile.dockerignore', 'api.Dockerfile.dockerignore', 'Dockerfile.md', 'README.md', 'node_modules/pkg/Dockerfile', '.git/Dockerfile', '.cache/x.dockerfile', 'dockerfiles.txt'],
+    found: [
+      'Dockerfile',
+      'Containerfile',
+      'Dockerfile.worker',
+      'Dockerfile-dev',
+      'api.Dockerfile',
+      'web.dockerfile',
+      'tools/BUILD.DOCKERFILE',
+      'dockerfile',
+      '.gitpod.Dockerfile',
+      '.devcontainer/Dockerfile',
+      'svc/Dockerfile.prod',
+    ],
+    skipped: [
+      'Dockerfile.dockerignore',
+      'api.Dockerfile.dockerignore',
+      'Dockerfile.md',
+      'README.md',
+      'node_modules/pkg/Dockerfile',
+      '.git/Dockerfile',
+      '.cache/x.dockerfile',
+      'dockerfiles.txt',
+    ],
   };
   for (const f of [...files.found, ...files.skipped]) {
     mkdirSync(dirname(join(root, f)), { recursive: true });
@@ -89,6 +123,10 @@ describe('directory mode', () => {
   }
 
   it('finds Dockerfile-*, *.dockerfile in any case, .devcontainer/ and .gitpod.Dockerfile; skips ignore files and other dot-folders', () => {
-    expect(findDockerfiles([root]).map((p) => relative(root, p)).sort()).toEqual([...files.found].sort());
+    expect(
+      findDockerfiles([root])
+        .map((p) => relative(root, p))
+        .sort(),
+    ).toEqual([...files.found].sort());
   });
 });

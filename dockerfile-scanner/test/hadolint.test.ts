@@ -13,11 +13,19 @@ import { RULES } from '../src/rules';
 import { scanDockerfile } from '../src/scan';
 
 const fixtures = join(__dirname, 'fixtures');
-const files = ['dockerfiles', 'cases'].flatMap((dir) => readdirSync(join(fixtures, dir)).filter((n) => n.endsWith('.Dockerfile')).map((n) => join(fixtures, dir, n))).sort();
+const files = ['dockerfiles', 'cases']
+  .flatMap((dir) =>
+    readdirSync(join(fixtures, dir))
+      .filter((n) => n.endsWith('.Dockerfile'))
+      .map((n) => join(fixtures, dir, n)),
+  )
+  .sort();
 const dockerDir = join(__dirname, '..', '..', 'docker');
 
 /** hadolint code → our rule, for every rule with a hadolint alias. */
-const MAPPED = new Map(RULES.flatMap((r) => r.aliases.filter((a) => /^DL\d{4}$/.test(a)).map((a) => [a, r.id] as const)));
+const MAPPED = new Map(
+  RULES.flatMap((r) => r.aliases.filter((a) => /^DL\d{4}$/.test(a)).map((a) => [a, r.id] as const)),
+);
 
 /**
  * Where the tools differ on purpose: `file:line rule` that only one of them reports. Each has its
@@ -50,23 +58,30 @@ describe('the scanner agrees with hadolint on the rules both have', () => {
   beforeAll(() => {
     tool = hadolint();
   }, 300_000);
-  const run = (args: string[], input?: string) => spawnSync(tool.command, [...tool.args, ...args], { input, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const run = (args: string[], input?: string) =>
+    spawnSync(tool.command, [...tool.args, ...args], { input, encoding: 'utf8', maxBuffer: 64 << 20 });
 
   it(`on every fixture (${files.length} Dockerfiles), apart from the listed differences`, async () => {
     const out = run(['--no-fail', '--format', 'json', ...files]);
     expect(out.status, out.stderr).toBe(0);
-    const theirs = new Set((JSON.parse(out.stdout) as Array<{ file: string; line: number; code: string }>)
-      .filter((f) => MAPPED.has(f.code))
-      .map((f) => `${relative(fixtures, f.file)}:${f.line} ${MAPPED.get(f.code)!}`));
+    const theirs = new Set(
+      (JSON.parse(out.stdout) as Array<{ file: string; line: number; code: string }>)
+        .filter((f) => MAPPED.has(f.code))
+        .map((f) => `${relative(fixtures, f.file)}:${f.line} ${MAPPED.get(f.code)!}`),
+    );
     const ours = new Set<string>();
     for (const file of files) {
       for (const f of await scanDockerfile(file, readFileSync(file, 'utf8'))) {
-        if (RULES.find((r) => r.id === f.rule)?.aliases.some((a) => MAPPED.has(a))) ours.add(`${relative(fixtures, file)}:${f.line} ${f.rule}`);
+        if (RULES.find((r) => r.id === f.rule)?.aliases.some((a) => MAPPED.has(a)))
+          ours.add(`${relative(fixtures, file)}:${f.line} ${f.rule}`);
       }
     }
     const onlyOurs = [...ours].filter((k) => !theirs.has(k)).sort();
     const onlyTheirs = [...theirs].filter((k) => !ours.has(k)).sort();
-    expect({ onlyOurs, onlyTheirs }).toEqual({ onlyOurs: Object.keys(ONLY_SCANNER).sort(), onlyTheirs: Object.keys(ONLY_HADOLINT).sort() });
+    expect({ onlyOurs, onlyTheirs }).toEqual({
+      onlyOurs: Object.keys(ONLY_SCANNER).sort(),
+      onlyTheirs: Object.keys(ONLY_HADOLINT).sort(),
+    });
     // and the agreement is not empty: most mapped rules fire on their bad fixture in both tools
     expect([...ours].filter((k) => theirs.has(k)).length).toBeGreaterThan(MAPPED.size / 2);
   });
@@ -78,13 +93,18 @@ describe('the scanner agrees with hadolint on the rules both have', () => {
   });
 
   it('every Dockerfile in docker/ passes hadolint --failure-threshold warning (its ignore comments are the ones both tools read)', () => {
-    const dockerfiles = readdirSync(dockerDir).filter((f) => f.startsWith('Dockerfile')).map((f) => join(dockerDir, f));
+    const dockerfiles = readdirSync(dockerDir)
+      .filter((f) => f.startsWith('Dockerfile'))
+      .map((f) => join(dockerDir, f));
     expect(dockerfiles.length).toBeGreaterThanOrEqual(4);
     const out = run(['--failure-threshold', 'warning', '--no-color', ...dockerfiles]);
     expect(out.status, out.stdout + out.stderr).toBe(0);
     // and the threshold bites: Dockerfile.postgres without its ignore comment fails on DL3008
     const postgres = readFileSync(join(dockerDir, 'Dockerfile.postgres'), 'utf8');
-    const unignored = run(['--failure-threshold', 'warning', '--no-color', '-'], postgres.replace('# hadolint ignore=DL3008\n', ''));
+    const unignored = run(
+      ['--failure-threshold', 'warning', '--no-color', '-'],
+      postgres.replace('# hadolint ignore=DL3008\n', ''),
+    );
     expect(unignored.status).not.toBe(0);
     expect(unignored.stdout).toMatch(/DL3008 warning/);
   });

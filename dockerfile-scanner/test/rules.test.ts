@@ -24,7 +24,9 @@ const rulesIn = async (file: string, text: string) => (await scanDockerfile(file
 /** Runs the CLI in-process and returns its exit code and output. */
 async function cli(args: string[]): Promise<{ code: number; out: string }> {
   let out = '';
-  const code = await runScan(args, (t) => { out += t; });
+  const code = await runScan(args, (t) => {
+    out += t;
+  });
   return { code, out };
 }
 
@@ -37,10 +39,13 @@ describe('every rule has a firing and a non-firing fixture', () => {
 
   for (const rule of RULES) {
     // ShellCheck is optional: without the binary its rule reports nothing, by design
-    it.skipIf(rule.id === 'shellcheck' && !shellcheckAvailable())(`${rule.id}: fires on the bad fixture, not on the good one`, async () => {
-      expect(await rulesIn(`${rule.id}.bad.Dockerfile`, read(`${rule.id}.bad.Dockerfile`))).toContain(rule.id);
-      expect(await rulesIn(`${rule.id}.good.Dockerfile`, read(`${rule.id}.good.Dockerfile`))).not.toContain(rule.id);
-    });
+    it.skipIf(rule.id === 'shellcheck' && !shellcheckAvailable())(
+      `${rule.id}: fires on the bad fixture, not on the good one`,
+      async () => {
+        expect(await rulesIn(`${rule.id}.bad.Dockerfile`, read(`${rule.id}.bad.Dockerfile`))).toContain(rule.id);
+        expect(await rulesIn(`${rule.id}.good.Dockerfile`, read(`${rule.id}.good.Dockerfile`))).not.toContain(rule.id);
+      },
+    );
   }
 
   it('every rule has an id, severity, title, fix hint and unique id', async () => {
@@ -57,17 +62,26 @@ describe('every rule has a firing and a non-firing fixture', () => {
     const docs = readFileSync(join(repoRoot, 'docs', 'DEPLOY.md'), 'utf8');
     const table = docs.slice(docs.indexOf('<!-- rule-table'));
     const rows = [...table.matchAll(/^\| `([a-z0-9-]+)` \| (\w+) \| ([^|]+) \| ([^|]+) \|/gm)].map((m) => ({
-      id: m[1], severity: m[2], hadolint: m[3]!.trim() === '—' ? [] : m[3]!.trim().split(/,\s*/), other: m[4]!.trim() === '—' ? [] : m[4]!.trim().split(/,\s*/),
+      id: m[1],
+      severity: m[2],
+      hadolint: m[3]!.trim() === '—' ? [] : m[3]!.trim().split(/,\s*/),
+      other: m[4]!.trim() === '—' ? [] : m[4]!.trim().split(/,\s*/),
     }));
-    expect(rows).toEqual(RULES.map((r) => ({
-      id: r.id, severity: r.severity, hadolint: r.aliases.filter((a) => /^DL\d{4}$/.test(a)), other: r.aliases.filter((a) => !/^DL\d{4}$/.test(a)),
-    })));
+    expect(rows).toEqual(
+      RULES.map((r) => ({
+        id: r.id,
+        severity: r.severity,
+        hadolint: r.aliases.filter((a) => /^DL\d{4}$/.test(a)),
+        other: r.aliases.filter((a) => !/^DL\d{4}$/.test(a)),
+      })),
+    );
   });
 });
 
 describe('findings', () => {
   it('point at the instruction (1-based line and column) and name what they saw', async () => {
-    const text = 'FROM debian:12.11-slim\nUSER nobody\nHEALTHCHECK CMD ["true"]\nRUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\n';
+    const text =
+      'FROM debian:12.11-slim\nUSER nobody\nHEALTHCHECK CMD ["true"]\nRUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\n';
     const [finding] = await scanDockerfile('Dockerfile', text);
     expect(finding).toMatchObject({ rule: 'apt-unpinned', severity: 'warning', line: 4, column: 1 });
     expect(finding!.message).toContain('curl');
@@ -79,7 +93,8 @@ describe('findings', () => {
 });
 
 describe('inline ignore comments', () => {
-  const bad = 'FROM debian:12.11-slim\nUSER nobody\nHEALTHCHECK CMD ["true"]\n{comment}RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\n';
+  const bad =
+    'FROM debian:12.11-slim\nUSER nobody\nHEALTHCHECK CMD ["true"]\n{comment}RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\n';
 
   it('`# scan ignore=<id>` on the line above silences that rule for that instruction only', async () => {
     expect(await rulesIn('f', bad.replace('{comment}', '# scan ignore=apt-unpinned\n'))).toEqual([]);
@@ -87,7 +102,12 @@ describe('inline ignore comments', () => {
   });
 
   it('hadolint spelling and codes work too (`# hadolint ignore=DL3008`), in a comment block above', async () => {
-    expect(await rulesIn('f', bad.replace('{comment}', '# hadolint ignore=DL3015,DL3008\n# why: pinned by the base image\n'))).toEqual([]);
+    expect(
+      await rulesIn(
+        'f',
+        bad.replace('{comment}', '# hadolint ignore=DL3015,DL3008\n# why: pinned by the base image\n'),
+      ),
+    ).toEqual([]);
   });
 
   it('a blank line breaks the link between comment and instruction', async () => {
@@ -115,13 +135,18 @@ describe('output formats and exit codes', () => {
   it('SARIF validates against the SARIF 2.1.0 schema (check-jsonschema) and references its rules', async () => {
     // the schema from Microsoft's SARIF SDK on npm; its `language` pattern has a stray `]`, valid only outside unicode mode
     const tmp = mkdtempSync(join(tmpdir(), 'sarif-'));
-    const validate = (file: string) => runTool(checkJsonschema(), ['--regex-variant', 'nonunicode', '--schemafile', sarifSchema(), file], tmp);
+    const validate = (file: string) =>
+      runTool(checkJsonschema(), ['--regex-variant', 'nonunicode', '--schemafile', sarifSchema(), file], tmp);
     try {
       expect((await cli([bad, '--format', 'sarif', '--output', join(tmp, 'scan.sarif'), '--no-fail'])).code).toBe(0);
       const out = validate('scan.sarif');
       expect(out.status, out.stdout + out.stderr).toBe(0);
       const sarif = JSON.parse(readFileSync(join(tmp, 'scan.sarif'), 'utf8')) as {
-        version: string; runs: Array<{ results: Array<{ ruleId: string; ruleIndex: number; level: string }>; tool: { driver: { rules: Array<{ id: string }> } } }>;
+        version: string;
+        runs: Array<{
+          results: Array<{ ruleId: string; ruleIndex: number; level: string }>;
+          tool: { driver: { rules: Array<{ id: string }> } };
+        }>;
       };
       expect(sarif.version).toBe('2.1.0');
       const run = sarif.runs[0]!;
@@ -129,7 +154,9 @@ describe('output formats and exit codes', () => {
       expect(result.level).toBe('error');
       expect(run.tool.driver.rules[result.ruleIndex]!.id).toBe('curl-pipe-shell');
       // and the schema does refuse a malformed log, by name: a level SARIF lacks, a run without its tool
-      const broken = structuredClone(sarif) as unknown as { runs: Array<{ results: Array<{ level: string }>; tool?: unknown }> };
+      const broken = structuredClone(sarif) as unknown as {
+        runs: Array<{ results: Array<{ level: string }>; tool?: unknown }>;
+      };
       broken.runs[0]!.results[0]!.level = 'fatal';
       delete broken.runs[0]!.tool;
       writeFileSync(join(tmp, 'broken.sarif'), JSON.stringify(broken));
@@ -170,6 +197,8 @@ describe("the project's own Dockerfiles", () => {
   it('the one deliberate exception is an inline, explained ignore in the form hadolint reads too (PGDG keeps only the newest build)', async () => {
     const text = readFileSync(join(repoRoot, 'docker', 'Dockerfile.postgres'), 'utf8');
     expect(text).toMatch(/# hadolint ignore=DL3008\n/);
-    expect(await rulesIn('Dockerfile.postgres', text.replace('# hadolint ignore=DL3008\n', ''))).toEqual(['apt-unpinned']);
+    expect(await rulesIn('Dockerfile.postgres', text.replace('# hadolint ignore=DL3008\n', ''))).toEqual([
+      'apt-unpinned',
+    ]);
   });
 });

@@ -6,7 +6,11 @@ describe('parseShell', () => {
   it('splits commands on && || ; and newlines, and groups pipelines', async () => {
     const cmds = await parseShell('apt-get update && apt-get install -y curl | tee log; echo done || true');
     expect(cmds.map((c) => [c.argv[0], c.joinedBy, c.pipeline])).toEqual([
-      ['apt-get', '', 0], ['apt-get', '&&', 1], ['tee', '|', 1], ['echo', ';', 2], ['true', '||', 3],
+      ['apt-get', '', 0],
+      ['apt-get', '&&', 1],
+      ['tee', '|', 1],
+      ['echo', ';', 2],
+      ['true', '||', 3],
     ]);
   });
 
@@ -18,7 +22,10 @@ describe('parseShell', () => {
 
   it('joins backslash continuations and drops comments', async () => {
     const cmds = await parseShell('apt-get install \\\n  -y curl # the client\nrm -rf /var/lib/apt/lists/*');
-    expect(cmds.map((c) => c.argv)).toEqual([['apt-get', 'install', '-y', 'curl'], ['rm', '-rf', '/var/lib/apt/lists/*']]);
+    expect(cmds.map((c) => c.argv)).toEqual([
+      ['apt-get', 'install', '-y', 'curl'],
+      ['rm', '-rf', '/var/lib/apt/lists/*'],
+    ]);
   });
 
   it('strips assignments and wrappers, remembering the wrappers', async () => {
@@ -37,7 +44,9 @@ describe('parseShell', () => {
   });
 
   it('reads case patterns as patterns, not pipes', async () => {
-    const cmds = await parseShell('case "$(uname -m)" in x86_64|amd64) A=x64 ;; aarch64) A=arm64 ;; *) exit 1 ;; esac; echo "$A"');
+    const cmds = await parseShell(
+      'case "$(uname -m)" in x86_64|amd64) A=x64 ;; aarch64) A=arm64 ;; *) exit 1 ;; esac; echo "$A"',
+    );
     expect(cmds.map((c) => c.argv[0])).toEqual(['uname', 'exit', 'echo']);
     expect(cmds.some((c) => c.joinedBy === '|')).toBe(false);
   });
@@ -50,14 +59,21 @@ describe('parseShell', () => {
 
   it('knows which side of a pipe a command in a subshell is on', async () => {
     const cmds = await parseShell('(cd /x && make) | tee log');
-    expect(cmds.map((c) => [c.argv[0], c.pipePart])).toEqual([['cd', 0], ['make', 0], ['tee', 1]]);
+    expect(cmds.map((c) => [c.argv[0], c.pipePart])).toEqual([
+      ['cd', 0],
+      ['make', 0],
+      ['tee', 1],
+    ]);
     expect(new Set(cmds.map((c) => c.pipeline)).size).toBe(1);
     expect(pipeText(cmds)).toBe('cd | tee');
   });
 
   it('follows a here-document into the pipe after it', async () => {
     const cmds = await parseShell('cat <<EOF | sh\necho hi\nEOF\n');
-    expect(cmds.map((c) => [c.argv[0], c.joinedBy])).toEqual([['cat', ''], ['sh', '|']]);
+    expect(cmds.map((c) => [c.argv[0], c.joinedBy])).toEqual([
+      ['cat', ''],
+      ['sh', '|'],
+    ]);
     expect(cmds[0]!.pipeline).toBe(cmds[1]!.pipeline);
   });
 

@@ -30,7 +30,12 @@ export interface ComputeReferenceProfileInput {
   bins?: number;
 }
 
-const referenceProfileInput = strict({ featureSet: featureSetName, window: timeWindow, features: featureNames, bins: integer(2, 100).optional() });
+const referenceProfileInput = strict({
+  featureSet: featureSetName,
+  window: timeWindow,
+  features: featureNames,
+  bins: integer(2, 100).optional(),
+});
 
 export interface ComputeWindowHistogramInput {
   featureSet: string;
@@ -49,7 +54,9 @@ export interface ComputeWindowHistogramOutput extends WindowHistogram {
 const windowHistogramInput = z.object({
   featureSet: featureSetName,
   window: timeWindow,
-  specs: z.record(z.string(), z.unknown(), { error: 'the bins of at least one feature' }).refine((s) => Object.keys(s).length > 0, { error: 'the bins of at least one feature' }),
+  specs: z
+    .record(z.string(), z.unknown(), { error: 'the bins of at least one feature' })
+    .refine((s) => Object.keys(s).length > 0, { error: 'the bins of at least one feature' }),
   exact: flag().optional(),
 });
 
@@ -92,7 +99,11 @@ export function createDriftActivities(deps: ActivityDeps) {
       parse(windowHistogramInput, input);
       // the first row may be a while coming (a cold partition): the timer heartbeats until it does
       const { histogram, read } = await heartbeating({ rows: 0 }, (report) =>
-        windowHistograms(pool, input.featureSet, input.window, input.specs, { exact: input.exact, openPartitionDays: config.ingest.openPartitionDays, onProgress: (rows) => report({ rows }) }),
+        windowHistograms(pool, input.featureSet, input.window, input.specs, {
+          exact: input.exact,
+          openPartitionDays: config.ingest.openPartitionDays,
+          onProgress: (rows) => report({ rows }),
+        }),
       );
       return { ...histogram, read };
     },
@@ -120,8 +131,17 @@ export function createDriftActivities(deps: ActivityDeps) {
       const psi = Math.round(input.maxPsi * 1000) / 1000;
       const handle = await startRetrain(
         client,
-        { model: input.model, reason: `drift: max PSI ${psi} (report ${input.driftReportId})`, trigger: 'drift', driftReportId: input.driftReportId, driftPsi: input.maxPsi },
-        { taskQueue: input.taskQueue, summary: `retrain ${input.model}: drift, max PSI ${psi}, report ${input.driftReportId}` },
+        {
+          model: input.model,
+          reason: `drift: max PSI ${psi} (report ${input.driftReportId})`,
+          trigger: 'drift',
+          driftReportId: input.driftReportId,
+          driftPsi: input.maxPsi,
+        },
+        {
+          taskQueue: input.taskQueue,
+          summary: `retrain ${input.model}: drift, max PSI ${psi}, report ${input.driftReportId}`,
+        },
       );
       await recordReportRetrain(pool, input.driftReportId, handle.workflowId);
       return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };

@@ -2,7 +2,12 @@
 import { heartbeat } from '@temporalio/activity';
 import { profileClosedPartitions, type ProfiledPartition } from '../feature-store/partition-profiles';
 import { indexClosedPartitions } from '../feature-store/partitions';
-import { readWatermark, saveWatermark, type SaveWatermarkInput, type SourceWatermark } from '../feature-store/watermarks';
+import {
+  readWatermark,
+  saveWatermark,
+  type SaveWatermarkInput,
+  type SourceWatermark,
+} from '../feature-store/watermarks';
 import type { ActivityDeps } from './deps';
 
 export interface ReadWatermarkInput {
@@ -39,7 +44,9 @@ export function createFeatureStoreActivities({ pool, config }: ActivityDeps) {
     async indexClosedPartitions(input: IndexClosedPartitionsInput = {}): Promise<IndexClosedPartitionsOutput> {
       const days = input.openPartitionDays ?? config.ingest.openPartitionDays;
       const indexed = await indexClosedPartitions(pool, days, (partition) => heartbeat({ partition }));
-      const profiled = await profileClosedPartitions(pool, days, (partition) => heartbeat({ partition, stage: 'profile' }));
+      const profiled = await profileClosedPartitions(pool, days, (partition) =>
+        heartbeat({ partition, stage: 'profile' }),
+      );
       return { indexed, profiled };
     },
   };

@@ -21,8 +21,16 @@ import { checkH2OVersion } from '../h2o/version';
 import { assertCloudUsable, cloudLossWatch, namingCloudLoss, readAndLockCloud } from '../h2o/cloud';
 import { championModelIds } from '../registry';
 import {
-  cleanupTrainingRun as cleanupRun, evaluateTraining, pruneModelRuns, startTraining,
-  type CleanupResult, type PruneResult, type StartedTraining, type TrainedSpec, type TrainingFrames, type TrainingKind,
+  cleanupTrainingRun as cleanupRun,
+  evaluateTraining,
+  pruneModelRuns,
+  startTraining,
+  type CleanupResult,
+  type PruneResult,
+  type StartedTraining,
+  type TrainedSpec,
+  type TrainingFrames,
+  type TrainingKind,
 } from '../h2o/training';
 import type { Algorithm } from '../shared/algorithms';
 import { FailureType, H2OError, isLost } from '../shared/errors';
@@ -127,7 +135,11 @@ export function createH2OActivities({ config, pool }: ActivityDeps) {
   async function startJob(input: StartTrainingJobInput): Promise<StartedTraining> {
     const destId = trainingRunIds(input.workflowId, input.runId).spec(input.spec.name);
     const started = await startTraining(h2o, { spec: input.spec, destId, frames: input.frames, seed: input.seed });
-    log.info(started.resumed ? 'found the spec\'s H2O job from an earlier attempt' : 'started H2O job', { spec: input.spec.name, jobKey: started.jobKey, destId });
+    log.info(started.resumed ? "found the spec's H2O job from an earlier attempt" : 'started H2O job', {
+      spec: input.spec.name,
+      jobKey: started.jobKey,
+      destId,
+    });
     return started;
   }
 
@@ -136,29 +148,43 @@ export function createH2OActivities({ config, pool }: ActivityDeps) {
     const previous = resumeHeartbeat ? (activityInfo().heartbeatDetails as TrainingHeartbeat | undefined) : undefined;
     const jobKey = previous?.jobKey ?? input.jobKey;
     const resumed = previous?.jobKey !== undefined;
-    if (resumed) log.info('resuming polling of the H2O job', { spec: input.specName, jobKey, progress: previous?.progress, attempt: activityInfo().attempt });
+    if (resumed)
+      log.info('resuming polling of the H2O job', {
+        spec: input.specName,
+        jobKey,
+        progress: previous?.progress,
+        attempt: activityInfo().attempt,
+      });
     const workflow = getClient().workflow.getHandle(input.workflowId);
     let lastReport = 0;
     try {
       // Heartbeats on a timer, not only after a successful poll: while H2O is unreachable the polls
       // fail for up to TRAINING_H2O_GRACE_S, and the 15 s heartbeat timeout must not end the attempt.
-      const job = await heartbeating({ jobKey, progress: previous?.progress ?? 0 } satisfies TrainingHeartbeat, (report) =>
-        pollJob(h2o, jobKey, {
-          intervalMs: config.training.pollIntervalMs,
-          unreachableGraceMs: config.training.h2oGraceS * 1000,
-          signal: cancellationSignal(),
-          watchCloud,
-          onPoll: (j) => {
-            report({ jobKey, progress: j.progress });
-            if (Date.now() - lastReport >= config.training.progressIntervalMs) {
-              lastReport = Date.now();
-              // Best effort: the query shows progress; a lost signal loses nothing else.
-              workflow.signal(trainingProgressSignal, { specName: input.specName, progress: j.progress, jobKey }).catch(() => {});
-            }
-          },
-        }),
+      const job = await heartbeating(
+        { jobKey, progress: previous?.progress ?? 0 } satisfies TrainingHeartbeat,
+        (report) =>
+          pollJob(h2o, jobKey, {
+            intervalMs: config.training.pollIntervalMs,
+            unreachableGraceMs: config.training.h2oGraceS * 1000,
+            signal: cancellationSignal(),
+            watchCloud,
+            onPoll: (j) => {
+              report({ jobKey, progress: j.progress });
+              if (Date.now() - lastReport >= config.training.progressIntervalMs) {
+                lastReport = Date.now();
+                // Best effort: the query shows progress; a lost signal loses nothing else.
+                workflow
+                  .signal(trainingProgressSignal, { specName: input.specName, progress: j.progress, jobKey })
+                  .catch(() => {});
+              }
+            },
+          }),
       );
-      if (job.status === 'CANCELLED') throw ApplicationFailure.nonRetryable(`H2O job ${jobKey} of spec ${input.specName} was cancelled: ${jobFailureMessage(job)}`, FailureType.H2O);
+      if (job.status === 'CANCELLED')
+        throw ApplicationFailure.nonRetryable(
+          `H2O job ${jobKey} of spec ${input.specName} was cancelled: ${jobFailureMessage(job)}`,
+          FailureType.H2O,
+        );
       // Reading the metrics here, not in another activity, saves a round trip per branch.
       const trained = await evaluateTraining(h2o, input.destId, input.kind, input.metric, input.specName);
       return { jobKey, msec: job.msec, resumed, trained };
@@ -166,7 +192,10 @@ export function createH2OActivities({ config, pool }: ActivityDeps) {
       // A job that FAILED will not finish by polling again. (A job the cluster forgot, after a
       // restart, becomes H2OLost in toFailure: trainModels rebuilds and trains again.)
       if (err instanceof H2OJobFailedError) {
-        throw ApplicationFailure.nonRetryable(`spec ${input.specName}: ${err.message}`, FailureType.H2O, { status: err.status, field: err.field ?? null });
+        throw ApplicationFailure.nonRetryable(`spec ${input.specName}: ${err.message}`, FailureType.H2O, {
+          status: err.status,
+          field: err.field ?? null,
+        });
       }
       if (err instanceof H2OError && isLost(err)) err.message = `spec ${input.specName}: ${err.message}`;
       throw err;
@@ -183,7 +212,13 @@ export function createH2OActivities({ config, pool }: ActivityDeps) {
       if (version.verdict === 'gated') throw ApplicationFailure.nonRetryable(version.message, FailureType.H2OMojoGated);
       if (!version.ok) log.warn('H2O version differs from the pinned one', { message: version.message });
       const xgboostAvailable = input.algorithms.includes('xgboost') ? await h2o.hasXGBoost() : false;
-      return { h2oVersion: cloud.version, xgboostAvailable, defaultMaxParallel: config.training.maxParallel, trainingTaskQueue: config.training.taskQueue, cloudSize: check.size };
+      return {
+        h2oVersion: cloud.version,
+        xgboostAvailable,
+        defaultMaxParallel: config.training.maxParallel,
+        trainingTaskQueue: config.training.taskQueue,
+        cloudSize: check.size,
+      };
     },
 
     /** Starts the spec's H2O job, or returns the job an earlier attempt started (never trains twice). */
@@ -208,7 +243,9 @@ export function createH2OActivities({ config, pool }: ActivityDeps) {
       const client = getClient();
       for (const watcher of input.slotWatchers) {
         try {
-          await client.workflow.getHandle(watcher).signal(trainingSlotSignal, { workflowId: input.workflowId, specName: input.specName });
+          await client.workflow
+            .getHandle(watcher)
+            .signal(trainingSlotSignal, { workflowId: input.workflowId, specName: input.specName });
         } catch (err) {
           // a watcher that ended cannot care; anything else (the server away) retries the activity
           if (!(err instanceof WorkflowNotFoundError)) throw err;
@@ -217,7 +254,17 @@ export function createH2OActivities({ config, pool }: ActivityDeps) {
       // startJob finds the job an earlier attempt started (its id derives from the run and the spec), so
       // a retry polls that one, and a cluster that lost it gets it started again
       const started = await startJob(input);
-      const awaited = await awaitJob({ workflowId: input.workflowId, specName: input.specName, jobKey: started.jobKey, destId: started.destId, kind: started.kind, metric: input.metric }, false);
+      const awaited = await awaitJob(
+        {
+          workflowId: input.workflowId,
+          specName: input.specName,
+          jobKey: started.jobKey,
+          destId: started.destId,
+          kind: started.kind,
+          metric: input.metric,
+        },
+        false,
+      );
       return { ...awaited, resumed: started.resumed, started };
     },
 
@@ -229,7 +276,12 @@ export function createH2OActivities({ config, pool }: ActivityDeps) {
      */
     async exportChampionMojo(input: ExportChampionMojoInput): Promise<MojoFile> {
       return namingCloudLoss(h2o, cloudSettings, async () => {
-        const path = join(config.worker.artifactDir, sanitizeH2OId(input.model), sanitizeH2OId(input.workflowId), `${input.h2oModelId}.zip`);
+        const path = join(
+          config.worker.artifactDir,
+          sanitizeH2OId(input.model),
+          sanitizeH2OId(input.workflowId),
+          `${input.h2oModelId}.zip`,
+        );
         const file = await downloadMojoTo(h2o, input.h2oModelId, path);
         log.info('MOJO written', { path: file.path, bytes: file.bytes, sha256: file.sha256 });
         if (input.goldenFrame) {
@@ -240,7 +292,13 @@ export function createH2OActivities({ config, pool }: ActivityDeps) {
             mojo = undefined; // unservable: retrainModel's check records why; no golden rows to check
           }
           if (mojo) {
-            const golden = await writeGoldenRows(h2o, { h2oModelId: input.h2oModelId, frameId: input.goldenFrame, mojoPath: file.path, classes: mojo.classes, features: mojo.features });
+            const golden = await writeGoldenRows(h2o, {
+              h2oModelId: input.h2oModelId,
+              frameId: input.goldenFrame,
+              mojoPath: file.path,
+              classes: mojo.classes,
+              features: mojo.features,
+            });
             log.info('golden rows written', { path: file.path, rows: golden.rows.length });
           }
         }
@@ -253,8 +311,17 @@ export function createH2OActivities({ config, pool }: ActivityDeps) {
      * deletes the rest of its registered runs' models and frames (their MOJOs are on disk). Idempotent.
      */
     async pruneH2OModels(input: PruneH2OModelsInput): Promise<PruneResult> {
-      const result = await pruneModelRuns(h2o, await championModelIds(pool, input.model), config.training.keepH2OModels);
-      log.info('older training runs removed from H2O', { model: input.model, kept: result.keptModels, models: result.deletedModels.length, frames: result.deletedFrames.length });
+      const result = await pruneModelRuns(
+        h2o,
+        await championModelIds(pool, input.model),
+        config.training.keepH2OModels,
+      );
+      log.info('older training runs removed from H2O', {
+        model: input.model,
+        kept: result.keptModels,
+        models: result.deletedModels.length,
+        frames: result.deletedFrames.length,
+      });
       return result;
     },
 
@@ -263,7 +330,12 @@ export function createH2OActivities({ config, pool }: ActivityDeps) {
       const ids = trainingRunIds(input.workflowId, input.runId);
       const gridIds = [...new Set([...input.gridIds, ...(input.gridSpecNames ?? []).map((name) => ids.spec(name))])];
       const result = await cleanupRun(h2o, ids.prefix, input.keepModelIds, gridIds);
-      log.info('training run cleaned up', { prefix: ids.prefix, cancelledJobs: result.cancelledJobs, models: result.deletedModels.length, frames: result.deletedFrames.length });
+      log.info('training run cleaned up', {
+        prefix: ids.prefix,
+        cancelledJobs: result.cancelledJobs,
+        models: result.deletedModels.length,
+        frames: result.deletedFrames.length,
+      });
       return result;
     },
   };

@@ -19,7 +19,11 @@ export function createHealthActivities({ config, pool, redis }: ActivityDeps) {
         "SELECT current_setting('server_version') AS server_version, (SELECT extversion FROM pg_extension WHERE extname = 'pg_partman') AS partman",
       );
       const row = v.rows[0]!;
-      return { component: 'postgres', version: `${row.server_version} (pg_partman ${row.partman ?? 'missing'})`, address: `${config.postgres.host}:${config.postgres.port}` };
+      return {
+        component: 'postgres',
+        version: `${row.server_version} (pg_partman ${row.partman ?? 'missing'})`,
+        address: `${config.postgres.host}:${config.postgres.port}`,
+      };
     },
 
     async checkRedis(): Promise<ComponentHealth> {
@@ -44,7 +48,14 @@ export function createHealthActivities({ config, pool, redis }: ActivityDeps) {
       const check = await readAndLockCloud(h2o, { nodes: config.h2o.nodes, members: config.h2o.members });
       const refused = cloudError(check);
       if (refused) throw refused; // toFailure (src/shared/failure.ts) makes H2OCloudLostError non-retryable
-      const health: H2OCloudHealth = { name: check.name, size: check.size, expected: check.expected, locked: check.locked, nodes: check.nodes.map((n) => n.address), message: check.message };
+      const health: H2OCloudHealth = {
+        name: check.name,
+        size: check.size,
+        expected: check.expected,
+        locked: check.locked,
+        nodes: check.nodes.map((n) => n.address),
+        message: check.message,
+      };
       return { component: 'h2o', version: cloud.version, address: config.h2o.url, versionCheck, cloud: health };
     },
   };

@@ -112,7 +112,9 @@ export function createRegistryActivities(deps: ActivityDeps) {
         }
         if (status === 'RUNNING') continue;
         const reason = `abandoned: retrain ${v.workflowId} (run ${v.runId ?? 'unknown'}) ended ${status} before a decision; archived by ${input.workflowId}`;
-        const { archived } = await withClient((c) => archiveVersion(c, { model: input.model, version: v.version, reason, workflowId: input.workflowId }));
+        const { archived } = await withClient((c) =>
+          archiveVersion(c, { model: input.model, version: v.version, reason, workflowId: input.workflowId }),
+        );
         if (archived) abandoned.push({ version: v.version, workflowId: v.workflowId, status });
       }
       if (abandoned.length > 0) {

@@ -23,11 +23,19 @@ export function createServingActivities(_deps: ActivityDeps) {
       const bytes = await readFile(input.artifactPath);
       const sha256 = createHash('sha256').update(bytes).digest('hex');
       if (sha256 !== input.artifactSha256) {
-        return { servable: false, problem: `the artifact's sha256 is ${sha256}, the registry expects ${input.artifactSha256}: the file changed after download` };
+        return {
+          servable: false,
+          problem: `the artifact's sha256 is ${sha256}, the registry expects ${input.artifactSha256}: the file changed after download`,
+        };
       }
       try {
         const model = loadMojo(bytes, input.artifactPath);
-        log.info('MOJO servable', { path: input.artifactPath, algorithm: model.algorithm, category: model.category, mojoVersion: model.mojoVersion });
+        log.info('MOJO servable', {
+          path: input.artifactPath,
+          algorithm: model.algorithm,
+          category: model.category,
+          mojoVersion: model.mojoVersion,
+        });
         return { servable: true, problem: null };
       } catch (err) {
         if (!(err instanceof MojoError)) throw err;

@@ -138,13 +138,36 @@ export function createSourceApiActivities({ pool, redis, config }: ActivityDeps)
           const deadLetters = page.badPage ? [page.badPage, ...recordLetters] : recordLetters;
           const client = await pool.connect();
           try {
-            await writePage(client, { source: source.name, featureSet: source.mapping.featureSet, workflowId, runId, page: key, rows, deadLetters }, input.writeMethod);
+            await writePage(
+              client,
+              {
+                source: source.name,
+                featureSet: source.mapping.featureSet,
+                workflowId,
+                runId,
+                page: key,
+                rows,
+                deadLetters,
+              },
+              input.writeMethod,
+            );
           } finally {
             client.release();
           }
           // After the commit: a reader that refills in between gets the new row anyway.
           await invalidateEntities(redis, source.mapping.featureSet, uniqueEntities(rows));
-          Object.assign(progress, addCounts(progress, { pages: 1, recordsSeen: page.records.length, recordsWritten: rows.length, deadLetters: recordLetters.length, deadPages: page.badPage ? 1 : 0, duplicatesMerged: duplicates, maxEventTime }));
+          Object.assign(
+            progress,
+            addCounts(progress, {
+              pages: 1,
+              recordsSeen: page.records.length,
+              recordsWritten: rows.length,
+              deadLetters: recordLetters.length,
+              deadPages: page.badPage ? 1 : 0,
+              duplicatesMerged: duplicates,
+              maxEventTime,
+            }),
+          );
           progress.next = page.next;
           progress.lastPage = key;
           progress.rateLimitWaitMs = rateLimitWaitMs;

@@ -12,7 +12,14 @@ import { withClient as withPoolClient } from '../postgres';
 import { loadWebhookSubscriptions } from '../catalog/models';
 import { readSecretEnv } from '../config';
 import { ConfigError, FailureType, ValidationError } from '../shared/errors';
-import { beginAttempt, deliveryBody, finishAttempt, loadDelivery, markFailed, type AttemptKey } from '../webhooks/deliveries';
+import {
+  beginAttempt,
+  deliveryBody,
+  finishAttempt,
+  loadDelivery,
+  markFailed,
+  type AttemptKey,
+} from '../webhooks/deliveries';
 import { emitWebhookEvents } from '../webhooks/emit';
 import { recordRetrainFailed, type RetrainFailure } from '../webhooks/outbox';
 import { createWebhookAgent, postWebhook } from '../webhooks/post';
@@ -31,7 +38,13 @@ export interface SendWebhookOutput {
 
 /** Called by an activity after its change committed: starts the deliveries of the events it recorded (never throws). */
 export async function emitAfterCommit({ config, pool }: ActivityDeps): Promise<void> {
-  await emitWebhookEvents({ config, pool, client: getClient(), taskQueue: activityInfo().taskQueue, warn: (m, d) => log.warn(m, d) });
+  await emitWebhookEvents({
+    config,
+    pool,
+    client: getClient(),
+    taskQueue: activityInfo().taskQueue,
+    warn: (m, d) => log.warn(m, d),
+  });
 }
 
 export function createWebhookActivities(deps: ActivityDeps) {
@@ -47,17 +60,36 @@ export function createWebhookActivities(deps: ActivityDeps) {
       const info = activityInfo();
       if (delivery.status === 'delivered') {
         // an earlier attempt of this run got its 2xx and the worker died before reporting it: do not send it again
-        const { rows } = await pool.query<{ attempt: number; response_code: number }>(`SELECT attempt, response_code FROM webhooks.attempts WHERE delivery_id = $1 AND status = 'delivered' ORDER BY attempt DESC LIMIT 1`, [delivery.id]);
+        const { rows } = await pool.query<{ attempt: number; response_code: number }>(
+          `SELECT attempt, response_code FROM webhooks.attempts WHERE delivery_id = $1 AND status = 'delivered' ORDER BY attempt DESC LIMIT 1`,
+          [delivery.id],
+        );
         if (rows[0]) return { attempt: rows[0].attempt, responseCode: rows[0].response_code };
       }
-      const subscription = loadWebhookSubscriptions(config.models.configPath).find((s) => s.name === delivery.subscription);
-      if (!subscription) throw new ConfigError('MODELS_CONFIG', config.models.configPath, `a models file that declares webhooks.${delivery.subscription} (the subscription of delivery ${delivery.id})`);
+      const subscription = loadWebhookSubscriptions(config.models.configPath).find(
+        (s) => s.name === delivery.subscription,
+      );
+      if (!subscription)
+        throw new ConfigError(
+          'MODELS_CONFIG',
+          config.models.configPath,
+          `a models file that declares webhooks.${delivery.subscription} (the subscription of delivery ${delivery.id})`,
+        );
       const secret = readSecretEnv(subscription.secretEnv);
-      if (secret === undefined) throw new ConfigError(subscription.secretEnv, undefined, `the signing secret of webhooks.${subscription.name}, set on the worker`);
+      if (secret === undefined)
+        throw new ConfigError(
+          subscription.secretEnv,
+          undefined,
+          `the signing secret of webhooks.${subscription.name}, set on the worker`,
+        );
 
       const timestamp = Math.floor(Date.now() / 1000);
       const body = deliveryBody(delivery.event);
-      const key: AttemptKey = { deliveryId: delivery.id, workflowRunId: info.workflowExecution?.runId ?? info.activityId, activityAttempt: info.attempt };
+      const key: AttemptKey = {
+        deliveryId: delivery.id,
+        workflowRunId: info.workflowExecution?.runId ?? info.activityId,
+        activityAttempt: info.attempt,
+      };
       const attempt = await withClient((c) => beginAttempt(c, key, subscription.url, timestamp));
       const headers = {
         [ID_HEADER]: delivery.id,
@@ -70,13 +102,30 @@ export function createWebhookActivities(deps: ActivityDeps) {
       const outcome = await postWebhook(agent, subscription.url, headers, body, input.timeoutMs);
       const latencyMs = Math.round(performance.now() - started);
       const error = outcome.kind === 'delivered' ? null : outcome.reason;
-      await withClient((c) => finishAttempt(c, key, { status: outcome.kind, latencyMs, responseCode: outcome.status, responseHead: outcome.head, error }));
+      await withClient((c) =>
+        finishAttempt(c, key, {
+          status: outcome.kind,
+          latencyMs,
+          responseCode: outcome.status,
+          responseHead: outcome.head,
+          error,
+        }),
+      );
 
       const where = `webhook ${subscription.name} (${new URL(subscription.url).origin}), attempt ${attempt}`;
       if (outcome.kind === 'delivered') return { attempt, responseCode: outcome.status };
-      if (outcome.kind === 'rejected') throw ApplicationFailure.nonRetryable(`${where}: ${outcome.reason}`, FailureType.WebhookRejected, { status: outcome.status });
+      if (outcome.kind === 'rejected')
+        throw ApplicationFailure.nonRetryable(`${where}: ${outcome.reason}`, FailureType.WebhookRejected, {
+          status: outcome.status,
+        });
       // Retry-After wins over the backoff: the receiver said when it can take the event
-      throw ApplicationFailure.create({ message: `${where}: ${outcome.reason}`, type: FailureType.WebhookRetry, nonRetryable: false, details: [{ status: outcome.status }], nextRetryDelay: outcome.retryAfterMs });
+      throw ApplicationFailure.create({
+        message: `${where}: ${outcome.reason}`,
+        type: FailureType.WebhookRetry,
+        nonRetryable: false,
+        details: [{ status: outcome.status }],
+        nextRetryDelay: outcome.retryAfterMs,
+      });
     },
 
     /** The delivery's attempts ran out or were refused. */
@@ -86,7 +135,10 @@ export function createWebhookActivities(deps: ActivityDeps) {
 
     /** The sweep: starts the deliveries of every undispatched event (failures are retried, unlike an emission's). */
     async dispatchWebhookEvents(): Promise<{ events: number; deliveries: number }> {
-      return emitWebhookEvents({ config, pool, client: getClient(), taskQueue: activityInfo().taskQueue, warn: (m, d) => log.warn(m, d) }, { strict: true });
+      return emitWebhookEvents(
+        { config, pool, client: getClient(), taskQueue: activityInfo().taskQueue, warn: (m, d) => log.warn(m, d) },
+        { strict: true },
+      );
     },
 
     /** retrain.failed for a run (idempotent by run id), then its delivery. */

@@ -11,7 +11,16 @@ import { ValidationError } from '../shared/errors';
 import { validateDeclarationsFile, type ModelDeclaration } from '../shared/model-declaration';
 import type { WebhookSubscription } from '../shared/webhooks';
 
-let cached: { path: string; mtimeMs: number; size: number; models: readonly ModelDeclaration[]; webhooks: readonly WebhookSubscription[]; byName: ReadonlyMap<string, ModelDeclaration> } | undefined;
+let cached:
+  | {
+      path: string;
+      mtimeMs: number;
+      size: number;
+      models: readonly ModelDeclaration[];
+      webhooks: readonly WebhookSubscription[];
+      byName: ReadonlyMap<string, ModelDeclaration>;
+    }
+  | undefined;
 
 function load(path: string): NonNullable<typeof cached> | undefined {
   if (!existsSync(path)) return undefined;

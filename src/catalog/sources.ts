@@ -16,7 +16,11 @@ export async function loadSourceFile(sourcesDir: string, name: string): Promise<
   try {
     text = await readFile(file, 'utf8');
   } catch {
-    throw new ValidationError('source', name, `a source defined in ${file} (INGEST_SOURCES_DIR), or an inline definition`);
+    throw new ValidationError(
+      'source',
+      name,
+      `a source defined in ${file} (INGEST_SOURCES_DIR), or an inline definition`,
+    );
   }
   let raw: unknown;
   try {
@@ -25,6 +29,7 @@ export async function loadSourceFile(sourcesDir: string, name: string): Promise<
     throw new ValidationError(file, text.slice(0, 60), `valid JSON (${(err as Error).message})`);
   }
   const source = validateSourceDefinition(raw, `${name}.json`);
-  if (source.name !== name) throw new ValidationError(`${name}.json.name`, source.name, `the file's own name "${name}"`);
+  if (source.name !== name)
+    throw new ValidationError(`${name}.json.name`, source.name, `the file's own name "${name}"`);
   return source;
 }

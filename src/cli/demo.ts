@@ -44,14 +44,22 @@ export async function demo(args: string[]): Promise<number> {
   const cfg = config();
   const started = Date.now();
   const ui = `http://${cfg.temporal.host}:${cfg.temporal.uiPort}/namespaces/${encodeURIComponent(cfg.temporal.namespace)}`;
-  const step = (n: number, text: string) => console.log(`\n[${n}/6] ${text} (${((Date.now() - started) / 1000).toFixed(0)}s)`);
+  const step = (n: number, text: string) =>
+    console.log(`\n[${n}/6] ${text} (${((Date.now() - started) / 1000).toFixed(0)}s)`);
   const declared = findModelDeclaration(cfg.models.configPath, MODEL);
-  if (!declared) throw new ValidationError('MODELS_CONFIG', cfg.models.configPath, `must declare model "${MODEL}" for the demo (see models.yaml)`);
+  if (!declared)
+    throw new ValidationError(
+      'MODELS_CONFIG',
+      cfg.models.configPath,
+      `must declare model "${MODEL}" for the demo (see models.yaml)`,
+    );
 
   step(1, 'worker and stack health');
   const ctx = stackContext((line) => console.log(`  ${line}`));
   const worker = await ensureWorkerDaemon(ctx);
-  console.log(`  worker pid ${worker.pid} ${worker.started ? 'started' : 'already running'} on task queue ${cfg.temporal.taskQueue}`);
+  console.log(
+    `  worker pid ${worker.pid} ${worker.started ? 'started' : 'already running'} on task queue ${cfg.temporal.taskQueue}`,
+  );
   const service = await ensureServiceDaemon(ctx);
   const api = serviceUrl(ctx);
   console.log(`  inference service pid ${service.pid} ${service.started ? 'started' : 'already running'} on ${api}`);
@@ -59,25 +67,45 @@ export async function demo(args: string[]): Promise<number> {
   const client = temporal.client;
   const pool = createPool(cfg.postgres, 'mlops-demo');
   // Reference records end a day ago; the shifted ones fill the last day, the sensor's window.
-  const source = await startSyntheticSource({ records: INITIAL_RECORDS, entities: 3_000, anchor: started - DAY_MS, spanDays: 3, seed: 42 });
+  const source = await startSyntheticSource({
+    records: INITIAL_RECORDS,
+    entities: 3_000,
+    anchor: started - DAY_MS,
+    spanDays: 3,
+    seed: 42,
+  });
   try {
-    const healthRun = await startStackHealth(client, { requestedBy: 'npm run demo' }, { taskQueue: cfg.temporal.taskQueue, workflowId: stackHealthWorkflowId(started) });
+    const healthRun = await startStackHealth(
+      client,
+      { requestedBy: 'npm run demo' },
+      { taskQueue: cfg.temporal.taskQueue, workflowId: stackHealthWorkflowId(started) },
+    );
     const health = await healthRun.result();
     for (const c of health.components) console.log(`  ${c.component.padEnd(9)} ${c.version}`);
 
-    step(2, `ingest ${INITIAL_RECORDS} records from a synthetic customer API (${source.url}) into feature set ${declared.featureSet}`);
+    step(
+      2,
+      `ingest ${INITIAL_RECORDS} records from a synthetic customer API (${source.url}) into feature set ${declared.featureSet}`,
+    );
     // `full`: a previous demo's watermark lies after these records' event times.
     await ingest(client, source, declared.featureSet, true);
 
     step(3, `train ${declared.specs.map((s) => s.name).join(', ')} on H2O and promote version 1 of "${MODEL}"`);
     // Joins a retrain of this model that is already running instead of starting a second one.
-    const retrain = await startRetrain(client, { model: MODEL, reason: 'demo: first version', trigger: 'manual' }, { taskQueue: cfg.temporal.taskQueue, summary: `retrain ${MODEL}: manual (npm run demo)` });
+    const retrain = await startRetrain(
+      client,
+      { model: MODEL, reason: 'demo: first version', trigger: 'manual' },
+      { taskQueue: cfg.temporal.taskQueue, summary: `retrain ${MODEL}: manual (npm run demo)` },
+    );
     const first = await retrain.result();
-    console.log(`  version ${first.version} ${first.outcome}: champion ${first.specName}, ${first.metric} ${first.metricValue.toFixed(4)}`);
+    console.log(
+      `  version ${first.version} ${first.outcome}: champion ${first.specName}, ${first.metric} ${first.metricValue.toFixed(4)}`,
+    );
     await scoreEntities(api, first.version);
 
     step(4, 'apply the drift sensor schedule from models.yaml');
-    for (const s of await applySchedules(client, [declared], cfg.temporal.taskQueue)) console.log(`  schedule ${s.scheduleId}: ${s.outcome}`);
+    for (const s of await applySchedules(client, [declared], cfg.temporal.taskQueue))
+      console.log(`  schedule ${s.scheduleId}: ${s.outcome}`);
 
     step(5, `shift the API's distributions by ${SHIFT} sd and ingest a new day of ${SHIFTED_RECORDS} records`);
     source.setShift(SHIFT);
@@ -87,13 +115,20 @@ export async function demo(args: string[]): Promise<number> {
     step(6, 'trigger the drift sensor; on drift it starts a retrain');
     const sensor = await triggerSchedule(client, sensorScheduleId(MODEL));
     const report = await sensor.result();
-    console.log(`  verdict ${report.verdict}, max PSI ${report.maxPsi?.toFixed(3) ?? 'n/a'} (report ${report.reportId ?? 'none'})`);
+    console.log(
+      `  verdict ${report.verdict}, max PSI ${report.maxPsi?.toFixed(3) ?? 'n/a'} (report ${report.reportId ?? 'none'})`,
+    );
     const byPsi = Object.entries(report.psi ?? {}).sort((a, b) => b[1] - a[1]);
     for (const [feature, psi] of byPsi.slice(0, 8)) console.log(`    ${feature.padEnd(24)} PSI ${psi.toFixed(3)}`);
-    if (byPsi.length > 8) console.log(`    … ${byPsi.length - 8} more features, lowest PSI ${byPsi.at(-1)![1].toFixed(3)} (${byPsi.at(-1)![0]}): npx tsx src/cli/index.ts versions ${MODEL}, or monitoring.drift_reports`);
+    if (byPsi.length > 8)
+      console.log(
+        `    … ${byPsi.length - 8} more features, lowest PSI ${byPsi.at(-1)![1].toFixed(3)} (${byPsi.at(-1)![0]}): npx tsx src/cli/index.ts versions ${MODEL}, or monitoring.drift_reports`,
+      );
     if (report.retrainWorkflowId) {
       const second = await client.workflow.getHandle<RetrainModelWorkflow>(report.retrainWorkflowId).result();
-      console.log(`  retrain ${report.retrainWorkflowId}: version ${second.version} ${second.outcome}, ${second.metric} ${second.metricValue.toFixed(4)}`);
+      console.log(
+        `  retrain ${report.retrainWorkflowId}: version ${second.version} ${second.outcome}, ${second.metric} ${second.metricValue.toFixed(4)}`,
+      );
       if (second.outcome === 'promoted') await scoreEntities(api, second.version);
     } else {
       console.log('  no retrain started (no drift found)');
@@ -105,10 +140,15 @@ export async function demo(args: string[]): Promise<number> {
     console.log(`  Temporal Web UI        ${ui}/workflows`);
     console.log(`  this model's runs      ${ui}/workflows?query=${encodeURIComponent(`ModelName="${MODEL}"`)}`);
     console.log(`  the drift schedule     ${ui}/schedules/${sensorScheduleId(MODEL)}`);
-    console.log(`  predictions            curl -s -X POST ${api}/v1/models/${MODEL}/predict -H 'content-type: application/json' -d '${JSON.stringify({ entities: DEMO_ENTITIES })}'`);
+    console.log(
+      `  predictions            curl -s -X POST ${api}/v1/models/${MODEL}/predict -H 'content-type: application/json' -d '${JSON.stringify({ entities: DEMO_ENTITIES })}'`,
+    );
     console.log(`  service metrics        curl -s ${api}/metrics | grep mlops_serve_`);
-    for (const [what, command] of demoShellHints(cfg.temporal.taskQueue)) console.log(`  ${what.padEnd(22)} ${command}`);
-    console.log('The stack, the worker and the inference service keep running: npm run stack:status, npm run stack:down.');
+    for (const [what, command] of demoShellHints(cfg.temporal.taskQueue))
+      console.log(`  ${what.padEnd(22)} ${command}`);
+    console.log(
+      'The stack, the worker and the inference service keep running: npm run stack:status, npm run stack:down.',
+    );
     return 0;
   } finally {
     await source.close();
@@ -123,14 +163,32 @@ const DEMO_ENTITIES = ['cust-1', 'cust-2', 'cust-3'];
 async function scoreEntities(api: string, version: number): Promise<void> {
   const deadline = Date.now() + 15_000;
   for (;;) {
-    const res = await request(`${api}/v1/models/${MODEL}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ entities: DEMO_ENTITIES }) });
-    const body = (await res.body.json()) as { version?: number; error?: string; predictions?: { entity: string; version: number; label: string; probabilities: Record<string, number> }[] };
+    const res = await request(`${api}/v1/models/${MODEL}/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ entities: DEMO_ENTITIES }),
+    });
+    const body = (await res.body.json()) as {
+      version?: number;
+      error?: string;
+      predictions?: { entity: string; version: number; label: string; probabilities: Record<string, number> }[];
+    };
     if (res.statusCode === 200 && body.version === version) {
-      console.log(`  POST ${api}/v1/models/${MODEL}/predict {"entities": [${DEMO_ENTITIES.map((e) => `"${e}"`).join(', ')}]}`);
-      for (const p of body.predictions!) console.log(`    ${p.entity}: ${p.label} (${Object.entries(p.probabilities).map(([c, v]) => `${c} ${v.toFixed(3)}`).join(', ')}), scored by version ${p.version}`);
+      console.log(
+        `  POST ${api}/v1/models/${MODEL}/predict {"entities": [${DEMO_ENTITIES.map((e) => `"${e}"`).join(', ')}]}`,
+      );
+      for (const p of body.predictions!)
+        console.log(
+          `    ${p.entity}: ${p.label} (${Object.entries(p.probabilities)
+            .map(([c, v]) => `${c} ${v.toFixed(3)}`)
+            .join(', ')}), scored by version ${p.version}`,
+        );
       return;
     }
-    if (Date.now() > deadline) throw new Error(`the inference service did not serve ${MODEL} version ${version} within 15 s (last answer ${res.statusCode}: ${body.error ?? `version ${body.version}`}); see .stack/logs/serve.log`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `the inference service did not serve ${MODEL} version ${version} within 15 s (last answer ${res.statusCode}: ${body.error ?? `version ${body.version}`}); see .stack/logs/serve.log`,
+      );
     await sleep(250);
   }
 }
@@ -139,15 +197,27 @@ async function scoreEntities(api: string, version: number): Promise<void> {
 export function demoShellHints(taskQueue: string, model = MODEL): Array<[what: string, command: string]> {
   return [
     ['from a shell', temporalHint(`workflow list --query 'ModelName="${model}"'`)],
-    ['manual retrain', temporalHint(`workflow start --type retrainModel --task-queue ${taskQueue} --workflow-id ${retrainWorkflowId(model)} --input '{"model":"${model}","reason":"manual"}'`)],
+    [
+      'manual retrain',
+      temporalHint(
+        `workflow start --type retrainModel --task-queue ${taskQueue} --workflow-id ${retrainWorkflowId(model)} --input '{"model":"${model}","reason":"manual"}'`,
+      ),
+    ],
   ];
 }
 
 async function ingest(client: Client, source: SyntheticSource, featureSet: string, full: boolean): Promise<void> {
-  const definition = syntheticSourceDefinition(source, 'offset', { name: SOURCE, featureSet, maxPagesInFlight: 4, pageSize: 500 });
+  const definition = syntheticSourceDefinition(source, 'offset', {
+    name: SOURCE,
+    featureSet,
+    maxPagesInFlight: 4,
+    pageSize: 500,
+  });
   const handle = await startIngest(client, { source: SOURCE, definition, full });
   const result = await handle.result();
-  console.log(`  ${handle.workflowId}: ${result.recordsSeen} records seen, ${result.recordsWritten} written, ${result.deadLetters} dead letters, ${result.pages} pages`);
+  console.log(
+    `  ${handle.workflowId}: ${result.recordsSeen} records seen, ${result.recordsWritten} written, ${result.deadLetters} dead letters, ${result.pages} pages`,
+  );
 }
 
 /** Triggers a schedule and returns the handle of the run it started. */
@@ -158,7 +228,8 @@ async function triggerSchedule(client: Client, scheduleId: string): Promise<Work
   for (let i = 0; i < 300; i++) {
     const info = (await schedule.describe()).info;
     const latest = info.recentActions.at(-1);
-    if (info.numActionsTaken > before && latest) return client.workflow.getHandle(latest.action.workflow.workflowId, latest.action.workflow.firstExecutionRunId);
+    if (info.numActionsTaken > before && latest)
+      return client.workflow.getHandle(latest.action.workflow.workflowId, latest.action.workflow.firstExecutionRunId);
     await sleep(200);
   }
   throw new Error(`schedule ${scheduleId} did not start a run within 60s of the trigger`);

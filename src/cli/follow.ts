@@ -3,7 +3,14 @@
  * with src/cli/progress-frame.ts), and stop when the run ends or the user interrupts. Interrupting
  * only stops the polling: nothing here cancels, signals or terminates the run.
  */
-import { ActivityFailure, ApplicationFailure, CancelledFailure, ChildWorkflowFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancelledFailure,
+  ChildWorkflowFailure,
+  TerminatedFailure,
+  TimeoutFailure,
+} from '@temporalio/common';
 import { LiveArea, type Output } from './live-area';
 import type { FrameOptions } from './progress-frame';
 
@@ -22,7 +29,10 @@ export interface Followed<V extends { note?: string }, R> {
   finish?(view: V, result: R): V;
 }
 
-export type FollowOutcome<V, R> = { kind: 'completed'; view: V; result: R } | { kind: 'failed'; view: V; error: unknown } | { kind: 'interrupted'; view: V };
+export type FollowOutcome<V, R> =
+  | { kind: 'completed'; view: V; result: R }
+  | { kind: 'failed'; view: V; error: unknown }
+  | { kind: 'interrupted'; view: V };
 
 export interface FollowIo {
   out: Output;
@@ -36,7 +46,10 @@ export interface FollowIo {
 
 const sleep = (ms: number) => new Promise<'tick'>((resolve) => setTimeout(() => resolve('tick'), ms).unref());
 
-export async function follow<V extends { note?: string }, R>(run: Followed<V, R>, io: FollowIo): Promise<FollowOutcome<V, R>> {
+export async function follow<V extends { note?: string }, R>(
+  run: Followed<V, R>,
+  io: FollowIo,
+): Promise<FollowOutcome<V, R>> {
   const area = new LiveArea(io.out, io.tty);
   const ended = run.result.then(
     (result) => ({ kind: 'completed' as const, result }),
@@ -56,7 +69,8 @@ export async function follow<V extends { note?: string }, R>(run: Followed<V, R>
   const draw = () => area.update(run.frame(view, { width: io.columns(), tick: tick++ }), run.line(view));
   try {
     for (;;) {
-      if ((await Promise.race([poll().then(() => 'polled' as const), ended, stop])) === 'interrupted') return { kind: 'interrupted', view };
+      if ((await Promise.race([poll().then(() => 'polled' as const), ended, stop])) === 'interrupted')
+        return { kind: 'interrupted', view };
       draw();
       const next = await Promise.race([ended, stop, sleep(io.intervalMs ?? FOLLOW_INTERVAL_MS)]);
       if (next === 'interrupted') return { kind: 'interrupted', view };
@@ -65,7 +79,9 @@ export async function follow<V extends { note?: string }, R>(run: Followed<V, R>
         const polled = (await Promise.race([poll().then(() => 'polled' as const), stop])) === 'polled';
         if (next.kind === 'completed' && run.finish) view = run.finish(view, next.result);
         if (polled || (next.kind === 'completed' && run.finish)) draw();
-        return next.kind === 'completed' ? { kind: 'completed', view, result: next.result } : { kind: 'failed', view, error: next.error };
+        return next.kind === 'completed'
+          ? { kind: 'completed', view, result: next.result }
+          : { kind: 'failed', view, error: next.error };
       }
     }
   } finally {
@@ -97,7 +113,8 @@ export function describeFailure(err: unknown): FailureText {
   const where: string[] = [];
   let current: unknown = err;
   for (let depth = 0; depth < 20 && current instanceof Error; depth++) {
-    if (current instanceof ChildWorkflowFailure) where.push(`child ${current.workflowType} ${current.execution.workflowId}`);
+    if (current instanceof ChildWorkflowFailure)
+      where.push(`child ${current.workflowType} ${current.execution.workflowId}`);
     if (current instanceof ActivityFailure) where.push(`activity ${current.activityType}`);
     const cause = (current as Error & { cause?: unknown }).cause;
     if (!(cause instanceof Error)) break;
@@ -105,11 +122,15 @@ export function describeFailure(err: unknown): FailureText {
   }
   const e = current as Error;
   const type =
-    e instanceof ApplicationFailure ? (e.type ?? 'Error')
-    : e instanceof CancelledFailure ? 'cancelled'
-    : e instanceof TerminatedFailure ? 'terminated'
-    : e instanceof TimeoutFailure ? 'timed out'
-    : e?.name ?? 'Error';
+    e instanceof ApplicationFailure
+      ? (e.type ?? 'Error')
+      : e instanceof CancelledFailure
+        ? 'cancelled'
+        : e instanceof TerminatedFailure
+          ? 'terminated'
+          : e instanceof TimeoutFailure
+            ? 'timed out'
+            : (e?.name ?? 'Error');
   return { type, message: e?.message ?? String(err), where };
 }
 
@@ -121,16 +142,30 @@ export function failureLines(err: unknown): string[] {
 
 /** How an interrupted follow ends: the run goes on, and how to find it again. */
 export function interruptedLines(again: string, describe: string): string[] {
-  return ['stopped following: the run continues (Ctrl-C never cancels it).', `  follow it again  ${again}`, `  describe it     ${describe}`];
+  return [
+    'stopped following: the run continues (Ctrl-C never cancels it).',
+    `  follow it again  ${again}`,
+    `  describe it     ${describe}`,
+  ];
 }
 
 /** The terminal's side of a follow: stdout, whether it is a TTY, its width, and Ctrl-C. */
 export function terminalIo(interrupted: Promise<void>): FollowIo {
-  return { out: process.stdout, tty: process.stdout.isTTY === true, columns: () => process.stdout.columns || 80, interrupted };
+  return {
+    out: process.stdout,
+    tty: process.stdout.isTTY === true,
+    columns: () => process.stdout.columns || 80,
+    interrupted,
+  };
 }
 
 /** Prints how a follow ended and gives the command's exit code: 0 done, 1 failed, 130 interrupted. */
-export function reportOutcome<V, R>(outcome: FollowOutcome<V, R>, summary: (result: R) => string, again: string, describe: string): number {
+export function reportOutcome<V, R>(
+  outcome: FollowOutcome<V, R>,
+  summary: (result: R) => string,
+  again: string,
+  describe: string,
+): number {
   if (outcome.kind === 'interrupted') {
     console.log(interruptedLines(again, describe).join('\n'));
     return 130;

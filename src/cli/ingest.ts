@@ -35,12 +35,23 @@ function parseArgs(args: string[]): IngestArgs {
       parsed.attach = args[++i];
       if (!parsed.attach) throw new ValidationError('--attach', parsed.attach, 'the workflow id of an ingest run');
       parsed.follow = true;
-    } else if (a.startsWith('-')) throw new ValidationError('ingest option', a, 'one of --follow, --attach <workflow-id>');
+    } else if (a.startsWith('-'))
+      throw new ValidationError('ingest option', a, 'one of --follow, --attach <workflow-id>');
     else if (parsed.source === undefined) parsed.source = parse(sourceName, a, 'source');
     else throw new ValidationError('ingest arguments', a, 'one source name: ingest <source> [--follow]');
   }
-  if (!parsed.source && !parsed.attach) throw new ValidationError('source', parsed.source, 'a source name: ingest <source> [--follow], or ingest --attach <workflow-id>');
-  if (parsed.source && parsed.attach) throw new ValidationError('ingest arguments', `${parsed.source} --attach ${parsed.attach}`, 'either a source to start or --attach <workflow-id> to follow, not both');
+  if (!parsed.source && !parsed.attach)
+    throw new ValidationError(
+      'source',
+      parsed.source,
+      'a source name: ingest <source> [--follow], or ingest --attach <workflow-id>',
+    );
+  if (parsed.source && parsed.attach)
+    throw new ValidationError(
+      'ingest arguments',
+      `${parsed.source} --attach ${parsed.attach}`,
+      'either a source to start or --attach <workflow-id> to follow, not both',
+    );
   return parsed;
 }
 
@@ -48,17 +59,25 @@ function parseArgs(args: string[]): IngestArgs {
 async function attachTo(client: Client, workflowId: string): Promise<RunRef & { source: string }> {
   try {
     const d = await client.workflow.getHandle(workflowId).describe();
-    if (d.type !== 'ingestSource') throw new ValidationError('--attach', workflowId, `an ingestSource run (this one is ${d.type})`);
+    if (d.type !== 'ingestSource')
+      throw new ValidationError('--attach', workflowId, `an ingestSource run (this one is ${d.type})`);
     return { workflowId, runId: d.runId, source: d.typedSearchAttributes.get(SourceName) ?? workflowId };
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new ValidationError('--attach', workflowId, 'the workflow id of an ingest run; none has it');
+    if (err instanceof WorkflowNotFoundError)
+      throw new ValidationError('--attach', workflowId, 'the workflow id of an ingest run; none has it');
     throw err;
   }
 }
 
 /** The finished run's counts as a final progress answer: its result is certain, a query may be stale. */
 function finished(view: IngestView, out: IngestSourceOutput): IngestView {
-  const progress: IngestProgress = { ...out, cursor: null, pagesInFlight: 0, continuedAsNew: out.continuedAsNew, done: true };
+  const progress: IngestProgress = {
+    ...out,
+    cursor: null,
+    pagesInFlight: 0,
+    continuedAsNew: out.continuedAsNew,
+    done: true,
+  };
   return { ...view, progress };
 }
 
@@ -97,7 +116,10 @@ export async function ingestCommand(args: string[]): Promise<number> {
       const outcome = await follow<IngestView, IngestSourceOutput>(
         {
           initial: { workflowId: run.workflowId, source: run.source },
-          poll: async (previous) => ({ ...previous, progress: await client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(progressQuery)) }),
+          poll: async (previous) => ({
+            ...previous,
+            progress: await client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(progressQuery)),
+          }),
           frame: ingestFrame,
           line: ingestLine,
           result: handle.result() as Promise<IngestSourceOutput>,

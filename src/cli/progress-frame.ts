@@ -55,7 +55,13 @@ function barRoom(head: string, text: string, width: number): number {
 }
 
 /** `head [bar] text`, cut to the width; `inner` fixes the bar's length (so several lines line up). */
-function withBar(head: string, fraction: number | undefined, text: string, o: FrameOptions, inner = barRoom(head, text, o.width)): string {
+function withBar(
+  head: string,
+  fraction: number | undefined,
+  text: string,
+  o: FrameOptions,
+  inner = barRoom(head, text, o.width),
+): string {
   return fit(inner > 0 ? `${head} ${bar(fraction, inner, o.tick)} ${text}` : `${head} ${text}`, o.width);
 }
 
@@ -134,7 +140,9 @@ function phaseText(v: RetrainView): string {
   if (s.phase === 'training' && v.training) {
     const t = v.training;
     const ended = t.specs.filter((j) => j.state === 'succeeded' || j.state === 'failed').length;
-    const rows = t.frameRows ? ` · ${count(t.frameRows.train)} train / ${count(t.frameRows.validation)} validation rows` : '';
+    const rows = t.frameRows
+      ? ` · ${count(t.frameRows.train)} train / ${count(t.frameRows.validation)} validation rows`
+      : '';
     return `training${t.stage === 'training' ? '' : ` (${t.stage})`}: ${ended}/${t.specs.length} jobs done${rows}${t.rebuilds ? ` · rebuilt ${t.rebuilds}x after H2O lost the run` : ''}`;
   }
   if (s.phase === 'ingesting' && v.ingest) return `ingesting ${v.ingest.source}: ${ingestCounts(v.ingest)}`;
@@ -162,7 +170,8 @@ export function retrainFrame(v: RetrainView, o: FrameOptions): string {
   // one length for every job's bar, the one the longest line leaves room for, so the percents line up
   const inner = Math.min(...specs.map((s, i) => barRoom(labels[i]!, jobText(s), o.width)));
   specs.forEach((s, i) => lines.push(withBar(labels[i]!, jobFraction(s), jobText(s), o, inner)));
-  if (v.status?.phase === 'awaiting-approval' && v.approveHint) lines.push(fit(`    approve: ${v.approveHint}`, o.width));
+  if (v.status?.phase === 'awaiting-approval' && v.approveHint)
+    lines.push(fit(`    approve: ${v.approveHint}`, o.width));
   if (v.note) lines.push(fit(`  (${v.note})`, o.width));
   return lines.join('\n');
 }

@@ -41,16 +41,24 @@ function parseArgs(args: string[]): RetrainArgs {
     else if (a === '--attach') parsed.attach = parsed.follow = true;
     else if (a === '--reason') {
       parsed.reason = args[++i]?.trim() ?? '';
-      if (!parsed.reason) throw new ValidationError('--reason', args[i], 'a non-empty text: why the model is retrained');
-    } else if (a.startsWith('-')) throw new ValidationError('retrain option', a, 'one of --follow, --reason <text>, --attach');
+      if (!parsed.reason)
+        throw new ValidationError('--reason', args[i], 'a non-empty text: why the model is retrained');
+    } else if (a.startsWith('-'))
+      throw new ValidationError('retrain option', a, 'one of --follow, --reason <text>, --attach');
     else if (parsed.model === undefined) parsed.model = parse(modelName, a, 'model');
-    else throw new ValidationError('retrain arguments', a, 'one model name: retrain <model> [--follow] [--reason <text>]');
+    else
+      throw new ValidationError('retrain arguments', a, 'one model name: retrain <model> [--follow] [--reason <text>]');
   }
-  if (!parsed.model) throw new ValidationError('model', parsed.model, 'a model name: retrain <model> [--follow] [--reason <text>]');
+  if (!parsed.model)
+    throw new ValidationError('model', parsed.model, 'a model name: retrain <model> [--follow] [--reason <text>]');
   return parsed;
 }
 
-async function describeRun(client: Client, workflowId: string, runId?: string): Promise<WorkflowExecutionDescription | undefined> {
+async function describeRun(
+  client: Client,
+  workflowId: string,
+  runId?: string,
+): Promise<WorkflowExecutionDescription | undefined> {
   try {
     return await client.workflow.getHandle(workflowId, runId).describe();
   } catch (err) {
@@ -61,7 +69,8 @@ async function describeRun(client: Client, workflowId: string, runId?: string): 
 
 export function retrainSummary(out: RetrainModelOutput): string {
   const champion = `champion ${out.specName}, ${out.metric} ${out.metricValue.toFixed(4)}`;
-  const production = out.production === null ? 'no version is in production' : `production is version ${out.production}`;
+  const production =
+    out.production === null ? 'no version is in production' : `production is version ${out.production}`;
   switch (out.outcome) {
     case 'promoted':
       return `done: version ${out.version} of ${out.model} registered and promoted to production (${champion})`;
@@ -87,19 +96,28 @@ export async function retrainCommand(args: string[]): Promise<number> {
     let run: RunRef;
     if (opts.attach) {
       const d = await describeRun(client, workflowId);
-      if (!d) throw new ValidationError('model', model, `a model with a retrain to follow; no workflow ${workflowId} exists`);
+      if (!d)
+        throw new ValidationError('model', model, `a model with a retrain to follow; no workflow ${workflowId} exists`);
       run = { workflowId, runId: d.runId };
-      console.log(`following the ${d.status.name === 'RUNNING' ? 'running' : `last (${d.status.name.toLowerCase()})`} retrain of ${model}`);
+      console.log(
+        `following the ${d.status.name === 'RUNNING' ? 'running' : `last (${d.status.name.toLowerCase()})`} retrain of ${model}`,
+      );
     } else {
       // A retrain of the model that is already running is joined (startRetrain's USE_EXISTING): the one
       // running before the start and the one the start returned are then the same run.
       const before = await describeRun(client, workflowId);
       const who = `${userInfo().username}@${hostname()}`;
-      const handle = await startRetrain(client, { model, reason: opts.reason, trigger: 'manual' }, { taskQueue: cfg.temporal.taskQueue, summary: `retrain ${model}: ${opts.reason} (CLI, ${who})` });
+      const handle = await startRetrain(
+        client,
+        { model, reason: opts.reason, trigger: 'manual' },
+        { taskQueue: cfg.temporal.taskQueue, summary: `retrain ${model}: ${opts.reason} (CLI, ${who})` },
+      );
       run = { workflowId, runId: handle.firstExecutionRunId };
       if (before?.status.name === 'RUNNING' && before.runId === run.runId) {
         const summary = await before.staticSummary();
-        console.log(`joined the retrain of ${model} already running since ${before.startTime.toISOString()}${summary ? ` (${summary})` : ''}: a model retrains once at a time, so --reason "${opts.reason}" is not recorded`);
+        console.log(
+          `joined the retrain of ${model} already running since ${before.startTime.toISOString()}${summary ? ` (${summary})` : ''}: a model retrains once at a time, so --reason "${opts.reason}" is not recorded`,
+        );
       } else {
         console.log(`started a retrain of ${model} on task queue ${cfg.temporal.taskQueue} (reason: ${opts.reason})`);
       }
@@ -120,16 +138,25 @@ export async function retrainCommand(args: string[]): Promise<number> {
     try {
       const outcome = await follow<RetrainView, RetrainModelOutput>(
         {
-          initial: { workflowId, model, approveHint: temporalHint(`workflow update execute --workflow-id ${shellQuote(workflowId)} --run-id ${shellQuote(run.runId)} --name approve --input '{"by":"${userInfo().username}"}'`) },
+          initial: {
+            workflowId,
+            model,
+            approveHint: temporalHint(
+              `workflow update execute --workflow-id ${shellQuote(workflowId)} --run-id ${shellQuote(run.runId)} --name approve --input '{"by":"${userInfo().username}"}'`,
+            ),
+          },
           poll: async (previous) => {
             const status = await ask(() => retrain.query(statusQuery));
             const next: RetrainView = { ...previous, status };
             // a child that has not started yet (or a query that fails) keeps the last answer
             if (status.phase === 'ingesting' && status.ingestSource) {
-              const ingest = client.workflow.getHandle(retrainIngestWorkflowId(run.workflowId, run.runId, status.ingestSource));
+              const ingest = client.workflow.getHandle(
+                retrainIngestWorkflowId(run.workflowId, run.runId, status.ingestSource),
+              );
               next.ingest = await ask(() => ingest.query(ingestProgressQuery)).catch(() => previous.ingest);
             }
-            const trainingEnded = previous.training && (previous.training.stage === 'done' || previous.training.stage === 'failed');
+            const trainingEnded =
+              previous.training && (previous.training.stage === 'done' || previous.training.stage === 'failed');
             if (status.phase === 'training' || (AFTER_TRAINING.includes(status.phase) && !trainingEnded)) {
               next.training = await ask(() => training.query(trainingProgressQuery)).catch(() => previous.training);
             }

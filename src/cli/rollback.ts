@@ -15,12 +15,15 @@ import type { Pool } from 'pg';
 /** Starts the rollback's webhook deliveries (its events are committed: when Temporal is away the sweeper sends them). */
 async function emitFromCli(pool: Pool): Promise<void> {
   const cfg = config();
-  const warn = (message: string, details: Record<string, unknown>) => console.error(`warning: ${message} (${String(details.error)})`);
+  const warn = (message: string, details: Record<string, unknown>) =>
+    console.error(`warning: ${message} (${String(details.error)})`);
   let temporal: TemporalClient;
   try {
     temporal = await connectTemporal(cfg);
   } catch (err) {
-    warn('webhook events not dispatched now; the webhooks-sweep Schedule dispatches them', { error: (err as Error).message });
+    warn('webhook events not dispatched now; the webhooks-sweep Schedule dispatches them', {
+      error: (err as Error).message,
+    });
     return;
   }
   try {
@@ -45,7 +48,12 @@ export async function rollbackCommand(args: string[]): Promise<number> {
       if (!reason) throw new ValidationError('--reason', reason, 'a non-empty text');
     } else if (a.startsWith('-')) throw new ValidationError('rollback option', a, 'one of --to, --reason');
     else if (model === undefined) model = a;
-    else throw new ValidationError('rollback arguments', a, 'one model name: rollback <model> --to <version> [--reason <text>]');
+    else
+      throw new ValidationError(
+        'rollback arguments',
+        a,
+        'one model name: rollback <model> --to <version> [--reason <text>]',
+      );
   }
   if (!model) throw new ValidationError('model', model, 'a model name: rollback <model> --to <version>');
   if (to === undefined) throw new ValidationError('--to', to, 'the version to roll back to');
@@ -53,8 +61,16 @@ export async function rollbackCommand(args: string[]): Promise<number> {
   const client = await pool.connect();
   try {
     const who = `${userInfo().username}@${hostname()}`;
-    const result = await rollbackVersion(client, { model, toVersion: to, reason: `${reason} (by ${who})`, workflowId: `cli-rollback:${who}`, runId: randomUUID() });
-    console.log(`${model}: version ${result.version} is in production, re-deploying version ${result.rolledBackFrom}${result.archived ? `; version ${result.archived} archived` : ''}`);
+    const result = await rollbackVersion(client, {
+      model,
+      toVersion: to,
+      reason: `${reason} (by ${who})`,
+      workflowId: `cli-rollback:${who}`,
+      runId: randomUUID(),
+    });
+    console.log(
+      `${model}: version ${result.version} is in production, re-deploying version ${result.rolledBackFrom}${result.archived ? `; version ${result.archived} archived` : ''}`,
+    );
     await emitFromCli(pool);
     return 0;
   } catch (err) {

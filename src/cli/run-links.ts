@@ -24,7 +24,9 @@ export function webUiUrl(cfg: Config, run: RunRef): string {
 
 /** `npm run temporal -- workflow describe …`: with the run id for a retrain (its workflow id is reused by every retrain of the model). */
 export function describeHint(run: RunRef, withRunId: boolean): string {
-  return temporalHint(`workflow describe --workflow-id ${shellQuote(run.workflowId)}${withRunId ? ` --run-id ${shellQuote(run.runId)}` : ''}`);
+  return temporalHint(
+    `workflow describe --workflow-id ${shellQuote(run.workflowId)}${withRunId ? ` --run-id ${shellQuote(run.runId)}` : ''}`,
+  );
 }
 
 export function cliHint(args: string): string {
@@ -33,5 +35,10 @@ export function cliHint(args: string): string {
 
 /** The lines printed once a run is started (or joined). */
 export function runLines(cfg: Config, run: RunRef, describe: string): string[] {
-  return [`  workflow id  ${run.workflowId}`, `  run id       ${run.runId}`, `  Web UI       ${webUiUrl(cfg, run)}`, `  describe     ${describe}`];
+  return [
+    `  workflow id  ${run.workflowId}`,
+    `  run id       ${run.runId}`,
+    `  Web UI       ${webUiUrl(cfg, run)}`,
+    `  describe     ${describe}`,
+  ];
 }

@@ -20,11 +20,14 @@ export async function scoreCommand(args: string[]): Promise<number> {
   }
   for (const [k, v] of Object.entries(opts)) if (!v) throw new ValidationError(k, v ?? null, `is required: ${USAGE}`);
   const input = opts['--input']!;
-  if (!(await stat(input).catch(() => null))?.isFile()) throw new ValidationError('--input', input, 'is not a readable file');
+  if (!(await stat(input).catch(() => null))?.isFile())
+    throw new ValidationError('--input', input, 'is not a readable file');
   const model = await loadMojoFile(opts['--mojo']!);
   const started = process.hrtime.bigint();
   const result = await scoreCsv(model, input, opts['--output']!);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  console.error(`scored ${result.rows} rows with ${model.algorithm} (${model.category}${model.family ? `, ${model.family}` : ''}, MOJO ${model.mojoVersion}) in ${seconds.toFixed(2)} s; missing values ${result.missing}, unseen levels ${result.unseen}`);
+  console.error(
+    `scored ${result.rows} rows with ${model.algorithm} (${model.category}${model.family ? `, ${model.family}` : ''}, MOJO ${model.mojoVersion}) in ${seconds.toFixed(2)} s; missing values ${result.missing}, unseen levels ${result.unseen}`,
+  );
   return 0;
 }

@@ -52,9 +52,26 @@ export function compareServerVersions(a: string, b: string): number | undefined 
 export function checkTemporalVersion(actual: string, minimum: string, address: string): ComponentVersionCheck {
   const order = compareServerVersions(actual, minimum);
   const base = { component: 'temporal' as const, address, actual, expected: `>= ${minimum}` };
-  if (order === undefined) return { ...base, verdict: 'unparseable', ok: false, message: `Temporal at ${address} reports server version ${JSON.stringify(actual)}, which is not a version; expected >= ${minimum}` };
-  if (order < 0) return { ...base, verdict: 'too-old', ok: false, message: `Temporal server ${actual} at ${address} is older than ${minimum}, the oldest the workflows support (TEMPORAL_MIN_SERVER_VERSION); upgrade the server` };
-  return { ...base, verdict: 'ok', ok: true, message: `Temporal server ${actual} at ${address} is at least ${minimum}` };
+  if (order === undefined)
+    return {
+      ...base,
+      verdict: 'unparseable',
+      ok: false,
+      message: `Temporal at ${address} reports server version ${JSON.stringify(actual)}, which is not a version; expected >= ${minimum}`,
+    };
+  if (order < 0)
+    return {
+      ...base,
+      verdict: 'too-old',
+      ok: false,
+      message: `Temporal server ${actual} at ${address} is older than ${minimum}, the oldest the workflows support (TEMPORAL_MIN_SERVER_VERSION); upgrade the server`,
+    };
+  return {
+    ...base,
+    verdict: 'ok',
+    ok: true,
+    message: `Temporal server ${actual} at ${address} is at least ${minimum}`,
+  };
 }
 
 async function h2oCheck(cfg: Config): Promise<ComponentVersionCheck> {
@@ -62,9 +79,25 @@ async function h2oCheck(cfg: Config): Promise<ComponentVersionCheck> {
   try {
     const cloud = await new H2OClient(url, { timeoutMs: 10_000 }).cloud();
     const check = checkH2OVersion(cloud.version, version);
-    return { component: 'h2o', address: url, verdict: check.verdict, actual: cloud.version, expected: version, ok: check.ok, message: check.message };
+    return {
+      component: 'h2o',
+      address: url,
+      verdict: check.verdict,
+      actual: cloud.version,
+      expected: version,
+      ok: check.ok,
+      message: check.message,
+    };
   } catch (err) {
-    return { component: 'h2o', address: url, verdict: 'unreachable', actual: undefined, expected: version, ok: false, message: (err as Error).message };
+    return {
+      component: 'h2o',
+      address: url,
+      verdict: 'unreachable',
+      actual: undefined,
+      expected: version,
+      ok: false,
+      message: (err as Error).message,
+    };
   }
 }
 
@@ -87,7 +120,18 @@ async function temporalCheck(cfg: Config): Promise<ComponentVersionCheck> {
     const info = await connection.workflowService.getSystemInfo({});
     return checkTemporalVersion(info.serverVersion ?? '', minServerVersion, address);
   } catch (err) {
-    return { component: 'temporal', address, verdict: 'unreachable', actual: undefined, expected: `>= ${minServerVersion}`, ok: false, message: err instanceof TemporalConnectionError ? err.message : `Temporal at ${address} is unreachable: ${(err as Error).message}` };
+    return {
+      component: 'temporal',
+      address,
+      verdict: 'unreachable',
+      actual: undefined,
+      expected: `>= ${minServerVersion}`,
+      ok: false,
+      message:
+        err instanceof TemporalConnectionError
+          ? err.message
+          : `Temporal at ${address} is unreachable: ${(err as Error).message}`,
+    };
   } finally {
     await connection?.close().catch(() => {});
   }
@@ -96,7 +140,11 @@ async function temporalCheck(cfg: Config): Promise<ComponentVersionCheck> {
 /** Runs every check; the exit code is the worst outcome. */
 export async function versionCheck(cfg: Config = loadConfig()): Promise<VersionCheckSummary> {
   const checks = await Promise.all([h2oCheck(cfg), h2oCloudCheck(cfg), temporalCheck(cfg)]);
-  const exitCode = checks.some((c) => c.verdict === 'unreachable') ? EXIT_UNREACHABLE : checks.some((c) => !c.ok) ? EXIT_MISMATCH : EXIT_OK;
+  const exitCode = checks.some((c) => c.verdict === 'unreachable')
+    ? EXIT_UNREACHABLE
+    : checks.some((c) => !c.ok)
+      ? EXIT_MISMATCH
+      : EXIT_OK;
   return { checks, exitCode };
 }
 

@@ -27,7 +27,10 @@ export function formatVersions(versions: ModelVersionSummary[]): string {
     ].filter(Boolean);
     return `${`v${v.version}`.padEnd(7)} ${v.stage.padEnd(10)} ${String(v.algorithm).padEnd(8)} ${formatMetrics(v.metrics).padEnd(44)} ${v.createdAt.slice(0, 19)}  ${lineage.join(', ')}`;
   });
-  return [`${'version'.padEnd(7)} ${'stage'.padEnd(10)} ${'algo'.padEnd(8)} ${'metrics'.padEnd(44)} ${'created'.padEnd(19)}  lineage`, ...lines].join('\n');
+  return [
+    `${'version'.padEnd(7)} ${'stage'.padEnd(10)} ${'algo'.padEnd(8)} ${'metrics'.padEnd(44)} ${'created'.padEnd(19)}  lineage`,
+    ...lines,
+  ].join('\n');
 }
 
 export async function versionsCommand(args: string[]): Promise<number> {
@@ -35,7 +38,12 @@ export async function versionsCommand(args: string[]): Promise<number> {
   const rest = args.filter((a) => a !== '--json');
   const unknown = rest.find((a) => a.startsWith('-'));
   if (unknown) throw new ValidationError('versions option', unknown, 'only --json');
-  if (rest.length !== 1) throw new ValidationError('versions arguments', rest.join(' '), 'exactly one model name: versions <model> [--json]');
+  if (rest.length !== 1)
+    throw new ValidationError(
+      'versions arguments',
+      rest.join(' '),
+      'exactly one model name: versions <model> [--json]',
+    );
   const model = rest[0]!;
   const pool = createPool(config().postgres, 'mlops-cli');
   try {

@@ -23,9 +23,26 @@ import type { SourceDefinition } from '../shared/source-definition';
 export type SyntheticStyle = 'cursor' | 'page' | 'offset' | 'link';
 
 export const NUMERIC_FEATURES = [
-  'age', 'tenure_months', 'monthly_spend', 'total_spend', 'orders_90d', 'avg_order_value', 'days_since_last_order',
-  'support_tickets_90d', 'returns_90d', 'discount_rate', 'web_sessions_30d', 'app_sessions_30d', 'email_open_rate',
-  'email_click_rate', 'nps_score', 'late_payments_12m', 'credit_limit', 'balance', 'referrals', 'satisfaction',
+  'age',
+  'tenure_months',
+  'monthly_spend',
+  'total_spend',
+  'orders_90d',
+  'avg_order_value',
+  'days_since_last_order',
+  'support_tickets_90d',
+  'returns_90d',
+  'discount_rate',
+  'web_sessions_30d',
+  'app_sessions_30d',
+  'email_open_rate',
+  'email_click_rate',
+  'nps_score',
+  'late_payments_12m',
+  'credit_limit',
+  'balance',
+  'referrals',
+  'satisfaction',
 ] as const;
 
 export const CATEGORICAL_FEATURES = {
@@ -126,7 +143,9 @@ export interface SyntheticRecords {
   firstAfter(ms: number, inclusive: boolean): number;
 }
 
-export function createSyntheticRecords(options: Omit<SyntheticSourceOptions, 'faults' | 'port' | 'host'>): SyntheticRecords {
+export function createSyntheticRecords(
+  options: Omit<SyntheticSourceOptions, 'faults' | 'port' | 'host'>,
+): SyntheticRecords {
   const seed = options.seed ?? 42;
   const prefix = options.entityPrefix ?? 'cust-';
   const spanMs = (options.spanDays ?? 3) * 86_400_000;
@@ -138,7 +157,8 @@ export function createSyntheticRecords(options: Omit<SyntheticSourceOptions, 'fa
   const t0 = anchor - spanMs;
   let shift = options.shift ?? 0;
   const timeOf = (i: number) => t0 + i * stepMs;
-  const isInvalid = (i: number) => options.invalidEvery !== undefined && i % options.invalidEvery === options.invalidEvery - 1;
+  const isInvalid = (i: number) =>
+    options.invalidEvery !== undefined && i % options.invalidEvery === options.invalidEvery - 1;
 
   function record(i: number): string {
     const rng = mulberry32(hash2(seed, i));
@@ -150,23 +170,39 @@ export function createSyntheticRecords(options: Omit<SyntheticSourceOptions, 'fa
     const monthly = round(Math.exp(3.8 + 0.5 * z()));
     const orders = Math.max(0, Math.round(6 + 3 * z()));
     const values: number[] = [
-      age, tenure, monthly, round(monthly * Math.max(1, tenure)), orders, round(Math.exp(3.4 + 0.4 * z())),
-      Math.round(clamp(20 + 15 * z(), 0, 365)), Math.max(0, Math.round(1 + 1.2 * z())), Math.max(0, Math.round(0.5 + 0.8 * z())),
-      round(clamp(0.1 + 0.06 * z(), 0, 1), 3), Math.max(0, Math.round(12 + 6 * z())), Math.max(0, Math.round(8 + 5 * z())),
-      round(clamp(0.35 + 0.12 * z(), 0, 1), 3), round(clamp(0.08 + 0.04 * z(), 0, 1), 3), Math.round(clamp(7 + 2 * z(), 0, 10)),
-      Math.max(0, Math.round(0.4 + 0.9 * z())), Math.round(clamp(5000 + 2000 * z(), 500, 20000) / 100) * 100,
-      round(clamp(1200 + 800 * z(), 0, 20000)), Math.max(0, Math.round(0.6 + 1 * z())), round(clamp(3.8 + 0.7 * z(), 1, 5), 1),
+      age,
+      tenure,
+      monthly,
+      round(monthly * Math.max(1, tenure)),
+      orders,
+      round(Math.exp(3.4 + 0.4 * z())),
+      Math.round(clamp(20 + 15 * z(), 0, 365)),
+      Math.max(0, Math.round(1 + 1.2 * z())),
+      Math.max(0, Math.round(0.5 + 0.8 * z())),
+      round(clamp(0.1 + 0.06 * z(), 0, 1), 3),
+      Math.max(0, Math.round(12 + 6 * z())),
+      Math.max(0, Math.round(8 + 5 * z())),
+      round(clamp(0.35 + 0.12 * z(), 0, 1), 3),
+      round(clamp(0.08 + 0.04 * z(), 0, 1), 3),
+      Math.round(clamp(7 + 2 * z(), 0, 10)),
+      Math.max(0, Math.round(0.4 + 0.9 * z())),
+      Math.round(clamp(5000 + 2000 * z(), 500, 20000) / 100) * 100,
+      round(clamp(1200 + 800 * z(), 0, 20000)),
+      Math.max(0, Math.round(0.6 + 1 * z())),
+      round(clamp(3.8 + 0.7 * z(), 1, 5), 1),
     ];
     let json = `{"customer_id":"${prefix}${i % entities}","event_time":"${new Date(timeOf(i)).toISOString()}"`;
     for (let k = 0; k < NUMERIC_FEATURES.length; k++) json += `,"${NUMERIC_FEATURES[k]}":${values[k]}`;
-    for (const [name, levels] of Object.entries(CATEGORICAL_FEATURES)) json += `,"${name}":"${levels[pickTilted(rng(), levels.length, shift)]}"`;
+    for (const [name, levels] of Object.entries(CATEGORICAL_FEATURES))
+      json += `,"${name}":"${levels[pickTilted(rng(), levels.length, shift)]}"`;
     if (withLabel) {
       // churn grows with tickets, late payments and days since the last order, falls with tenure and NPS
-      const score = -1.2 + 0.35 * values[7]! + 0.4 * values[15]! + 0.03 * values[6]! - 0.02 * tenure - 0.15 * (values[14]! - 7);
+      const score =
+        -1.2 + 0.35 * values[7]! + 0.4 * values[15]! + 0.03 * values[6]! - 0.02 * tenure - 0.15 * (values[14]! - 7);
       json += `,"${LABEL}":${rng() < 1 / (1 + Math.exp(-score)) ? 1 : 0}`;
     }
     json += '}';
-    if (isInvalid(i)) json = corrupt(json, i / options.invalidEvery! | 0);
+    if (isInvalid(i)) json = corrupt(json, (i / options.invalidEvery!) | 0);
     return json;
   }
 
@@ -178,7 +214,8 @@ export function createSyntheticRecords(options: Omit<SyntheticSourceOptions, 'fa
     setShift: (x) => {
       shift = x;
     },
-    firstAfter: (ms, inclusive) => Math.max(0, inclusive ? Math.ceil((ms - t0) / stepMs) : Math.floor((ms - t0) / stepMs) + 1),
+    firstAfter: (ms, inclusive) =>
+      Math.max(0, inclusive ? Math.ceil((ms - t0) / stepMs) : Math.floor((ms - t0) / stepMs) + 1),
   };
 }
 
@@ -208,7 +245,9 @@ export async function startSyntheticSource(options: SyntheticSourceOptions): Pro
   function handle(req: IncomingMessage, res: ServerResponse): void {
     counters.requests++;
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const route = ({ '/cursor': 'cursor', '/pages': 'page', '/offset': 'offset', '/link': 'link' } as const)[url.pathname];
+    const route = ({ '/cursor': 'cursor', '/pages': 'page', '/offset': 'offset', '/link': 'link' } as const)[
+      url.pathname
+    ];
     if (!route) return send(res, 404, { error: `no route ${url.pathname}: use /cursor, /pages, /offset or /link` });
     const q = (name: string, fallback: number) => {
       const raw = url.searchParams.get(name);
@@ -244,7 +283,8 @@ export async function startSyntheticSource(options: SyntheticSourceOptions): Pro
     const fault = faults?.({ route, pageIndex: Math.floor((start - lo) / size), hit, url: key, headers: req.headers });
     if (fault) counters.faults++;
     if (fault?.kind === 'status') {
-      const headers: Record<string, string> = fault.retryAfterS !== undefined ? { 'retry-after': String(fault.retryAfterS) } : {};
+      const headers: Record<string, string> =
+        fault.retryAfterS !== undefined ? { 'retry-after': String(fault.retryAfterS) } : {};
       return send(res, fault.status, { error: `injected ${fault.status}` }, headers);
     }
     if (fault?.kind === 'hang') return; // the socket stays open until the client gives up or close()
@@ -274,8 +314,15 @@ export async function startSyntheticSource(options: SyntheticSourceOptions): Pro
       // the window's end must survive into later pages
       headers.link = `<${next.pathname}${next.search}>; rel="next"`;
     }
-    let body: string | Buffer = typeof data === 'string' ? `{"data":[${data}]${meta}}` : Buffer.concat([OPEN_DATA, data, Buffer.from(`]${meta}}`)]);
-    if (fault?.kind === 'truncate') body = typeof body === 'string' ? body.slice(0, Math.floor(body.length / 2)) : body.subarray(0, Math.floor(body.length / 2));
+    let body: string | Buffer =
+      typeof data === 'string'
+        ? `{"data":[${data}]${meta}}`
+        : Buffer.concat([OPEN_DATA, data, Buffer.from(`]${meta}}`)]);
+    if (fault?.kind === 'truncate')
+      body =
+        typeof body === 'string'
+          ? body.slice(0, Math.floor(body.length / 2))
+          : body.subarray(0, Math.floor(body.length / 2));
     const reply = () => send(res, 200, body, headers);
     if (fault?.kind === 'delay') setTimeout(reply, fault.ms);
     else reply();
@@ -293,7 +340,12 @@ export async function startSyntheticSource(options: SyntheticSourceOptions): Pro
   });
   const address = server.address() as AddressInfo;
   const base = `http://${options.host ?? '127.0.0.1'}:${address.port}`;
-  const routes: Record<SyntheticStyle, string> = { cursor: '/cursor', page: '/pages', offset: '/offset', link: '/link' };
+  const routes: Record<SyntheticStyle, string> = {
+    cursor: '/cursor',
+    page: '/pages',
+    offset: '/offset',
+    link: '/link',
+  };
 
   return {
     url: base,
@@ -339,13 +391,23 @@ export async function startSyntheticSource(options: SyntheticSourceOptions): Pro
  * A source definition for the synthetic API: every feature declared with its type (so records are
  * validated field by field), the label as a nullable number. The demo and tests start from this.
  */
-export function syntheticSourceDefinition(source: SyntheticSource, style: SyntheticStyle, overrides: Partial<SourceDefinition> & { name: string; featureSet: string }): SourceDefinition {
+export function syntheticSourceDefinition(
+  source: SyntheticSource,
+  style: SyntheticStyle,
+  overrides: Partial<SourceDefinition> & { name: string; featureSet: string },
+): SourceDefinition {
   const features: NonNullable<SourceDefinition['mapping']['features']> = {};
   for (const name of NUMERIC_FEATURES) features[name] = { path: name, type: 'number' };
   for (const name of Object.keys(CATEGORICAL_FEATURES)) features[name] = { path: name, type: 'string' };
   features[LABEL] = { path: LABEL, type: 'number', nullable: true };
   const pagination: SourceDefinition['pagination'] =
-    style === 'cursor' ? { style } : style === 'page' ? { style, pageParam: 'page', sizeParam: 'per_page' } : style === 'offset' ? { style } : { style, sizeParam: 'per_page' };
+    style === 'cursor'
+      ? { style }
+      : style === 'page'
+        ? { style, pageParam: 'page', sizeParam: 'per_page' }
+        : style === 'offset'
+          ? { style }
+          : { style, sizeParam: 'per_page' };
   const { featureSet, ...rest } = overrides;
   return {
     url: source.routeUrl(style),

@@ -15,7 +15,8 @@ export interface ApiHealth {
 
 /** The address to probe: a wildcard listen address is reached on loopback. */
 export function probeUrl(host: string, port: number): string {
-  const target = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
+  const target =
+    host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
   return `http://${target}:${port}/readyz`;
 }
 

@@ -25,7 +25,13 @@ export interface WorkerHealth {
  * Checks that a poller whose identity ends in `@<host>` polled the configured task queue (or
  * `taskQueue`) recently, for workflow tasks (or `tasks: 'activity'`: the training queue has no workflows).
  */
-export async function checkWorkerHealth(options: { temporal: TemporalConfig; taskQueue?: string; tasks?: 'workflow' | 'activity'; host?: string; now?: number }): Promise<WorkerHealth> {
+export async function checkWorkerHealth(options: {
+  temporal: TemporalConfig;
+  taskQueue?: string;
+  tasks?: 'workflow' | 'activity';
+  host?: string;
+  now?: number;
+}): Promise<WorkerHealth> {
   const host = options.host ?? hostname();
   const taskQueue = options.taskQueue ?? options.temporal.taskQueue;
   const { TASK_QUEUE_TYPE_WORKFLOW, TASK_QUEUE_TYPE_ACTIVITY } = temporal.api.enums.v1.TaskQueueType;
@@ -41,13 +47,17 @@ export async function checkWorkerHealth(options: { temporal: TemporalConfig; tas
     const ages = ours.map((p) => now - Number(p.lastAccessTime?.seconds ?? 0) * 1000);
     const freshest = ages.length ? Math.min(...ages) : undefined;
     if (freshest !== undefined && freshest <= MAX_POLL_AGE_MS) {
-      return { healthy: true, message: `worker on ${host} polled task queue ${taskQueue} ${Math.round(freshest / 1000)}s ago` };
+      return {
+        healthy: true,
+        message: `worker on ${host} polled task queue ${taskQueue} ${Math.round(freshest / 1000)}s ago`,
+      };
     }
     return {
       healthy: false,
-      message: freshest === undefined
-        ? `no worker on ${host} polls task queue ${taskQueue} (${(pollers ?? []).length} poller(s) from other hosts)`
-        : `the worker on ${host} last polled task queue ${taskQueue} ${Math.round(freshest / 1000)}s ago`,
+      message:
+        freshest === undefined
+          ? `no worker on ${host} polls task queue ${taskQueue} (${(pollers ?? []).length} poller(s) from other hosts)`
+          : `the worker on ${host} last polled task queue ${taskQueue} ${Math.round(freshest / 1000)}s ago`,
     };
   } finally {
     await connection.close();
@@ -55,9 +65,15 @@ export async function checkWorkerHealth(options: { temporal: TemporalConfig; tas
 }
 
 /** The container's verdict: the main task queue, and the training queue when this worker has training slots. */
-export async function checkWorkerContainer(cfg: Pick<Config, 'temporal' | 'training'>, host?: string): Promise<WorkerHealth> {
+export async function checkWorkerContainer(
+  cfg: Pick<Config, 'temporal' | 'training'>,
+  host?: string,
+): Promise<WorkerHealth> {
   const checks = [checkWorkerHealth({ temporal: cfg.temporal, host })];
-  if (cfg.training.slots > 0) checks.push(checkWorkerHealth({ temporal: cfg.temporal, taskQueue: cfg.training.taskQueue, tasks: 'activity', host }));
+  if (cfg.training.slots > 0)
+    checks.push(
+      checkWorkerHealth({ temporal: cfg.temporal, taskQueue: cfg.training.taskQueue, tasks: 'activity', host }),
+    );
   const results = await Promise.all(checks);
   return { healthy: results.every((r) => r.healthy), message: results.map((r) => r.message).join('; ') };
 }

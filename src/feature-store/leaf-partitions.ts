@@ -39,7 +39,10 @@ export async function leafPartitions(client: PoolClient, missed = false): Promis
   const { rows } = await client.query<{ partition: string; range_start: Date; range_end: Date }>(
     'SELECT partition, range_start, range_end FROM features.feature_value_partitions WHERE range_start IS NOT NULL ORDER BY range_start',
   );
-  cached = { partitions: rows.map((r) => ({ name: r.partition, start: r.range_start.getTime(), end: r.range_end.getTime() })), at: Date.now() };
+  cached = {
+    partitions: rows.map((r) => ({ name: r.partition, start: r.range_start.getTime(), end: r.range_end.getTime() })),
+    at: Date.now(),
+  };
   return cached.partitions;
 }
 

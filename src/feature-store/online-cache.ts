@@ -74,7 +74,11 @@ export function createOnlineCache({ pool, redis, ttlS }: OnlineCacheOptions): On
 }
 
 /** Deletes the cache entries of `entityIds`; one DEL per 1,000 keys. Returns how many entries existed. */
-export async function invalidateEntities(redis: Redis, featureSet: string, entityIds: Iterable<string>): Promise<number> {
+export async function invalidateEntities(
+  redis: Redis,
+  featureSet: string,
+  entityIds: Iterable<string>,
+): Promise<number> {
   let removed = 0;
   let batch: string[] = [];
   const flush = async () => {

@@ -58,7 +58,11 @@ const staged = new WeakSet<PoolClient>();
  * that wrote the rows. Dead letters conflict on their unique key, whichever it is: (source,
  * workflow_id, page, record_index) today, with run_id once that key includes the run.
  */
-export async function writePage(client: PoolClient, page: PageWrite, method: WriteMethod = 'copy-direct'): Promise<WriteMethod> {
+export async function writePage(
+  client: PoolClient,
+  page: PageWrite,
+  method: WriteMethod = 'copy-direct',
+): Promise<WriteMethod> {
   try {
     return await writeInTransaction(client, page, method);
   } catch (err) {
@@ -96,7 +100,10 @@ async function writeInTransaction(client: PoolClient, page: PageWrite, method: W
           await client.query(CREATE_STAGE);
           staged.add(client);
         }
-        await pipeline(Readable.from(copyChunks(page.rows, '', '')), client.query(copyFrom('COPY ingest_stage (entity_id, event_time, features) FROM STDIN')));
+        await pipeline(
+          Readable.from(copyChunks(page.rows, '', '')),
+          client.query(copyFrom('COPY ingest_stage (entity_id, event_time, features) FROM STDIN')),
+        );
         await client.query(
           `INSERT INTO features.feature_values AS fv (feature_set, entity_id, event_time, features, source, ingested_by)
            SELECT $1, entity_id, event_time, features, $2, $3 FROM ingest_stage ${UPSERT_TAIL}`,
@@ -106,7 +113,14 @@ async function writeInTransaction(client: PoolClient, page: PageWrite, method: W
         await client.query(
           `INSERT INTO features.feature_values AS fv (feature_set, entity_id, event_time, features, source, ingested_by)
            SELECT $1, e, t, f, $2, $3 FROM unnest($4::text[], $5::timestamptz[], $6::jsonb[]) AS u(e, t, f) ${UPSERT_TAIL}`,
-          [page.featureSet, page.source, page.workflowId, page.rows.map((r) => r.entityId), page.rows.map((r) => r.eventTime), page.rows.map((r) => r.json ?? JSON.stringify(r.features))],
+          [
+            page.featureSet,
+            page.source,
+            page.workflowId,
+            page.rows.map((r) => r.entityId),
+            page.rows.map((r) => r.eventTime),
+            page.rows.map((r) => r.json ?? JSON.stringify(r.features)),
+          ],
         );
       }
     }
@@ -115,7 +129,15 @@ async function writeInTransaction(client: PoolClient, page: PageWrite, method: W
         `INSERT INTO features.dead_letters (source, workflow_id, run_id, page, record_index, raw, reason)
          SELECT $1, $2, $3, $4, i, r, m FROM unnest($5::int[], $6::jsonb[], $7::text[]) AS u(i, r, m)
          ON CONFLICT DO NOTHING`,
-        [page.source, page.workflowId, page.runId, storableText(page.page), page.deadLetters.map((d) => d.index), page.deadLetters.map((d) => storableJson(d.raw)), page.deadLetters.map((d) => storableText(d.reason))],
+        [
+          page.source,
+          page.workflowId,
+          page.runId,
+          storableText(page.page),
+          page.deadLetters.map((d) => d.index),
+          page.deadLetters.map((d) => storableJson(d.raw)),
+          page.deadLetters.map((d) => storableText(d.reason)),
+        ],
       );
     }
     return used;
@@ -131,9 +153,17 @@ async function copyDirect(client: PoolClient, page: PageWrite, partitions: LeafP
   if (routed.parent.length && partitions.length) routed = routeRows(page.rows, await leafPartitions(client, true));
   const before = `${copyText(page.featureSet)}\t`;
   const after = `\t${copyText(page.source)}\t${copyText(page.workflowId)}`;
-  const targets = [...routed.leaves, ...(routed.parent.length ? [{ partition: 'features.feature_values', rows: routed.parent }] : [])];
+  const targets = [
+    ...routed.leaves,
+    ...(routed.parent.length ? [{ partition: 'features.feature_values', rows: routed.parent }] : []),
+  ];
   for (const { partition, rows } of targets) {
-    await pipeline(Readable.from(copyChunks(rows, before, after)), client.query(copyFrom(`COPY ${partition} (feature_set, entity_id, event_time, features, source, ingested_by) FROM STDIN`)));
+    await pipeline(
+      Readable.from(copyChunks(rows, before, after)),
+      client.query(
+        copyFrom(`COPY ${partition} (feature_set, entity_id, event_time, features, source, ingested_by) FROM STDIN`),
+      ),
+    );
   }
   if (routed.hours.size) {
     const hours = [...routed.hours];

@@ -83,14 +83,22 @@ const WRITES = `SELECT coalesce(sum(writes), 0)::bigint AS writes FROM features.
  * that commits later moves the counters and makes the profile stale (checked again after storing,
  * for a write that committed while the profile was being stored).
  */
-export async function buildPartitionProfile(pool: Pool, featureSet: string, range: PartitionRange, onProgress?: (rows: number) => void): Promise<{ rows: number }> {
+export async function buildPartitionProfile(
+  pool: Pool,
+  featureSet: string,
+  range: PartitionRange,
+  onProgress?: (rows: number) => void,
+): Promise<{ rows: number }> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     let scanned: Awaited<ReturnType<typeof scanProfiles>>;
     let writes: number;
     try {
-      writes = Number((await client.query<{ writes: string }>(WRITES, [featureSet, range.rangeStart, range.rangeEnd])).rows[0]!.writes);
+      writes = Number(
+        (await client.query<{ writes: string }>(WRITES, [featureSet, range.rangeStart, range.rangeEnd])).rows[0]!
+          .writes,
+      );
       scanned = await scanProfiles(client, featureSet, range.rangeStart, range.rangeEnd, { onProgress });
       await client.query('COMMIT');
     } catch (err) {
@@ -101,7 +109,10 @@ export async function buildPartitionProfile(pool: Pool, featureSet: string, rang
     await inTransaction(client, async () => {
       // one builder per (feature set, partition) at a time, across processes
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`profile:${featureSet}:${range.rangeStart}`]);
-      await client.query('DELETE FROM features.partition_profile_sets WHERE feature_set = $1 AND range_start = $2 AND range_end = $3', [featureSet, range.rangeStart, range.rangeEnd]);
+      await client.query(
+        'DELETE FROM features.partition_profile_sets WHERE feature_set = $1 AND range_start = $2 AND range_end = $3',
+        [featureSet, range.rangeStart, range.rangeEnd],
+      );
       await client.query(
         `INSERT INTO features.partition_profile_sets (feature_set, range_start, range_end, partition_oid, rows, truncated, writes_seen, stale, computed_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, false, now())`,
@@ -152,13 +163,24 @@ export async function profileClosedPartitions(
   const done = await withTryAdvisoryLock(pool, PROFILER_LOCK, async (lock) => {
     const profiled: ProfiledPartition[] = [];
     await lock.query('SELECT features.drop_orphan_profiles()');
-    const { rows } = await lock.query<{ feature_set: string; partition: string; partition_oid: number; range_start: Date; range_end: Date }>(
-      'SELECT * FROM features.partitions_to_profile($1) WHERE $2::text IS NULL OR feature_set = $2',
-      [openPartitionDays, featureSet ?? null],
-    );
+    const { rows } = await lock.query<{
+      feature_set: string;
+      partition: string;
+      partition_oid: number;
+      range_start: Date;
+      range_end: Date;
+    }>('SELECT * FROM features.partitions_to_profile($1) WHERE $2::text IS NULL OR feature_set = $2', [
+      openPartitionDays,
+      featureSet ?? null,
+    ]);
     for (const r of rows) {
       onPartition(r.partition);
-      const range = { partition: r.partition, oid: Number(r.partition_oid), rangeStart: r.range_start.toISOString(), rangeEnd: r.range_end.toISOString() };
+      const range = {
+        partition: r.partition,
+        oid: Number(r.partition_oid),
+        rangeStart: r.range_start.toISOString(),
+        rangeEnd: r.range_end.toISOString(),
+      };
       const { rows: n } = await buildPartitionProfile(pool, r.feature_set, range, () => onPartition(r.partition));
       profiled.push({ featureSet: r.feature_set, partition: r.partition, rows: n });
     }
@@ -168,7 +190,12 @@ export async function profileClosedPartitions(
 }
 
 /** The stored profiles of `features` in one partition (features without a row never occur there). */
-export async function loadPartitionProfiles(pool: Pick<Pool, 'query'>, featureSet: string, range: Pick<PartitionRange, 'rangeStart' | 'rangeEnd'>, features: string[]): Promise<Map<string, FeatureProfile>> {
+export async function loadPartitionProfiles(
+  pool: Pick<Pool, 'query'>,
+  featureSet: string,
+  range: Pick<PartitionRange, 'rangeStart' | 'rangeEnd'>,
+  features: string[],
+): Promise<Map<string, FeatureProfile>> {
   const { rows } = await pool.query<{ feature: string; profile: FeatureProfile }>(
     'SELECT feature, profile FROM features.partition_profiles WHERE feature_set = $1 AND range_start = $2 AND range_end = $3 AND feature = ANY($4::text[])',
     [featureSet, range.rangeStart, range.rangeEnd, features],

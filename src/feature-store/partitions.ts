@@ -12,14 +12,24 @@ import { withTryAdvisoryLock } from '../postgres';
 const INDEXER_LOCK = 741_852_964;
 
 /** Indexes what is due; returns the partitions indexed. `onPartition` is called before each build (a heartbeat). */
-export async function indexClosedPartitions(pool: Pool, openPartitionDays: number, onPartition: (partition: string) => void = () => {}): Promise<string[]> {
+export async function indexClosedPartitions(
+  pool: Pool,
+  openPartitionDays: number,
+  onPartition: (partition: string) => void = () => {},
+): Promise<string[]> {
   // One indexer at a time (two ingest runs may finish together); the other simply skips.
   const indexed = await withTryAdvisoryLock(pool, INDEXER_LOCK, async (client) => {
     const done: string[] = [];
-    const { rows } = await client.query<{ partition: string }>('SELECT partition FROM features.partitions_to_index($1)', [openPartitionDays]);
+    const { rows } = await client.query<{ partition: string }>(
+      'SELECT partition FROM features.partitions_to_index($1)',
+      [openPartitionDays],
+    );
     for (const { partition } of rows) {
       onPartition(partition);
-      const { rows: built } = await client.query<{ built: boolean }>('SELECT features.index_closed_partition($1, $2) AS built', [openPartitionDays, partition]);
+      const { rows: built } = await client.query<{ built: boolean }>(
+        'SELECT features.index_closed_partition($1, $2) AS built',
+        [openPartitionDays, partition],
+      );
       if (built[0]!.built) done.push(partition);
     }
     return done;

@@ -4,7 +4,13 @@
  * collapsed), the categories of categorical ones, then one histogram pass for the shares.
  */
 import type { Pool } from 'pg';
-import { chooseCategories, dedupeEdges, quantileFractions, referenceFromHistogram, type BinSpec } from '../shared/drift';
+import {
+  chooseCategories,
+  dedupeEdges,
+  quantileFractions,
+  referenceFromHistogram,
+  type BinSpec,
+} from '../shared/drift';
 import { featureKind } from '../shared/feature-kind';
 import type { FeatureReference, ReferenceProfile } from '../shared/types';
 import { streamWindowHistogram, type HistogramOptions, type WindowQuery } from './window-histogram';
@@ -24,7 +30,11 @@ const WHERE = `fv.feature_set = $1 AND fv.event_time >= $2::timestamptz AND fv.e
  * one value bin, everything in the null bin. Objects and arrays have no bins: such a feature (never a
  * model input, training skips it) is binned by category, its objects counting as nulls.
  */
-async function featureKinds(pool: Pool, query: WindowQuery, features: string[]): Promise<Record<string, 'numeric' | 'categorical'>> {
+async function featureKinds(
+  pool: Pool,
+  query: WindowQuery,
+  features: string[],
+): Promise<Record<string, 'numeric' | 'categorical'>> {
   const { rows } = await pool.query<{ key: string; types: string[] }>(
     `SELECT e.key, array_agg(DISTINCT jsonb_typeof(e.value)) AS types
        FROM features.feature_values fv CROSS JOIN LATERAL jsonb_each(fv.features) e
@@ -43,7 +53,12 @@ async function featureKinds(pool: Pool, query: WindowQuery, features: string[]):
  * feature with few distinct values (a 0/1 flag, many zeros) gets edges on those values and, after
  * dedupe, one bin per value instead of bins between values that no row can fall into.
  */
-async function numericEdges(pool: Pool, query: WindowQuery, features: string[], bins: number): Promise<Record<string, number[]>> {
+async function numericEdges(
+  pool: Pool,
+  query: WindowQuery,
+  features: string[],
+  bins: number,
+): Promise<Record<string, number[]>> {
   if (features.length === 0) return {};
   const params: unknown[] = [query.featureSet, query.window.start, query.window.end, quantileFractions(bins)];
   const columns = features.map((f, i) => {
@@ -51,7 +66,10 @@ async function numericEdges(pool: Pool, query: WindowQuery, features: string[], 
     const p = `$${params.length}::text`;
     return `percentile_disc($4::float8[]) WITHIN GROUP (ORDER BY (fv.features->>${p})::float8) FILTER (WHERE jsonb_typeof(fv.features->${p}) = 'number') AS q${i}`;
   });
-  const { rows } = await pool.query<Record<string, number[] | null>>(`SELECT ${columns.join(',\n')} FROM features.feature_values fv WHERE ${WHERE}`, params);
+  const { rows } = await pool.query<Record<string, number[] | null>>(
+    `SELECT ${columns.join(',\n')} FROM features.feature_values fv WHERE ${WHERE}`,
+    params,
+  );
   const edges: Record<string, number[]> = {};
   features.forEach((f, i) => (edges[f] = dedupeEdges((rows[0]?.[`q${i}`] ?? []).map(Number))));
   return edges;
@@ -64,7 +82,12 @@ async function numericEdges(pool: Pool, query: WindowQuery, features: string[], 
 const CATEGORY = `CASE WHEN jsonb_typeof(e.value) = 'number' THEN (e.value::float8)::text ELSE e.value #>> '{}' END`;
 
 /** The most frequent categories of categorical features (by their text). */
-async function topCategories(pool: Pool, query: WindowQuery, features: string[], max: number): Promise<Record<string, string[]>> {
+async function topCategories(
+  pool: Pool,
+  query: WindowQuery,
+  features: string[],
+  max: number,
+): Promise<Record<string, string[]>> {
   if (features.length === 0) return {};
   const { rows } = await pool.query<{ key: string; category: string; n: number }>(
     `SELECT key, category, n FROM (
@@ -85,13 +108,25 @@ async function topCategories(pool: Pool, query: WindowQuery, features: string[],
 }
 
 /** The reference profile of `features` over a feature-store window. */
-export async function buildReferenceProfile(pool: Pool, query: WindowQuery, features: string[], options: ReferenceOptions): Promise<ReferenceProfile> {
+export async function buildReferenceProfile(
+  pool: Pool,
+  query: WindowQuery,
+  features: string[],
+  options: ReferenceOptions,
+): Promise<ReferenceProfile> {
   const kinds = await featureKinds(pool, query, features);
   const numeric = features.filter((f) => kinds[f] === 'numeric');
   const categorical = features.filter((f) => kinds[f] === 'categorical');
-  const [edges, categories] = await Promise.all([numericEdges(pool, query, numeric, options.bins), topCategories(pool, query, categorical, options.maxCategories)]);
+  const [edges, categories] = await Promise.all([
+    numericEdges(pool, query, numeric, options.bins),
+    topCategories(pool, query, categorical, options.maxCategories),
+  ]);
   const specs: Record<string, BinSpec> = {};
-  for (const f of features) specs[f] = kinds[f] === 'numeric' ? { kind: 'numeric', edges: edges[f] ?? [] } : { kind: 'categorical', categories: categories[f] ?? [] };
+  for (const f of features)
+    specs[f] =
+      kinds[f] === 'numeric'
+        ? { kind: 'numeric', edges: edges[f] ?? [] }
+        : { kind: 'categorical', categories: categories[f] ?? [] };
   const histogram = await streamWindowHistogram(pool, query, specs, options);
   const references: Record<string, FeatureReference> = {};
   for (const f of features) references[f] = referenceFromHistogram(specs[f]!, histogram.features[f]!, histogram.rows);

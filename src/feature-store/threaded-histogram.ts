@@ -29,8 +29,17 @@ function startWorker(specs: Record<string, BinSpec>): Worker {
 }
 
 /** Bins every complete line of `chunks` (COPY text of JSON documents); `onRows` gets the running row count. */
-export async function threadedCopyHistogram(chunks: AsyncIterable<Buffer>, specs: Record<string, BinSpec>, threads: number, onRows?: (rows: number) => void): Promise<WindowHistogram> {
-  const workers = Array.from({ length: threads }, () => ({ worker: startWorker(specs), inFlight: 0, result: undefined as WindowHistogram | undefined }));
+export async function threadedCopyHistogram(
+  chunks: AsyncIterable<Buffer>,
+  specs: Record<string, BinSpec>,
+  threads: number,
+  onRows?: (rows: number) => void,
+): Promise<WindowHistogram> {
+  const workers = Array.from({ length: threads }, () => ({
+    worker: startWorker(specs),
+    inFlight: 0,
+    result: undefined as WindowHistogram | undefined,
+  }));
   const free: Array<Buffer<ArrayBuffer>> = [];
   let allocated = 1;
   let rows = 0;
@@ -87,7 +96,7 @@ export async function threadedCopyHistogram(chunks: AsyncIterable<Buffer>, specs
     let buf = Buffer.allocUnsafeSlow(BUFFER_BYTES);
     let fill = 0;
     for await (const chunk of chunks) {
-      for (let off = 0; off < chunk.length; ) {
+      for (let off = 0; off < chunk.length;) {
         const n = Math.min(chunk.length - off, buf.length - fill);
         chunk.copy(buf, fill, off, off + n);
         fill += n;

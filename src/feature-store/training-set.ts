@@ -94,12 +94,23 @@ async function materialize(db: PoolClient, input: ExtractTrainingSetInput): Prom
           ORDER BY fv.event_time DESC LIMIT 1) f ON true
       WHERE l.feature_set = $1 AND l.event_time >= $4 AND l.event_time < $5
         AND l.features ? $3 AND jsonb_typeof(l.features -> $3) <> 'null'`,
-    [input.labelFeatureSet ?? input.featureSet, input.featureSet, input.target, input.window.start, input.window.end, String(input.seed ?? 0), input.validationFraction ?? 0.2],
+    [
+      input.labelFeatureSet ?? input.featureSet,
+      input.featureSet,
+      input.target,
+      input.window.start,
+      input.window.end,
+      String(input.seed ?? 0),
+      input.validationFraction ?? 0.2,
+    ],
   );
 }
 
 /** Column types from the JSON types of the joined rows, by the shared rule (src/shared/feature-kind.ts). */
-async function inferColumns(db: PoolClient, input: ExtractTrainingSetInput): Promise<{ features: TrainingColumn[]; target: TrainingColumn; skipped: string[] }> {
+async function inferColumns(
+  db: PoolClient,
+  input: ExtractTrainingSetInput,
+): Promise<{ features: TrainingColumn[]; target: TrainingColumn; skipped: string[] }> {
   const { rows } = await db.query<{ key: string; types: string[] }>(
     `SELECT e.key, array_agg(DISTINCT jsonb_typeof(e.value)) AS types
        FROM training_rows t, jsonb_each(t.features) e
@@ -111,19 +122,41 @@ async function inferColumns(db: PoolClient, input: ExtractTrainingSetInput): Pro
   const features: TrainingColumn[] = [];
   const skipped: string[] = [];
   wanted.forEach((name, i) => {
-    if (name === input.target) throw new ValidationError(`features[${i}]`, name, 'is the target; a model cannot take its own label as a feature');
+    if (name === input.target)
+      throw new ValidationError(
+        `features[${i}]`,
+        name,
+        'is the target; a model cannot take its own label as a feature',
+      );
     const types = typesOf.get(name);
-    if (!types) throw new ValidationError(`features[${i}]`, name, `has no non-null value in feature set ${input.featureSet} for the label rows of the window`);
+    if (!types)
+      throw new ValidationError(
+        `features[${i}]`,
+        name,
+        `has no non-null value in feature set ${input.featureSet} for the label rows of the window`,
+      );
     const kind = featureKind(types);
     if (kind === 'unsupported') {
-      if (input.features) throw new ValidationError(`features[${i}]`, name, 'holds JSON objects or arrays; only numbers, strings and booleans can be columns');
+      if (input.features)
+        throw new ValidationError(
+          `features[${i}]`,
+          name,
+          'holds JSON objects or arrays; only numbers, strings and booleans can be columns',
+        );
       skipped.push(name);
       return;
     }
     features.push({ name, type: kind === 'numeric' ? 'Numeric' : 'Enum' });
   });
-  if (features.length === 0) throw new ValidationError('features', input.features ?? [], `no usable feature in feature set ${input.featureSet} for the window`);
-  const labels = await db.query<{ types: string[] }>('SELECT array_agg(DISTINCT jsonb_typeof(label)) AS types FROM training_rows');
+  if (features.length === 0)
+    throw new ValidationError(
+      'features',
+      input.features ?? [],
+      `no usable feature in feature set ${input.featureSet} for the window`,
+    );
+  const labels = await db.query<{ types: string[] }>(
+    'SELECT array_agg(DISTINCT jsonb_typeof(label)) AS types FROM training_rows',
+  );
   const labelTypes = labels.rows[0]?.types ?? [];
   const numericTarget = featureKind(labelTypes) === 'numeric' && !CLASSIFICATION_METRICS.has(input.metric);
   return { features, target: { name: input.target, type: numericTarget ? 'Numeric' : 'Enum' }, skipped };
@@ -137,7 +170,14 @@ function copySql(db: PoolClient, columns: TrainingColumn[], target: TrainingColu
           TO STDOUT WITH (FORMAT csv, HEADER true)`;
 }
 
-async function uploadSide(db: PoolClient, h2o: H2OClient, rawId: string, sql: string, stage: string, onProgress: ExtractProgress): Promise<void> {
+async function uploadSide(
+  db: PoolClient,
+  h2o: H2OClient,
+  rawId: string,
+  sql: string,
+  stage: string,
+  onProgress: ExtractProgress,
+): Promise<void> {
   const stream = db.query(copyTo(sql));
   let bytes = 0;
   stream.on('data', (chunk: Buffer) => {
@@ -156,7 +196,11 @@ async function uploadSide(db: PoolClient, h2o: H2OClient, rawId: string, sql: st
  * Extracts the training set and parses it into H2O frames. Idempotent: frames from an earlier attempt
  * are deleted and written again from the same rows.
  */
-export async function extractTrainingSet(deps: { config: Config; pool: Pool }, input: ExtractTrainingSetInput, onProgress: ExtractProgress = () => {}): Promise<ExtractTrainingSetOutput> {
+export async function extractTrainingSet(
+  deps: { config: Config; pool: Pool },
+  input: ExtractTrainingSetInput,
+  onProgress: ExtractProgress = () => {},
+): Promise<ExtractTrainingSetOutput> {
   parse(extractInput, input);
   const h2o = new H2OClient(deps.config.h2o.url);
   const ids = trainingRunIds(input.workflowId, input.runId);
@@ -181,11 +225,22 @@ export async function extractTrainingSet(deps: { config: Config; pool: Pool }, i
       );
       const rows = counts.rows[0]!;
       if (rows.train === 0 || rows.validation === 0) {
-        throw new ValidationError('window', input.window, `gives ${rows.train} training and ${rows.validation} validation rows of ${input.labelFeatureSet ?? input.featureSet} with target ${input.target}; both need at least one`);
+        throw new ValidationError(
+          'window',
+          input.window,
+          `gives ${rows.train} training and ${rows.validation} validation rows of ${input.labelFeatureSet ?? input.featureSet} with target ${input.target}; both need at least one`,
+        );
       }
       const { features, target, skipped } = await inferColumns(db, input);
       for (const side of sides) {
-        await uploadSide(db, h2o, side.raw, copySql(db, features, target, side.validation), side.validation ? 'validation' : 'train', onProgress);
+        await uploadSide(
+          db,
+          h2o,
+          side.raw,
+          copySql(db, features, target, side.validation),
+          side.validation ? 'validation' : 'train',
+          onProgress,
+        );
       }
       return { rows, features, target, skipped };
     });
@@ -197,12 +252,29 @@ export async function extractTrainingSet(deps: { config: Config; pool: Pool }, i
   const { rows, features, target, skipped } = extracted;
 
   const columnTypes: H2OColumnType[] = [...features.map((f) => f.type), target.type];
-  const jobs = await Promise.all(sides.map((side) => h2o.parse({ sourceFrames: [side.raw], destinationFrame: side.frame, columnTypes })));
-  await Promise.all(jobs.map((job) => pollJob(h2o, job.key.name, { intervalMs: deps.config.training.pollIntervalMs, onPoll: (j) => onProgress('parse', j.progress) })));
+  const jobs = await Promise.all(
+    sides.map((side) => h2o.parse({ sourceFrames: [side.raw], destinationFrame: side.frame, columnTypes })),
+  );
+  await Promise.all(
+    jobs.map((job) =>
+      pollJob(h2o, job.key.name, {
+        intervalMs: deps.config.training.pollIntervalMs,
+        onPoll: (j) => onProgress('parse', j.progress),
+      }),
+    ),
+  );
   for (const [i, side] of sides.entries()) {
     const frame = await h2o.frame(side.frame);
     const expected = side.validation ? rows.validation : rows.train;
-    if (frame.rows !== expected) throw new Error(`H2O frame ${side.frame} has ${frame.rows} rows, but ${expected} were sent (side ${i})`);
+    if (frame.rows !== expected)
+      throw new Error(`H2O frame ${side.frame} has ${frame.rows} rows, but ${expected} were sent (side ${i})`);
   }
-  return { trainFrame: ids.trainFrame, validationFrame: ids.validationFrame, rows, features, target, skippedFeatures: skipped };
+  return {
+    trainFrame: ids.trainFrame,
+    validationFrame: ids.validationFrame,
+    rows,
+    features,
+    target,
+    skippedFeatures: skipped,
+  };
 }

@@ -17,7 +17,10 @@ export interface SaveWatermarkInput {
 }
 
 export async function readWatermark(pool: Pick<Pool, 'query'>, source: string): Promise<SourceWatermark> {
-  const { rows } = await pool.query<{ event_time: Date | null; cursor: string | null }>('SELECT event_time, cursor FROM features.source_watermarks WHERE source = $1', [source]);
+  const { rows } = await pool.query<{ event_time: Date | null; cursor: string | null }>(
+    'SELECT event_time, cursor FROM features.source_watermarks WHERE source = $1',
+    [source],
+  );
   const row = rows[0];
   return { eventTime: row?.event_time?.toISOString() ?? null, cursor: row?.cursor ?? null };
 }

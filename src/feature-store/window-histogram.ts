@@ -36,7 +36,11 @@ export interface HistogramOptions {
 export const DEFAULT_THREADS = 2;
 
 /** The SELECT of a window's features, with literals (COPY takes no bind parameters). */
-export function windowSelect(client: Pick<PoolClient, 'escapeLiteral'>, query: WindowQuery, column = 'features'): string {
+export function windowSelect(
+  client: Pick<PoolClient, 'escapeLiteral'>,
+  query: WindowQuery,
+  column = 'features',
+): string {
   return `SELECT ${column} FROM features.feature_values WHERE feature_set = ${client.escapeLiteral(query.featureSet)} AND event_time >= ${client.escapeLiteral(query.window.start)}::timestamptz AND event_time < ${client.escapeLiteral(query.window.end)}::timestamptz`;
 }
 
@@ -49,7 +53,12 @@ function decodeCopyLine(buf: Buffer, start: number, end: number): string {
 }
 
 /** Streams the window through COPY and bins every row in Node (on worker threads unless `threads` is 0). */
-export async function streamWindowHistogram(pool: Pool, query: WindowQuery, specs: Record<string, BinSpec>, options: HistogramOptions = {}): Promise<WindowHistogram> {
+export async function streamWindowHistogram(
+  pool: Pool,
+  query: WindowQuery,
+  specs: Record<string, BinSpec>,
+  options: HistogramOptions = {},
+): Promise<WindowHistogram> {
   const every = options.progressEvery ?? 100_000;
   const threads = options.threads ?? DEFAULT_THREADS;
   const client = await pool.connect();
@@ -69,7 +78,12 @@ export async function streamWindowHistogram(pool: Pool, query: WindowQuery, spec
 }
 
 /** The single-thread reader: split, JSON.parse and bin each line as the chunks arrive. */
-async function binOnMainThread(stream: AsyncIterable<Buffer>, specs: Record<string, BinSpec>, every: number, onProgress?: (rows: number) => void): Promise<WindowHistogram> {
+async function binOnMainThread(
+  stream: AsyncIterable<Buffer>,
+  specs: Record<string, BinSpec>,
+  every: number,
+  onProgress?: (rows: number) => void,
+): Promise<WindowHistogram> {
   const acc = new HistogramAccumulator(specs);
   let rows = 0;
   let rest: Buffer | undefined;
@@ -98,7 +112,11 @@ function binExpression(spec: BinSpec, param: string, edgesParam: string): string
 }
 
 /** Bins the window in PostgreSQL and returns only the counts. */
-export async function sqlWindowHistogram(pool: Pool, query: WindowQuery, specs: Record<string, BinSpec>): Promise<WindowHistogram> {
+export async function sqlWindowHistogram(
+  pool: Pool,
+  query: WindowQuery,
+  specs: Record<string, BinSpec>,
+): Promise<WindowHistogram> {
   const names = Object.keys(specs);
   const params: unknown[] = [query.featureSet, query.window.start, query.window.end];
   const exprs = names.map((name) => {

@@ -14,9 +14,25 @@
  * `exact: true` scans the whole window as before. The result says what was read how.
  */
 import type { Pool } from 'pg';
-import { addHistogram, emptyHistogram, histogramFromProfile, type BinSpec, type FeatureProfile, type RowsProfile, type ScanReason, type WindowHistogram, type WindowRead } from '../shared/drift';
+import {
+  addHistogram,
+  emptyHistogram,
+  histogramFromProfile,
+  type BinSpec,
+  type FeatureProfile,
+  type RowsProfile,
+  type ScanReason,
+  type WindowHistogram,
+  type WindowRead,
+} from '../shared/drift';
 import type { TimeWindow } from '../shared/time-window';
-import { buildPartitionProfile, loadPartitionProfiles, profileScanStats, scanProfiles, type PartitionRange } from './partition-profiles';
+import {
+  buildPartitionProfile,
+  loadPartitionProfiles,
+  profileScanStats,
+  scanProfiles,
+  type PartitionRange,
+} from './partition-profiles';
 import { streamWindowHistogram } from './window-histogram';
 
 export type { ScanReason, WindowRead } from '../shared/drift';
@@ -80,7 +96,11 @@ interface PlannedPartition extends PartitionRange {
   stored: { rows: number; truncated: boolean; writesSeen: number; stale: boolean; computedAt: string } | null;
 }
 
-async function plan(pool: Pool, featureSet: string, window: TimeWindow): Promise<{ partitions: PlannedPartition[]; inDefault: boolean }> {
+async function plan(
+  pool: Pool,
+  featureSet: string,
+  window: TimeWindow,
+): Promise<{ partitions: PlannedPartition[]; inDefault: boolean }> {
   const { rows } = await pool.query<{
     partition: string;
     oid: number;
@@ -106,10 +126,15 @@ async function plan(pool: Pool, featureSet: string, window: TimeWindow): Promise
   // rows in the default partition (outside every daily one), looked up in that table alone: a
   // tableoid filter on the parent would scan every partition
   let inDefault = false;
-  const { rows: defaults } = await pool.query<{ partition: string }>('SELECT partition FROM features.feature_value_partitions WHERE range_start IS NULL');
+  const { rows: defaults } = await pool.query<{ partition: string }>(
+    'SELECT partition FROM features.feature_value_partitions WHERE range_start IS NULL',
+  );
   for (const { partition } of defaults) {
     // regclass text: a qualified name, quoted where it needs to be
-    const { rows: found } = await pool.query(`SELECT 1 FROM ${partition} WHERE feature_set = $1 AND event_time >= $2::timestamptz AND event_time < $3::timestamptz LIMIT 1`, [featureSet, window.start, window.end]);
+    const { rows: found } = await pool.query(
+      `SELECT 1 FROM ${partition} WHERE feature_set = $1 AND event_time >= $2::timestamptz AND event_time < $3::timestamptz LIMIT 1`,
+      [featureSet, window.start, window.end],
+    );
     inDefault ||= found.length > 0;
   }
   const partitions: PlannedPartition[] = [];
@@ -124,7 +149,13 @@ async function plan(pool: Pool, featureSet: string, window: TimeWindow): Promise
       stored:
         r.rows === null
           ? null
-          : { rows: Number(r.rows), truncated: r.truncated!, writesSeen: Number(r.writes_seen), stale: r.stale!, computedAt: r.computed_at!.toISOString() },
+          : {
+              rows: Number(r.rows),
+              truncated: r.truncated!,
+              writesSeen: Number(r.writes_seen),
+              stale: r.stale!,
+              computedAt: r.computed_at!.toISOString(),
+            },
     });
   }
   partitions.sort((a, b) => a.rangeStart.localeCompare(b.rangeStart));
@@ -132,7 +163,12 @@ async function plan(pool: Pool, featureSet: string, window: TimeWindow): Promise
 }
 
 /** The stored profile of a partition as a RowsProfile over `features` (decoded once per process). */
-async function storedProfile(pool: Pool, featureSet: string, p: PlannedPartition, features: string[]): Promise<RowsProfile> {
+async function storedProfile(
+  pool: Pool,
+  featureSet: string,
+  p: PlannedPartition,
+  features: string[],
+): Promise<RowsProfile> {
   const stored = p.stored!;
   const key = (f: string) => `${featureSet}\0${p.rangeStart}\0${stored.computedAt}\0${f}`;
   const missing = features.filter((f) => storedProfiles.get(key(f)) === undefined);
@@ -149,7 +185,12 @@ async function storedProfile(pool: Pool, featureSet: string, p: PlannedPartition
 }
 
 /** This process's hourly profiles of a partition at its current write counters: one scan, shared. */
-function openProfile(pool: Pool, featureSet: string, p: PlannedPartition, counted: { rows: number }): Promise<{ slices: Map<number, RowsProfile>; rows: number }> {
+function openProfile(
+  pool: Pool,
+  featureSet: string,
+  p: PlannedPartition,
+  counted: { rows: number },
+): Promise<{ slices: Map<number, RowsProfile>; rows: number }> {
   const key = `${featureSet}\0${p.rangeStart}\0${p.oid}\0${p.writes}`;
   let entry = openProfiles.get(key);
   if (!entry) {
@@ -187,10 +228,26 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * The histogram of `featureSet` over `window` under `specs` (a model's reference bins), from
  * profiles where possible; see the file comment for what is read how.
  */
-export async function windowHistograms(pool: Pool, featureSet: string, window: TimeWindow, specs: Record<string, BinSpec>, options: WindowHistogramsOptions = {}): Promise<WindowHistogramsResult> {
-  const read: WindowRead = { method: 'exact', partitionsFromProfiles: 0, partitionsRebuilt: 0, partitionsFromOpenProfiles: 0, scanned: [], rowsScanned: 0 };
+export async function windowHistograms(
+  pool: Pool,
+  featureSet: string,
+  window: TimeWindow,
+  specs: Record<string, BinSpec>,
+  options: WindowHistogramsOptions = {},
+): Promise<WindowHistogramsResult> {
+  const read: WindowRead = {
+    method: 'exact',
+    partitionsFromProfiles: 0,
+    partitionsRebuilt: 0,
+    partitionsFromOpenProfiles: 0,
+    scanned: [],
+    rowsScanned: 0,
+  };
   const exactPiece = async (start: string, end: string, reason: ScanReason): Promise<WindowHistogram> => {
-    const h = await streamWindowHistogram(pool, { featureSet, window: { start, end } }, specs, { threads: reason === 'exact' ? undefined : 0, onProgress: options.onProgress });
+    const h = await streamWindowHistogram(pool, { featureSet, window: { start, end } }, specs, {
+      threads: reason === 'exact' ? undefined : 0,
+      onProgress: options.onProgress,
+    });
     read.scanned.push({ start, end, reason });
     read.rowsScanned += h.rows;
     profileScanStats.scans++;
@@ -219,7 +276,9 @@ export async function windowHistograms(pool: Pool, featureSet: string, window: T
       if (p.stored.stale || p.stored.writesSeen !== p.writes) {
         await rebuild(pool, featureSet, p);
         read.partitionsRebuilt++;
-        const again = (await plan(pool, featureSet, { start: p.rangeStart, end: p.rangeEnd })).partitions.find((x) => x.rangeStart === p.rangeStart);
+        const again = (await plan(pool, featureSet, { start: p.rangeStart, end: p.rangeEnd })).partitions.find(
+          (x) => x.rangeStart === p.rangeStart,
+        );
         p.stored = again?.stored ?? null;
         p.writes = again?.writes ?? p.writes;
       }

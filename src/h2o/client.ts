@@ -9,8 +9,20 @@ import type { Algorithm } from '../shared/algorithms';
 import type { H2OParameterValue } from '../shared/training-spec';
 import { createTransport, type FormParams, type H2OTransport } from './http';
 import type {
-  CapabilitiesV3, CloudV3, FrameV3, FramesV3, GridV3, JobV3, JobsV3, ModelBuilderV3, ModelV3, ModelsV3,
-  ParseSetupV3, ParseV3, PostFileV3, PredictionsV3,
+  CapabilitiesV3,
+  CloudV3,
+  FrameV3,
+  FramesV3,
+  GridV3,
+  JobV3,
+  JobsV3,
+  ModelBuilderV3,
+  ModelV3,
+  ModelsV3,
+  ParseSetupV3,
+  ParseV3,
+  PostFileV3,
+  PredictionsV3,
 } from './schemas';
 
 export interface H2OClientOptions {
@@ -48,9 +60,17 @@ function isNotFound(err: unknown): boolean {
 const p = encodeURIComponent;
 
 const MODEL_EXCLUDED_FIELDS = [
-  'scoring_history', 'cv_scoring_history', 'model_summary', 'training_metrics', 'variable_importances',
-  'validation_metrics/thresholds_and_metric_scores', 'validation_metrics/gains_lift_table', 'validation_metrics/max_criteria_and_metric_scores',
-].map((f) => `models/output/${f}`).join(',');
+  'scoring_history',
+  'cv_scoring_history',
+  'model_summary',
+  'training_metrics',
+  'variable_importances',
+  'validation_metrics/thresholds_and_metric_scores',
+  'validation_metrics/gains_lift_table',
+  'validation_metrics/max_criteria_and_metric_scores',
+]
+  .map((f) => `models/output/${f}`)
+  .join(',');
 
 export class H2OClient {
   readonly http: H2OTransport;
@@ -82,11 +102,19 @@ export class H2OClient {
 
   /** Uploads raw bytes (a CSV stream) as an unparsed key. */
   postFile(destinationFrame: string, body: Readable | Buffer, timeoutMs = 600_000): Promise<PostFileV3> {
-    return this.http.json<PostFileV3>('/3/PostFile', { method: 'POST', params: { destination_frame: destinationFrame }, body, timeoutMs });
+    return this.http.json<PostFileV3>('/3/PostFile', {
+      method: 'POST',
+      params: { destination_frame: destinationFrame },
+      body,
+      timeoutMs,
+    });
   }
 
   parseSetup(sourceFrames: string[], params: FormParams = {}): Promise<ParseSetupV3> {
-    return this.http.json<ParseSetupV3>('/3/ParseSetup', { method: 'POST', params: { source_frames: sourceFrames, ...params } });
+    return this.http.json<ParseSetupV3>('/3/ParseSetup', {
+      method: 'POST',
+      params: { source_frames: sourceFrames, ...params },
+    });
   }
 
   /** ParseSetup, then Parse with the setup's guesses and our explicit column types. Returns the parse job. */
@@ -97,7 +125,11 @@ export class H2OClient {
     });
     const columnTypes = options.columnTypes ?? setup.column_types;
     if (columnTypes.length !== setup.number_columns) {
-      throw new H2OError(`H2O ParseSetup found ${setup.number_columns} columns in ${options.sourceFrames.join(',')} but ${columnTypes.length} column types were given`, 412, 'column_types');
+      throw new H2OError(
+        `H2O ParseSetup found ${setup.number_columns} columns in ${options.sourceFrames.join(',')} but ${columnTypes.length} column types were given`,
+        412,
+        'column_types',
+      );
     }
     const res = await this.http.json<ParseV3>('/3/Parse', {
       method: 'POST',
@@ -154,7 +186,12 @@ export class H2OClient {
   ): Promise<JobV3> {
     const res = await this.http.json<ModelBuilderV3>(`/99/Grid/${p(algorithm)}`, {
       method: 'POST',
-      params: { ...params, grid_id: gridId, hyper_parameters: JSON.stringify(hyperParameters), search_criteria: JSON.stringify(searchCriteria) },
+      params: {
+        ...params,
+        grid_id: gridId,
+        hyper_parameters: JSON.stringify(hyperParameters),
+        search_criteria: JSON.stringify(searchCriteria),
+      },
     });
     return res.job;
   }
@@ -172,7 +209,9 @@ export class H2OClient {
   async model(modelId: string): Promise<ModelV3> {
     // Scoring history, threshold tables and gains/lift make a model's JSON ~300 KB; none is used here.
     // (models/parameters cannot be excluded: H2O 3.46 then fails to build the schema.)
-    const res = await this.http.json<ModelsV3>(`/3/Models/${p(modelId)}`, { params: { _exclude_fields: MODEL_EXCLUDED_FIELDS } });
+    const res = await this.http.json<ModelsV3>(`/3/Models/${p(modelId)}`, {
+      params: { _exclude_fields: MODEL_EXCLUDED_FIELDS },
+    });
     const model = res.models[0];
     if (!model) throw new H2OError(`H2O GET /3/Models/${modelId}: no model in the answer`, 404, 'model_id');
     return model;
@@ -196,7 +235,10 @@ export class H2OClient {
 
   /** Scores a frame in the cluster (sync); the predictions frame must be deleted by the caller. */
   predict(modelId: string, frameId: string, predictionsFrame?: string): Promise<PredictionsV3> {
-    return this.http.json<PredictionsV3>(`/3/Predictions/models/${p(modelId)}/frames/${p(frameId)}`, { method: 'POST', params: { predictions_frame: predictionsFrame } });
+    return this.http.json<PredictionsV3>(`/3/Predictions/models/${p(modelId)}/frames/${p(frameId)}`, {
+      method: 'POST',
+      params: { predictions_frame: predictionsFrame },
+    });
   }
 
   /** The MOJO zip as a stream (GET /3/Models/{id}/mojo). 412 "ENTERPRISE REQUIRED" on gated builds (isMojoGated). */

@@ -7,7 +7,13 @@
  */
 import { lookup } from 'node:dns/promises';
 import { randomBytes } from 'node:crypto';
-import { ConfigError, H2OCloudIncompleteError, H2OCloudLostError, H2OError, H2OUnreachableError } from '../shared/errors';
+import {
+  ConfigError,
+  H2OCloudIncompleteError,
+  H2OCloudLostError,
+  H2OError,
+  H2OUnreachableError,
+} from '../shared/errors';
 import { H2OClient } from './client';
 import type { CloudV3 } from './schemas';
 
@@ -44,7 +50,8 @@ export interface CloudCheck {
   message: string;
 }
 
-const RESTART = 'H2O clouds do not heal: restart every node of the cloud (npm run stack:up restarts the local one; docs/DEPLOY.md)';
+const RESTART =
+  'H2O clouds do not heal: restart every node of the cloud (npm run stack:up restarts the local one; docs/DEPLOY.md)';
 
 /** Judges a GET /3/Cloud answer. */
 export function checkCloud(cloud: CloudV3, expected: CloudExpectation): CloudCheck {
@@ -54,35 +61,77 @@ export function checkCloud(cloud: CloudV3, expected: CloudExpectation): CloudChe
   const missing = expected.members.filter((m) => !m.addresses.some((a) => listed.has(a))).map((m) => m.member);
   const locked = cloud.locked === true;
   const size = cloud.cloud_size;
-  const base = { name: cloud.cloud_name, size, expected: expected.size, locked, consensus: cloud.consensus, nodes, unhealthy, missing };
+  const base = {
+    name: cloud.cloud_name,
+    size,
+    expected: expected.size,
+    locked,
+    consensus: cloud.consensus,
+    nodes,
+    unhealthy,
+    missing,
+  };
   const of = `${size} of ${expected.size} node${expected.size === 1 ? '' : 's'} (H2O_NODES=${expected.size})`;
   const missingText = missing.length ? `, missing ${missing.join(', ')}` : '';
 
   if (unhealthy.length > 0 || (locked && size < expected.size)) {
     const lost = [...unhealthy, ...(size < expected.size ? missing : [])];
-    const how = unhealthy.length ? `unhealthy (no heartbeat): ${unhealthy.join(', ')}` : `the cloud shrank to ${of}${missingText}`;
-    return { ...base, verdict: 'lost', ok: false, message: `H2O cloud ${cloud.cloud_name} lost node${lost.length === 1 ? '' : 's'} ${lost.join(', ') || '(unnamed)'}: ${how}; ${RESTART}` };
+    const how = unhealthy.length
+      ? `unhealthy (no heartbeat): ${unhealthy.join(', ')}`
+      : `the cloud shrank to ${of}${missingText}`;
+    return {
+      ...base,
+      verdict: 'lost',
+      ok: false,
+      message: `H2O cloud ${cloud.cloud_name} lost node${lost.length === 1 ? '' : 's'} ${lost.join(', ') || '(unnamed)'}: ${how}; ${RESTART}`,
+    };
   }
   if (size > expected.size) {
-    return { ...base, verdict: 'oversized', ok: false, message: `H2O cloud ${cloud.cloud_name} has ${size} nodes (${nodes.map((n) => n.address).join(', ')}) but H2O_NODES=${expected.size}; set H2O_NODES (and H2O_CLOUD_MEMBERS) to the cloud you run` };
+    return {
+      ...base,
+      verdict: 'oversized',
+      ok: false,
+      message: `H2O cloud ${cloud.cloud_name} has ${size} nodes (${nodes.map((n) => n.address).join(', ')}) but H2O_NODES=${expected.size}; set H2O_NODES (and H2O_CLOUD_MEMBERS) to the cloud you run`,
+    };
   }
   if (size < expected.size) {
-    return { ...base, verdict: 'forming', ok: false, message: `H2O cloud ${cloud.cloud_name} is incomplete: ${of}${missingText}; start the missing node${missing.length === 1 ? '' : 's'} (same -name and -flatfile) before training` };
+    return {
+      ...base,
+      verdict: 'forming',
+      ok: false,
+      message: `H2O cloud ${cloud.cloud_name} is incomplete: ${of}${missingText}; start the missing node${missing.length === 1 ? '' : 's'} (same -name and -flatfile) before training`,
+    };
   }
   if (!cloud.consensus) {
-    return { ...base, verdict: 'forming', ok: false, message: `H2O cloud ${cloud.cloud_name} has ${of} but no consensus yet: its nodes do not agree on the membership` };
+    return {
+      ...base,
+      verdict: 'forming',
+      ok: false,
+      message: `H2O cloud ${cloud.cloud_name} has ${of} but no consensus yet: its nodes do not agree on the membership`,
+    };
   }
   if (!locked) {
-    return { ...base, verdict: 'forming', ok: false, message: `H2O cloud ${cloud.cloud_name} has ${of} but is not locked: another node could still join it` };
+    return {
+      ...base,
+      verdict: 'forming',
+      ok: false,
+      message: `H2O cloud ${cloud.cloud_name} has ${of} but is not locked: another node could still join it`,
+    };
   }
-  return { ...base, verdict: 'ok', ok: true, message: `H2O cloud ${cloud.cloud_name}: ${of}, locked, consensus (${nodes.map((n) => n.address).join(', ')})` };
+  return {
+    ...base,
+    verdict: 'ok',
+    ok: true,
+    message: `H2O cloud ${cloud.cloud_name}: ${of}, locked, consensus (${nodes.map((n) => n.address).join(', ')})`,
+  };
 }
 
 /** The error a check that is not ok stands for: lost (non-retryable), incomplete (retryable), or a misconfiguration. */
 export function cloudError(check: CloudCheck): Error | undefined {
   if (check.verdict === 'lost') return new H2OCloudLostError([...check.unhealthy, ...check.missing], check.message);
   if (check.verdict === 'forming') return new H2OCloudIncompleteError(check.missing, check.message);
-  if (check.verdict === 'oversized') return new ConfigError('H2O_NODES', String(check.expected), `the size of the cloud H2O reports: ${check.message}`);
+  if (check.verdict === 'oversized')
+    return new ConfigError('H2O_NODES', String(check.expected), `the size of the cloud H2O reports: ${check.message}`);
   return undefined;
 }
 
@@ -93,7 +142,9 @@ export async function resolveMembers(members: string[]): Promise<ExpectedMember[
       const split = member.lastIndexOf(':');
       const host = member.slice(0, split).replace(/^\[|\]$/g, '');
       const port = member.slice(split + 1);
-      const ips = await lookup(host, { all: true }).then((r) => r.map((a) => a.address)).catch(() => [] as string[]);
+      const ips = await lookup(host, { all: true })
+        .then((r) => r.map((a) => a.address))
+        .catch(() => [] as string[]);
       return { member, addresses: [member, ...ips.map((ip) => `${ip}:${port}`)] };
     }),
   );
@@ -122,17 +173,30 @@ export async function readCloud(client: H2OClient, settings: CloudSettings): Pro
   return checkCloud(cloud, { size: settings.nodes, members });
 }
 
-async function readFromPeer(client: H2OClient, size: number, members: ExpectedMember[], unreachable: H2OUnreachableError): Promise<CloudCheck> {
+async function readFromPeer(
+  client: H2OClient,
+  size: number,
+  members: ExpectedMember[],
+  unreachable: H2OUnreachableError,
+): Promise<CloudCheck> {
   const url = new URL(client.baseUrl);
   const self = members.find((m) => m.addresses.includes(url.host));
   const name = self?.member ?? url.host;
   for (const peer of members.filter((m) => m !== self)) {
-    const cloud = await new H2OClient(`${url.protocol}//${peer.member}`, { timeoutMs: 5000 }).cloud().catch(() => undefined);
+    const cloud = await new H2OClient(`${url.protocol}//${peer.member}`, { timeoutMs: 5000 })
+      .cloud()
+      .catch(() => undefined);
     if (!cloud) continue;
     const check = checkCloud(cloud, { size, members });
     const missing = [...new Set([...check.missing, name])];
     const why = `H2O_URL's node ${name} refuses connections while ${peer.member} answers`;
-    return { ...check, verdict: 'lost', ok: false, missing, message: `H2O cloud ${cloud.cloud_name} lost node ${[...new Set([name, ...check.unhealthy])].join(', ')}: ${why}; ${RESTART}` };
+    return {
+      ...check,
+      verdict: 'lost',
+      ok: false,
+      missing,
+      message: `H2O cloud ${cloud.cloud_name} lost node ${[...new Set([name, ...check.unhealthy])].join(', ')}: ${why}; ${RESTART}`,
+    };
   }
   throw unreachable;
 }
@@ -170,7 +234,9 @@ export function assertCloudUsable(check: CloudCheck): CloudCheck {
  */
 export function cloudLossWatch(client: H2OClient, settings: CloudSettings): () => Promise<void> {
   return async () => {
-    const check = await readCloud(client, settings).catch((err: unknown) => (err instanceof H2OUnreachableError ? undefined : Promise.reject(err)));
+    const check = await readCloud(client, settings).catch((err: unknown) =>
+      err instanceof H2OUnreachableError ? undefined : Promise.reject(err),
+    );
     if (check?.verdict === 'lost') throw cloudError(check)!;
   };
 }
@@ -180,11 +246,16 @@ export function cloudLossWatch(client: H2OClient, settings: CloudSettings): () =
  * the loss is the error (H2OCloudLostError, non-retryable) rather than its symptom (a refused
  * connection, a failed parse), so the run stops instead of retrying against a cloud that cannot heal.
  */
-export async function namingCloudLoss<T>(client: H2OClient, settings: CloudSettings, work: () => Promise<T>): Promise<T> {
+export async function namingCloudLoss<T>(
+  client: H2OClient,
+  settings: CloudSettings,
+  work: () => Promise<T>,
+): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    if (settings.nodes > 1 && (err instanceof H2OUnreachableError || err instanceof H2OError)) await cloudLossWatch(client, settings)();
+    if (settings.nodes > 1 && (err instanceof H2OUnreachableError || err instanceof H2OError))
+      await cloudLossWatch(client, settings)();
     throw err;
   }
 }

@@ -39,7 +39,9 @@ export async function writeGoldenRows(h2o: H2OClient, input: GoldenRowsInput): P
     );
     const scored = sliced ? slice : input.frameId;
     await h2o.predict(input.h2oModelId, scored, preds);
-    const rows = (parse(await text(await h2o.downloadFrame(scored)), { columns: true }) as Record<string, string>[]).slice(0, n);
+    const rows = (
+      parse(await text(await h2o.downloadFrame(scored)), { columns: true }) as Record<string, string>[]
+    ).slice(0, n);
     // By position: H2O names probability columns after the levels, but prefixes numeric ones ("p0", "p1").
     const predicted = (parse(await text(await h2o.downloadFrame(preds))) as string[][]).slice(1, n + 1);
     const golden: GoldenFile = {
@@ -48,8 +50,13 @@ export async function writeGoldenRows(h2o: H2OClient, input: GoldenRowsInput): P
         const features: Record<string, ScoringValue> = {};
         for (const f of input.features) features[f] = row[f] === undefined || row[f] === '' ? null : row[f]!;
         const p = predicted[i]!;
-        const expected = input.classes ? [input.classes.indexOf(p[0]!), ...input.classes.map((_c, k) => Number(p[k + 1]))] : [Number(p[0])];
-        if (expected.some((x) => Number.isNaN(x) || x < 0)) throw new Error(`golden row ${i}: H2O's predictions ${JSON.stringify(p)} do not match the classes ${JSON.stringify(input.classes)}`);
+        const expected = input.classes
+          ? [input.classes.indexOf(p[0]!), ...input.classes.map((_c, k) => Number(p[k + 1]))]
+          : [Number(p[0])];
+        if (expected.some((x) => Number.isNaN(x) || x < 0))
+          throw new Error(
+            `golden row ${i}: H2O's predictions ${JSON.stringify(p)} do not match the classes ${JSON.stringify(input.classes)}`,
+          );
         return { features, expected };
       }),
     };

@@ -52,7 +52,10 @@ export function encodeForm(params: FormParams): string {
 
 /** H2O wraps messages in "\n\nERROR MESSAGE:\n\n…\n\n"; keep the message itself. */
 export function cleanH2OMessage(text: string): string {
-  return text.replace(/^\s*ERROR MESSAGE:\s*/, '').trim().replace(/\s*\n\s*/g, '; ');
+  return text
+    .replace(/^\s*ERROR MESSAGE:\s*/, '')
+    .trim()
+    .replace(/\s*\n\s*/g, '; ');
 }
 
 /** The parameter an H2O error is about: the first ERRR field, an unknown parameter, or a missing key's argument. */
@@ -74,7 +77,11 @@ export function h2oErrorFromBody(method: string, path: string, status: number, t
   }
   const raw = body?.msg ?? body?.exception_msg ?? text;
   const message = cleanH2OMessage(raw || `HTTP ${status}`);
-  return new H2OError(`H2O ${method} ${path}: ${message}`, body?.http_status ?? status, body ? errorField(body) : undefined);
+  return new H2OError(
+    `H2O ${method} ${path}: ${message}`,
+    body?.http_status ?? status,
+    body ? errorField(body) : undefined,
+  );
 }
 
 export interface H2ORequestOptions {
@@ -106,15 +113,32 @@ export function createTransport(baseUrl: string, defaultTimeoutMs = 60_000): H2O
     try {
       if (options.body !== undefined) {
         // PostFile takes raw bytes only with no Content-Type or application/octet-stream.
-        return await request(url, { method, body: options.body, headers: { 'content-type': 'application/octet-stream' }, headersTimeout: timeout, bodyTimeout: timeout, signal: options.signal });
+        return await request(url, {
+          method,
+          body: options.body,
+          headers: { 'content-type': 'application/octet-stream' },
+          headersTimeout: timeout,
+          bodyTimeout: timeout,
+          signal: options.signal,
+        });
       }
       if (method === 'POST') {
-        return await request(url, { method, body: form, headers: { 'content-type': 'application/x-www-form-urlencoded' }, headersTimeout: timeout, bodyTimeout: timeout, signal: options.signal });
+        return await request(url, {
+          method,
+          body: form,
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          headersTimeout: timeout,
+          bodyTimeout: timeout,
+          signal: options.signal,
+        });
       }
       return await request(url, { method, headersTimeout: timeout, bodyTimeout: timeout, signal: options.signal });
     } catch (err) {
       if (options.signal?.aborted) throw err;
-      throw new H2OUnreachableError(`H2O at ${baseUrl} is unreachable (${method} ${path}): ${(err as Error).message}`, GONE.has(errorCode(err)));
+      throw new H2OUnreachableError(
+        `H2O at ${baseUrl} is unreachable (${method} ${path}): ${(err as Error).message}`,
+        GONE.has(errorCode(err)),
+      );
     }
   }
 
@@ -137,7 +161,9 @@ export function createTransport(baseUrl: string, defaultTimeoutMs = 60_000): H2O
       try {
         return (await res.body.json()) as T;
       } catch (err) {
-        throw new H2OUnreachableError(`H2O at ${baseUrl} sent an unreadable answer to ${method} ${path}: ${(err as Error).message}`);
+        throw new H2OUnreachableError(
+          `H2O at ${baseUrl} sent an unreadable answer to ${method} ${path}: ${(err as Error).message}`,
+        );
       }
     },
     async stream(path: string, options: H2ORequestOptions = {}) {

@@ -25,7 +25,11 @@ export interface PollJobOptions {
 /** A job that ended FAILED: H2O's exception text in the message, the job itself attached. */
 export class H2OJobFailedError extends H2OError {
   constructor(readonly job: JobV3) {
-    super(`H2O job ${job.description} (${job.dest?.name ?? job.key.name}) failed: ${jobFailureMessage(job)}`, 500, undefined);
+    super(
+      `H2O job ${job.description} (${job.dest?.name ?? job.key.name}) failed: ${jobFailureMessage(job)}`,
+      500,
+      undefined,
+    );
   }
 }
 
@@ -36,7 +40,10 @@ export function isFinished(job: JobV3): boolean {
 /** H2O's reason for a failed job: the exception text without the Java class noise. */
 export function jobFailureMessage(job: JobV3): string {
   const raw = job.exception ?? job.progress_msg ?? 'no reason given';
-  return raw.replace(/^[\w.$]+(Exception|Error):\s*/, '').replace(/\s*\n\s*/g, '; ').trim();
+  return raw
+    .replace(/^[\w.$]+(Exception|Error):\s*/, '')
+    .replace(/\s*\n\s*/g, '; ')
+    .trim();
 }
 
 /**

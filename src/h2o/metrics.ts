@@ -13,8 +13,22 @@ export const METRIC_FIELDS: Record<ChampionMetric, keyof ModelMetricsV3> = {
 
 /** Scalar metric fields copied into a candidate version, under lower-case names. */
 const SCALAR_FIELDS = [
-  'MSE', 'RMSE', 'nobs', 'r2', 'logloss', 'AUC', 'pr_auc', 'Gini', 'mean_per_class_error', 'mae', 'rmsle',
-  'mean_residual_deviance', 'residual_deviance', 'null_deviance', 'AIC', 'loglikelihood',
+  'MSE',
+  'RMSE',
+  'nobs',
+  'r2',
+  'logloss',
+  'AUC',
+  'pr_auc',
+  'Gini',
+  'mean_per_class_error',
+  'mae',
+  'rmsle',
+  'mean_residual_deviance',
+  'residual_deviance',
+  'null_deviance',
+  'AIC',
+  'loglikelihood',
 ] as const;
 
 /** A finite number, or undefined for H2O's "NaN"/"Infinity" strings and missing fields. */

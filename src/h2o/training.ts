@@ -74,7 +74,11 @@ export async function startTraining(client: H2OClient, options: StartTrainingOpt
   }
   if (existing) await deleteTrainingOutput(client, destId, kind);
   if (spec.algorithm === 'xgboost' && !(await client.hasXGBoost())) {
-    throw new ValidationError(`specs[${spec.name}].algorithm`, spec.algorithm, 'is not available on this H2O cluster (GET /3/Capabilities/Core does not list XGBoost)');
+    throw new ValidationError(
+      `specs[${spec.name}].algorithm`,
+      spec.algorithm,
+      'is not available on this H2O cluster (GET /3/Capabilities/Core does not list XGBoost)',
+    );
   }
   const params = builderParameters(options);
   const job = spec.grid
@@ -105,9 +109,16 @@ export interface TrainedSpec {
 }
 
 /** Reads the trained model (or the grid's best) and its validation metric, as H2O reports it. */
-export async function evaluateTraining(client: H2OClient, destId: string, kind: TrainingKind, metric: ChampionMetric, specName: string): Promise<TrainedSpec> {
+export async function evaluateTraining(
+  client: H2OClient,
+  destId: string,
+  kind: TrainingKind,
+  metric: ChampionMetric,
+  specName: string,
+): Promise<TrainedSpec> {
   const ids = kind === 'grid' ? (await client.grid(destId)).model_ids.map((k) => k.name) : [destId];
-  if (ids.length === 0) throw new ValidationError(`specs[${specName}].grid`, destId, 'produced no model (every combination failed)');
+  if (ids.length === 0)
+    throw new ValidationError(`specs[${specName}].grid`, destId, 'produced no model (every combination failed)');
   let best: TrainedSpec | undefined;
   for (const id of ids) {
     const model = await client.model(id);
@@ -115,10 +126,21 @@ export async function evaluateTraining(client: H2OClient, destId: string, kind: 
     const metrics = validationMetrics(model);
     if (value === undefined || !metrics) {
       if (kind === 'grid') continue;
-      throw new ValidationError('metric', metric, `model ${id} (${model.algo}, ${model.output?.model_category ?? 'unknown category'}) reports no validation ${metric}`);
+      throw new ValidationError(
+        'metric',
+        metric,
+        `model ${id} (${model.algo}, ${model.output?.model_category ?? 'unknown category'}) reports no validation ${metric}`,
+      );
     }
     const better = !best || isBetter(metric, value, best.metricValue);
-    if (better) best = { h2oModelId: id, algorithm: model.algo, metricValue: value, metrics: scalarMetrics(metrics), modelCount: ids.length };
+    if (better)
+      best = {
+        h2oModelId: id,
+        algorithm: model.algo,
+        metricValue: value,
+        metrics: scalarMetrics(metrics),
+        modelCount: ids.length,
+      };
   }
   if (!best) throw new ValidationError('metric', metric, `no model of grid ${destId} reports a validation ${metric}`);
   return best;
@@ -134,7 +156,12 @@ export interface CleanupResult {
  * Deletes every model and frame whose id starts with `${prefix}__`, except `keepModelIds`; running
  * jobs of the run are cancelled first (a model or frame in use cannot be deleted). Idempotent.
  */
-export async function cleanupTrainingRun(client: H2OClient, prefix: string, keepModelIds: string[] = [], gridIds: string[] = []): Promise<CleanupResult> {
+export async function cleanupTrainingRun(
+  client: H2OClient,
+  prefix: string,
+  keepModelIds: string[] = [],
+  gridIds: string[] = [],
+): Promise<CleanupResult> {
   const mine = (id: string | undefined) => id !== undefined && id.startsWith(`${prefix}__`);
   const running = (await client.jobs()).filter((j) => mine(j.dest?.name) && !isFinished(j));
   for (const job of running) await client.cancelJob(job.key.name).catch(() => {});
@@ -195,11 +222,13 @@ export async function pruneModelRuns(client: H2OClient, championIds: string[], k
   const ours = (id: string) => prefixes.some((p) => id.startsWith(`${p}__`));
   const deletedModels: string[] = [];
   for (const id of (await client.modelIds()).filter((m) => ours(m) && !kept.has(m))) {
-    if (await client.deleteModel(id).catch((err: unknown) => (isInUse(err) ? false : Promise.reject(err)))) deletedModels.push(id);
+    if (await client.deleteModel(id).catch((err: unknown) => (isInUse(err) ? false : Promise.reject(err))))
+      deletedModels.push(id);
   }
   const deletedFrames: string[] = [];
   for (const id of (await client.frameIds()).filter(ours)) {
-    if (await client.deleteFrame(id).catch((err: unknown) => (isInUse(err) ? false : Promise.reject(err)))) deletedFrames.push(id);
+    if (await client.deleteFrame(id).catch((err: unknown) => (isInUse(err) ? false : Promise.reject(err))))
+      deletedFrames.push(id);
   }
   return { keptModels: [...kept], deletedModels, deletedFrames };
 }

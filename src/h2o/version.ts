@@ -35,16 +35,35 @@ export function compareVersions(a: string, b: string): number {
 export function checkH2OVersion(actual: string, expected: string): H2OVersionCheck {
   const base = { actual, expected };
   if (!parse(actual)) {
-    return { ...base, verdict: 'unparseable', ok: false, message: `H2O reports version ${JSON.stringify(actual)}, which is not a release version; expected ${expected}` };
+    return {
+      ...base,
+      verdict: 'unparseable',
+      ok: false,
+      message: `H2O reports version ${JSON.stringify(actual)}, which is not a release version; expected ${expected}`,
+    };
   }
   if (compareVersions(actual, FIRST_MOJO_GATED_VERSION) >= 0) {
     return {
-      ...base, verdict: 'gated', ok: false,
+      ...base,
+      verdict: 'gated',
+      ok: false,
       message: `H2O ${actual} is a MOJO-gated build: ${FIRST_MOJO_GATED_VERSION} and later block MOJO export in open source (HTTP 412 "ENTERPRISE REQUIRED"); run ${expected} (pip h2o==${expected})`,
     };
   }
   const order = compareVersions(actual, expected);
-  if (order === 0) return { ...base, verdict: 'match', ok: true, message: `H2O ${actual} matches the pinned ${expected}` };
-  if (order < 0) return { ...base, verdict: 'older', ok: false, message: `H2O ${actual} is older than the pinned ${expected}; upgrade the cluster to ${expected}` };
-  return { ...base, verdict: 'newer', ok: false, message: `H2O ${actual} is newer than the pinned ${expected}; pin H2O_VERSION=${actual} only after testing it` };
+  if (order === 0)
+    return { ...base, verdict: 'match', ok: true, message: `H2O ${actual} matches the pinned ${expected}` };
+  if (order < 0)
+    return {
+      ...base,
+      verdict: 'older',
+      ok: false,
+      message: `H2O ${actual} is older than the pinned ${expected}; upgrade the cluster to ${expected}`,
+    };
+  return {
+    ...base,
+    verdict: 'newer',
+    ok: false,
+    message: `H2O ${actual} is newer than the pinned ${expected}; pin H2O_VERSION=${actual} only after testing it`,
+  };
 }

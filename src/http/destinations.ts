@@ -9,7 +9,14 @@ import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'nod
 import { isIP } from 'node:net';
 import { networkErrorCode } from './network-errors';
 
-const METADATA_HOSTS = new Set(['metadata.google.internal', 'metadata', 'metadata.goog', '100.100.100.200', 'fd00:ec2::254', '[fd00:ec2::254]']);
+const METADATA_HOSTS = new Set([
+  'metadata.google.internal',
+  'metadata',
+  'metadata.goog',
+  '100.100.100.200',
+  'fd00:ec2::254',
+  '[fd00:ec2::254]',
+]);
 
 /** The code of guardedLookup's refusal, which callers classify as not retryable. */
 const LINK_LOCAL_REFUSED = 'ELINKLOCAL';
@@ -22,7 +29,10 @@ export function isLinkLocal(host: string): boolean {
   if (isIP(h) === 6) {
     if (/^fe[89ab][0-9a-f]?:/.test(h)) return true;
     const mapped = /^::ffff:(?:(\d+\.\d+\.\d+\.\d+)|([0-9a-f]{1,4}):([0-9a-f]{1,4}))$/.exec(h);
-    if (mapped) return mapped[1] ? mapped[1].startsWith('169.254.') : parseInt(mapped[2]!, 16) >> 8 === 169 && (parseInt(mapped[2]!, 16) & 0xff) === 254;
+    if (mapped)
+      return mapped[1]
+        ? mapped[1].startsWith('169.254.')
+        : parseInt(mapped[2]!, 16) >> 8 === 169 && (parseInt(mapped[2]!, 16) & 0xff) === 254;
   }
   return false;
 }
@@ -53,7 +63,12 @@ export function guardedLookup(policy: LinkLocalPolicy): Lookup {
       if (err) return callback(err, '');
       const bad = addresses.find((a) => isLinkLocal(a.address));
       if (bad) {
-        const refused = Object.assign(new Error(`${hostname} resolves to the link-local address ${bad.address}: refused (${linkLocalGovernor(policy)})`), { code: LINK_LOCAL_REFUSED });
+        const refused = Object.assign(
+          new Error(
+            `${hostname} resolves to the link-local address ${bad.address}: refused (${linkLocalGovernor(policy)})`,
+          ),
+          { code: LINK_LOCAL_REFUSED },
+        );
         return callback(refused, '');
       }
       if (options.all) return callback(null, addresses);

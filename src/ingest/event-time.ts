@@ -28,7 +28,14 @@ export function eventTimeMs(value: unknown, unit: EventTimeUnit = 'auto'): numbe
   if (iso) {
     const [, date, time, zone] = iso;
     if (time === undefined) return Date.parse(`${date}T00:00:00Z`);
-    const offset = zone === undefined ? 'Z' : zone.length === 3 ? `${zone}:00` : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
+    const offset =
+      zone === undefined
+        ? 'Z'
+        : zone.length === 3
+          ? `${zone}:00`
+          : zone.length === 5
+            ? `${zone.slice(0, 3)}:${zone.slice(3)}`
+            : zone;
     return Date.parse(`${date}T${time.replace(',', '.')}${offset}`);
   }
   return EXPLICIT_ZONE.test(value) ? Date.parse(value) : NaN;

@@ -34,13 +34,28 @@ export interface FetchLimits {
 
 /** A keep-alive connection pool per worker process; per-request timeouts override its defaults. */
 export function createSourceAgent(options: { allowLinkLocal?: boolean } = {}): Agent {
-  return new Agent({ connections: 64, keepAliveTimeout: 10_000, pipelining: 1, ...(options.allowLinkLocal ? {} : { connect: { lookup: guardedLookup(SOURCE_LINK_LOCAL) } }) });
+  return new Agent({
+    connections: 64,
+    keepAliveTimeout: 10_000,
+    pipelining: 1,
+    ...(options.allowLinkLocal ? {} : { connect: { lookup: guardedLookup(SOURCE_LINK_LOCAL) } }),
+  });
 }
 
-export async function fetchPage(agent: Agent, url: string, headers: Record<string, string>, limits: FetchLimits): Promise<FetchOutcome> {
+export async function fetchPage(
+  agent: Agent,
+  url: string,
+  headers: Record<string, string>,
+  limits: FetchLimits,
+): Promise<FetchOutcome> {
   const deadline = AbortSignal.timeout(limits.deadlineMs);
   const signal = limits.signal ? AbortSignal.any([limits.signal, deadline]) : deadline;
-  const overDeadline = () => ({ kind: 'retry' as const, status: undefined, reason: `the request took longer than its deadline of ${limits.deadlineMs} ms`, retryAfterMs: undefined });
+  const overDeadline = () => ({
+    kind: 'retry' as const,
+    status: undefined,
+    reason: `the request took longer than its deadline of ${limits.deadlineMs} ms`,
+    retryAfterMs: undefined,
+  });
   let response;
   try {
     response = await request(url, {
@@ -56,7 +71,12 @@ export async function fetchPage(agent: Agent, url: string, headers: Record<strin
     if (deadline.aborted && !limits.signal?.aborted) return overDeadline();
     if (limits.signal?.aborted) throw err;
     if (isLinkLocalRefusal(err)) return { kind: 'refused', reason: describeNetworkError(err, limits.timeoutMs) };
-    return { kind: 'retry', status: undefined, reason: describeNetworkError(err, limits.timeoutMs), retryAfterMs: undefined };
+    return {
+      kind: 'retry',
+      status: undefined,
+      reason: describeNetworkError(err, limits.timeoutMs),
+      retryAfterMs: undefined,
+    };
   }
   const { statusCode } = response;
   const header = (name: string) => headerText(response.headers[name]);
@@ -75,19 +95,32 @@ export async function fetchPage(agent: Agent, url: string, headers: Record<strin
         chunks.push(buffer);
         if (bytes > limits.maxBytes) {
           response.body.destroy();
-          return { kind: 'too-large', status: statusCode, bytes, head: Buffer.concat(chunks).subarray(0, 4096).toString('utf8') };
+          return {
+            kind: 'too-large',
+            status: statusCode,
+            bytes,
+            head: Buffer.concat(chunks).subarray(0, 4096).toString('utf8'),
+          };
         }
       }
     } catch (err) {
       if (deadline.aborted && !limits.signal?.aborted) return overDeadline();
       if (limits.signal?.aborted) throw err;
-      return { kind: 'retry', status: statusCode, reason: `reading the body failed: ${describeNetworkError(err, limits.timeoutMs)}`, retryAfterMs: undefined };
+      return {
+        kind: 'retry',
+        status: statusCode,
+        reason: `reading the body failed: ${describeNetworkError(err, limits.timeoutMs)}`,
+        retryAfterMs: undefined,
+      };
     }
     const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, bytes).toString('utf8');
     return { kind: 'ok', status: statusCode, text, header };
   }
   // Read a little of the error body for the message, then drop the rest so the connection is reusable.
-  const snippet = await response.body.text().then((t) => t.slice(0, 200).replace(/\s+/g, ' ').trim(), () => '');
+  const snippet = await response.body.text().then(
+    (t) => t.slice(0, 200).replace(/\s+/g, ' ').trim(),
+    () => '',
+  );
   const reason = `HTTP ${statusCode}${snippet ? `: ${snippet}` : ''}`;
   if (isRetryableStatus(statusCode)) {
     return { kind: 'retry', status: statusCode, reason, retryAfterMs: parseRetryAfter(header('retry-after')) };

@@ -57,21 +57,50 @@ export const BAD_PAGE_TEXT_LIMIT = 64 * 1024;
  * is retryable, honouring Retry-After. Secret query parameters are added to the request URL only:
  * every URL in a message, a ref or a dead letter is without them.
  */
-export async function fetchSourcePage(source: ResolvedSource, ref: PageRef, params: RunParams, options: FetchSourcePageOptions): Promise<FetchedPage> {
+export async function fetchSourcePage(
+  source: ResolvedSource,
+  ref: PageRef,
+  params: RunParams,
+  options: FetchSourcePageOptions,
+): Promise<FetchedPage> {
   const url = pageUrl(source, ref, params);
-  checkDestination(url, options.origins, options.allowLinkLocal, ref.cursor !== undefined && (source.pagination.style === 'link' || source.pagination.style === 'next-url') ? "the next page's URL" : "the source's URL");
+  checkDestination(
+    url,
+    options.origins,
+    options.allowLinkLocal,
+    ref.cursor !== undefined && (source.pagination.style === 'link' || source.pagination.style === 'next-url')
+      ? "the next page's URL"
+      : "the source's URL",
+  );
   const bad = source.badPages ?? { retries: 4, action: 'dead-letter', maxDeadPages: 10 };
   const backoff = options.badPageBackoffMs ?? ((attempt: number) => Math.min(30_000, 1000 * 2 ** attempt));
   for (let attempt = 0; ; attempt++) {
-    if (source.rateLimit) options.onRateLimitWait?.(await acquireRequestSlot(options.redis, source.name, source.rateLimit, options.signal));
-    const outcome = await fetchPage(options.agent, withSecretParams(url, options.secrets.query), options.secrets.headers, options);
-    if (outcome.kind === 'refused') throw ApplicationFailure.nonRetryable(`GET ${url} refused: ${outcome.reason}`, FailureType.SourceDestination, { url });
+    if (source.rateLimit)
+      options.onRateLimitWait?.(await acquireRequestSlot(options.redis, source.name, source.rateLimit, options.signal));
+    const outcome = await fetchPage(
+      options.agent,
+      withSecretParams(url, options.secrets.query),
+      options.secrets.headers,
+      options,
+    );
+    if (outcome.kind === 'refused')
+      throw ApplicationFailure.nonRetryable(`GET ${url} refused: ${outcome.reason}`, FailureType.SourceDestination, {
+        url,
+      });
     if (outcome.kind === 'fatal') {
-      if ((outcome.status === 404 || outcome.status === 400) && isParallelStyle(source.pagination.style) && ref.index > 0) {
+      if (
+        (outcome.status === 404 || outcome.status === 400) &&
+        isParallelStyle(source.pagination.style) &&
+        ref.index > 0
+      ) {
         // Numbered styles fetch ahead: a page past the last may be "not found" rather than empty.
         return { ref, records: [], next: null, pastEnd: true };
       }
-      throw ApplicationFailure.nonRetryable(`GET ${url} answered ${outcome.reason} (not retried: a ${outcome.status} will not change)`, FailureType.SourceHttp, { status: outcome.status, url });
+      throw ApplicationFailure.nonRetryable(
+        `GET ${url} answered ${outcome.reason} (not retried: a ${outcome.status} will not change)`,
+        FailureType.SourceHttp,
+        { status: outcome.status, url },
+      );
     }
     if (outcome.kind === 'retry') {
       // Retry-After, when given, replaces the backoff of the retry policy for this attempt.
@@ -102,7 +131,8 @@ export async function fetchSourcePage(source: ResolvedSource, ref: PageRef, para
       if (body === undefined) problem = `returned ${text.length} characters that are not valid JSON (truncated?)`;
       else {
         const records = getPath(body, source.recordsPath);
-        if (Array.isArray(records)) return { ref, records, ...safeNext(source, nextPage(source, ref, { records, body, header })) };
+        if (Array.isArray(records))
+          return { ref, records, ...safeNext(source, nextPage(source, ref, { records, body, header })) };
         problem = `returned no record array at recordsPath=${JSON.stringify(source.recordsPath)}`;
       }
     }
@@ -111,10 +141,16 @@ export async function fetchSourcePage(source: ResolvedSource, ref: PageRef, para
       continue;
     }
     const tries = retryable ? ` (${attempt + 1} ${attempt === 0 ? 'try' : 'tries'})` : '';
-    if (bad.action === 'fail') throw ApplicationFailure.nonRetryable(`GET ${url} ${problem}${tries}`, FailureType.SourcePage, { url });
+    if (bad.action === 'fail')
+      throw ApplicationFailure.nonRetryable(`GET ${url} ${problem}${tries}`, FailureType.SourcePage, { url });
     const kept = text.length > BAD_PAGE_TEXT_LIMIT ? text.slice(0, BAD_PAGE_TEXT_LIMIT) : text;
     const reason = `page: GET ${url} ${problem}${tries}; the whole page is this dead letter${text.length > kept.length ? ` (raw: its first ${kept.length} of ${text.length} characters)` : ''}`;
-    return { ref, records: [], badPage: { index: -1, raw: kept, reason }, ...safeNext(source, nextPage(source, ref, { records: undefined, body, header })) };
+    return {
+      ref,
+      records: [],
+      badPage: { index: -1, raw: kept, reason },
+      ...safeNext(source, nextPage(source, ref, { records: undefined, body, header })),
+    };
   }
 }
 
@@ -126,7 +162,6 @@ function safeNext(source: ResolvedSource, links: PageLinks): PageLinks {
   if (style !== 'link' && style !== 'next-url') return links;
   return { ...links, next: { ...links.next, cursor: withoutParams(links.next.cursor, secret) } };
 }
-
 
 export interface MappedPage {
   rows: FeatureRow[];
@@ -154,7 +189,12 @@ export function mapPage(records: unknown[], map: RecordMapper): MappedPage {
     const row = mapped.row;
     row.json = JSON.stringify(row.features);
     if (unstorableText(row.entityId) || unstorableJson(row.json)) {
-      deadLetters.push({ index: i, raw: records[i], reason: 'record: holds a NUL character (\\u0000) or a lone UTF-16 surrogate in its entity id or features, which PostgreSQL cannot store' });
+      deadLetters.push({
+        index: i,
+        raw: records[i],
+        reason:
+          'record: holds a NUL character (\\u0000) or a lone UTF-16 surrogate in its entity id or features, which PostgreSQL cannot store',
+      });
       continue;
     }
     const key = `${row.entityId}\u0000${row.eventTime}`;

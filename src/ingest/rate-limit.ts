@@ -28,7 +28,12 @@ export function rateLimitKey(source: string): string {
 }
 
 /** Waits until the source's budget allows one more request; returns how long it waited (ms). */
-export async function acquireRequestSlot(redis: Redis, source: string, limit: RateLimit, signal?: AbortSignal): Promise<number> {
+export async function acquireRequestSlot(
+  redis: Redis,
+  source: string,
+  limit: RateLimit,
+  signal?: AbortSignal,
+): Promise<number> {
   const intervalUs = Math.max(1, Math.round(1_000_000 / limit.requestsPerSecond));
   const burst = limit.burst ?? 1;
   let waited = 0;
@@ -40,4 +45,3 @@ export async function acquireRequestSlot(redis: Redis, source: string, limit: Ra
     waited += ms;
   }
 }
-

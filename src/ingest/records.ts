@@ -17,7 +17,6 @@ export type RecordMapper = (record: unknown) => MappedRecord;
 const MIN_TIME = 0;
 const MAX_TIME = Date.UTC(9999, 11, 31);
 
-
 const compiled = new Map<string, RecordMapper>();
 
 /** The mapper of `mapping`, compiled once per worker (activities receive the mapping with every call). */
@@ -40,7 +39,7 @@ function compileMapper(mapping: RecordMapping): RecordMapper {
   // faster than the generic loop; any record it rejects is re-checked by the generic mapper, so both
   // give the same reasons.
   const fast = compileDeclared(mapping, mapping.features);
-  return (record) => (fast(record) ?? generic(record));
+  return (record) => fast(record) ?? generic(record);
 }
 
 /**
@@ -48,14 +47,25 @@ function compileMapper(mapping: RecordMapping): RecordMapper {
  * undefined for anything irregular (the caller then asks the generic mapper for the reason).
  * Safe to generate: every path segment and name is embedded through JSON.stringify.
  */
-function compileDeclared(mapping: RecordMapping, features: Record<string, FeatureField>): (record: unknown) => MappedRecord | undefined {
+function compileDeclared(
+  mapping: RecordMapping,
+  features: Record<string, FeatureField>,
+): (record: unknown) => MappedRecord | undefined {
   const fields = Object.entries(features);
-  const access = (path: string) => pathKeys(path).reduce((expr, part) => `(${expr} == null ? undefined : ${expr}[${JSON.stringify(part)}])`, 'r');
+  const access = (path: string) =>
+    pathKeys(path).reduce((expr, part) => `(${expr} == null ? undefined : ${expr}[${JSON.stringify(part)}])`, 'r');
   const body: string[] = [];
   fields.forEach(([, f], i) => {
-    const check = f.type === 'number' ? `typeof v${i} !== 'number' || !Number.isFinite(v${i})` : `typeof v${i} !== ${JSON.stringify(f.type)}`;
+    const check =
+      f.type === 'number'
+        ? `typeof v${i} !== 'number' || !Number.isFinite(v${i})`
+        : `typeof v${i} !== ${JSON.stringify(f.type)}`;
     body.push(`let v${i} = ${access(f.path)};`);
-    body.push(f.nullable ? `if (v${i} == null) v${i} = null; else if (${check}) return undefined;` : `if (v${i} == null || ${check}) return undefined;`);
+    body.push(
+      f.nullable
+        ? `if (v${i} == null) v${i} = null; else if (${check}) return undefined;`
+        : `if (v${i} == null || ${check}) return undefined;`,
+    );
   });
   const literal = fields.map(([name], i) => `${JSON.stringify(name)}: v${i}`).join(', ');
   const code = [
@@ -70,8 +80,11 @@ function compileDeclared(mapping: RecordMapping, features: Record<string, Featur
     '};',
   ].join('\n');
   // generated from validated names and JSON-quoted paths (see above)
-  const mapDeclared = new Function('eventTimeMs', 'unit', code)(eventTimeMs, mapping.eventTimeUnit ?? 'auto') as (record: unknown) => MappedRecord | undefined;
-  return (record) => (record === null || typeof record !== 'object' || Array.isArray(record) ? undefined : mapDeclared(record));
+  const mapDeclared = new Function('eventTimeMs', 'unit', code)(eventTimeMs, mapping.eventTimeUnit ?? 'auto') as (
+    record: unknown,
+  ) => MappedRecord | undefined;
+  return (record) =>
+    record === null || typeof record !== 'object' || Array.isArray(record) ? undefined : mapDeclared(record);
 }
 
 function compileGeneric(mapping: RecordMapping): RecordMapper {
@@ -79,21 +92,34 @@ function compileGeneric(mapping: RecordMapping): RecordMapper {
   const timePath = pathKeys(mapping.eventTimePath);
   const bagPath = mapping.featuresPath === undefined ? undefined : pathKeys(mapping.featuresPath);
   const unit: EventTimeUnit = mapping.eventTimeUnit ?? 'auto';
-  const declared = Object.entries(mapping.features ?? {}).map(([name, f]) => ({ name, spelled: f.path, path: pathKeys(f.path), type: f.type, nullable: f.nullable ?? false }));
+  const declared = Object.entries(mapping.features ?? {}).map(([name, f]) => ({
+    name,
+    spelled: f.path,
+    path: pathKeys(f.path),
+    type: f.type,
+    nullable: f.nullable ?? false,
+  }));
 
   return (record) => {
-    if (record === null || typeof record !== 'object' || Array.isArray(record)) return fail(`record: expected an object, got ${describe(record)}`);
+    if (record === null || typeof record !== 'object' || Array.isArray(record))
+      return fail(`record: expected an object, got ${describe(record)}`);
     const rawId = read(record, entityPath);
     let entityId: string;
     if (typeof rawId === 'string' && rawId.trim() !== '' && rawId.length <= 256) entityId = rawId;
     else if (typeof rawId === 'number' && Number.isSafeInteger(rawId)) entityId = String(rawId);
-    else return fail(`${mapping.entityIdPath}: expected a non-empty string (at most 256 characters) or an integer entity id, got ${describe(rawId)}`);
+    else
+      return fail(
+        `${mapping.entityIdPath}: expected a non-empty string (at most 256 characters) or an integer entity id, got ${describe(rawId)}`,
+      );
 
     const rawTime = read(record, timePath);
     const ms = eventTimeMs(rawTime, unit);
     if (!Number.isFinite(ms) || ms < MIN_TIME || ms > MAX_TIME) {
-      const numbers = unit === 's' ? 'epoch seconds' : unit === 'ms' ? 'epoch milliseconds' : 'epoch seconds or milliseconds';
-      return fail(`${mapping.eventTimePath}: expected an ISO-8601 time (UTC without an offset), a time with an explicit zone, or ${numbers}, between 1970 and 9999, got ${describe(rawTime)}`);
+      const numbers =
+        unit === 's' ? 'epoch seconds' : unit === 'ms' ? 'epoch milliseconds' : 'epoch seconds or milliseconds';
+      return fail(
+        `${mapping.eventTimePath}: expected an ISO-8601 time (UTC without an offset), a time with an explicit zone, or ${numbers}, between 1970 and 9999, got ${describe(rawTime)}`,
+      );
     }
     // Always through Date: V8 rolls 2026-02-30 over to March 2, which PostgreSQL would reject as text.
     const eventTime = new Date(ms).toISOString();
@@ -101,11 +127,21 @@ function compileGeneric(mapping: RecordMapping): RecordMapper {
     const features: Record<string, FeatureValue> = {};
     if (bagPath) {
       const bag = read(record, bagPath);
-      if (bag === null || typeof bag !== 'object' || Array.isArray(bag)) return fail(`${mapping.featuresPath}: expected an object of features, got ${describe(bag)}`);
+      if (bag === null || typeof bag !== 'object' || Array.isArray(bag))
+        return fail(`${mapping.featuresPath}: expected an object of features, got ${describe(bag)}`);
       for (const key in bag) {
         const value = (bag as Record<string, unknown>)[key];
-        if (value === null || typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) features[key] = value;
-        else return fail(`${mapping.featuresPath}.${key}: expected a number, string, boolean or null, got ${describe(value)}`);
+        if (
+          value === null ||
+          typeof value === 'string' ||
+          typeof value === 'boolean' ||
+          (typeof value === 'number' && Number.isFinite(value))
+        )
+          features[key] = value;
+        else
+          return fail(
+            `${mapping.featuresPath}.${key}: expected a number, string, boolean or null, got ${describe(value)}`,
+          );
       }
     }
     for (const f of declared) {
@@ -114,7 +150,9 @@ function compileGeneric(mapping: RecordMapping): RecordMapper {
         if (!f.nullable) return fail(`${f.spelled}: feature ${f.name} is required (${f.type}), got ${describe(value)}`);
         features[f.name] = null;
       } else if (!matches(value, f.type)) {
-        return fail(`${f.spelled}: feature ${f.name} expected ${f.type === 'number' ? 'a finite number' : `a ${f.type}`}, got ${describe(value)}`);
+        return fail(
+          `${f.spelled}: feature ${f.name} expected ${f.type === 'number' ? 'a finite number' : `a ${f.type}`}, got ${describe(value)}`,
+        );
       } else {
         features[f.name] = value as FeatureValue;
       }

@@ -20,7 +20,8 @@ export interface ResolvedSecrets {
 function references(source: ResolvedSource): Array<{ field: string; name: string; value: HeaderValue }> {
   const out: Array<{ field: string; name: string; value: HeaderValue }> = [];
   for (const [name, value] of Object.entries(source.headers)) out.push({ field: `headers.${name}`, name, value });
-  for (const [name, value] of Object.entries(source.queryParams ?? {})) out.push({ field: `queryParams.${name}`, name, value });
+  for (const [name, value] of Object.entries(source.queryParams ?? {}))
+    out.push({ field: `queryParams.${name}`, name, value });
   return out;
 }
 
@@ -38,7 +39,11 @@ export function checkSecretReferences(source: ResolvedSource, allow: readonly st
 }
 
 /** Resolves every reference; an unset variable is a non-retryable ConfigError naming it. */
-export function resolveSecrets(source: ResolvedSource, allow: readonly string[], env: NodeJS.ProcessEnv = process.env): ResolvedSecrets {
+export function resolveSecrets(
+  source: ResolvedSource,
+  allow: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedSecrets {
   checkSecretReferences(source, allow);
   const resolved: ResolvedSecrets = { headers: {}, query: [] };
   for (const { field, name, value } of references(source)) {
@@ -46,7 +51,12 @@ export function resolveSecrets(source: ResolvedSource, allow: readonly string[],
     if (typeof value === 'string') text = value;
     else {
       const secret = readSecretEnv(value.env, env);
-      if (secret === undefined) throw new ConfigError(`${source.name}.${field}.env`, value.env, 'an environment variable that is set on the worker');
+      if (secret === undefined)
+        throw new ConfigError(
+          `${source.name}.${field}.env`,
+          value.env,
+          'an environment variable that is set on the worker',
+        );
       text = `${value.prefix ?? ''}${secret}`;
     }
     if (field.startsWith('headers.')) resolved.headers[name] = text;
@@ -57,7 +67,9 @@ export function resolveSecrets(source: ResolvedSource, allow: readonly string[],
 
 /** Names of the secret query parameters: stripped from next URLs a source hands out, so they never reach a checkpoint. */
 export function secretParamNames(source: ResolvedSource): string[] {
-  return Object.entries(source.queryParams ?? {}).filter(([, v]) => typeof v !== 'string').map(([n]) => n);
+  return Object.entries(source.queryParams ?? {})
+    .filter(([, v]) => typeof v !== 'string')
+    .map(([n]) => n);
 }
 
 /** `url` with the secret query parameters set (for the request only; never stored or shown). */

@@ -9,7 +9,15 @@ import { glmInverseLink } from './link';
 import type { ModelIni } from './model-ini';
 
 const BINOMIAL_FAMILIES = new Set(['binomial', 'quasibinomial', 'fractionalbinomial']);
-const FAMILIES = new Set([...BINOMIAL_FAMILIES, 'gaussian', 'poisson', 'gamma', 'tweedie', 'negativebinomial', 'multinomial']);
+const FAMILIES = new Set([
+  ...BINOMIAL_FAMILIES,
+  'gaussian',
+  'poisson',
+  'gamma',
+  'tweedie',
+  'negativebinomial',
+  'multinomial',
+]);
 
 export interface GlmScorer {
   family: string;
@@ -21,7 +29,8 @@ export function glmScorer(h: MojoHeader, ini: ModelIni): GlmScorer {
     throw new MojoError(h.mojo, setting, reason);
   };
   const family = ini.text('family');
-  if (!FAMILIES.has(family)) refuse('family', `GLM ${JSON.stringify(family)} is not supported (${[...FAMILIES].join(', ')})`);
+  if (!FAMILIES.has(family))
+    refuse('family', `GLM ${JSON.stringify(family)} is not supported (${[...FAMILIES].join(', ')})`);
   const useAll = ini.bool('use_all_factor_levels', false);
   const cats = ini.int('cats');
   const nums = ini.int('nums');
@@ -30,10 +39,18 @@ export function glmScorer(h: MojoHeader, ini: ModelIni): GlmScorer {
   const meanImputation = ini.bool('mean_imputation', false);
   const catModes = ini.numbers('cat_modes') ?? [];
   const numMeans = ini.numbers('num_means') ?? [];
-  if (cats + nums !== h.features.length) refuse('cats', `${cats} categorical + ${nums} numeric predictors for ${h.features.length} features`);
-  if (catOffsets.length !== cats + 1) refuse('cat_offsets', `${catOffsets.length} offsets for ${cats} categorical predictors`);
-  if (meanImputation && (catModes.length !== cats || numMeans.length !== nums)) refuse('mean_imputation', 'set without a mode per categorical and a mean per numeric predictor');
-  for (let i = 0; i < cats; i++) if (!h.domains[i]) refuse('[columns]', `predictor ${JSON.stringify(h.features[i])} should be categorical (GLM lists categoricals first)`);
+  if (cats + nums !== h.features.length)
+    refuse('cats', `${cats} categorical + ${nums} numeric predictors for ${h.features.length} features`);
+  if (catOffsets.length !== cats + 1)
+    refuse('cat_offsets', `${catOffsets.length} offsets for ${cats} categorical predictors`);
+  if (meanImputation && (catModes.length !== cats || numMeans.length !== nums))
+    refuse('mean_imputation', 'set without a mode per categorical and a mean per numeric predictor');
+  for (let i = 0; i < cats; i++)
+    if (!h.domains[i])
+      refuse(
+        '[columns]',
+        `predictor ${JSON.stringify(h.features[i])} should be categorical (GLM lists categoricals first)`,
+      );
 
   const impute = (row: Float64Array, x: Float64Array): Float64Array => {
     x.set(row);
@@ -47,7 +64,12 @@ export function glmScorer(h: MojoHeader, ini: ModelIni): GlmScorer {
     const d = x[i]!;
     const ival = Math.trunc(d) - (useAll ? 0 : 1);
     // As GlmMojoModel: a missing level the MOJO cannot impute is an error, never a silent zero.
-    if (ival !== d - (useAll ? 0 : 1)) throw new ValidationError(h.features[i]!, null, 'is missing, and this GLM was trained without mean imputation (missing_values_handling=MeanImputation) so it cannot score it');
+    if (ival !== d - (useAll ? 0 : 1))
+      throw new ValidationError(
+        h.features[i]!,
+        null,
+        'is missing, and this GLM was trained without mean imputation (missing_values_handling=MeanImputation) so it cannot score it',
+      );
     return ival;
   };
   const scratch = new Float64Array(h.features.length);
@@ -57,7 +79,8 @@ export function glmScorer(h: MojoHeader, ini: ModelIni): GlmScorer {
     const P = beta.length / nClasses;
     if (!Number.isInteger(P)) refuse('beta', `${beta.length} coefficients do not split into ${nClasses} classes`);
     const noff = catOffsets[cats]!;
-    if (noff + nums + 1 !== P) refuse('beta', `${P} coefficients per class for ${noff} level and ${nums} numeric terms`);
+    if (noff + nums + 1 !== P)
+      refuse('beta', `${P} coefficients per class for ${noff} level and ${nums} numeric terms`);
     return {
       family,
       score0(row, preds) {
@@ -97,7 +120,8 @@ export function glmScorer(h: MojoHeader, ini: ModelIni): GlmScorer {
   const binomial = BINOMIAL_FAMILIES.has(family);
   if (binomial !== (h.nClasses === 2)) refuse('family', `${family} with ${h.nClasses} classes`);
   const noff = catOffsets[cats]! - cats;
-  if (beta.length - 1 - noff - cats !== nums) refuse('beta', `${beta.length} coefficients for ${catOffsets[cats]} level and ${nums} numeric terms`);
+  if (beta.length - 1 - noff - cats !== nums)
+    refuse('beta', `${beta.length} coefficients for ${catOffsets[cats]} level and ${nums} numeric terms`);
   return {
     family,
     score0(row, preds) {

@@ -32,13 +32,22 @@ export function checkGoldenRows(model: MojoModel, golden: GoldenFile, mojo: stri
   const row = new Float64Array(model.features.length);
   const preds = predsBuffer(model);
   golden.rows.forEach((g, i) => {
-    if (g.expected.length !== preds.length) throw new MojoError(mojo, 'golden rows', `row ${i} has ${g.expected.length} expected values, the model outputs ${preds.length}`);
+    if (g.expected.length !== preds.length)
+      throw new MojoError(
+        mojo,
+        'golden rows',
+        `row ${i} has ${g.expected.length} expected values, the model outputs ${preds.length}`,
+      );
     encoder.encode((f) => g.features[f], row, { missing: 0, unseen: 0 }, `golden row ${i}: `);
     model.score0(row, preds);
     for (let j = 0; j < preds.length; j++) {
       const diff = Math.abs(preds[j]! - g.expected[j]!);
       if (!(diff <= GOLDEN_TOLERANCE)) {
-        throw new MojoError(mojo, 'golden rows', `row ${i} ${model.outputNames[j] ?? j} scores ${preds[j]} where H2O predicted ${g.expected[j]} (|diff| ${diff} > ${GOLDEN_TOLERANCE})`);
+        throw new MojoError(
+          mojo,
+          'golden rows',
+          `row ${i} ${model.outputNames[j] ?? j} scores ${preds[j]} where H2O predicted ${g.expected[j]} (|diff| ${diff} > ${GOLDEN_TOLERANCE})`,
+        );
       }
     }
   });

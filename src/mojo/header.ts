@@ -41,22 +41,41 @@ export function readHeader(ini: ModelIni, zip: ZipEntries, mojo: string): MojoHe
     throw new MojoError(mojo, setting, reason);
   };
   const algo = ini.text('algo');
-  if (!(algo in MOJO_VERSIONS)) refuse('algo', `${JSON.stringify(algo)} (${ini.optionalText('algorithm') ?? 'unknown'}) is not supported: the scorer serves gbm, drf and glm`);
+  if (!(algo in MOJO_VERSIONS))
+    refuse(
+      'algo',
+      `${JSON.stringify(algo)} (${ini.optionalText('algorithm') ?? 'unknown'}) is not supported: the scorer serves gbm, drf and glm`,
+    );
   const algorithm = algo as MojoAlgorithm;
   const version = ini.text('mojo_version');
   const v = Number(version);
   const { min, max } = MOJO_VERSIONS[algorithm];
-  if (!(v >= min)) refuse('mojo_version', `${version} of ${algo} is older than the scorer reads (${min.toFixed(2)} to ${max.toFixed(2)})`);
-  if (v > max) refuse('mojo_version', `${version} of ${algo} is newer than the scorer reads (at most ${max.toFixed(2)}, as h2o-genmodel 3.46)`);
+  if (!(v >= min))
+    refuse(
+      'mojo_version',
+      `${version} of ${algo} is older than the scorer reads (${min.toFixed(2)} to ${max.toFixed(2)})`,
+    );
+  if (v > max)
+    refuse(
+      'mojo_version',
+      `${version} of ${algo} is newer than the scorer reads (at most ${max.toFixed(2)}, as h2o-genmodel 3.46)`,
+    );
   const category = ini.text('category') as MojoCategory;
-  if (!CATEGORIES.includes(category)) refuse('category', `${JSON.stringify(category)} is not supported (${CATEGORIES.join(', ')})`);
+  if (!CATEGORIES.includes(category))
+    refuse('category', `${JSON.stringify(category)} is not supported (${CATEGORIES.join(', ')})`);
   if (!ini.bool('supervised', false)) refuse('supervised', 'the model has no response column');
   const encoding = ini.optionalText('_genmodel_encoding') ?? 'AUTO';
-  if (!ENCODINGS.includes(encoding)) refuse('_genmodel_encoding', `${JSON.stringify(encoding)} (categorical_encoding) is not supported: train with AUTO or Enum`);
+  if (!ENCODINGS.includes(encoding))
+    refuse(
+      '_genmodel_encoding',
+      `${JSON.stringify(encoding)} (categorical_encoding) is not supported: train with AUTO or Enum`,
+    );
   for (const key of ['offset_column', 'treatment_column', 'calib_method']) {
-    if (ini.has(key)) refuse(key, `${JSON.stringify(ini.text(key))}: models with ${key.replace('_', ' ')} are not supported`);
+    if (ini.has(key))
+      refuse(key, `${JSON.stringify(ini.text(key))}: models with ${key.replace('_', ' ')} are not supported`);
   }
-  if (ini.has('interactions') || ini.has('interaction_pairs')) refuse('interactions', 'GLM interactions are not supported');
+  if (ini.has('interactions') || ini.has('interaction_pairs'))
+    refuse('interactions', 'GLM interactions are not supported');
 
   const nFeatures = ini.int('n_features');
   const nClasses = ini.int('n_classes');
@@ -71,14 +90,17 @@ export function readHeader(ini: ModelIni, zip: ZipEntries, mojo: string): MojoHe
     domains[index] = values;
   }
   const response = columns[columns.length - 1]!;
-  const classes = category === 'Regression' ? null : domains[columns.length - 1] ?? (nClasses === 2 ? ['0', '1'] : null);
-  if (category !== 'Regression' && (!classes || classes.length !== nClasses)) refuse('n_classes', `${nClasses} does not match the response's ${classes?.length ?? 0} levels`);
+  const classes =
+    category === 'Regression' ? null : (domains[columns.length - 1] ?? (nClasses === 2 ? ['0', '1'] : null));
+  if (category !== 'Regression' && (!classes || classes.length !== nClasses))
+    refuse('n_classes', `${nClasses} does not match the response's ${classes?.length ?? 0} levels`);
   if (category === 'Regression' && nClasses !== 1) refuse('n_classes', `${nClasses} for a regression`);
   if (category === 'Binomial' && nClasses !== 2) refuse('n_classes', `${nClasses} for a binomial model`);
   const prior = ini.numbers('prior_class_distrib');
   const modelDist = ini.numbers('model_class_distrib');
   const balanceClasses = ini.bool('balance_classes', false);
-  if (balanceClasses && (prior?.length !== nClasses || modelDist?.length !== nClasses)) refuse('balance_classes', 'set without both class distributions');
+  if (balanceClasses && (prior?.length !== nClasses || modelDist?.length !== nClasses))
+    refuse('balance_classes', 'set without both class distributions');
   return {
     mojo,
     algorithm,

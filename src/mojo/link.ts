@@ -42,7 +42,8 @@ export function glmInverseLink(link: string, tweedieLinkPower: number): InverseL
 
 /** ModelMojoReader.defaultLinkFunction: the link of GBM MOJOs that do not write `link_function`. */
 export function defaultGbmLink(distribution: string): string {
-  if (['bernoulli', 'fractionalbinomial', 'quasibinomial', 'modified_huber', 'ordinal'].includes(distribution)) return 'logit';
+  if (['bernoulli', 'fractionalbinomial', 'quasibinomial', 'modified_huber', 'ordinal'].includes(distribution))
+    return 'logit';
   if (['multinomial', 'poisson', 'gamma', 'tweedie'].includes(distribution)) return 'log';
   return 'identity';
 }

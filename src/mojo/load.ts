@@ -13,7 +13,8 @@ import { treeScorer } from './tree-model';
 import type { MojoModel } from './types';
 import { readZip } from './zip';
 
-const ENTRY = /^(model\.ini|domains\/d\d{3,}\.txt|trees\/t\d{2}_\d{3,}(_aux)?\.bin|experimental\/[\w.-]+|_orig_names|_orig_domain_values_\d+|(domains|trees|experimental)\/)$/;
+const ENTRY =
+  /^(model\.ini|domains\/d\d{3,}\.txt|trees\/t\d{2}_\d{3,}(_aux)?\.bin|experimental\/[\w.-]+|_orig_names|_orig_domain_values_\d+|(domains|trees|experimental)\/)$/;
 
 /** Loads a MOJO zip from its bytes; `name` (a path or model id) is what errors call it. */
 export function loadMojo(bytes: Buffer, name: string): MojoModel {
@@ -21,7 +22,8 @@ export function loadMojo(bytes: Buffer, name: string): MojoModel {
   if (!zip.has('model.ini')) throw new MojoError(name, 'model.ini', 'is missing: the zip is not an H2O MOJO');
   // Only entries H2O writes: a renamed entry (a damaged name) would otherwise hide a tree or a domain.
   for (const entry of zip.names()) {
-    if (!ENTRY.test(entry)) throw new MojoError(name, entry, 'is not an entry H2O writes in a MOJO: the file is damaged or not a MOJO');
+    if (!ENTRY.test(entry))
+      throw new MojoError(name, entry, 'is not an entry H2O writes in a MOJO: the file is damaged or not a MOJO');
   }
   const ini = parseModelIni(zip.read('model.ini').toString('utf8'), name);
   const h = readHeader(ini, zip, name);

@@ -35,7 +35,10 @@ export function parseModelIni(text: string, mojo: string): ModelIni {
       section = line;
       if (section === '[columns]') {
         const n = info.get('n_columns');
-        nColumns = n !== undefined && /^\d+$/.test(n) ? Number(n) : bad('n_columns', `${JSON.stringify(n ?? null)} is missing or not a count`);
+        nColumns =
+          n !== undefined && /^\d+$/.test(n)
+            ? Number(n)
+            : bad('n_columns', `${JSON.stringify(n ?? null)} is missing or not a count`);
       }
       continue;
     }
@@ -59,7 +62,11 @@ export function parseModelIni(text: string, mojo: string): ModelIni {
   const raw = (key: string): string => info.get(key) ?? bad(key, 'is missing');
   const toNumber = (key: string, v: string): number => {
     const n = Number(v);
-    return v !== '' && !Number.isNaN(n) ? n : v === 'NaN' ? Number.NaN : bad(key, `${JSON.stringify(v)} is not a number`);
+    return v !== '' && !Number.isNaN(n)
+      ? n
+      : v === 'NaN'
+        ? Number.NaN
+        : bad(key, `${JSON.stringify(v)} is not a number`);
   };
   return {
     columns,

@@ -6,7 +6,12 @@
  */
 
 /** preds[0] is the label index; preds[1..] class probabilities. Returns the label index. */
-export function predictionIndex(preds: Float64Array, prior: readonly number[] | undefined, row: Float64Array, threshold: number): number {
+export function predictionIndex(
+  preds: Float64Array,
+  prior: readonly number[] | undefined,
+  row: Float64Array,
+  threshold: number,
+): number {
   if (preds.length === 3) return preds[2]! >= threshold ? 1 : 0;
   const ties: number[] = [0];
   let best = 1;

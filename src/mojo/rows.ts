@@ -53,7 +53,12 @@ export function rowEncoder(model: MojoModel): RowEncoder {
         } else if (domain) {
           // JSON numbers name levels by their text ("3" for 3), as a CSV cell would.
           const text = typeof v === 'number' ? String(v) : typeof v === 'string' ? v : undefined;
-          if (text === undefined) throw new ValidationError(`${where}${name}`, v, `expected a level of this categorical feature (a string), e.g. ${JSON.stringify(model.domains[i]![0])}`);
+          if (text === undefined)
+            throw new ValidationError(
+              `${where}${name}`,
+              v,
+              `expected a level of this categorical feature (a string), e.g. ${JSON.stringify(model.domains[i]![0])}`,
+            );
           const index = domain.get(text) ?? domain.get(`${name}.${text}`);
           if (index === undefined) {
             row[i] = Number.NaN;
@@ -63,7 +68,8 @@ export function rowEncoder(model: MojoModel): RowEncoder {
           row[i] = v;
         } else {
           const n = typeof v === 'string' ? parseJavaDouble(v) : undefined;
-          if (n === undefined) throw new ValidationError(`${where}${name}`, v, 'expected a number for this numeric feature');
+          if (n === undefined)
+            throw new ValidationError(`${where}${name}`, v, 'expected a number for this numeric feature');
           row[i] = n;
           if (Number.isNaN(n)) stats.missing++;
         }

@@ -29,7 +29,11 @@ export function treeScorer(h: MojoHeader, ini: ModelIni, zip: ZipEntries): TreeS
       ? 1
       : h.nClasses;
   if (groups < 0 || perClass < 1 || perClass > Math.max(1, h.nClasses)) {
-    throw new MojoError(h.mojo, 'n_trees_per_class', `${perClass} trees per class for ${h.nClasses} classes is inconsistent`);
+    throw new MojoError(
+      h.mojo,
+      'n_trees_per_class',
+      `${perClass} trees per class for ${h.nClasses} classes is inconsistent`,
+    );
   }
   // H2O skips a tree it did not build, so a tree may be absent; a tree entry outside the model's
   // range means a renamed (damaged) entry, and an absent tree would then silently score as 0.
@@ -37,7 +41,11 @@ export function treeScorer(h: MojoHeader, ini: ModelIni, zip: ZipEntries): TreeS
     if (!name.startsWith('trees/')) continue;
     const m = /^trees\/t(\d{2})_(\d{3,})(_aux)?\.bin$/.exec(name);
     if (!m || Number(m[1]) >= perClass || Number(m[2]) >= groups) {
-      throw new MojoError(h.mojo, name, `is not a tree of this model (${perClass} per class, ${groups} groups): the file is damaged`);
+      throw new MojoError(
+        h.mojo,
+        name,
+        `is not a tree of this model (${perClass} per class, ${groups} groups): the file is damaged`,
+      );
     }
   }
   const trees: (Buffer | null)[] = [];
@@ -88,7 +96,12 @@ function gbmUnify(h: MojoHeader, ini: ModelIni, finish: Unify): { family: string
   const initF = ini.number('init_f');
   const linkName = ini.optionalText('link_function') ?? defaultGbmLink(distribution);
   const link = gbmInverseLink(linkName);
-  if (!link) throw new MojoError(h.mojo, 'link_function', `${JSON.stringify(linkName)} is not supported (identity, log, logit, inverse)`);
+  if (!link)
+    throw new MojoError(
+      h.mojo,
+      'link_function',
+      `${JSON.stringify(linkName)} is not supported (identity, log, logit, inverse)`,
+    );
   if (BINOMIAL_DISTRIBUTIONS.has(distribution)) {
     if (h.nClasses !== 2) throw new MojoError(h.mojo, 'distribution', `${distribution} with ${h.nClasses} classes`);
     return {
@@ -122,7 +135,11 @@ function gbmUnify(h: MojoHeader, ini: ModelIni, finish: Unify): { family: string
   if (REGRESSION_DISTRIBUTIONS.has(distribution) && h.nClasses === 1) {
     return { family: distribution, unify: (_row, preds) => void (preds[0] = link(preds[0]! + initF)) };
   }
-  throw new MojoError(h.mojo, 'distribution', `GBM ${JSON.stringify(distribution)} (${h.category}) is not supported (bernoulli, quasibinomial, modified_huber, multinomial, ${[...REGRESSION_DISTRIBUTIONS].join(', ')})`);
+  throw new MojoError(
+    h.mojo,
+    'distribution',
+    `GBM ${JSON.stringify(distribution)} (${h.category}) is not supported (bernoulli, quasibinomial, modified_huber, multinomial, ${[...REGRESSION_DISTRIBUTIONS].join(', ')})`,
+  );
 }
 
 function drfUnify(h: MojoHeader, ini: ModelIni, groups: number, finish: Unify): { family: undefined; unify: Unify } {

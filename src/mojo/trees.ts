@@ -70,7 +70,12 @@ interface Range {
 }
 
 /** Decodes each tree (null for a tree H2O did not write: it adds nothing) into one forest. */
-export function decodeForest(trees: (Buffer | null)[], domainLength: Int32Array, nColumns: number, mojo: string): TreeForest {
+export function decodeForest(
+  trees: (Buffer | null)[],
+  domainLength: Int32Array,
+  nColumns: number,
+  mojo: string,
+): TreeForest {
   const b = new Builder();
   trees.forEach((tree, index) => {
     if (tree === null) {
@@ -88,7 +93,11 @@ export function decodeForest(trees: (Buffer | null)[], domainLength: Int32Array,
   const bitsetStart: number[] = [];
   for (let i = 0; i < n; i++) {
     const at = i * STRIDE;
-    const flags = b.kind[i]! | (b.naLeft[i]! ? NA_LEFT : 0) | (b.hasRange[i]! ? HAS_RANGE : 0) | (domainLength[b.col[i]!]! > 0 ? HAS_DOMAIN : 0);
+    const flags =
+      b.kind[i]! |
+      (b.naLeft[i]! ? NA_LEFT : 0) |
+      (b.hasRange[i]! ? HAS_RANGE : 0) |
+      (domainLength[b.col[i]!]! > 0 ? HAS_DOMAIN : 0);
     nodes[at + HEAD] = b.col[i]! | (flags << FLAG_SHIFT);
     nodes[at + LEFT] = b.left[i]!;
     nodes[at + RIGHT] = b.right[i]!;
@@ -180,7 +189,14 @@ function decodeTree(b: Builder, tree: Buffer, nColumns: number, where: string): 
     let rightAt: number;
     if (lmask <= 3) {
       need(pos, lmask + 1);
-      const size = lmask === 0 ? tree[pos]! : lmask === 1 ? tree.readUInt16LE(pos) : lmask === 2 ? tree.readUIntLE(pos, 3) : tree.readInt32LE(pos);
+      const size =
+        lmask === 0
+          ? tree[pos]!
+          : lmask === 1
+            ? tree.readUInt16LE(pos)
+            : lmask === 2
+              ? tree.readUIntLE(pos, 3)
+              : tree.readInt32LE(pos);
       leftAt = pos + lmask + 1;
       rightAt = leftAt + size;
     } else if (lmask === 48) {
@@ -237,7 +253,8 @@ export function scoreTree(f: TreeForest, tree: number, row: ArrayLike<number>): 
     const d = row[head & COLUMN_MASK]!;
     let goRight: boolean;
     if (d !== d) goRight = (flags & NA_LEFT) === 0;
-    else if ((flags & (KIND_MASK | HAS_RANGE | HAS_DOMAIN)) === NUMERIC) goRight = d >= splits[at + SPLIT]!; // the common node
+    else if ((flags & (KIND_MASK | HAS_RANGE | HAS_DOMAIN)) === NUMERIC)
+      goRight = d >= splits[at + SPLIT]!; // the common node
     else goRight = decideCategorical(f, at, flags, head & COLUMN_MASK, d);
     n = nodes[at + (goRight ? RIGHT : LEFT)]!;
   }

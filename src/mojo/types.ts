@@ -29,6 +29,4 @@ export interface MojoModel {
 }
 
 /** One row's prediction, as EasyPredictModelWrapper returns it. */
-export type Prediction =
-  | { label: string; labelIndex: number; probabilities: number[] }
-  | { value: number };
+export type Prediction = { label: string; labelIndex: number; probabilities: number[] } | { value: number };

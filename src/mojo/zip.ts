@@ -48,7 +48,8 @@ export function readZip(buf: Buffer, mojo: string): ZipEntries {
   const dirSize = u32(eocd + 12);
   let offset = u32(eocd + 16);
   if (count > MAX_ENTRIES) fail(`${count} entries (at most ${MAX_ENTRIES})`);
-  if (offset + dirSize > eocd) fail(`central directory at ${offset}+${dirSize} overlaps its end record at ${eocd}: truncated`);
+  if (offset + dirSize > eocd)
+    fail(`central directory at ${offset}+${dirSize} overlaps its end record at ${eocd}: truncated`);
 
   const entries = new Map<string, Entry>();
   for (let n = 0; n < count; n++) {
@@ -65,8 +66,10 @@ export function readZip(buf: Buffer, mojo: string): ZipEntries {
       localOffset: u32(offset + 42),
     };
     if (flags & 1) fail(`entry ${JSON.stringify(name)} is encrypted`);
-    if (entry.method !== 0 && entry.method !== 8) fail(`entry ${JSON.stringify(name)} uses compression method ${entry.method} (only stored and deflate)`);
-    if (entry.size > MAX_ENTRY_BYTES) fail(`entry ${JSON.stringify(name)} is ${entry.size} bytes (at most ${MAX_ENTRY_BYTES})`);
+    if (entry.method !== 0 && entry.method !== 8)
+      fail(`entry ${JSON.stringify(name)} uses compression method ${entry.method} (only stored and deflate)`);
+    if (entry.size > MAX_ENTRY_BYTES)
+      fail(`entry ${JSON.stringify(name)} is ${entry.size} bytes (at most ${MAX_ENTRY_BYTES})`);
     if (entries.has(name)) fail(`entry ${JSON.stringify(name)} appears twice`);
     entries.set(name, entry);
     offset += 46 + nameLen + u16(offset + 30) + u16(offset + 32);
@@ -90,7 +93,8 @@ export function readZip(buf: Buffer, mojo: string): ZipEntries {
       } catch (err) {
         throw new MojoError(mojo, name, `cannot be inflated (${(err as Error).message}): the file is damaged`);
       }
-      if (data.length !== e.size) throw new MojoError(mojo, name, `is ${data.length} bytes, the zip says ${e.size}: the file is damaged`);
+      if (data.length !== e.size)
+        throw new MojoError(mojo, name, `is ${data.length} bytes, the zip says ${e.size}: the file is damaged`);
       if (crc32(data) !== e.crc) throw new MojoError(mojo, name, 'fails its CRC-32 check: the file is damaged');
       return data;
     },

@@ -19,13 +19,31 @@ export interface ArchiveVersionInput {
 export async function archiveVersion(client: PoolClient, input: ArchiveVersionInput): Promise<{ archived: boolean }> {
   return inTransaction(client, async () => {
     await lockModel(client, input.model);
-    const { rows } = await client.query<{ stage: Stage }>('SELECT stage FROM registry.model_versions WHERE model_name = $1 AND version = $2', [input.model, input.version]);
+    const { rows } = await client.query<{ stage: Stage }>(
+      'SELECT stage FROM registry.model_versions WHERE model_name = $1 AND version = $2',
+      [input.model, input.version],
+    );
     const stage = rows[0]?.stage;
     if (!stage) throw new RegistryError(input.model, input.version, 'no such version');
     if (stage === 'archived') return { archived: false };
-    if (stage === 'production') throw new RegistryError(input.model, input.version, 'is in production; promote or roll back another version instead');
-    await client.query(`UPDATE registry.model_versions SET stage = 'archived', archived_at = now() WHERE model_name = $1 AND version = $2`, [input.model, input.version]);
-    await insertStageEvent(client, { model: input.model, version: input.version, from: 'staging', to: 'archived', reason: input.reason, workflowId: input.workflowId });
+    if (stage === 'production')
+      throw new RegistryError(
+        input.model,
+        input.version,
+        'is in production; promote or roll back another version instead',
+      );
+    await client.query(
+      `UPDATE registry.model_versions SET stage = 'archived', archived_at = now() WHERE model_name = $1 AND version = $2`,
+      [input.model, input.version],
+    );
+    await insertStageEvent(client, {
+      model: input.model,
+      version: input.version,
+      from: 'staging',
+      to: 'archived',
+      reason: input.reason,
+      workflowId: input.workflowId,
+    });
     return { archived: true };
   });
 }

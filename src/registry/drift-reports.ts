@@ -56,11 +56,21 @@ export async function writeDriftReport(pool: Pick<Pool, 'query'>, input: WriteDr
 
 /** The retrain a report started, or null. */
 export async function reportRetrain(pool: Pick<Pool, 'query'>, reportId: number): Promise<string | null> {
-  const { rows } = await pool.query<{ retrain_workflow_id: string | null }>('SELECT retrain_workflow_id FROM monitoring.drift_reports WHERE id = $1', [reportId]);
+  const { rows } = await pool.query<{ retrain_workflow_id: string | null }>(
+    'SELECT retrain_workflow_id FROM monitoring.drift_reports WHERE id = $1',
+    [reportId],
+  );
   return rows[0]?.retrain_workflow_id ?? null;
 }
 
 /** Records the retrain a report started. */
-export async function recordReportRetrain(pool: Pick<Pool, 'query'>, reportId: number, workflowId: string): Promise<void> {
-  await pool.query('UPDATE monitoring.drift_reports SET retrain_workflow_id = $2 WHERE id = $1', [reportId, workflowId]);
+export async function recordReportRetrain(
+  pool: Pick<Pool, 'query'>,
+  reportId: number,
+  workflowId: string,
+): Promise<void> {
+  await pool.query('UPDATE monitoring.drift_reports SET retrain_workflow_id = $2 WHERE id = $1', [
+    reportId,
+    workflowId,
+  ]);
 }

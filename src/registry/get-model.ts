@@ -10,11 +10,23 @@ export interface RegistryModel {
 }
 
 export async function getModel(client: Pick<PoolClient, 'query'>, model: string): Promise<RegistryModel | undefined> {
-  const { rows } = await client.query<{ name: string; description: string | null; created_at: Date; latest: number | null }>(
+  const { rows } = await client.query<{
+    name: string;
+    description: string | null;
+    created_at: Date;
+    latest: number | null;
+  }>(
     `SELECT m.name, m.description, m.created_at, (SELECT max(version) FROM registry.model_versions v WHERE v.model_name = m.name) AS latest
        FROM registry.models m WHERE m.name = $1`,
     [model],
   );
   const row = rows[0];
-  return row && { model: row.name, description: row.description, createdAt: row.created_at.toISOString(), latestVersion: row.latest ?? 0 };
+  return (
+    row && {
+      model: row.name,
+      description: row.description,
+      createdAt: row.created_at.toISOString(),
+      latestVersion: row.latest ?? 0,
+    }
+  );
 }

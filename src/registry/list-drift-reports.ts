@@ -49,7 +49,10 @@ export function toReportSummary(r: DriftReportRow): DriftReportSummary {
     id: Number(r.id),
     model: r.model_name,
     version: r.model_version,
-    referenceWindow: r.reference_start && r.reference_end ? { start: r.reference_start.toISOString(), end: r.reference_end.toISOString() } : null,
+    referenceWindow:
+      r.reference_start && r.reference_end
+        ? { start: r.reference_start.toISOString(), end: r.reference_end.toISOString() }
+        : null,
     currentWindow: { start: r.current_start.toISOString(), end: r.current_end.toISOString() },
     referenceRows: Number(r.reference_rows),
     currentRows: Number(r.current_rows),
@@ -63,7 +66,11 @@ export function toReportSummary(r: DriftReportRow): DriftReportSummary {
 }
 
 /** The reports of the `limit` latest current windows, latest first (drift_reports_by_model_window, migration 055). */
-export async function listDriftReports(client: Pick<PoolClient, 'query'>, model: string, limit: number): Promise<DriftReportSummary[]> {
+export async function listDriftReports(
+  client: Pick<PoolClient, 'query'>,
+  model: string,
+  limit: number,
+): Promise<DriftReportSummary[]> {
   const { rows } = await client.query<DriftReportRow>(
     `SELECT ${REPORT_SUMMARY_COLUMNS} FROM monitoring.drift_reports WHERE model_name = $1 ORDER BY current_end DESC, id DESC LIMIT $2`,
     [model, limit],

@@ -17,7 +17,11 @@ export interface ModelOverview {
 }
 
 /** At most `limit` models in name order; with `after`, those whose name sorts after it. */
-export async function listModelOverviews(client: Pick<PoolClient, 'query'>, limit: number, after?: string): Promise<ModelOverview[]> {
+export async function listModelOverviews(
+  client: Pick<PoolClient, 'query'>,
+  limit: number,
+  after?: string,
+): Promise<ModelOverview[]> {
   const { rows } = await client.query<{
     name: string;
     latest: number | null;
@@ -43,7 +47,18 @@ export async function listModelOverviews(client: Pick<PoolClient, 'query'>, limi
   return rows.map((r) => ({
     model: r.name,
     latestVersion: r.latest ?? 0,
-    production: r.version === null ? null : { version: r.version, algorithm: r.algorithm!, metrics: r.metrics ?? {}, promotedAt: r.promoted_at?.toISOString() ?? null },
-    lastReport: r.report_id === null ? null : { id: Number(r.report_id), verdict: r.verdict!, maxPsi: r.max_psi, createdAt: r.report_at!.toISOString() },
+    production:
+      r.version === null
+        ? null
+        : {
+            version: r.version,
+            algorithm: r.algorithm!,
+            metrics: r.metrics ?? {},
+            promotedAt: r.promoted_at?.toISOString() ?? null,
+          },
+    lastReport:
+      r.report_id === null
+        ? null
+        : { id: Number(r.report_id), verdict: r.verdict!, maxPsi: r.max_psi, createdAt: r.report_at!.toISOString() },
   }));
 }

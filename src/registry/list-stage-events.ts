@@ -15,11 +15,32 @@ export interface StageEvent {
 }
 
 /** At most `limit` events; with `before`, only events older than that id (stage_events_by_model, migration 055). */
-export async function listStageEvents(client: Pick<PoolClient, 'query'>, model: string, limit: number, before?: number): Promise<StageEvent[]> {
-  const { rows } = await client.query<{ id: string; version: number; from_stage: Stage | null; to_stage: Stage; reason: string; workflow_id: string | null; at: Date }>(
+export async function listStageEvents(
+  client: Pick<PoolClient, 'query'>,
+  model: string,
+  limit: number,
+  before?: number,
+): Promise<StageEvent[]> {
+  const { rows } = await client.query<{
+    id: string;
+    version: number;
+    from_stage: Stage | null;
+    to_stage: Stage;
+    reason: string;
+    workflow_id: string | null;
+    at: Date;
+  }>(
     `SELECT id, version, from_stage, to_stage, reason, workflow_id, at FROM registry.stage_events
       WHERE model_name = $1 AND ($3::bigint IS NULL OR id < $3) ORDER BY id DESC LIMIT $2`,
     [model, limit, before ?? null],
   );
-  return rows.map((r) => ({ id: Number(r.id), version: r.version, from: r.from_stage, to: r.to_stage, reason: r.reason, workflowId: r.workflow_id, at: r.at.toISOString() }));
+  return rows.map((r) => ({
+    id: Number(r.id),
+    version: r.version,
+    from: r.from_stage,
+    to: r.to_stage,
+    reason: r.reason,
+    workflowId: r.workflow_id,
+    at: r.at.toISOString(),
+  }));
 }

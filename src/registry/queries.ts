@@ -41,7 +41,10 @@ export function toSummary(row: ModelVersionRow): ModelVersionSummary {
     artifactSha256: row.artifact_sha256,
     featureSet: row.feature_set,
     target: row.target,
-    window: row.window_start && row.window_end ? { start: row.window_start.toISOString(), end: row.window_end.toISOString() } : null,
+    window:
+      row.window_start && row.window_end
+        ? { start: row.window_start.toISOString(), end: row.window_end.toISOString() }
+        : null,
     workflowId: row.workflow_id,
     runId: row.run_id,
     driftReportId: row.drift_report_id === null ? null : Number(row.drift_report_id),
@@ -65,7 +68,6 @@ export async function lockModel(client: PoolClient, model: string): Promise<void
   await client.query('SELECT name FROM registry.models WHERE name = $1 FOR UPDATE', [model]);
 }
 
-
 /**
  * The NOTIFY channel of production changes: `{"model", "version"}`, sent inside the transaction that
  * made the change, so PostgreSQL delivers it on commit and never for a rolled-back one. The
@@ -73,28 +75,52 @@ export async function lockModel(client: PoolClient, model: string): Promise<void
  */
 export const PRODUCTION_CHANNEL = 'mlops_production';
 
-export async function insertStageEvent(client: PoolClient, e: { model: string; version: number; from: Stage | null; to: Stage; reason: string; workflowId?: string; rolledBackFrom?: number }): Promise<void> {
-  const { rows } = await client.query<{ id: number }>('INSERT INTO registry.stage_events (model_name, version, from_stage, to_stage, reason, workflow_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id', [
-    e.model,
-    e.version,
-    e.from,
-    e.to,
-    e.reason,
-    e.workflowId ?? null,
-  ]);
+export async function insertStageEvent(
+  client: PoolClient,
+  e: {
+    model: string;
+    version: number;
+    from: Stage | null;
+    to: Stage;
+    reason: string;
+    workflowId?: string;
+    rolledBackFrom?: number;
+  },
+): Promise<void> {
+  const { rows } = await client.query<{ id: number }>(
+    'INSERT INTO registry.stage_events (model_name, version, from_stage, to_stage, reason, workflow_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id',
+    [e.model, e.version, e.from, e.to, e.reason, e.workflowId ?? null],
+  );
   // Its webhook event, in the same transaction: it exists exactly when the change committed (docs/WEBHOOKS.md).
   await recordStageEvent(client, { ...e, id: rows[0]!.id });
   // Every way into production (promotion, approval, rollback) records this event: one place to notify.
-  if (e.to === 'production') await client.query('SELECT pg_notify($1, $2)', [PRODUCTION_CHANNEL, JSON.stringify({ model: e.model, version: e.version })]);
+  if (e.to === 'production')
+    await client.query('SELECT pg_notify($1, $2)', [
+      PRODUCTION_CHANNEL,
+      JSON.stringify({ model: e.model, version: e.version }),
+    ]);
 }
 
 /** Archives the current production version of a locked model; returns its number or null. */
-export async function archiveProduction(client: PoolClient, model: string, reason: string, workflowId?: string): Promise<number | null> {
+export async function archiveProduction(
+  client: PoolClient,
+  model: string,
+  reason: string,
+  workflowId?: string,
+): Promise<number | null> {
   const { rows } = await client.query<{ version: number }>(
     `UPDATE registry.model_versions SET stage = 'archived', archived_at = now() WHERE model_name = $1 AND stage = 'production' RETURNING version`,
     [model],
   );
   const archived = rows[0]?.version ?? null;
-  if (archived !== null) await insertStageEvent(client, { model, version: archived, from: 'production', to: 'archived', reason, workflowId });
+  if (archived !== null)
+    await insertStageEvent(client, {
+      model,
+      version: archived,
+      from: 'production',
+      to: 'archived',
+      reason,
+      workflowId,
+    });
   return archived;
 }

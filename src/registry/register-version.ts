@@ -12,11 +12,10 @@ export async function registerVersion(client: PoolClient, input: RegisterVersion
   const c = input.candidate;
   return inTransaction(client, async () => {
     await lockModel(client, c.model);
-    const existing = await client.query<{ version: number }>('SELECT version FROM registry.model_versions WHERE model_name = $1 AND workflow_id = $2 AND run_id = $3', [
-      c.model,
-      input.workflowId,
-      input.runId,
-    ]);
+    const existing = await client.query<{ version: number }>(
+      'SELECT version FROM registry.model_versions WHERE model_name = $1 AND workflow_id = $2 AND run_id = $3',
+      [c.model, input.workflowId, input.runId],
+    );
     if (existing.rows[0]) return { version: existing.rows[0].version, created: false };
     const { rows } = await client.query<{ version: number }>(
       `INSERT INTO registry.model_versions (model_name, version, stage, algorithm, parameters, metrics, artifact_path, artifact_sha256,
@@ -46,7 +45,14 @@ export async function registerVersion(client: PoolClient, input: RegisterVersion
       ],
     );
     const version = rows[0]!.version;
-    await insertStageEvent(client, { model: c.model, version, from: null, to: 'staging', reason: input.reason ?? `registered by ${input.workflowId}`, workflowId: input.workflowId });
+    await insertStageEvent(client, {
+      model: c.model,
+      version,
+      from: null,
+      to: 'staging',
+      reason: input.reason ?? `registered by ${input.workflowId}`,
+      workflowId: input.workflowId,
+    });
     return { version, created: true };
   });
 }

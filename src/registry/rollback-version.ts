@@ -17,12 +17,32 @@ export async function rollbackVersion(client: PoolClient, input: RollbackVersion
       'SELECT version, rolled_back_from FROM registry.model_versions WHERE model_name = $1 AND workflow_id = $2 AND run_id = $3',
       [input.model, input.workflowId, input.runId],
     );
-    if (done.rows[0]) return { version: done.rows[0].version, rolledBackFrom: done.rows[0].rolled_back_from, archived: null, created: false };
-    const source = await client.query<{ stage: string; servable: boolean | null; serving_problem: string | null }>('SELECT stage, servable, serving_problem FROM registry.model_versions WHERE model_name = $1 AND version = $2', [input.model, input.toVersion]);
+    if (done.rows[0])
+      return {
+        version: done.rows[0].version,
+        rolledBackFrom: done.rows[0].rolled_back_from,
+        archived: null,
+        created: false,
+      };
+    const source = await client.query<{ stage: string; servable: boolean | null; serving_problem: string | null }>(
+      'SELECT stage, servable, serving_problem FROM registry.model_versions WHERE model_name = $1 AND version = $2',
+      [input.model, input.toVersion],
+    );
     if (!source.rows[0]) throw new RegistryError(input.model, input.toVersion, 'no such version to roll back to');
-    if (source.rows[0].stage === 'production') throw new RegistryError(input.model, input.toVersion, 'is already in production');
-    if (source.rows[0].servable === false) throw new RegistryError(input.model, input.toVersion, `cannot be served by the platform's scorer (${source.rows[0].serving_problem})`);
-    const archived = await archiveProduction(client, input.model, `rolled back to version ${input.toVersion}: ${input.reason}`, input.workflowId);
+    if (source.rows[0].stage === 'production')
+      throw new RegistryError(input.model, input.toVersion, 'is already in production');
+    if (source.rows[0].servable === false)
+      throw new RegistryError(
+        input.model,
+        input.toVersion,
+        `cannot be served by the platform's scorer (${source.rows[0].serving_problem})`,
+      );
+    const archived = await archiveProduction(
+      client,
+      input.model,
+      `rolled back to version ${input.toVersion}: ${input.reason}`,
+      input.workflowId,
+    );
     const { rows } = await client.query<{ version: number }>(
       `INSERT INTO registry.model_versions (model_name, version, stage, algorithm, parameters, metrics, artifact_path, artifact_sha256,
          h2o_version, h2o_model_id, feature_set, target, window_start, window_end, reference, workflow_id, run_id, rolled_back_from, promoted_at, servable, serving_problem)
@@ -33,7 +53,15 @@ export async function rollbackVersion(client: PoolClient, input: RollbackVersion
       [input.model, input.toVersion, input.workflowId, input.runId],
     );
     const version = rows[0]!.version;
-    await insertStageEvent(client, { model: input.model, version, from: null, to: 'production', reason: `rollback to version ${input.toVersion}: ${input.reason}`, workflowId: input.workflowId, rolledBackFrom: input.toVersion });
+    await insertStageEvent(client, {
+      model: input.model,
+      version,
+      from: null,
+      to: 'production',
+      reason: `rollback to version ${input.toVersion}: ${input.reason}`,
+      workflowId: input.workflowId,
+      rolledBackFrom: input.toVersion,
+    });
     return { version, rolledBackFrom: input.toVersion, archived, created: true };
   });
 }

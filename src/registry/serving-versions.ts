@@ -6,11 +6,21 @@ import type { ModelVersionSummary } from './types';
 type Queryable = Pick<PoolClient, 'query'>;
 
 /** A version by number, or the production one; undefined when there is none. */
-export async function getVersion(client: Queryable, model: string, version: number | 'production'): Promise<ModelVersionSummary | undefined> {
+export async function getVersion(
+  client: Queryable,
+  model: string,
+  version: number | 'production',
+): Promise<ModelVersionSummary | undefined> {
   const { rows } =
     version === 'production'
-      ? await client.query<ModelVersionRow>(`SELECT ${SUMMARY_COLUMNS} FROM registry.model_versions WHERE model_name = $1 AND stage = 'production'`, [model])
-      : await client.query<ModelVersionRow>(`SELECT ${SUMMARY_COLUMNS} FROM registry.model_versions WHERE model_name = $1 AND version = $2`, [model, version]);
+      ? await client.query<ModelVersionRow>(
+          `SELECT ${SUMMARY_COLUMNS} FROM registry.model_versions WHERE model_name = $1 AND stage = 'production'`,
+          [model],
+        )
+      : await client.query<ModelVersionRow>(
+          `SELECT ${SUMMARY_COLUMNS} FROM registry.model_versions WHERE model_name = $1 AND version = $2`,
+          [model, version],
+        );
   return rows[0] ? toSummary(rows[0]) : undefined;
 }
 

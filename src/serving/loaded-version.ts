@@ -31,13 +31,22 @@ export async function loadVersion(v: ModelVersionSummary): Promise<LoadedVersion
     throw new MojoError(name, 'artifact', `${v.artifactPath} cannot be read (${err.code ?? err.message})`);
   });
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  if (sha256 !== v.artifactSha256) throw new MojoError(name, 'sha256', `${v.artifactPath} has sha256 ${sha256}, the registry recorded ${v.artifactSha256}`);
+  if (sha256 !== v.artifactSha256)
+    throw new MojoError(
+      name,
+      'sha256',
+      `${v.artifactPath} has sha256 ${sha256}, the registry recorded ${v.artifactSha256}`,
+    );
   const mojo = loadMojo(bytes, name);
   const golden = await readFile(goldenPathOf(v.artifactPath), 'utf8').then(
     (text) => JSON.parse(text) as GoldenFile,
     (err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return undefined;
-      throw new MojoError(name, 'golden rows', `${goldenPathOf(v.artifactPath)} cannot be read (${err.code ?? err.message})`);
+      throw new MojoError(
+        name,
+        'golden rows',
+        `${goldenPathOf(v.artifactPath)} cannot be read (${err.code ?? err.message})`,
+      );
     },
   );
   if (golden) checkGoldenRows(mojo, golden, name);

@@ -38,12 +38,22 @@ async function main(): Promise<void> {
     metrics,
     entities: { latest: async (fs, id) => (await cache.getLatestFeatures(fs, id))?.features ?? null },
     // Temporal is connected to lazily, by the first page that asks whether a retrain is running
-    ui: { pool, retrains: retrainVisibility(config.temporal), declared: declarations, drift: config.drift, webUi: webUi(config.serve.uiTemporalUrl, config.temporal.namespace) },
+    ui: {
+      pool,
+      retrains: retrainVisibility(config.temporal),
+      declared: declarations,
+      drift: config.drift,
+      webUi: webUi(config.serve.uiTemporalUrl, config.temporal.namespace),
+    },
     logger: false,
   });
   const watch = watchRegistry(config.postgres.url, store, config.serve.reconcileMs, log);
   await app.listen({ host: config.serve.host, port: config.serve.port });
-  log.info('inference service listening', { url: `http://${config.serve.host}:${config.serve.port}`, pages: `http://${config.serve.host}:${config.serve.port}/ui/`, declared });
+  log.info('inference service listening', {
+    url: `http://${config.serve.host}:${config.serve.port}`,
+    pages: `http://${config.serve.host}:${config.serve.port}/ui/`,
+    declared,
+  });
 
   let closing = false;
   const close = async (signal: string): Promise<void> => {

@@ -91,13 +91,23 @@ export class ModelStore {
       this.problems.delete(model);
       this.metrics.loadedVersion.set({ model }, loaded.version);
       if (current) this.metrics.swaps.inc({ model });
-      this.log.info(current ? 'model swapped' : 'model loaded', { model, version: loaded.version, from: current?.version ?? null, goldenRows: loaded.goldenRows });
+      this.log.info(current ? 'model swapped' : 'model loaded', {
+        model,
+        version: loaded.version,
+        from: current?.version ?? null,
+        goldenRows: loaded.goldenRows,
+      });
     } catch (err) {
       if (!(err instanceof MojoError)) throw err;
       // Refuse once per version, not once per reconcile tick.
       if (this.problems.get(model) !== err.message) {
         this.metrics.refused.inc({ model });
-        this.log.warn('model version refused', { model, version: summary.version, serving: current?.version ?? null, problem: err.message });
+        this.log.warn('model version refused', {
+          model,
+          version: summary.version,
+          serving: current?.version ?? null,
+          problem: err.message,
+        });
       }
       this.problems.set(model, err.message);
     }
@@ -113,7 +123,10 @@ export class ModelStore {
       models.map(async (m) => {
         const want = versions.get(m);
         const have = this.production.get(m);
-        if (want !== undefined && (have?.version !== want || this.problems.has(m))) await this.refresh(m).catch((err: unknown) => this.log.warn('refresh failed', { model: m, error: (err as Error).message }));
+        if (want !== undefined && (have?.version !== want || this.problems.has(m)))
+          await this.refresh(m).catch((err: unknown) =>
+            this.log.warn('refresh failed', { model: m, error: (err as Error).message }),
+          );
       }),
     );
   }
@@ -128,7 +141,11 @@ export class ModelStore {
       models[m] = { version: loaded?.version ?? null, ...(problem ? { problem } : {}) };
       if (!loaded) ready = false;
     }
-    const registry = this.registryError ? `unreachable: ${this.registryError}` : this.registryAnswered ? 'ok' : 'not read yet';
+    const registry = this.registryError
+      ? `unreachable: ${this.registryError}`
+      : this.registryAnswered
+        ? 'ok'
+        : 'not read yet';
     return { ready, registry, models };
   }
 

@@ -12,7 +12,12 @@ export interface RegistryWatch {
   close(): Promise<void>;
 }
 
-export function watchRegistry(databaseUrl: string, store: ModelStore, reconcileMs: number, log: StoreLog): RegistryWatch {
+export function watchRegistry(
+  databaseUrl: string,
+  store: ModelStore,
+  reconcileMs: number,
+  log: StoreLog,
+): RegistryWatch {
   let closed = false;
   let client: Client | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
@@ -29,7 +34,9 @@ export function watchRegistry(databaseUrl: string, store: ModelStore, reconcileM
     c.on('notification', (n) => {
       if (n.channel !== PRODUCTION_CHANNEL || !n.payload) return;
       const { model } = JSON.parse(n.payload) as { model: string };
-      store.refresh(model).catch((err: unknown) => log.warn('refresh after NOTIFY failed', { model, error: (err as Error).message }));
+      store
+        .refresh(model)
+        .catch((err: unknown) => log.warn('refresh after NOTIFY failed', { model, error: (err as Error).message }));
     });
     try {
       await c.connect();

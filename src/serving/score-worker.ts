@@ -52,7 +52,8 @@ export function scoreBatch(mojo: MojoModel, encoder: RowEncoder, rows: Record<st
       out.set(one, i * width);
     });
   } catch (err) {
-    if (err instanceof ValidationError) return { ok: false, field: err.field, value: err.value, expected: err.expected };
+    if (err instanceof ValidationError)
+      return { ok: false, field: err.field, value: err.value, expected: err.expected };
     throw err;
   }
   return { ok: true, preds: out, width, ...stats };

@@ -22,12 +22,20 @@ function workerFile(): string {
   const dir = join(tmpdir(), 'mlops-serve');
   mkdirSync(dir, { recursive: true });
   const shim = join(dir, `score-worker-${process.pid}.cjs`);
-  writeFileSync(shim, `require(${JSON.stringify(require.resolve('tsx/cjs'))});\nmodule.exports = require(${JSON.stringify(entry)});\n`);
+  writeFileSync(
+    shim,
+    `require(${JSON.stringify(require.resolve('tsx/cjs'))});\nmodule.exports = require(${JSON.stringify(entry)});\n`,
+  );
   return shim;
 }
 
 export function createScoringPool(threads: number): ScoringPool {
-  const pool = new Piscina<ScoreTask, ScoreResult>({ filename: workerFile(), minThreads: threads, maxThreads: threads, idleTimeout: 60_000 });
+  const pool = new Piscina<ScoreTask, ScoreResult>({
+    filename: workerFile(),
+    minThreads: threads,
+    maxThreads: threads,
+    idleTimeout: 60_000,
+  });
   return {
     score: (task) => pool.run(task),
     close: () => pool.destroy(),

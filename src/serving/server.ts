@@ -41,7 +41,9 @@ export interface ServerDeps {
 }
 
 /** One row's answer: the version that scored it, then the label and class probabilities, or the value. */
-type RowPrediction = { version: number; entity?: string } & ({ label: string; probabilities: Record<string, number> } | { value: number });
+type RowPrediction = { version: number; entity?: string } & (
+  { label: string; probabilities: Record<string, number> } | { value: number }
+);
 
 interface PredictBody {
   rows?: Record<string, ScoringValue>[];
@@ -77,7 +79,11 @@ const predictSchema = (maxRows: number) => ({
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const { config, store, metrics } = deps;
-  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: config.bodyLimitBytes, ajv: { customOptions: { allErrors: false, allowUnionTypes: true } } });
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: config.bodyLimitBytes,
+    ajv: { customOptions: { allErrors: false, allowUnionTypes: true } },
+  });
 
   const lag = watchEventLoopLag();
   app.addHook('onClose', async () => lag.stop());
@@ -85,10 +91,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     maxRssBytes: config.maxRssMb > 0 ? config.maxRssMb * 1024 * 1024 : 0,
     retryAfter: 5,
     // event-loop lag through our own measure (event-loop-lag.ts); 0 disables it
-    ...(config.maxEventLoopDelayMs > 0 ? { healthCheck: async () => lag.current() <= config.maxEventLoopDelayMs, healthCheckInterval: 200 } : {}),
+    ...(config.maxEventLoopDelayMs > 0
+      ? { healthCheck: async () => lag.current() <= config.maxEventLoopDelayMs, healthCheckInterval: 200 }
+      : {}),
     // Sending is how the handler answers (a handler that does not send lets the request through).
     pressureHandler: (_req, reply, type, value) => {
-      const [field, measured] = type === 'healthCheck' ? ['eventLoopLagMs', Math.round(lag.current())] : [type, value ?? null];
+      const [field, measured] =
+        type === 'healthCheck' ? ['eventLoopLagMs', Math.round(lag.current())] : [type, value ?? null];
       void reply
         .status(503)
         .header('Retry-After', '5')
@@ -102,8 +111,15 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     metrics.latency.observe({ route }, reply.elapsedTime / 1000);
   });
 
-  app.setErrorHandler((err: FastifyError | HttpError | Error, req, reply) => (deps.ui && uiErrorPage(reply, req.url, err)) || sendError(reply, err));
-  app.setNotFoundHandler((req, reply) => (deps.ui && uiNotFound(reply, req.url)) || reply.status(404).send({ error: `no route ${req.method} ${req.url}`, field: 'url', value: req.url }));
+  app.setErrorHandler(
+    (err: FastifyError | HttpError | Error, req, reply) =>
+      (deps.ui && uiErrorPage(reply, req.url, err)) || sendError(reply, err),
+  );
+  app.setNotFoundHandler(
+    (req, reply) =>
+      (deps.ui && uiNotFound(reply, req.url)) ||
+      reply.status(404).send({ error: `no route ${req.method} ${req.url}`, field: 'url', value: req.url }),
+  );
   if (deps.ui) registerUi(app, deps.ui);
 
   // Liveness and metrics pass under pressure: an overloaded service is alive, and should be watched.
@@ -113,7 +129,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     const r = store.readiness();
     return reply.status(r.ready ? 200 : 503).send(r);
   });
-  app.get('/metrics', unshed, async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  app.get('/metrics', unshed, async (_req, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
 
   const predict = async (model: string, version: number | undefined, body: PredictBody) => {
     const loaded = version === undefined ? await store.productionOf(model) : await store.versionOf(model, version);
@@ -124,25 +142,55 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     }
     const rows = body.rows ?? (await entityRows(loaded, body.entities!));
     const count = rows.length;
-    if (count > config.maxRows) throw new HttpError(413, body.rows ? 'rows' : 'entities', count, `${count} ${body.rows ? 'rows' : 'entities'} in one request; at most ${config.maxRows} (SERVE_MAX_ROWS)`);
+    if (count > config.maxRows)
+      throw new HttpError(
+        413,
+        body.rows ? 'rows' : 'entities',
+        count,
+        `${count} ${body.rows ? 'rows' : 'entities'} in one request; at most ${config.maxRows} (SERVE_MAX_ROWS)`,
+      );
     return respond(loaded, rows, body.entities);
   };
 
   const entityRows = async (loaded: LoadedVersion, ids: string[]): Promise<Record<string, ScoringValue>[]> => {
-    if (ids.length > config.maxRows) throw new HttpError(413, 'entities', ids.length, `${ids.length} entities in one request; at most ${config.maxRows} (SERVE_MAX_ROWS)`);
-    if (!loaded.featureSet) throw new HttpError(400, 'entities', null, `${loaded.model} v${loaded.version} has no feature set to read entities from; send rows`);
+    if (ids.length > config.maxRows)
+      throw new HttpError(
+        413,
+        'entities',
+        ids.length,
+        `${ids.length} entities in one request; at most ${config.maxRows} (SERVE_MAX_ROWS)`,
+      );
+    if (!loaded.featureSet)
+      throw new HttpError(
+        400,
+        'entities',
+        null,
+        `${loaded.model} v${loaded.version} has no feature set to read entities from; send rows`,
+      );
     return Promise.all(
       ids.map(async (id, i) => {
         const features = await deps.entities.latest(loaded.featureSet!, id);
-        if (!features) throw new HttpError(404, `entities[${i}]`, id, `entity ${JSON.stringify(id)} has no features in feature set ${JSON.stringify(loaded.featureSet)}`);
+        if (!features)
+          throw new HttpError(
+            404,
+            `entities[${i}]`,
+            id,
+            `entity ${JSON.stringify(id)} has no features in feature set ${JSON.stringify(loaded.featureSet)}`,
+          );
         return features;
       }),
     );
   };
 
-  const respond = async (loaded: LoadedVersion, rows: Record<string, ScoringValue>[], entities: string[] | undefined) => {
+  const respond = async (
+    loaded: LoadedVersion,
+    rows: Record<string, ScoringValue>[],
+    entities: string[] | undefined,
+  ) => {
     const inline = rows.length < config.poolMinRows;
-    const result: ScoreResult = inline ? scoreBatch(loaded.mojo, loaded.encoder, rows) : await deps.pool.score({ artifactPath: loaded.artifactPath, sha256: loaded.sha256, rows });
+    const result: ScoreResult = inline
+      ? scoreBatch(loaded.mojo, loaded.encoder, rows)
+      : await deps.pool.score({ artifactPath: loaded.artifactPath, sha256: loaded.sha256, rows });
     if (!result.ok) throw new ValidationError(result.field, result.value, result.expected);
     metrics.rows.inc({ model: loaded.model, path: inline ? 'inline' : 'pool' }, rows.length);
     if (result.missing) metrics.missing.inc({ model: loaded.model }, result.missing);
@@ -154,36 +202,73 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       one.set(result.preds.subarray(i * result.width, (i + 1) * result.width));
       const p = toPrediction(loaded.mojo, one);
       const scored: RowPrediction =
-        'value' in p ? { version: loaded.version, value: p.value } : { version: loaded.version, label: p.label, probabilities: Object.fromEntries(classes!.map((c, k) => [c, p.probabilities[k]!])) };
+        'value' in p
+          ? { version: loaded.version, value: p.value }
+          : {
+              version: loaded.version,
+              label: p.label,
+              probabilities: Object.fromEntries(classes!.map((c, k) => [c, p.probabilities[k]!])),
+            };
       if (entities) scored.entity = entities[i]!;
       predictions.push(scored);
     }
-    return { model: loaded.model, version: loaded.version, predictions, missing: result.missing, unseen: result.unseen };
+    return {
+      model: loaded.model,
+      version: loaded.version,
+      predictions,
+      missing: result.missing,
+      unseen: result.unseen,
+    };
   };
 
-  app.post<{ Params: { model: string }; Body: PredictBody }>('/v1/models/:model/predict', { schema: predictSchema(config.maxRows) }, async (req) =>
-    predict(req.params.model, undefined, req.body),
+  app.post<{ Params: { model: string }; Body: PredictBody }>(
+    '/v1/models/:model/predict',
+    { schema: predictSchema(config.maxRows) },
+    async (req) => predict(req.params.model, undefined, req.body),
   );
-  app.post<{ Params: { model: string; version: string }; Body: PredictBody }>('/v1/models/:model/versions/:version/predict', { schema: predictSchema(config.maxRows) }, async (req) => {
-    const v = Number(req.params.version);
-    if (!Number.isInteger(v) || v < 1) throw new HttpError(404, 'version', req.params.version, `version ${JSON.stringify(req.params.version)} is not a version number`);
-    return predict(req.params.model, v, req.body);
-  });
+  app.post<{ Params: { model: string; version: string }; Body: PredictBody }>(
+    '/v1/models/:model/versions/:version/predict',
+    { schema: predictSchema(config.maxRows) },
+    async (req) => {
+      const v = Number(req.params.version);
+      if (!Number.isInteger(v) || v < 1)
+        throw new HttpError(
+          404,
+          'version',
+          req.params.version,
+          `version ${JSON.stringify(req.params.version)} is not a version number`,
+        );
+      return predict(req.params.model, v, req.body);
+    },
+  );
   return app;
 }
 
 function sendError(reply: FastifyReply, err: FastifyError | HttpError | Error): FastifyReply {
-  if (err instanceof HttpError) return reply.status(err.status).send({ error: err.message, field: err.field, value: err.value });
-  if (err instanceof ValidationError) return reply.status(400).send({ error: err.message, field: err.field, value: err.value ?? null });
+  if (err instanceof HttpError)
+    return reply.status(err.status).send({ error: err.message, field: err.field, value: err.value });
+  if (err instanceof ValidationError)
+    return reply.status(400).send({ error: err.message, field: err.field, value: err.value ?? null });
   const fe = err as FastifyError;
   if (fe.validation) {
     const v = fe.validation[0];
     const field = `body${v?.instancePath ? v.instancePath.replace(/\//g, '.') : ''}`;
-    return reply.status(400).send({ error: `${field} ${v?.message ?? 'is invalid'}: expected {"rows":[{feature: value}]} or {"entities":["id"]}`, field, value: null });
+    return reply.status(400).send({
+      error: `${field} ${v?.message ?? 'is invalid'}: expected {"rows":[{feature: value}]} or {"entities":["id"]}`,
+      field,
+      value: null,
+    });
   }
-  if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.status(413).send({ error: `the body is larger than ${fe.message.match(/\d+/)?.[0] ?? 'the limit'} bytes (SERVE_BODY_LIMIT_BYTES)`, field: 'body', value: null });
-  if (fe.statusCode === 400 && /JSON/i.test(fe.message)) return reply.status(400).send({ error: `the body is not valid JSON: ${fe.message}`, field: 'body', value: null });
-  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) return reply.status(fe.statusCode).send({ error: fe.message, field: 'request', value: null });
+  if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    return reply.status(413).send({
+      error: `the body is larger than ${fe.message.match(/\d+/)?.[0] ?? 'the limit'} bytes (SERVE_BODY_LIMIT_BYTES)`,
+      field: 'body',
+      value: null,
+    });
+  if (fe.statusCode === 400 && /JSON/i.test(fe.message))
+    return reply.status(400).send({ error: `the body is not valid JSON: ${fe.message}`, field: 'body', value: null });
+  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500)
+    return reply.status(fe.statusCode).send({ error: fe.message, field: 'request', value: null });
   reply.log.error(err);
   return reply.status(500).send({ error: 'internal error', field: 'request', value: null });
 }

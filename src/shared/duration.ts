@@ -14,4 +14,6 @@ export function parseDuration(field: string, value: unknown): number {
 }
 
 /** The schema of a duration field: the same rule as parseDuration, zero excluded. */
-export const duration = matching(DURATION, EXPECTED).refine((v) => Number(DURATION.exec(v)?.[1] ?? 0) > 0, { error: EXPECTED });
+export const duration = matching(DURATION, EXPECTED).refine((v) => Number(DURATION.exec(v)?.[1] ?? 0) > 0, {
+  error: EXPECTED,
+});

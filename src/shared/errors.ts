@@ -116,7 +116,10 @@ export function isInUse(err: unknown): boolean {
  * asks about is one the run created, so this means the cluster lost it (a restart).
  */
 export function isLost(err: unknown): boolean {
-  return err instanceof H2OError && /Job is missing|no job in the answer|doesn't exist in DKV|not found for argument/i.test(err.message);
+  return (
+    err instanceof H2OError &&
+    /Job is missing|no job in the answer|doesn't exist in DKV|not found for argument/i.test(err.message)
+  );
 }
 
 /** 412 "H2O-3 ENTERPRISE REQUIRED": a 3.46.0.12+ build that blocks MOJO export. */

@@ -9,20 +9,51 @@
  * unchanged, so Temporal retries it under the activity's policy (H2OUnreachableError, network errors).
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { ConfigError, FailureType, H2OCloudLostError, H2OError, isInUse, isLost, isMojoGated, MojoError, RegistryError, ValidationError } from './errors';
+import {
+  ConfigError,
+  FailureType,
+  H2OCloudLostError,
+  H2OError,
+  isInUse,
+  isLost,
+  isMojoGated,
+  MojoError,
+  RegistryError,
+  ValidationError,
+} from './errors';
 
 export function toFailure(err: unknown): unknown {
   if (err instanceof ApplicationFailure) return err;
-  if (err instanceof ValidationError) return ApplicationFailure.nonRetryable(err.message, FailureType.Validation, { field: err.field });
-  if (err instanceof ConfigError) return ApplicationFailure.nonRetryable(err.message, FailureType.Config, { variable: err.variable });
-  if (err instanceof RegistryError) return ApplicationFailure.nonRetryable(err.message, FailureType.Registry, { model: err.model, version: err.version ?? null });
-  if (err instanceof H2OCloudLostError) return ApplicationFailure.nonRetryable(err.message, FailureType.H2OCloudLost, { nodes: err.nodes });
-  if (err instanceof MojoError) return ApplicationFailure.nonRetryable(err.message, FailureType.Mojo, { setting: err.setting });
+  if (err instanceof ValidationError)
+    return ApplicationFailure.nonRetryable(err.message, FailureType.Validation, { field: err.field });
+  if (err instanceof ConfigError)
+    return ApplicationFailure.nonRetryable(err.message, FailureType.Config, { variable: err.variable });
+  if (err instanceof RegistryError)
+    return ApplicationFailure.nonRetryable(err.message, FailureType.Registry, {
+      model: err.model,
+      version: err.version ?? null,
+    });
+  if (err instanceof H2OCloudLostError)
+    return ApplicationFailure.nonRetryable(err.message, FailureType.H2OCloudLost, { nodes: err.nodes });
+  if (err instanceof MojoError)
+    return ApplicationFailure.nonRetryable(err.message, FailureType.Mojo, { setting: err.setting });
   if (err instanceof H2OError) {
-    if (isLost(err)) return ApplicationFailure.nonRetryable(`${err.message} (H2O no longer has it: the cluster restarted?)`, FailureType.H2OLost, { status: err.status });
-    if (isMojoGated(err)) return ApplicationFailure.nonRetryable(`${err.message} (run H2O 3.46.0.11 or earlier; see docs/TRAINING.md)`, FailureType.H2OMojoGated);
+    if (isLost(err))
+      return ApplicationFailure.nonRetryable(
+        `${err.message} (H2O no longer has it: the cluster restarted?)`,
+        FailureType.H2OLost,
+        { status: err.status },
+      );
+    if (isMojoGated(err))
+      return ApplicationFailure.nonRetryable(
+        `${err.message} (run H2O 3.46.0.11 or earlier; see docs/TRAINING.md)`,
+        FailureType.H2OMojoGated,
+      );
     if (err.status >= 400 && err.status < 500 && !isInUse(err)) {
-      return ApplicationFailure.nonRetryable(err.message, FailureType.H2O, { status: err.status, field: err.field ?? null });
+      return ApplicationFailure.nonRetryable(err.message, FailureType.H2O, {
+        status: err.status,
+        field: err.field ?? null,
+      });
     }
   }
   return err;

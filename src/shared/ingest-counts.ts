@@ -14,7 +14,15 @@ export interface IngestCounts {
 }
 
 export function emptyCounts(): IngestCounts {
-  return { pages: 0, recordsSeen: 0, recordsWritten: 0, deadLetters: 0, deadPages: 0, duplicatesMerged: 0, maxEventTime: null };
+  return {
+    pages: 0,
+    recordsSeen: 0,
+    recordsWritten: 0,
+    deadLetters: 0,
+    deadPages: 0,
+    duplicatesMerged: 0,
+    maxEventTime: null,
+  };
 }
 
 export function addCounts(a: IngestCounts, b: IngestCounts): IngestCounts {
@@ -26,7 +34,13 @@ export function addCounts(a: IngestCounts, b: IngestCounts): IngestCounts {
     // ?? 0: a checkpoint from before whole-page dead letters has no such count
     deadPages: (a.deadPages ?? 0) + (b.deadPages ?? 0),
     duplicatesMerged: a.duplicatesMerged + b.duplicatesMerged,
-    maxEventTime: !a.maxEventTime ? b.maxEventTime : !b.maxEventTime ? a.maxEventTime : a.maxEventTime > b.maxEventTime ? a.maxEventTime : b.maxEventTime,
+    maxEventTime: !a.maxEventTime
+      ? b.maxEventTime
+      : !b.maxEventTime
+        ? a.maxEventTime
+        : a.maxEventTime > b.maxEventTime
+          ? a.maxEventTime
+          : b.maxEventTime,
   };
 }
 

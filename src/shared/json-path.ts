@@ -12,12 +12,19 @@ export const DOTTED_PATH = /^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/;
 export const JSON_POINTER = /^(\/([^~/]|~[01])*)+$/;
 
 const JSON_PATH = /^(?:[A-Za-z0-9_$-]+(?:\.[A-Za-z0-9_$-]+)*|(?:\/(?:[^~/]|~[01])*)+)$/;
-export const jsonPath = matching(JSON_PATH, "a dotted path such as 'id' or 'profile.age', or a JSON Pointer such as '/@odata.nextLink'");
+export const jsonPath = matching(
+  JSON_PATH,
+  "a dotted path such as 'id' or 'profile.age', or a JSON Pointer such as '/@odata.nextLink'",
+);
 
 /** The keys a path walks through, in order ([] for ''). */
 export function pathKeys(path: string): string[] {
   if (path === '') return [];
-  if (path.startsWith('/')) return path.slice(1).split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (path.startsWith('/'))
+    return path
+      .slice(1)
+      .split('/')
+      .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
   return path.split('.');
 }
 

@@ -22,8 +22,16 @@ function publish(file: string, title: string, schema: z.ZodType): PublishedSchem
 
 export function publishedSchemas(): PublishedSchema[] {
   return [
-    publish('schemas/source.schema.json', 'A source definition of mlops-orchestrator (INGEST_SOURCES_DIR/<name>.json)', sourceDefinition),
-    publish('schemas/models.schema.json', 'The declared models of mlops-orchestrator (MODELS_CONFIG, models.yaml)', modelsFile),
+    publish(
+      'schemas/source.schema.json',
+      'A source definition of mlops-orchestrator (INGEST_SOURCES_DIR/<name>.json)',
+      sourceDefinition,
+    ),
+    publish(
+      'schemas/models.schema.json',
+      'The declared models of mlops-orchestrator (MODELS_CONFIG, models.yaml)',
+      modelsFile,
+    ),
   ];
 }
 

@@ -45,8 +45,12 @@ export type TrainingDeclaration = z.output<typeof trainingDeclaration>;
 
 const retrainDeclaration = strict({
   requireApproval: flag().default(false).meta({ description: 'wait for an `approve` update before promoting' }),
-  approvalTimeout: duration.default('1d').meta({ description: 'how long to wait for approval before giving up (production unchanged)' }),
-  ingestSource: sourceName.optional().meta({ description: 'a source to ingest before training (runs the ingestSource workflow)' }),
+  approvalTimeout: duration
+    .default('1d')
+    .meta({ description: 'how long to wait for approval before giving up (production unchanged)' }),
+  ingestSource: sourceName
+    .optional()
+    .meta({ description: 'a source to ingest before training (runs the ingestSource workflow)' }),
 });
 export type RetrainDeclaration = z.output<typeof retrainDeclaration>;
 
@@ -62,40 +66,73 @@ const CRON = /^\s*(@\w+|(\S+\s+){4,6}\S+)\s*$/;
 
 const driftDeclaration = strict({
   window: duration.default('1d').meta({ description: "the sensor's current window [now − window, now)" }),
-  every: duration.optional().meta({ description: "interval between sensor runs, e.g. '1h' (one of every / cron); '1h' when neither is given" }),
-  cron: matching(CRON, "a cron expression such as '0 * * * *' or '@hourly'").optional().meta({ description: 'a cron expression instead of `every`' }),
-  catchupWindow: duration.default('1h').meta({ description: 'missed runs within this window are run after an outage, older ones skipped' }),
+  every: duration
+    .optional()
+    .meta({ description: "interval between sensor runs, e.g. '1h' (one of every / cron); '1h' when neither is given" }),
+  cron: matching(CRON, "a cron expression such as '0 * * * *' or '@hourly'")
+    .optional()
+    .meta({ description: 'a cron expression instead of `every`' }),
+  catchupWindow: duration
+    .default('1h')
+    .meta({ description: 'missed runs within this window are run after an outage, older ones skipped' }),
   minRows: integer(1, 1e9).optional().meta({ description: 'overrides DRIFT_MIN_ROWS' }),
   warnThreshold: number(1e-6, 100).optional().meta({ description: 'overrides DRIFT_PSI_WARN' }),
   driftThreshold: number(1e-6, 100).optional().meta({ description: 'overrides DRIFT_PSI_DRIFT' }),
   sampleSizeAlpha: number(1e-6, 0.5).optional().meta({ description: 'overrides DRIFT_SAMPLE_SIZE_ALPHA' }),
-  runTimeout: duration.default('1h').meta({ description: 'how long one sensor run may take before Temporal times it out, so a stuck run cannot hold its schedule (overlap SKIP) forever' }),
-  jitter: duration.optional().meta({ description: "each run starts up to this much after its scheduled time, at random, so a fleet of sensors due in the same minute does not start at once (the window still ends at the scheduled time); shorter than `every`. Default: none. A backfill of a jittered schedule must end at least this long after its last scheduled time, or the server drops that run" }),
+  runTimeout: duration.default('1h').meta({
+    description:
+      'how long one sensor run may take before Temporal times it out, so a stuck run cannot hold its schedule (overlap SKIP) forever',
+  }),
+  jitter: duration.optional().meta({
+    description:
+      'each run starts up to this much after its scheduled time, at random, so a fleet of sensors due in the same minute does not start at once (the window still ends at the scheduled time); shorter than `every`. Default: none. A backfill of a jittered schedule must end at least this long after its last scheduled time, or the server drops that run',
+  }),
   paused: flag().default(false).meta({ description: 'create the schedule paused' }),
 })
-  .refine((d) => d.every === undefined || d.cron === undefined, { path: ['cron'], error: 'either every or cron, not both' })
-  .refine((d) => d.jitter === undefined || d.cron !== undefined || shorter(d.jitter, d.every ?? '1h'), { path: ['jitter'], error: 'a duration shorter than `every`' })
+  .refine((d) => d.every === undefined || d.cron === undefined, {
+    path: ['cron'],
+    error: 'either every or cron, not both',
+  })
+  .refine((d) => d.jitter === undefined || d.cron !== undefined || shorter(d.jitter, d.every ?? '1h'), {
+    path: ['jitter'],
+    error: 'a duration shorter than `every`',
+  })
   // both thresholds declared: the rule of policyProblem (src/shared/drift/verdict.ts); one declared is checked with its DRIFT_* partner when resolved
   .superRefine((d, ctx) => {
     if (d.warnThreshold === undefined || d.driftThreshold === undefined) return;
-    const problem = policyProblem({ warnThreshold: d.warnThreshold, driftThreshold: d.driftThreshold, minRows: d.minRows ?? 1, sampleSizeAlpha: d.sampleSizeAlpha });
-    if (problem) ctx.addIssue({ code: 'custom', path: [problem[0]], message: problem[2], params: { value: problem[1] } });
+    const problem = policyProblem({
+      warnThreshold: d.warnThreshold,
+      driftThreshold: d.driftThreshold,
+      minRows: d.minRows ?? 1,
+      sampleSizeAlpha: d.sampleSizeAlpha,
+    });
+    if (problem)
+      ctx.addIssue({ code: 'custom', path: [problem[0]], message: problem[2], params: { value: problem[1] } });
   })
   .transform((d) => (d.cron === undefined ? { ...d, every: d.every ?? '1h' } : d));
 export type DriftDeclaration = z.output<typeof driftDeclaration>;
 
 const modelDeclaration = strict({
   ...trainingDeclaration.shape,
-  retrain: retrainDeclaration.default({ requireApproval: false, approvalTimeout: '1d' }).meta({ description: 'how a retrain promotes' }),
-  drift: driftDeclaration.optional().meta({ description: 'the drift sensor; absent: the model is not monitored (no schedule)' }),
+  retrain: retrainDeclaration
+    .default({ requireApproval: false, approvalTimeout: '1d' })
+    .meta({ description: 'how a retrain promotes' }),
+  drift: driftDeclaration
+    .optional()
+    .meta({ description: 'the drift sensor; absent: the model is not monitored (no schedule)' }),
 });
 
 /** A whole models file. `$schema` lets editors find schemas/models.schema.json. */
 export const modelsFile = strict(
   {
     $schema: z.string().optional(),
-    templates: z.record(z.string(), z.unknown()).optional().meta({ description: 'YAML anchors a fleet of models shares with merge keys (`<<: *name`); not read otherwise' }),
-    models: z.record(modelName, modelDeclaration, { error: 'a top-level `models:` map of model name → declaration' }).meta({ description: 'model name → declaration' }),
+    templates: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .meta({ description: 'YAML anchors a fleet of models shares with merge keys (`<<: *name`); not read otherwise' }),
+    models: z
+      .record(modelName, modelDeclaration, { error: 'a top-level `models:` map of model name → declaration' })
+      .meta({ description: 'model name → declaration' }),
     webhooks: webhookSubscriptions.optional(),
   },
   'a top-level `models:` map of model name → declaration',
@@ -104,9 +141,13 @@ export const modelsFile = strict(
 export type ModelDeclaration = z.output<typeof modelDeclaration> & { name: string };
 
 /** Validates a whole file once: its models (`{ models: { <name>: {...} } }`) and its webhook subscriptions (none when absent). */
-export function validateDeclarationsFile(raw: unknown): { models: ModelDeclaration[]; webhooks: WebhookSubscription[] } {
+export function validateDeclarationsFile(raw: unknown): {
+  models: ModelDeclaration[];
+  webhooks: WebhookSubscription[];
+} {
   // an empty file parses to null: name the `models:` key it lacks
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ValidationError('models', raw, 'a top-level `models:` map of model name → declaration');
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new ValidationError('models', raw, 'a top-level `models:` map of model name → declaration');
   const file = parse(modelsFile, raw);
   return {
     models: Object.entries(file.models).map(([name, declaration]) => ({ name, ...declaration })),
@@ -139,6 +180,11 @@ export function validateTraining(where: string, raw: unknown): TrainingDeclarati
 }
 
 /** The training fields of a declaration: what a retrain's `input.training` overrides. */
-export function trainingOf({ name: _name, retrain: _retrain, drift: _drift, ...training }: ModelDeclaration): TrainingDeclaration {
+export function trainingOf({
+  name: _name,
+  retrain: _retrain,
+  drift: _drift,
+  ...training
+}: ModelDeclaration): TrainingDeclaration {
   return training;
 }

@@ -7,15 +7,24 @@ import { matching, text } from './validation';
 
 /** A source: names its watermark, dead letters, rate limit and `<name>.json` file. */
 export const SOURCE_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
-export const sourceName = matching(SOURCE_NAME, 'a source name: lowercase letters, digits, _ and -, starting with a letter, at most 63 characters');
+export const sourceName = matching(
+  SOURCE_NAME,
+  'a source name: lowercase letters, digits, _ and -, starting with a letter, at most 63 characters',
+);
 
 /** A model of the registry: part of workflow ids (`retrain-<model>`) and schedule ids. */
 export const MODEL_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,62}$/;
-export const modelName = matching(MODEL_NAME, 'a model name: a letter, then letters, digits, _ or -, at most 63 characters');
+export const modelName = matching(
+  MODEL_NAME,
+  'a model name: a letter, then letters, digits, _ or -, at most 63 characters',
+);
 
 /** A feature set of the feature store. */
 export const FEATURE_SET_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,62}$/;
-export const featureSetName = matching(FEATURE_SET_NAME, 'a feature set name: a letter, then letters, digits, _ or -, at most 63 characters');
+export const featureSetName = matching(
+  FEATURE_SET_NAME,
+  'a feature set name: a letter, then letters, digits, _ or -, at most 63 characters',
+);
 
 /** A model spec within a training run: part of H2O ids, so no '.'. */
 export const SPEC_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -45,7 +54,11 @@ export const SECRET_HEADER = /authorization|api[-_]?key|token|secret|cookie|pass
  */
 // eslint-disable-next-line no-control-regex -- control characters are what it refuses
 export const QUERY_PARAM = /^[^\s&=#\u0000-\u001f\u007f]{1,100}$/;
-export const queryParam = matching(QUERY_PARAM, 'a query parameter name (no spaces, &, = or #; at most 100 characters)');
+export const queryParam = matching(
+  QUERY_PARAM,
+  'a query parameter name (no spaces, &, = or #; at most 100 characters)',
+);
 
 /** Query parameter names that must never carry a literal value in `url`: it would be stored in workflow history. */
-export const SECRET_PARAM = /^(?:key|token|sig|signature|auth|apikey|access[-_]?token|auth[-_]?token|password|passwd|pwd)$|api[-_]?key|secret|password|access[-_]?token/i;
+export const SECRET_PARAM =
+  /^(?:key|token|sig|signature|auth|apikey|access[-_]?token|auth[-_]?token|password|passwd|pwd)$|api[-_]?key|secret|password|access[-_]?token/i;

@@ -72,13 +72,21 @@ export function pageKey(source: ResolvedSource, ref: PageRef): string {
 
 /** What a run's summary calls the pagination, e.g. `next-url at /@odata.nextLink`. */
 export function describePagination(p: Pagination): string {
-  const stops = [p.style !== 'auto' && p.hasMorePath ? `until ${p.hasMorePath} is false` : '', p.style !== 'auto' && p.donePath ? `until ${p.donePath} is true` : '', p.style !== 'auto' && p.totalPath ? `up to the total at ${p.totalPath}` : '']
+  const stops = [
+    p.style !== 'auto' && p.hasMorePath ? `until ${p.hasMorePath} is false` : '',
+    p.style !== 'auto' && p.donePath ? `until ${p.donePath} is true` : '',
+    p.style !== 'auto' && p.totalPath ? `up to the total at ${p.totalPath}` : '',
+  ]
     .filter(Boolean)
     .join(', ');
   const tail = stops ? `, ${stops}` : '';
   switch (p.style) {
     case 'cursor': {
-      const from = p.cursorHeader ? `header ${p.cursorHeader}` : p.cursorFromLastRecord ? `last record's ${p.cursorFromLastRecord}` : `body ${p.nextCursorPath ?? 'next_cursor'}`;
+      const from = p.cursorHeader
+        ? `header ${p.cursorHeader}`
+        : p.cursorFromLastRecord
+          ? `last record's ${p.cursorFromLastRecord}`
+          : `body ${p.nextCursorPath ?? 'next_cursor'}`;
       return `cursor ${p.cursorParam ?? 'cursor'} from the ${from}${tail}`;
     }
     case 'next-url':
@@ -98,7 +106,8 @@ export function describePagination(p: Pagination): string {
 export function pageUrl(source: ResolvedSource, ref: PageRef, params: RunParams): string {
   const p = source.pagination;
   // A next URL is used as the source gave it: it already carries every parameter.
-  if ((p.style === 'link' || p.style === 'next-url') && ref.cursor !== undefined) return new URL(ref.cursor, source.url).href;
+  if ((p.style === 'link' || p.style === 'next-url') && ref.cursor !== undefined)
+    return new URL(ref.cursor, source.url).href;
   const url = new URL(source.url);
   const set = (name: string | false | undefined, value: string | number) => {
     if (name) url.searchParams.set(name, String(value));
@@ -175,7 +184,8 @@ export function nextPage(source: ResolvedSource, ref: PageRef, response: PageRes
     case 'cursor': {
       let raw: unknown;
       if (p.cursorHeader) raw = response.header(p.cursorHeader.toLowerCase());
-      else if (p.cursorFromLastRecord) raw = records && records.length ? getPath(records[records.length - 1], p.cursorFromLastRecord) : undefined;
+      else if (p.cursorFromLastRecord)
+        raw = records && records.length ? getPath(records[records.length - 1], p.cursorFromLastRecord) : undefined;
       else if (body !== undefined) raw = getPath(body, p.nextCursorPath ?? 'next_cursor');
       const cursor = raw === null || raw === undefined || typeof raw === 'object' ? '' : String(raw);
       return { next: cursor === '' || cursor === ref.cursor ? null : { index: ref.index + 1, cursor, seen } };
@@ -183,7 +193,8 @@ export function nextPage(source: ResolvedSource, ref: PageRef, response: PageRes
     case 'next-url': {
       let raw = body === undefined ? undefined : getPath(body, p.nextUrlPath);
       // JSON:API and HAL allow a link object { "href": "…" } where a URL is expected
-      if (raw !== null && typeof raw === 'object' && typeof (raw as { href?: unknown }).href === 'string') raw = (raw as { href: string }).href;
+      if (raw !== null && typeof raw === 'object' && typeof (raw as { href?: unknown }).href === 'string')
+        raw = (raw as { href: string }).href;
       if (typeof raw !== 'string' || raw === '') return end;
       const next = new URL(raw, here).href;
       return { next: next === ref.cursor ? null : { index: ref.index + 1, cursor: next, seen } };
@@ -198,7 +209,14 @@ export function nextPage(source: ResolvedSource, ref: PageRef, response: PageRes
 }
 
 /** Where bodies commonly put the next page's URL: OData, HAL, JSON:API, Salesforce, Graph-style `paging`, plain `next`. */
-const NEXT_URL_PATHS = ['/@odata.nextLink', '/_links/next/href', '/links/next', '/nextRecordsUrl', '/paging/next', '/next'];
+const NEXT_URL_PATHS = [
+  '/@odata.nextLink',
+  '/_links/next/href',
+  '/links/next',
+  '/nextRecordsUrl',
+  '/paging/next',
+  '/next',
+];
 /** Where bodies commonly put a next cursor, and the parameter that sends it back. */
 const CURSOR_PATHS: Array<[path: string, param: string]> = [
   ['/next_cursor', 'cursor'],
@@ -215,24 +233,39 @@ const CURSOR_PATHS: Array<[path: string, param: string]> = [
  */
 export function detectPagination(response: PageResponse, sizeParam: string | undefined): Pagination | null {
   const size = sizeParam ?? false;
-  if (parseLinkHeader(response.header('link')).next !== undefined) return { style: 'link', sizeParam: size, stopOnEmptyPage: true };
+  if (parseLinkHeader(response.header('link')).next !== undefined)
+    return { style: 'link', sizeParam: size, stopOnEmptyPage: true };
   const { body, records } = response;
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return null;
   for (const path of NEXT_URL_PATHS) {
     const value = getPath(body, path);
     const url = value !== null && typeof value === 'object' ? (value as { href?: unknown }).href : value;
     if (typeof url === 'string' && /[/?]/.test(url)) {
-      const flag = path === '/nextRecordsUrl' && typeof getPath(body, '/done') === 'boolean' ? { donePath: '/done' } : {};
+      const flag =
+        path === '/nextRecordsUrl' && typeof getPath(body, '/done') === 'boolean' ? { donePath: '/done' } : {};
       return { style: 'next-url', nextUrlPath: path, sizeParam: size, stopOnEmptyPage: true, ...flag };
     }
   }
   const last = records?.[records.length - 1];
-  if (typeof getPath(body, '/has_more') === 'boolean' && last !== null && typeof last === 'object' && getPath(last, '/id') !== undefined) {
-    return { style: 'cursor', cursorParam: 'starting_after', cursorFromLastRecord: '/id', hasMorePath: '/has_more', sizeParam: size, stopOnEmptyPage: true };
+  if (
+    typeof getPath(body, '/has_more') === 'boolean' &&
+    last !== null &&
+    typeof last === 'object' &&
+    getPath(last, '/id') !== undefined
+  ) {
+    return {
+      style: 'cursor',
+      cursorParam: 'starting_after',
+      cursorFromLastRecord: '/id',
+      hasMorePath: '/has_more',
+      sizeParam: size,
+      stopOnEmptyPage: true,
+    };
   }
   for (const [path, param] of CURSOR_PATHS) {
     const value = getPath(body, path);
-    if (typeof value === 'string' && value !== '') return { style: 'cursor', cursorParam: param, nextCursorPath: path, sizeParam: size, stopOnEmptyPage: true };
+    if (typeof value === 'string' && value !== '')
+      return { style: 'cursor', cursorParam: param, nextCursorPath: path, sizeParam: size, stopOnEmptyPage: true };
   }
   return null;
 }
@@ -251,8 +284,12 @@ export function parseLinkHeader(header: string | undefined): Record<string, stri
       const eq = param.indexOf('=');
       if (eq < 0) continue;
       if (param.slice(0, eq).trim().toLowerCase() !== 'rel') continue;
-      const value = param.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
-      for (const rel of value.split(/\s+/)) if (rel && links[rel.toLowerCase()] === undefined) links[rel.toLowerCase()] = target;
+      const value = param
+        .slice(eq + 1)
+        .trim()
+        .replace(/^"(.*)"$/, '$1');
+      for (const rel of value.split(/\s+/))
+        if (rel && links[rel.toLowerCase()] === undefined) links[rel.toLowerCase()] = target;
     }
   }
   return links;

@@ -7,7 +7,11 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
 /** The `temporal` CLI's name of each type we register (`--search-attribute Name=Type`, `--type`). */
-const CLI_TYPES = { [SearchAttributeType.KEYWORD]: 'Keyword', [SearchAttributeType.INT]: 'Int', [SearchAttributeType.DOUBLE]: 'Double' } as const;
+const CLI_TYPES = {
+  [SearchAttributeType.KEYWORD]: 'Keyword',
+  [SearchAttributeType.INT]: 'Int',
+  [SearchAttributeType.DOUBLE]: 'Double',
+} as const;
 type CustomType = keyof typeof CLI_TYPES;
 /** @temporalio/common does not export its SearchAttributeKey type */
 type SearchAttributeKey<T extends CustomType> = ReturnType<typeof defineSearchAttributeKey<T>>;
@@ -36,14 +40,27 @@ export const RecordsWritten = customKey('RecordsWritten', SearchAttributeType.IN
  * `workflow count --query 'RetrainState="queued"'` is the depth of the training queue.
  */
 export const RetrainState = customKey('RetrainState', SearchAttributeType.KEYWORD);
-export const RETRAIN_STATES = ['ingesting', 'queued', 'training', 'registering', 'awaiting-approval', 'done', 'failed'] as const;
+export const RETRAIN_STATES = [
+  'ingesting',
+  'queued',
+  'training',
+  'registering',
+  'awaiting-approval',
+  'done',
+  'failed',
+] as const;
 export type RetrainStateValue = (typeof RETRAIN_STATES)[number];
 
 /**
  * Set by the server on every run a Schedule starts (backfills too): the time the run was scheduled for,
  * which the drift sensor takes as its window's end. A system attribute: never registered by us.
  */
-export const TemporalScheduledStartTime = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
+export const TemporalScheduledStartTime = defineSearchAttributeKey(
+  'TemporalScheduledStartTime',
+  SearchAttributeType.DATETIME,
+);
 
 /** Name → CLI type of every custom key, for `temporal server start-dev --search-attribute Name=Type`. */
-export const SEARCH_ATTRIBUTE_TYPES: Record<string, 'Keyword' | 'Int' | 'Double'> = Object.fromEntries(customKeys.map((key) => [key.name, CLI_TYPES[key.type]]));
+export const SEARCH_ATTRIBUTE_TYPES: Record<string, 'Keyword' | 'Int' | 'Double'> = Object.fromEntries(
+  customKeys.map((key) => [key.name, CLI_TYPES[key.type]]),
+);

@@ -7,7 +7,9 @@ export interface TimeWindow {
   end: string;
 }
 
-const timestamp = z.string({ error: 'an ISO-8601 timestamp' }).refine((v) => !Number.isNaN(Date.parse(v)), { error: 'an ISO-8601 timestamp' });
+const timestamp = z
+  .string({ error: 'an ISO-8601 timestamp' })
+  .refine((v) => !Number.isNaN(Date.parse(v)), { error: 'an ISO-8601 timestamp' });
 
 export const timeWindow: z.ZodType<TimeWindow> = z
   .object({ start: timestamp, end: timestamp }, { error: 'a window { start, end } of ISO-8601 timestamps' })

@@ -14,27 +14,49 @@ import { between, integer, strict, text, uniqueList } from './validation';
 export type H2OParameterValue = string | number | boolean | Array<string | number>;
 
 /** Parameters the run sets itself; a spec that sets them is rejected. */
-export const RESERVED_PARAMETERS = ['model_id', 'grid_id', 'training_frame', 'validation_frame', 'response_column'] as const;
+export const RESERVED_PARAMETERS = [
+  'model_id',
+  'grid_id',
+  'training_frame',
+  'validation_frame',
+  'response_column',
+] as const;
 
 const scalar = z.union([z.string(), z.number(), z.boolean()], { error: 'a string, number or boolean' });
-const parameterValue: z.ZodType<H2OParameterValue> = z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number()]))], {
-  error: 'a string, number, boolean or list of strings and numbers',
-});
+const parameterValue: z.ZodType<H2OParameterValue> = z.union(
+  [z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number()]))],
+  {
+    error: 'a string, number, boolean or list of strings and numbers',
+  },
+);
 
-const parameters = z.record(z.string(), parameterValue, { error: 'an object of H2O parameters' }).superRefine((given, ctx) => {
-  for (const reserved of RESERVED_PARAMETERS) {
-    if (reserved in given) ctx.addIssue({ code: 'custom', path: [reserved], message: 'is set by the training run; remove it from the spec' });
-  }
-});
+const parameters = z
+  .record(z.string(), parameterValue, { error: 'an object of H2O parameters' })
+  .superRefine((given, ctx) => {
+    for (const reserved of RESERVED_PARAMETERS) {
+      if (reserved in given)
+        ctx.addIssue({
+          code: 'custom',
+          path: [reserved],
+          message: 'is set by the training run; remove it from the spec',
+        });
+    }
+  });
 
 /** One thing to train: an algorithm with parameters, or a grid over some of them. */
 export const modelSpec = strict(
   {
     name: specName.meta({ description: 'unique within a training run; part of H2O ids' }),
     algorithm: algorithm.meta({ description: 'the H2O-3 model builder' }),
-    parameters: parameters.optional().meta({ description: 'H2O builder parameters (ntrees, max_depth, …), passed through as H2O names them' }),
+    parameters: parameters
+      .optional()
+      .meta({ description: 'H2O builder parameters (ntrees, max_depth, …), passed through as H2O names them' }),
     grid: z
-      .record(z.string(), z.array(scalar, { error: 'a non-empty array of values' }).min(1, { error: 'a non-empty array of values' }), { error: 'an object of parameter → list of values' })
+      .record(
+        z.string(),
+        z.array(scalar, { error: 'a non-empty array of values' }).min(1, { error: 'a non-empty array of values' }),
+        { error: 'an object of parameter → list of values' },
+      )
       .optional()
       .meta({ description: 'a grid: hyper-parameter name → values; the best model of the grid stands for the spec' }),
   },
@@ -42,10 +64,21 @@ export const modelSpec = strict(
 );
 export type ModelSpec = z.output<typeof modelSpec>;
 
-export const modelSpecs = uniqueList(modelSpec, 'a non-empty list of model specs', (s) => s.name, 'a name not used by another spec', ['name']);
+export const modelSpecs = uniqueList(
+  modelSpec,
+  'a non-empty list of model specs',
+  (s) => s.name,
+  'a name not used by another spec',
+  ['name'],
+);
 
 /** Feature names: non-empty and unique. */
-export const featureNames = uniqueList(featureKey, 'a non-empty list of feature names', (f) => f, 'feature names must be unique');
+export const featureNames = uniqueList(
+  featureKey,
+  'a non-empty list of feature names',
+  (f) => f,
+  'feature names must be unique',
+);
 
 /** The fields of a training run besides the model and the window (models.yaml's training part). */
 export const trainingOptions = {
@@ -53,11 +86,21 @@ export const trainingOptions = {
   target: text('a non-empty feature name').meta({ description: 'the feature (JSON key) to predict' }),
   specs: modelSpecs.meta({ description: 'what to train: one branch each' }),
   metric: championMetric.meta({ description: 'the champion is the best validation value of this metric' }),
-  features: featureNames.optional().meta({ description: 'feature names; every key of the feature rows but the target when omitted' }),
-  labelFeatureSet: featureSetName.optional().meta({ description: 'the feature set whose rows carry the target; featureSet when omitted' }),
-  validationFraction: between(0, 1).optional().meta({ description: 'share of entities held out for validation; 0.2 when omitted' }),
-  maxParallel: integer(1, 64).optional().meta({ description: 'specs trained at once; TRAINING_MAX_PARALLEL (4) when omitted' }),
-  seed: integer(-(2 ** 53) + 1, 2 ** 53 - 1).optional().meta({ description: "H2O's seed for specs that set none, and the split's hash salt" }),
+  features: featureNames
+    .optional()
+    .meta({ description: 'feature names; every key of the feature rows but the target when omitted' }),
+  labelFeatureSet: featureSetName
+    .optional()
+    .meta({ description: 'the feature set whose rows carry the target; featureSet when omitted' }),
+  validationFraction: between(0, 1)
+    .optional()
+    .meta({ description: 'share of entities held out for validation; 0.2 when omitted' }),
+  maxParallel: integer(1, 64)
+    .optional()
+    .meta({ description: 'specs trained at once; TRAINING_MAX_PARALLEL (4) when omitted' }),
+  seed: integer(-(2 ** 53) + 1, 2 ** 53 - 1)
+    .optional()
+    .meta({ description: "H2O's seed for specs that set none, and the split's hash salt" }),
 };
 
 /** The input of one training run (trainModels): the model, the label window and the training options. */

@@ -101,7 +101,11 @@ export function refuseUrlCredentials(parsed: URL, ctx: z.core.$RefinementCtx<str
 /** An integer in [min, max]. */
 export function integer(min: number, max: number) {
   const expected = `an integer from ${min} to ${max}`;
-  return z.number({ error: expected }).int({ error: expected }).min(min, { error: expected }).max(max, { error: expected });
+  return z
+    .number({ error: expected })
+    .int({ error: expected })
+    .min(min, { error: expected })
+    .max(max, { error: expected });
 }
 
 /** A finite number in [min, max]. */
@@ -126,7 +130,13 @@ export function oneOf<const T extends readonly [string, ...string[]]>(values: T)
 }
 
 /** A non-empty list of items whose `key` is unique. */
-export function uniqueList<Item extends z.ZodType>(item: Item, expected: string, key: (value: z.output<Item>) => unknown, duplicate: string, keyPath: PropertyKey[] = []) {
+export function uniqueList<Item extends z.ZodType>(
+  item: Item,
+  expected: string,
+  key: (value: z.output<Item>) => unknown,
+  duplicate: string,
+  keyPath: PropertyKey[] = [],
+) {
   return z
     .array(item, { error: expected })
     .min(1, { error: expected })
@@ -134,7 +144,8 @@ export function uniqueList<Item extends z.ZodType>(item: Item, expected: string,
       const seen = new Set<unknown>();
       items.forEach((value, i) => {
         const k = key(value);
-        if (seen.has(k)) ctx.addIssue({ code: 'custom', path: [i, ...keyPath], message: duplicate, params: { value: k } });
+        if (seen.has(k))
+          ctx.addIssue({ code: 'custom', path: [i, ...keyPath], message: duplicate, params: { value: k } });
         seen.add(k);
       });
     });

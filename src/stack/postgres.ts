@@ -4,14 +4,32 @@
  * to run as root, so as root they run as the `postgres` user.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync, chownSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+  chownSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { projectRoot } from '../config';
 import { StackError } from '../shared/errors';
 import type { StackComponent, StackContext } from './component';
 import { isDebInstalled } from './install';
-import { assertPortFree, awaitIfRunning, daemonPid, isPortOpen, run, startDaemon, stopDaemon, waitUntil } from './process';
+import {
+  assertPortFree,
+  awaitIfRunning,
+  daemonPid,
+  isPortOpen,
+  run,
+  startDaemon,
+  stopDaemon,
+  waitUntil,
+} from './process';
 
 const NAME = 'postgres';
 const PG_BIN = '/usr/lib/postgresql/15/bin';
@@ -71,16 +89,39 @@ function serverUser(): { uid: number; gid: number } | undefined {
 /** Runs a PostgreSQL binary as the server user. */
 function pgRun(binary: string, args: string[], what: string): string {
   const user = serverUser();
-  return run(join(PG_BIN, binary), args, { what, uid: user?.uid, gid: user?.gid, cwd: '/', env: { ...process.env, HOME: '/var/lib/postgresql' } });
+  return run(join(PG_BIN, binary), args, {
+    what,
+    uid: user?.uid,
+    gid: user?.gid,
+    cwd: '/',
+    env: { ...process.env, HOME: '/var/lib/postgresql' },
+  });
 }
 
 function initCluster(ctx: StackContext, pg: PgLayout): void {
   if (existsSync(join(pg.data, 'PG_VERSION'))) return;
   ctx.log(`initdb ${pg.data}`);
-  pgRun('initdb', ['-D', pg.data, '-U', 'postgres', '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C.UTF-8'], 'initdb');
+  pgRun(
+    'initdb',
+    [
+      '-D',
+      pg.data,
+      '-U',
+      'postgres',
+      '--auth-local=trust',
+      '--auth-host=scram-sha-256',
+      '-E',
+      'UTF8',
+      '--locale=C.UTF-8',
+    ],
+    'initdb',
+  );
   // Our settings come after the defaults initdb wrote, so they win.
   const conf = join(pg.data, 'postgresql.conf');
-  writeFileSync(conf, `${readFileSync(conf, 'utf8')}\n# added by the mlops local stack\ninclude 'tuning.conf'\ninclude 'local.conf'\n`);
+  writeFileSync(
+    conf,
+    `${readFileSync(conf, 'utf8')}\n# added by the mlops local stack\ninclude 'tuning.conf'\ninclude 'local.conf'\n`,
+  );
 }
 
 /** Copies warehouse/postgresql.conf in (the server may not read the repo) and writes the loopback settings. */
@@ -88,14 +129,17 @@ function writeConfig(ctx: StackContext, pg: PgLayout): void {
   const { host, port, database } = ctx.config.postgres;
   mkdirSync(pg.socket, { recursive: true });
   copyFileSync(join(projectRoot, 'warehouse', 'postgresql.conf'), join(pg.data, 'tuning.conf'));
-  writeFileSync(join(pg.data, 'local.conf'), [
-    '# written by `npm run stack:up` on every start: where this local cluster listens',
-    `listen_addresses = '${host}'`,
-    `port = ${port}`,
-    `unix_socket_directories = '${pg.socket}'`,
-    `pg_partman_bgw.dbname = '${database}'`,
-    '',
-  ].join('\n'));
+  writeFileSync(
+    join(pg.data, 'local.conf'),
+    [
+      '# written by `npm run stack:up` on every start: where this local cluster listens',
+      `listen_addresses = '${host}'`,
+      `port = ${port}`,
+      `unix_socket_directories = '${pg.socket}'`,
+      `pg_partman_bgw.dbname = '${database}'`,
+      '',
+    ].join('\n'),
+  );
   if (asRoot()) run('chown', ['-R', 'postgres:postgres', pg.home]);
 }
 
@@ -110,7 +154,12 @@ export function superuserConnection(ctx: StackContext, database = 'postgres'): S
   return socketConnection(ctx, layout(ctx), database);
 }
 
-async function superuser<T>(ctx: StackContext, pg: PgLayout, database: string, fn: (c: Client) => Promise<T>): Promise<T> {
+async function superuser<T>(
+  ctx: StackContext,
+  pg: PgLayout,
+  database: string,
+  fn: (c: Client) => Promise<T>,
+): Promise<T> {
   const client = new Client(socketConnection(ctx, pg, database));
   await client.connect();
   try {
@@ -142,10 +191,17 @@ async function bootstrap(ctx: StackContext, pg: PgLayout): Promise<void> {
  */
 export async function ensureDatabaseRoles(ctx: StackContext): Promise<void> {
   const { user, password, ownerUser, ownerPassword, database } = ctx.config.postgres;
-  if (user === ownerUser) throw new StackError(`DATABASE_URL and MIGRATE_DATABASE_URL name the same role ${user}`, 'the worker needs its own least-privilege role: DATABASE_URL=postgresql://mlops_worker:…@host/db');
+  if (user === ownerUser)
+    throw new StackError(
+      `DATABASE_URL and MIGRATE_DATABASE_URL name the same role ${user}`,
+      'the worker needs its own least-privilege role: DATABASE_URL=postgresql://mlops_worker:…@host/db',
+    );
   const sql = readFileSync(join(projectRoot, 'warehouse', 'roles.sql'), 'utf8');
   await superuser(ctx, layout(ctx), database, async (c) => {
-    await c.query("SELECT set_config('mlops.owner_role', $1, false), set_config('mlops.owner_password', $2, false), set_config('mlops.worker_role', $3, false), set_config('mlops.worker_password', $4, false)", [ownerUser, ownerPassword, user, password]);
+    await c.query(
+      "SELECT set_config('mlops.owner_role', $1, false), set_config('mlops.owner_password', $2, false), set_config('mlops.worker_role', $3, false), set_config('mlops.worker_password', $4, false)",
+      [ownerUser, ownerPassword, user, password],
+    );
     await c.query(sql);
   });
 }
@@ -174,8 +230,21 @@ async function healthy(ctx: StackContext): Promise<boolean> {
 export async function startPostgres(ctx: StackContext): Promise<void> {
   const pg = layout(ctx);
   writeConfig(ctx, pg);
-  startDaemon({ name: NAME, command: join(PG_BIN, 'postgres'), args: ['-D', pg.data], paths: ctx.paths, user: serverUser(), cwd: pg.home });
-  await waitUntil(NAME, async () => (await isPortOpen(ctx.config.postgres.host, ctx.config.postgres.port)) && (await superuserReady(ctx, pg)), ctx.config.stack.startTimeoutS, join(ctx.paths.logs, `${NAME}.log`));
+  startDaemon({
+    name: NAME,
+    command: join(PG_BIN, 'postgres'),
+    args: ['-D', pg.data],
+    paths: ctx.paths,
+    user: serverUser(),
+    cwd: pg.home,
+  });
+  await waitUntil(
+    NAME,
+    async () =>
+      (await isPortOpen(ctx.config.postgres.host, ctx.config.postgres.port)) && (await superuserReady(ctx, pg)),
+    ctx.config.stack.startTimeoutS,
+    join(ctx.paths.logs, `${NAME}.log`),
+  );
 }
 
 /**
@@ -213,7 +282,11 @@ export const postgresComponent: StackComponent = {
     ctx.log(`starting postgres on ${host}:${port} (data ${pg.data})`);
     await startPostgres(ctx);
     await bootstrap(ctx, pg);
-    if (!(await healthy(ctx))) throw new StackError(`postgres runs but ${ctx.config.postgres.migrateUrl.replace(/:[^:@/]*@/, ':***@')} does not accept the login`, 'npm run stack:down && rm -rf .stack/postgres && npm run stack:up');
+    if (!(await healthy(ctx)))
+      throw new StackError(
+        `postgres runs but ${ctx.config.postgres.migrateUrl.replace(/:[^:@/]*@/, ':***@')} does not accept the login`,
+        'npm run stack:down && rm -rf .stack/postgres && npm run stack:up',
+      );
   },
 
   async down(ctx) {
@@ -225,6 +298,12 @@ export const postgresComponent: StackComponent = {
     const ours = daemonPid(NAME, ctx.paths) !== undefined;
     const version = ours ? await serverVersion(ctx) : undefined;
     const open = await isPortOpen(host, port);
-    return { name: NAME, state: ours ? (version ? 'running' : 'unhealthy') : open ? 'foreign' : 'stopped', address: `${host}:${port}`, version, detail: `data ${join(ctx.config.stack.stateDir, 'postgres', 'data')}` };
+    return {
+      name: NAME,
+      state: ours ? (version ? 'running' : 'unhealthy') : open ? 'foreign' : 'stopped',
+      address: `${host}:${port}`,
+      version,
+      detail: `data ${join(ctx.config.stack.stateDir, 'postgres', 'data')}`,
+    };
   },
 };

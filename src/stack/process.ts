@@ -138,33 +138,56 @@ export function daemonPid(name: string, paths: StackPaths): number | undefined {
  * `up` for a daemon this stack already started: waits until it is healthy and returns true.
  * Returns false when the stack has not started it (the caller then checks the port and starts it).
  */
-export async function awaitIfRunning(name: string, paths: StackPaths, healthy: () => Promise<boolean>, timeoutS: number): Promise<boolean> {
+export async function awaitIfRunning(
+  name: string,
+  paths: StackPaths,
+  healthy: () => Promise<boolean>,
+  timeoutS: number,
+): Promise<boolean> {
   if (daemonPid(name, paths) === undefined) return false;
   await waitUntil(name, healthy, timeoutS, join(paths.logs, `${name}.log`));
   return true;
 }
 
 /** Polls `check` until it returns true; fails after `timeoutS` with the tail of the component's log. */
-export async function waitUntil(name: string, check: () => Promise<boolean>, timeoutS: number, logFile?: string): Promise<void> {
+export async function waitUntil(
+  name: string,
+  check: () => Promise<boolean>,
+  timeoutS: number,
+  logFile?: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutS * 1000;
   while (Date.now() < deadline) {
     if (await check().catch(() => false)) return;
     await sleep(300);
   }
   const tail = logFile && existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n') : '';
-  throw new StackError(`${name} did not become healthy within ${timeoutS}s${logFile ? `; last lines of ${logFile}:\n${tail}` : ''}`, `look at ${logFile ?? 'its log'}, or raise MLOPS_STACK_TIMEOUT_S`);
+  throw new StackError(
+    `${name} did not become healthy within ${timeoutS}s${logFile ? `; last lines of ${logFile}:\n${tail}` : ''}`,
+    `look at ${logFile ?? 'its log'}, or raise MLOPS_STACK_TIMEOUT_S`,
+  );
 }
 
 /** Runs a command synchronously; throws a StackError with its output when it fails. */
-export function run(command: string, args: string[], options: SpawnSyncOptions & { what?: string; fix?: string } = {}): string {
+export function run(
+  command: string,
+  args: string[],
+  options: SpawnSyncOptions & { what?: string; fix?: string } = {},
+): string {
   const result = spawnSync(command, args, { encoding: 'utf8', ...options });
   if (result.error) {
     const missing = (result.error as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new StackError(`${options.what ?? command}: ${missing ? `\`${command}\` is not installed` : result.error.message}`, options.fix);
+    throw new StackError(
+      `${options.what ?? command}: ${missing ? `\`${command}\` is not installed` : result.error.message}`,
+      options.fix,
+    );
   }
   if (result.status !== 0) {
     const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n').slice(-10).join('\n');
-    throw new StackError(`${options.what ?? command}: \`${command} ${args.join(' ')}\` exited with ${result.status}:\n${output}`, options.fix);
+    throw new StackError(
+      `${options.what ?? command}: \`${command} ${args.join(' ')}\` exited with ${result.status}:\n${output}`,
+      options.fix,
+    );
   }
   return String(result.stdout ?? '');
 }

@@ -4,7 +4,16 @@ import { join } from 'node:path';
 import { createConnection } from 'node:net';
 import type { StackComponent, StackContext } from './component';
 import { isDebInstalled } from './install';
-import { assertPortFree, awaitIfRunning, daemonPid, ensureDir, isPortOpen, startDaemon, stopDaemon, waitUntil } from './process';
+import {
+  assertPortFree,
+  awaitIfRunning,
+  daemonPid,
+  ensureDir,
+  isPortOpen,
+  startDaemon,
+  stopDaemon,
+  waitUntil,
+} from './process';
 
 const NAME = 'redis';
 
@@ -57,14 +66,36 @@ export const redisComponent: StackComponent = {
     const dir = ensureDir(join(ctx.config.stack.stateDir, 'redis'));
     // The password goes in a config file readable by us only, not argv, so `ps` does not show it.
     const conf = join(dir, 'auth.conf');
-    writeFileSync(conf, password ? `requirepass "${password.replace(/["\\]/g, (c) => `\\${c}`)}"\n` : '# REDIS_URL has no password\n', { mode: 0o600 });
+    writeFileSync(
+      conf,
+      password ? `requirepass "${password.replace(/["\\]/g, (c) => `\\${c}`)}"\n` : '# REDIS_URL has no password\n',
+      { mode: 0o600 },
+    );
     chmodSync(conf, 0o600);
     ctx.log(`starting redis on ${host}:${port}`);
     startDaemon({
       name: NAME,
       command: 'redis-server',
       // A look-aside cache is rebuilt from PostgreSQL, so snapshots and the AOF are off.
-      args: [conf, '--bind', host, '--port', String(port), '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--maxmemory', '512mb', '--maxmemory-policy', 'allkeys-lru'],
+      args: [
+        conf,
+        '--bind',
+        host,
+        '--port',
+        String(port),
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--daemonize',
+        'no',
+        '--maxmemory',
+        '512mb',
+        '--maxmemory-policy',
+        'allkeys-lru',
+      ],
       paths: ctx.paths,
     });
     await waitUntil(NAME, () => healthy(ctx), ctx.config.stack.startTimeoutS, join(ctx.paths.logs, `${NAME}.log`));
@@ -80,6 +111,11 @@ export const redisComponent: StackComponent = {
     const info = ours ? await redisCommand(host, port, 'INFO server', password).catch(() => '') : '';
     const version = /redis_version:([^\r\n]+)/.exec(info)?.[1];
     const open = await isPortOpen(host, port);
-    return { name: NAME, state: ours ? (version ? 'running' : 'unhealthy') : open ? 'foreign' : 'stopped', address: `${host}:${port}`, version };
+    return {
+      name: NAME,
+      state: ours ? (version ? 'running' : 'unhealthy') : open ? 'foreign' : 'stopped',
+      address: `${host}:${port}`,
+      version,
+    };
   },
 };

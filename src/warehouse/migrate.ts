@@ -34,18 +34,31 @@ export function listMigrations(dir = join(projectRoot, 'warehouse')): Migration[
   const files = [join(dir, 'init.sql')];
   const migrationsDir = join(dir, 'migrations');
   if (existsSync(migrationsDir)) {
-    files.push(...readdirSync(migrationsDir).filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f)).sort().map((f) => join(migrationsDir, f)));
+    files.push(
+      ...readdirSync(migrationsDir)
+        .filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f))
+        .sort()
+        .map((f) => join(migrationsDir, f)),
+    );
   }
   const migrations = files.map((file) => {
     const sql = readFileSync(file, 'utf8');
-    const name = file.endsWith('init.sql') ? '000_init' : file.split('/').pop()!.replace(/\.sql$/, '');
+    const name = file.endsWith('init.sql')
+      ? '000_init'
+      : file
+          .split('/')
+          .pop()!
+          .replace(/\.sql$/, '');
     return { name, sql, sha256: createHash('sha256').update(sql).digest('hex') };
   });
   // two files of one number would run in the order of their names' tails, which nobody chose
   const byNumber = new Map<string, string>();
   for (const { name } of migrations) {
     const other = byNumber.get(name.slice(0, 3));
-    if (other) throw new Error(`migrations ${other} and ${name} have the same number: renumber the newer one and add its old name to RENAMED_MIGRATIONS if it ran anywhere`);
+    if (other)
+      throw new Error(
+        `migrations ${other} and ${name} have the same number: renumber the newer one and add its old name to RENAMED_MIGRATIONS if it ran anywhere`,
+      );
     byNumber.set(name.slice(0, 3), name);
   }
   return migrations;
@@ -54,12 +67,19 @@ export function listMigrations(dir = join(projectRoot, 'warehouse')): Migration[
 /** What the runner does with one migration, given the names and sha256s a database recorded. */
 export type MigrationStep = { kind: 'done' } | { kind: 'rename'; from: string } | { kind: 'apply' };
 
-export function migrationStep(m: Migration, recorded: ReadonlyMap<string, string>, renamed: Readonly<Record<string, string>> = RENAMED_MIGRATIONS): MigrationStep {
+export function migrationStep(
+  m: Migration,
+  recorded: ReadonlyMap<string, string>,
+  renamed: Readonly<Record<string, string>> = RENAMED_MIGRATIONS,
+): MigrationStep {
   const oldName = renamed[m.name];
-  const [name, previous] = recorded.has(m.name) || oldName === undefined ? [m.name, recorded.get(m.name)] : [oldName, recorded.get(oldName)];
+  const [name, previous] =
+    recorded.has(m.name) || oldName === undefined ? [m.name, recorded.get(m.name)] : [oldName, recorded.get(oldName)];
   if (previous === undefined) return { kind: 'apply' };
   if (previous !== m.sha256) {
-    throw new Error(`migration ${m.name}${name === m.name ? '' : ` (applied as ${name})`} was changed after it was applied (sha256 ${previous.slice(0, 12)} → ${m.sha256.slice(0, 12)}): add a new migration instead`);
+    throw new Error(
+      `migration ${m.name}${name === m.name ? '' : ` (applied as ${name})`} was changed after it was applied (sha256 ${previous.slice(0, 12)} → ${m.sha256.slice(0, 12)}): add a new migration instead`,
+    );
   }
   return name === m.name ? { kind: 'done' } : { kind: 'rename', from: name };
 }
@@ -72,7 +92,11 @@ export async function migrate(database: string | ClientConfig, migrations = list
     await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
     await client.query(`CREATE TABLE IF NOT EXISTS public.schema_migrations (
       name text PRIMARY KEY, sha256 text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-    const done = new Map((await client.query<{ name: string; sha256: string }>('SELECT name, sha256 FROM public.schema_migrations')).rows.map((r) => [r.name, r.sha256]));
+    const done = new Map(
+      (
+        await client.query<{ name: string; sha256: string }>('SELECT name, sha256 FROM public.schema_migrations')
+      ).rows.map((r) => [r.name, r.sha256]),
+    );
     const applied: string[] = [];
     for (const m of migrations) {
       const step = migrationStep(m, done);

@@ -35,16 +35,31 @@ interface EventRow {
   occurred_at: Date;
 }
 
-const toEvent = (r: EventRow): StoredEvent => ({ id: r.id, type: r.type, model: r.model_name, payload: r.payload, occurredAt: r.occurred_at.toISOString() });
+const toEvent = (r: EventRow): StoredEvent => ({
+  id: r.id,
+  type: r.type,
+  model: r.model_name,
+  payload: r.payload,
+  occurredAt: r.occurred_at.toISOString(),
+});
 
 /** Events whose deliveries were not started yet, oldest first. */
 export async function undispatchedEvents(db: Queryable, limit: number): Promise<StoredEvent[]> {
-  const { rows } = await db.query<EventRow>('SELECT id, type, model_name, payload, occurred_at FROM webhooks.events WHERE dispatched_at IS NULL ORDER BY seq LIMIT $1', [limit]);
+  const { rows } = await db.query<EventRow>(
+    'SELECT id, type, model_name, payload, occurred_at FROM webhooks.events WHERE dispatched_at IS NULL ORDER BY seq LIMIT $1',
+    [limit],
+  );
   return rows.map(toEvent);
 }
 
-export async function insertDelivery(db: Queryable, d: { id: string; eventId: string; subscription: string }): Promise<void> {
-  await db.query('INSERT INTO webhooks.deliveries (id, event_id, subscription) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING', [d.id, d.eventId, d.subscription]);
+export async function insertDelivery(
+  db: Queryable,
+  d: { id: string; eventId: string; subscription: string },
+): Promise<void> {
+  await db.query(
+    'INSERT INTO webhooks.deliveries (id, event_id, subscription) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING',
+    [d.id, d.eventId, d.subscription],
+  );
 }
 
 export async function markDispatched(db: Queryable, eventId: string): Promise<void> {
@@ -53,7 +68,13 @@ export async function markDispatched(db: Queryable, eventId: string): Promise<vo
 
 /** The body every attempt of a delivery sends: the same bytes each time (only the signed timestamp changes). */
 export function deliveryBody(event: StoredEvent): string {
-  return JSON.stringify({ id: event.id, type: event.type, occurredAt: event.occurredAt, model: event.model, data: event.payload });
+  return JSON.stringify({
+    id: event.id,
+    type: event.type,
+    occurredAt: event.occurredAt,
+    model: event.model,
+    data: event.payload,
+  });
 }
 
 export interface DeliveryToSend {
@@ -64,7 +85,9 @@ export interface DeliveryToSend {
 }
 
 export async function loadDelivery(db: Queryable, id: string): Promise<DeliveryToSend | undefined> {
-  const { rows } = await db.query<EventRow & { delivery_id: string; subscription: string; status: DeliveryToSend['status'] }>(
+  const { rows } = await db.query<
+    EventRow & { delivery_id: string; subscription: string; status: DeliveryToSend['status'] }
+  >(
     `SELECT d.id AS delivery_id, d.subscription, d.status, e.id, e.type, e.model_name, e.payload, e.occurred_at
        FROM webhooks.deliveries d JOIN webhooks.events e ON e.id = d.event_id WHERE d.id = $1`,
     [id],
@@ -84,15 +107,19 @@ export interface AttemptKey {
  * attempt still 'sending' had no result recorded: its worker died mid-request (or it outlived its
  * timeout), so it is marked lost. A retried recording of the same activity attempt returns its row.
  */
-export async function beginAttempt(client: PoolClient, key: AttemptKey, url: string, signatureTimestamp: number): Promise<number> {
+export async function beginAttempt(
+  client: PoolClient,
+  key: AttemptKey,
+  url: string,
+  signatureTimestamp: number,
+): Promise<number> {
   return inTransaction(client, async () => {
     // one attempt of a delivery at a time gets its number: the delivery row is the lock
     await client.query('SELECT id FROM webhooks.deliveries WHERE id = $1 FOR UPDATE', [key.deliveryId]);
-    const existing = await client.query<{ attempt: number }>('SELECT attempt FROM webhooks.attempts WHERE delivery_id = $1 AND workflow_run_id = $2 AND activity_attempt = $3', [
-      key.deliveryId,
-      key.workflowRunId,
-      key.activityAttempt,
-    ]);
+    const existing = await client.query<{ attempt: number }>(
+      'SELECT attempt FROM webhooks.attempts WHERE delivery_id = $1 AND workflow_run_id = $2 AND activity_attempt = $3',
+      [key.deliveryId, key.workflowRunId, key.activityAttempt],
+    );
     if (existing.rows[0]) return existing.rows[0].attempt;
     await client.query(
       `UPDATE webhooks.attempts SET status = 'lost', error = 'no result recorded: the worker was lost mid-request, or the attempt outlived its timeout' WHERE delivery_id = $1 AND status = 'sending'`,
@@ -122,20 +149,38 @@ export async function finishAttempt(client: PoolClient, key: AttemptKey, result:
     await client.query(
       `UPDATE webhooks.attempts SET status = $4, latency_ms = $5, response_code = $6, response_head = $7, error = $8
         WHERE delivery_id = $1 AND workflow_run_id = $2 AND activity_attempt = $3`,
-      [key.deliveryId, key.workflowRunId, key.activityAttempt, result.status, result.latencyMs, result.responseCode, result.responseHead, result.error],
+      [
+        key.deliveryId,
+        key.workflowRunId,
+        key.activityAttempt,
+        result.status,
+        result.latencyMs,
+        result.responseCode,
+        result.responseHead,
+        result.error,
+      ],
     );
-    if (result.status === 'delivered') await client.query(`UPDATE webhooks.deliveries SET status = 'delivered', error = NULL, finished_at = now() WHERE id = $1`, [key.deliveryId]);
+    if (result.status === 'delivered')
+      await client.query(
+        `UPDATE webhooks.deliveries SET status = 'delivered', error = NULL, finished_at = now() WHERE id = $1`,
+        [key.deliveryId],
+      );
   });
 }
 
 /** A delivery whose attempts ran out (or were refused): failed, with the last error. */
 export async function markFailed(db: Queryable, id: string, error: string): Promise<void> {
-  await db.query(`UPDATE webhooks.deliveries SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status <> 'delivered'`, [id, error.slice(0, 2000)]);
+  await db.query(
+    `UPDATE webhooks.deliveries SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status <> 'delivered'`,
+    [id, error.slice(0, 2000)],
+  );
 }
 
 /** A redelivery starts: the delivery is pending again (its attempts stay, and the new ones continue their count). */
 export async function markPending(db: Queryable, id: string): Promise<void> {
-  await db.query(`UPDATE webhooks.deliveries SET status = 'pending', error = NULL, finished_at = NULL WHERE id = $1`, [id]);
+  await db.query(`UPDATE webhooks.deliveries SET status = 'pending', error = NULL, finished_at = NULL WHERE id = $1`, [
+    id,
+  ]);
 }
 
 export interface DeliverySummary {
@@ -165,7 +210,10 @@ export interface AttemptSummary {
 }
 
 /** The newest deliveries (only failed ones with `failed`), with their attempt counts and last answer. */
-export async function listDeliveries(db: Queryable, options: { failed?: boolean; limit?: number; ids?: string[] } = {}): Promise<DeliverySummary[]> {
+export async function listDeliveries(
+  db: Queryable,
+  options: { failed?: boolean; limit?: number; ids?: string[] } = {},
+): Promise<DeliverySummary[]> {
   const { rows } = await db.query<{
     id: string;
     event_id: string;
@@ -208,9 +256,27 @@ export async function listDeliveries(db: Queryable, options: { failed?: boolean;
 }
 
 export async function listAttempts(db: Queryable, deliveryId: string): Promise<AttemptSummary[]> {
-  const { rows } = await db.query<{ attempt: number; status: string; url: string; started_at: Date; latency_ms: number | null; response_code: number | null; response_head: string | null; error: string | null }>(
+  const { rows } = await db.query<{
+    attempt: number;
+    status: string;
+    url: string;
+    started_at: Date;
+    latency_ms: number | null;
+    response_code: number | null;
+    response_head: string | null;
+    error: string | null;
+  }>(
     'SELECT attempt, status, url, started_at, latency_ms, response_code, response_head, error FROM webhooks.attempts WHERE delivery_id = $1 ORDER BY attempt',
     [deliveryId],
   );
-  return rows.map((r) => ({ attempt: r.attempt, status: r.status, url: r.url, startedAt: r.started_at.toISOString(), latencyMs: r.latency_ms, responseCode: r.response_code, responseHead: r.response_head, error: r.error }));
+  return rows.map((r) => ({
+    attempt: r.attempt,
+    status: r.status,
+    url: r.url,
+    startedAt: r.started_at.toISOString(),
+    latencyMs: r.latency_ms,
+    responseCode: r.response_code,
+    responseHead: r.response_head,
+    error: r.error,
+  }));
 }

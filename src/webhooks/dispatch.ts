@@ -9,7 +9,14 @@ import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { startWebhookDelivery } from '../client';
 import { subscribes, type DeliveryPolicy, type WebhookSubscription } from '../shared/webhooks';
-import { deliveryIdOf, insertDelivery, markDispatched, markPending, undispatchedEvents, type StoredEvent } from './deliveries';
+import {
+  deliveryIdOf,
+  insertDelivery,
+  markDispatched,
+  markPending,
+  undispatchedEvents,
+  type StoredEvent,
+} from './deliveries';
 
 export interface DispatchContext {
   pool: Pick<Pool, 'query'>;
@@ -48,12 +55,25 @@ export async function dispatchEvents(ctx: DispatchContext): Promise<DispatchResu
  * is the delivery, and nothing is started. 'again' (redeliver): a new run of the same workflow id,
  * refused while one is running.
  */
-export async function startDelivery(ctx: Omit<DispatchContext, 'subscriptions'>, deliveryId: string, subscription: string, event: Pick<StoredEvent, 'id' | 'type'>, mode: 'first' | 'again'): Promise<{ started: boolean; runId?: string }> {
-  return startWebhookDelivery(ctx.client, { deliveryId, policy: ctx.policy }, { taskQueue: ctx.taskQueue, subscription, event, mode });
+export async function startDelivery(
+  ctx: Omit<DispatchContext, 'subscriptions'>,
+  deliveryId: string,
+  subscription: string,
+  event: Pick<StoredEvent, 'id' | 'type'>,
+  mode: 'first' | 'again',
+): Promise<{ started: boolean; runId?: string }> {
+  return startWebhookDelivery(
+    ctx.client,
+    { deliveryId, policy: ctx.policy },
+    { taskQueue: ctx.taskQueue, subscription, event, mode },
+  );
 }
 
 /** A new run for a delivery (pending again; its attempts keep counting). Throws WorkflowExecutionAlreadyStartedError while one runs. */
-export async function redeliver(ctx: Omit<DispatchContext, 'subscriptions'>, delivery: { id: string; subscription: string; event: Pick<StoredEvent, 'id' | 'type'> }): Promise<{ runId?: string }> {
+export async function redeliver(
+  ctx: Omit<DispatchContext, 'subscriptions'>,
+  delivery: { id: string; subscription: string; event: Pick<StoredEvent, 'id' | 'type'> },
+): Promise<{ runId?: string }> {
   // pending first: the new run may finish before a later update would land, and must not be overwritten
   await markPending(ctx.pool, delivery.id);
   return startDelivery(ctx, delivery.id, delivery.subscription, delivery.event, 'again');

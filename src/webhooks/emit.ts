@@ -15,7 +15,12 @@ import { dispatchEvents, type DispatchResult } from './dispatch';
 
 export function deliveryPolicy(config: Config): DeliveryPolicy {
   const w = config.webhooks;
-  return { maxAttempts: w.maxAttempts, initialIntervalMs: w.initialIntervalMs, maxIntervalMs: w.maxIntervalMs, timeoutMs: w.timeoutMs };
+  return {
+    maxAttempts: w.maxAttempts,
+    initialIntervalMs: w.initialIntervalMs,
+    maxIntervalMs: w.maxIntervalMs,
+    timeoutMs: w.timeoutMs,
+  };
 }
 
 export interface EmitContext {
@@ -31,10 +36,18 @@ export interface EmitContext {
 export async function emitWebhookEvents(ctx: EmitContext, options: { strict?: boolean } = {}): Promise<DispatchResult> {
   try {
     const subscriptions = loadWebhookSubscriptions(ctx.config.models.configPath);
-    return await dispatchEvents({ pool: ctx.pool, client: ctx.client, subscriptions, policy: deliveryPolicy(ctx.config), taskQueue: ctx.taskQueue });
+    return await dispatchEvents({
+      pool: ctx.pool,
+      client: ctx.client,
+      subscriptions,
+      policy: deliveryPolicy(ctx.config),
+      taskQueue: ctx.taskQueue,
+    });
   } catch (err) {
     if (options.strict) throw err;
-    ctx.warn('webhook events not dispatched now; the webhooks-sweep Schedule dispatches them', { error: (err as Error).message });
+    ctx.warn('webhook events not dispatched now; the webhooks-sweep Schedule dispatches them', {
+      error: (err as Error).message,
+    });
     return { events: 0, deliveries: 0 };
   }
 }

@@ -68,9 +68,18 @@ export interface RetrainFailure {
 
 /** retrain.failed, keyed by the failed run. */
 export async function recordRetrainFailed(db: Queryable, f: RetrainFailure): Promise<void> {
-  await db.query(`INSERT INTO webhooks.events (id, type, model_name, payload) VALUES ($1, 'retrain.failed', $2, $3) ON CONFLICT (id) DO NOTHING`, [
-    `retrain_failed:${f.runId}`,
-    f.model,
-    JSON.stringify({ model: f.model, workflowId: f.workflowId, runId: f.runId, error: f.error.slice(0, 2000), ...(f.phase ? { phase: f.phase } : {}) }),
-  ]);
+  await db.query(
+    `INSERT INTO webhooks.events (id, type, model_name, payload) VALUES ($1, 'retrain.failed', $2, $3) ON CONFLICT (id) DO NOTHING`,
+    [
+      `retrain_failed:${f.runId}`,
+      f.model,
+      JSON.stringify({
+        model: f.model,
+        workflowId: f.workflowId,
+        runId: f.runId,
+        error: f.error.slice(0, 2000),
+        ...(f.phase ? { phase: f.phase } : {}),
+      }),
+    ],
+  );
 }

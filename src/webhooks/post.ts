@@ -9,7 +9,13 @@
  * result, since the request's carry the signature.
  */
 import { Agent, request } from 'undici';
-import { guardedLookup, isLinkLocal, isLinkLocalRefusal, linkLocalGovernor, type LinkLocalPolicy } from '../http/destinations';
+import {
+  guardedLookup,
+  isLinkLocal,
+  isLinkLocalRefusal,
+  linkLocalGovernor,
+  type LinkLocalPolicy,
+} from '../http/destinations';
 import { describeNetworkError } from '../http/network-errors';
 import { parseRetryAfter } from '../http/retry-after';
 import { isRetryableStatus } from '../http/retryable';
@@ -26,12 +32,28 @@ export const RECEIVER_LINK_LOCAL: LinkLocalPolicy = { alwaysRefusedFor: 'webhook
 
 /** The worker's connection pool for receivers; names resolving to link-local addresses are refused. */
 export function createWebhookAgent(): Agent {
-  return new Agent({ connections: 16, keepAliveTimeout: 10_000, connect: { lookup: guardedLookup(RECEIVER_LINK_LOCAL) } });
+  return new Agent({
+    connections: 16,
+    keepAliveTimeout: 10_000,
+    connect: { lookup: guardedLookup(RECEIVER_LINK_LOCAL) },
+  });
 }
 
-export async function postWebhook(agent: Agent, url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<PostOutcome> {
+export async function postWebhook(
+  agent: Agent,
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs: number,
+): Promise<PostOutcome> {
   const target = new URL(url);
-  if (isLinkLocal(target.hostname)) return { kind: 'rejected', status: null, head: '', reason: `${target.hostname} is a link-local or cloud metadata address: refused (${linkLocalGovernor(RECEIVER_LINK_LOCAL)})` };
+  if (isLinkLocal(target.hostname))
+    return {
+      kind: 'rejected',
+      status: null,
+      head: '',
+      reason: `${target.hostname} is a link-local or cloud metadata address: refused (${linkLocalGovernor(RECEIVER_LINK_LOCAL)})`,
+    };
   const deadline = AbortSignal.timeout(timeoutMs);
   let response;
   try {
@@ -55,15 +77,34 @@ export async function postWebhook(agent: Agent, url: string, headers: Record<str
     head = await readHead(response.body);
   } catch (err) {
     // a 2xx whose body stalls is still an answer: the receiver took the event
-    if (status < 200 || status >= 300) return { kind: 'retry', status, head: '', reason: `HTTP ${status}, then the body failed: ${describeNetworkError(err, timeoutMs)}`, retryAfterMs: undefined };
+    if (status < 200 || status >= 300)
+      return {
+        kind: 'retry',
+        status,
+        head: '',
+        reason: `HTTP ${status}, then the body failed: ${describeNetworkError(err, timeoutMs)}`,
+        retryAfterMs: undefined,
+      };
   }
   if (status >= 200 && status < 300) return { kind: 'delivered', status, head };
   const reason = `HTTP ${status}${head ? `: ${head.slice(0, 200).replace(/\s+/g, ' ').trim()}` : ''}`;
   if (isRetryableStatus(status)) {
     const retryAfter = response.headers['retry-after'];
-    return { kind: 'retry', status, head, reason, retryAfterMs: parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter) };
+    return {
+      kind: 'retry',
+      status,
+      head,
+      reason,
+      retryAfterMs: parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter),
+    };
   }
-  if (status >= 300 && status < 400) return { kind: 'rejected', status, head, reason: `${reason} (a redirect: not followed; point the subscription's url at the final address)` };
+  if (status >= 300 && status < 400)
+    return {
+      kind: 'rejected',
+      status,
+      head,
+      reason: `${reason} (a redirect: not followed; point the subscription's url at the final address)`,
+    };
   return { kind: 'rejected', status, head, reason };
 }
 
@@ -79,6 +120,11 @@ async function readHead(body: AsyncIterable<Buffer> & { destroy(): void }): Prom
       break;
     }
   }
-  // eslint-disable-next-line no-control-regex -- NUL is what it drops
-  return Buffer.concat(chunks).subarray(0, RESPONSE_HEAD_BYTES).toString('utf8').replace(/\u0000/g, '');
+  return (
+    Buffer.concat(chunks)
+      .subarray(0, RESPONSE_HEAD_BYTES)
+      .toString('utf8')
+      // eslint-disable-next-line no-control-regex -- NUL is what it drops
+      .replace(/\u0000/g, '')
+  );
 }

@@ -22,14 +22,21 @@ export type VerifyResult = { ok: true } | { ok: false; reason: string };
  * A receiver's check: the signature matches (constant-time) and the timestamp is within `toleranceS`
  * of `nowS` (default 5 minutes), so a captured request cannot be replayed later.
  */
-export function verifySignature(secret: string, headers: { signature: string | undefined; timestamp: string | undefined }, body: string, options: { nowS?: number; toleranceS?: number } = {}): VerifyResult {
+export function verifySignature(
+  secret: string,
+  headers: { signature: string | undefined; timestamp: string | undefined },
+  body: string,
+  options: { nowS?: number; toleranceS?: number } = {},
+): VerifyResult {
   const { signature, timestamp } = headers;
   if (!signature || !timestamp) return { ok: false, reason: 'missing X-Signature-256 or X-Webhook-Timestamp' };
   if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: 'X-Webhook-Timestamp is not Unix seconds' };
   const nowS = options.nowS ?? Math.floor(Date.now() / 1000);
-  if (Math.abs(nowS - Number(timestamp)) > (options.toleranceS ?? 300)) return { ok: false, reason: 'timestamp outside the tolerance: a replay, or a clock far off' };
+  if (Math.abs(nowS - Number(timestamp)) > (options.toleranceS ?? 300))
+    return { ok: false, reason: 'timestamp outside the tolerance: a replay, or a clock far off' };
   const expected = Buffer.from(signPayload(secret, Number(timestamp), body));
   const given = Buffer.from(signature);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'signature does not match' };
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    return { ok: false, reason: 'signature does not match' };
   return { ok: true };
 }

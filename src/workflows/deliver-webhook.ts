@@ -7,12 +7,20 @@
  * the Web UI lists it. Workflow id webhook-<deliveryId> (src/webhooks/dispatch.ts starts it, through startWebhookDelivery in src/client.ts).
  * The input holds ids and numbers only: the secret is read by the activity when it signs.
  */
-import { ActivityFailure, ApplicationFailure, isCancellation, proxyActivities, setCurrentDetails } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  isCancellation,
+  proxyActivities,
+  setCurrentDetails,
+} from '@temporalio/workflow';
 import type { createWebhookActivities } from '../activities/webhooks';
 import type { DeliverWebhookWorkflow } from '../shared/contracts/deliver-webhook';
 import { FailureType } from '../shared/errors';
 
-const { markWebhookFailed } = proxyActivities<ReturnType<typeof createWebhookActivities>>({ startToCloseTimeout: '30 seconds' });
+const { markWebhookFailed } = proxyActivities<ReturnType<typeof createWebhookActivities>>({
+  startToCloseTimeout: '30 seconds',
+});
 
 export const deliverWebhook = async function deliverWebhook(input) {
   const { policy } = input;

@@ -11,7 +11,14 @@ import { log, proxyActivities, setCurrentDetails, upsertSearchAttributes, workfl
 import type { createDriftActivities } from '../activities/drift';
 import type { createRegistryActivities } from '../activities/registry';
 import type { DriftSensorWorkflow } from '../shared/contracts/drift-sensor';
-import { binSpecOf, checkPolicy, checkReference, driftPolicyOverrides, evaluateDrift, type BinSpec } from '../shared/drift';
+import {
+  binSpecOf,
+  checkPolicy,
+  checkReference,
+  driftPolicyOverrides,
+  evaluateDrift,
+  type BinSpec,
+} from '../shared/drift';
 import { ValidationError } from '../shared/errors';
 import { failing } from '../shared/failure';
 import { modelName } from '../shared/names';
@@ -72,19 +79,31 @@ export const driftSensor = async function driftSensor(raw) {
       return checkReference(production.reference, 'reference');
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
-      throw new ValidationError(err.field, err.value, `${err.expected} (the stored reference of ${input.model} version ${production.version}; promote a version with a reference)`);
+      throw new ValidationError(
+        err.field,
+        err.value,
+        `${err.expected} (the stored reference of ${input.model} version ${production.version}; promote a version with a reference)`,
+      );
     }
   });
   const resolved = await resolveModelConfig({ model: input.model });
   const policy = failing(() => checkPolicy({ ...resolved.driftPolicy, ...input.policy }, 'policy'));
   const now = Date.now(); // the workflow clock: deterministic on replay
   const end = scheduledTime() ?? now;
-  const window = input.window ?? { start: new Date(end - resolved.driftWindowMs).toISOString(), end: new Date(end).toISOString() };
+  const window = input.window ?? {
+    start: new Date(end - resolved.driftWindowMs).toISOString(),
+    end: new Date(end).toISOString(),
+  };
   const pastWindow = Date.parse(window.end) <= now - (Date.parse(window.end) - Date.parse(window.start));
 
   const specs: Record<string, BinSpec> = {};
   for (const [name, feature] of Object.entries(reference.features)) specs[name] = binSpecOf(feature);
-  const { read, ...current } = await computeWindowHistogram({ featureSet: production.featureSet, window, specs, exact: input.exact });
+  const { read, ...current } = await computeWindowHistogram({
+    featureSet: production.featureSet,
+    window,
+    specs,
+    exact: input.exact,
+  });
   const evaluation = evaluateDrift(reference, current, policy);
   const { reportId } = await writeDriftReport({
     model: input.model,
@@ -103,7 +122,14 @@ export const driftSensor = async function driftSensor(raw) {
 
   let retrainWorkflowId: string | undefined;
   if (evaluation.verdict === 'drift' && (input.retrainOnDrift ?? !pastWindow)) {
-    retrainWorkflowId = (await startRetrain({ model: input.model, driftReportId: reportId, maxPsi: evaluation.maxPsi, taskQueue: info.taskQueue })).workflowId;
+    retrainWorkflowId = (
+      await startRetrain({
+        model: input.model,
+        driftReportId: reportId,
+        maxPsi: evaluation.maxPsi,
+        taskQueue: info.taskQueue,
+      })
+    ).workflowId;
   }
   const summary = `${input.model} v${production.version}: ${evaluation.verdict}, max PSI ${round(evaluation.maxPsi)} over ${evaluation.currentRows} rows (${read?.method ?? 'exact'} read, report ${reportId}, window ${window.start} … ${window.end})${retrainWorkflowId ? `, retrain ${retrainWorkflowId}` : evaluation.verdict === 'drift' ? ', no retrain (past window or retrainOnDrift false)' : ''}`;
   setCurrentDetails(summary);

@@ -21,7 +21,12 @@ import {
 import type { createFeatureStoreActivities } from '../activities/feature-store';
 import type { createSourceApiActivities, IngestPagesOutput } from '../activities/source-api';
 import { ApplicationFailure } from '@temporalio/common';
-import type { IngestCheckpoint, IngestSourceInput, IngestSourceOutput, IngestSourceWorkflow } from '../shared/contracts/ingest-source';
+import type {
+  IngestCheckpoint,
+  IngestSourceInput,
+  IngestSourceOutput,
+  IngestSourceWorkflow,
+} from '../shared/contracts/ingest-source';
 import { FailureType, ValidationError } from '../shared/errors';
 import { failing } from '../shared/failure';
 import { addCounts, emptyCounts, isReconciled, type IngestCounts } from '../shared/ingest-counts';
@@ -68,7 +73,13 @@ const { indexClosedPartitions } = proxyActivities<ReturnType<typeof createFeatur
   retry: { maximumAttempts: 5 },
 });
 
-function details(source: ResolvedSource, c: IngestCounts, cursor: string | null, inFlight: number, done: boolean): string {
+function details(
+  source: ResolvedSource,
+  c: IngestCounts,
+  cursor: string | null,
+  inFlight: number,
+  done: boolean,
+): string {
   return [
     `**${source.name}** → feature set \`${source.mapping.featureSet}\` (${describePagination(source.pagination)}, ${source.pageSize}/page)`,
     `pages ${c.pages} · records seen ${c.recordsSeen} · written ${c.recordsWritten} · dead letters ${c.deadLetters}${c.deadPages ? ` · dead pages ${c.deadPages}` : ''} · duplicates merged ${c.duplicatesMerged}`,
@@ -81,16 +92,23 @@ async function startCheckpoint(input: IngestSourceInput): Promise<IngestCheckpoi
   const params: RunParams = {};
   const definition = await failing(async () => {
     parse(sourceName, input.source, 'source');
-    if (input.historyEventLimit !== undefined) parse(integer(MIN_HISTORY_EVENT_LIMIT, 1_000_000), input.historyEventLimit, 'historyEventLimit');
+    if (input.historyEventLimit !== undefined)
+      parse(integer(MIN_HISTORY_EVENT_LIMIT, 1_000_000), input.historyEventLimit, 'historyEventLimit');
     let resolved: ResolvedSource;
     if (input.definition !== undefined) {
       resolved = validateSourceDefinition(input.definition, 'definition');
-      if (resolved.name !== input.source) throw new ValidationError('definition.name', resolved.name, `equal to source "${input.source}"`);
+      if (resolved.name !== input.source)
+        throw new ValidationError('definition.name', resolved.name, `equal to source "${input.source}"`);
     } else {
       resolved = (await loadSourceDefinition({ source: input.source })).definition;
     }
     if (input.window) {
-      if (!resolved.window) throw new ValidationError('window', input.window, `a source with window parameters (${resolved.name} declares no "window")`);
+      if (!resolved.window)
+        throw new ValidationError(
+          'window',
+          input.window,
+          `a source with window parameters (${resolved.name} declares no "window")`,
+        );
       params.window = parse(timeWindow, input.window, 'window');
     }
     return resolved;
@@ -101,7 +119,15 @@ async function startCheckpoint(input: IngestSourceInput): Promise<IngestCheckpoi
     previousWatermark = watermark.eventTime;
     if (watermark.eventTime) params.since = watermark.eventTime;
   }
-  return { definition, params, next: { index: 0 }, counts: emptyCounts(), lastPage: null, previousWatermark, continuedAsNew: 0 };
+  return {
+    definition,
+    params,
+    next: { index: 0 },
+    counts: emptyCounts(),
+    lastPage: null,
+    previousWatermark,
+    continuedAsNew: 0,
+  };
 }
 
 export const ingestSource = async function ingestSource(input) {
@@ -113,7 +139,14 @@ export const ingestSource = async function ingestSource(input) {
     const current = run?.state ?? input.checkpoint;
     const counts = current?.counts ?? emptyCounts();
     const cursor = current?.next ? pageKey(current.definition, current.next) : null;
-    return { source: input.source, ...counts, cursor, pagesInFlight: run?.inFlight ?? 0, continuedAsNew: current?.continuedAsNew ?? 0, done: run?.done ?? false };
+    return {
+      source: input.source,
+      ...counts,
+      cursor,
+      pagesInFlight: run?.inFlight ?? 0,
+      continuedAsNew: current?.continuedAsNew ?? 0,
+      done: run?.done ?? false,
+    };
   });
 
   const run = (queried.run = await validatePhase(input));
@@ -142,7 +175,9 @@ interface IngestRun {
 
 function report(run: IngestRun): void {
   const { source, state } = run;
-  setCurrentDetails(details(source, state.counts, state.next ? pageKey(source, state.next) : null, run.inFlight, run.done));
+  setCurrentDetails(
+    details(source, state.counts, state.next ? pageKey(source, state.next) : null, run.inFlight, run.done),
+  );
 }
 
 /** Adds an activity's pages to the checkpoint; too many dead pages fail the run. */
@@ -180,10 +215,31 @@ async function validatePhase(input: IngestSourceInput): Promise<IngestRun> {
   const checkpoint = input.checkpoint ?? (await startCheckpoint(input));
   const source = checkpoint.definition;
   const state: IngestCheckpoint = { ...checkpoint };
-  const run: IngestRun = { input, state, source, runKey: workflowInfo().firstExecutionRunId, historyLimit: input.historyEventLimit ?? 2000, maxDeadPages: source.badPages?.maxDeadPages ?? 10, inFlight: 0, done: false, sinceUpsert: 0 };
-  log.info('ingesting source', { source: source.name, featureSet: source.mapping.featureSet, style: source.pagination.style, since: state.params.since ?? null, resumeAt: state.next ? pageKey(source, state.next) : null, continuedAsNew: state.continuedAsNew });
+  const run: IngestRun = {
+    input,
+    state,
+    source,
+    runKey: workflowInfo().firstExecutionRunId,
+    historyLimit: input.historyEventLimit ?? 2000,
+    maxDeadPages: source.badPages?.maxDeadPages ?? 10,
+    inFlight: 0,
+    done: false,
+    sinceUpsert: 0,
+  };
+  log.info('ingesting source', {
+    source: source.name,
+    featureSet: source.mapping.featureSet,
+    style: source.pagination.style,
+    since: state.params.since ?? null,
+    resumeAt: state.next ? pageKey(source, state.next) : null,
+    continuedAsNew: state.continuedAsNew,
+  });
 
-  if (workflowInfo().typedSearchAttributes.get(SourceName) !== source.name) upsertSearchAttributes([{ key: SourceName, value: source.name }, { key: RecordsWritten, value: state.counts.recordsWritten }]);
+  if (workflowInfo().typedSearchAttributes.get(SourceName) !== source.name)
+    upsertSearchAttributes([
+      { key: SourceName, value: source.name },
+      { key: RecordsWritten, value: state.counts.recordsWritten },
+    ]);
   report(run);
   return run;
 }
@@ -200,20 +256,28 @@ async function numberedPagesPhase(run: IngestRun): Promise<void> {
   const running = new Set<Promise<void>>();
   const launch = (startIndex: number) => {
     run.inFlight++;
-    const p: Promise<void> = ingestPages({ source: run.source, start: { index: startIndex }, maxPages: run.source.pagesPerActivity, params: state.params, runKey: run.runKey }).then(
-      (out) => {
-        absorb(run, out);
-        if (out.recordsSeen > 0 || out.deadPages > 0) dataEnd = Math.max(dataEnd, startIndex + out.pages);
-        if (out.pastEnd) notFoundAt = Math.min(notFoundAt, startIndex + out.pages);
-        if (out.next === null) endAt = Math.min(endAt, startIndex + out.pages);
-      },
-      (err) => {
-        failure ??= err;
-      },
-    ).finally(() => {
-      run.inFlight--;
-      running.delete(p);
-    });
+    const p: Promise<void> = ingestPages({
+      source: run.source,
+      start: { index: startIndex },
+      maxPages: run.source.pagesPerActivity,
+      params: state.params,
+      runKey: run.runKey,
+    })
+      .then(
+        (out) => {
+          absorb(run, out);
+          if (out.recordsSeen > 0 || out.deadPages > 0) dataEnd = Math.max(dataEnd, startIndex + out.pages);
+          if (out.pastEnd) notFoundAt = Math.min(notFoundAt, startIndex + out.pages);
+          if (out.next === null) endAt = Math.min(endAt, startIndex + out.pages);
+        },
+        (err) => {
+          failure ??= err;
+        },
+      )
+      .finally(() => {
+        run.inFlight--;
+        running.delete(p);
+      });
     running.add(p);
   };
   for (;;) {
@@ -242,7 +306,13 @@ async function chainedPagesPhase(run: IngestRun): Promise<void> {
   while (state.next && !historyFull(run)) {
     run.inFlight = 1;
     report(run);
-    const out = await ingestPages({ source: run.source, start: state.next, maxPages: run.source.pagesPerActivity, params: state.params, runKey: run.runKey });
+    const out = await ingestPages({
+      source: run.source,
+      start: state.next,
+      maxPages: run.source.pagesPerActivity,
+      params: state.params,
+      runKey: run.runKey,
+    });
     run.inFlight = 0;
     absorb(run, out);
     state.next = out.next;
@@ -252,9 +322,16 @@ async function chainedPagesPhase(run: IngestRun): Promise<void> {
 /** Pages left (the history is full): a new run goes on from the checkpoint. */
 async function continuePhase({ input, state, source }: IngestRun): Promise<void> {
   if (state.next) {
-    log.info('continuing as new', { source: source.name, next: pageKey(source, state.next), historyLength: workflowInfo().historyLength });
+    log.info('continuing as new', {
+      source: source.name,
+      next: pageKey(source, state.next),
+      historyLength: workflowInfo().historyLength,
+    });
     upsertSearchAttributes([{ key: RecordsWritten, value: state.counts.recordsWritten }]);
-    await continueAsNew<IngestSourceWorkflow>({ ...input, checkpoint: { ...state, continuedAsNew: state.continuedAsNew + 1 } });
+    await continueAsNew<IngestSourceWorkflow>({
+      ...input,
+      checkpoint: { ...state, continuedAsNew: state.continuedAsNew + 1 },
+    });
   }
 }
 
@@ -264,7 +341,14 @@ async function finishPhase(run: IngestRun): Promise<IngestSourceOutput> {
   let watermark = state.previousWatermark;
   if (source.incremental) {
     const maxTime = state.counts.maxEventTime;
-    watermark = (await saveWatermark({ source: source.name, eventTime: maxTime ?? watermark, cursor: state.lastPage, workflowId: workflowInfo().workflowId })).eventTime;
+    watermark = (
+      await saveWatermark({
+        source: source.name,
+        eventTime: maxTime ?? watermark,
+        cursor: state.lastPage,
+        workflowId: workflowInfo().workflowId,
+      })
+    ).eventTime;
   }
   const indexedPartitions = input.indexClosedPartitions === false ? [] : (await indexClosedPartitions({})).indexed;
   run.done = true;

@@ -30,28 +30,52 @@ import type { createH2OActivities } from '../activities/h2o';
 import type { createRegistryActivities } from '../activities/registry';
 import type { createServingActivities } from '../activities/serving';
 import type { createWebhookActivities } from '../activities/webhooks';
-import { triggerOf, type RetrainModelInput, type RetrainModelOutput, type RetrainModelWorkflow, type RetrainTrigger } from '../shared/contracts/retrain-model';
+import {
+  triggerOf,
+  type RetrainModelInput,
+  type RetrainModelOutput,
+  type RetrainModelWorkflow,
+  type RetrainTrigger,
+} from '../shared/contracts/retrain-model';
 import type { TrainModelsInput, TrainModelsOutput } from '../shared/contracts/train-models';
 import { parseDuration } from '../shared/duration';
 import { ValidationError } from '../shared/errors';
 import { failing, toFailure } from '../shared/failure';
 import { retrainIngestWorkflowId, retrainTrainingWorkflowId } from '../shared/ids';
 import { approve, reject, status, type ApprovalDecision, type RetrainStatus } from '../shared/messages/retrain-model';
-import { trainingOf, validateTraining, type ModelDeclaration, type TrainingDeclaration } from '../shared/model-declaration';
+import {
+  trainingOf,
+  validateTraining,
+  type ModelDeclaration,
+  type TrainingDeclaration,
+} from '../shared/model-declaration';
 import { modelName } from '../shared/names';
 import { Patch } from '../shared/patches';
 import { trainingSlotSignal } from '../shared/messages/train-models';
-import { DriftPSI, ModelName, ModelVersion, RetrainState, Trigger, type RetrainStateValue } from '../shared/search-attributes';
+import {
+  DriftPSI,
+  ModelName,
+  ModelVersion,
+  RetrainState,
+  Trigger,
+  type RetrainStateValue,
+} from '../shared/search-attributes';
 import { timeWindow, type TimeWindow } from '../shared/time-window';
 import { parse, text } from '../shared/validation';
 import { ingestSource } from './ingest-source';
 import { trainModels } from './train-models';
 
-const { resolveModelConfig, registerModelVersion, promoteModelVersion, archiveModelVersion, archiveAbandonedVersions } = proxyActivities<ReturnType<typeof createRegistryActivities>>({
+const { resolveModelConfig, registerModelVersion, promoteModelVersion, archiveModelVersion, archiveAbandonedVersions } =
+  proxyActivities<ReturnType<typeof createRegistryActivities>>({
+    startToCloseTimeout: '1 minute',
+  });
+const { recordRetrainFailure } = proxyActivities<ReturnType<typeof createWebhookActivities>>({
   startToCloseTimeout: '1 minute',
+  retry: { maximumAttempts: 10 },
 });
-const { recordRetrainFailure } = proxyActivities<ReturnType<typeof createWebhookActivities>>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 10 } });
-const { checkMojoServable } = proxyActivities<ReturnType<typeof createServingActivities>>({ startToCloseTimeout: '5 minutes' });
+const { checkMojoServable } = proxyActivities<ReturnType<typeof createServingActivities>>({
+  startToCloseTimeout: '5 minutes',
+});
 
 const { pruneH2OModels } = proxyActivities<ReturnType<typeof createH2OActivities>>({
   startToCloseTimeout: '5 minutes',
@@ -77,9 +101,20 @@ export const retrainModel = async function retrainModel(input) {
 async function announceFailure(input: RetrainModelInput, state: RetrainStatus, err: unknown): Promise<void> {
   if (!isCancellation(err) && patched(Patch.webhookRetrainFailed)) {
     const info = workflowInfo();
-    const error = err instanceof ActivityFailure || err instanceof ChildWorkflowFailure ? (err.cause?.message ?? err.message) : err instanceof Error ? err.message : String(err);
+    const error =
+      err instanceof ActivityFailure || err instanceof ChildWorkflowFailure
+        ? (err.cause?.message ?? err.message)
+        : err instanceof Error
+          ? err.message
+          : String(err);
     try {
-      await recordRetrainFailure({ model: String(input?.model), workflowId: info.workflowId, runId: info.runId, error, phase: state.phase });
+      await recordRetrainFailure({
+        model: String(input?.model),
+        workflowId: info.workflowId,
+        runId: info.runId,
+        error,
+        phase: state.phase,
+      });
     } catch (recordErr) {
       log.warn('could not record retrain.failed', { error: String(recordErr) });
     }
@@ -138,8 +173,10 @@ function listen(input: RetrainModelInput, state: RetrainStatus): Retrain {
     return `${approved ? 'approved' : 'rejected'} version ${state.version} of ${input.model}`;
   };
   const validator = (d?: ApprovalDecision) => {
-    if (state.phase !== 'awaiting-approval' || run.decision) throw new Error(`retrain of ${input.model} is not waiting for approval (phase ${state.phase})`);
-    if (d !== undefined && (typeof d !== 'object' || d === null)) throw new Error(`decision=${JSON.stringify(d)} is invalid: expected { by?, comment? }`);
+    if (state.phase !== 'awaiting-approval' || run.decision)
+      throw new Error(`retrain of ${input.model} is not waiting for approval (phase ${state.phase})`);
+    if (d !== undefined && (typeof d !== 'object' || d === null))
+      throw new Error(`decision=${JSON.stringify(d)} is invalid: expected { by?, comment? }`);
   };
   setHandler(approve, decide(true), { validator });
   setHandler(reject, decide(false), { validator });
@@ -184,7 +221,12 @@ async function cleanupPhase({ input, info }: Retrain): Promise<boolean> {
 }
 
 /** The training configuration, the approval rule and the window; bad input fails the run here. */
-function planPhase({ input }: Retrain, declared: ModelDeclaration | null, trigger: RetrainTrigger, cleansUp: boolean): Plan {
+function planPhase(
+  { input }: Retrain,
+  declared: ModelDeclaration | null,
+  trigger: RetrainTrigger,
+  cleansUp: boolean,
+): Plan {
   let training: TrainingDeclaration;
   let approvalMs: number;
   try {
@@ -193,11 +235,22 @@ function planPhase({ input }: Retrain, declared: ModelDeclaration | null, trigge
     approvalMs = parseDuration('approvalTimeout', input.approvalTimeout ?? declared?.retrain.approvalTimeout ?? '1d');
   } catch (err) {
     const undeclared = err instanceof ValidationError && !declared;
-    throw toFailure(undeclared ? new ValidationError('model', input.model, `is not declared in MODELS_CONFIG and input.training is incomplete (${err.message})`) : err);
+    throw toFailure(
+      undeclared
+        ? new ValidationError(
+            'model',
+            input.model,
+            `is not declared in MODELS_CONFIG and input.training is incomplete (${err.message})`,
+          )
+        : err,
+    );
   }
   const requireApproval = input.requireApproval ?? declared?.retrain.requireApproval ?? false;
   const now = Date.now();
-  const window = input.window ?? { start: new Date(now - parseDuration('trainingWindow', training.trainingWindow)).toISOString(), end: new Date(now).toISOString() };
+  const window = input.window ?? {
+    start: new Date(now - parseDuration('trainingWindow', training.trainingWindow)).toISOString(),
+    end: new Date(now).toISOString(),
+  };
   return { declared, trigger, cleansUp, training, approvalMs, requireApproval, window };
 }
 
@@ -215,7 +268,10 @@ async function ingestPhase(run: Retrain, plan: Plan): Promise<void> {
     state.ingestSource = source;
     setRetrainState(run, 'ingesting');
     setCurrentDetails(`${input.model}: ingesting ${source}`);
-    await executeChild(ingestSource, { workflowId: retrainIngestWorkflowId(info.workflowId, info.runId, source), args: [{ source }] });
+    await executeChild(ingestSource, {
+      workflowId: retrainIngestWorkflowId(info.workflowId, info.runId, source),
+      args: [{ source }],
+    });
   }
 }
 
@@ -230,7 +286,10 @@ async function trainPhase(run: Retrain, { training, window }: Plan): Promise<Tra
   setRetrainState(run, 'queued');
   let trained: Awaited<ReturnType<typeof trainModels>>;
   try {
-    trained = await executeChild(trainModels, { workflowId: retrainTrainingWorkflowId(info.workflowId, info.runId), args: [trainInput] });
+    trained = await executeChild(trainModels, {
+      workflowId: retrainTrainingWorkflowId(info.workflowId, info.runId),
+      args: [trainInput],
+    });
   } catch (err) {
     setRetrainState(run, 'failed');
     throw err;
@@ -249,11 +308,17 @@ interface Registered {
  * Registers the champion as the next version, in staging, with the scorer's verdict on its MOJO.
  * (patched: retrains past this point when the check shipped replay without it; their versions stay unchecked, servable NULL)
  */
-async function registerPhase(run: Retrain, { trigger }: Plan, champion: TrainModelsOutput['champion']): Promise<Registered> {
+async function registerPhase(
+  run: Retrain,
+  { trigger }: Plan,
+  champion: TrainModelsOutput['champion'],
+): Promise<Registered> {
   const { input, state, info } = run;
   state.phase = 'registering';
   setRetrainState(run, 'registering');
-  const serving = patched(Patch.mojoServableCheck) ? await checkMojoServable({ artifactPath: champion.artifactPath, artifactSha256: champion.artifactSha256 }) : undefined;
+  const serving = patched(Patch.mojoServableCheck)
+    ? await checkMojoServable({ artifactPath: champion.artifactPath, artifactSha256: champion.artifactSha256 })
+    : undefined;
   const { version } = await registerModelVersion({
     candidate: champion,
     workflowId: info.workflowId,
@@ -272,7 +337,12 @@ async function registerPhase(run: Retrain, { trigger }: Plan, champion: TrainMod
  * typically), it archives the version in a scope the cancellation cannot reach, so it does not stay
  * in staging forever.
  */
-async function outcomePhase(run: Retrain, plan: Plan, champion: TrainModelsOutput['champion'], registered: Registered): Promise<RetrainModelOutput> {
+async function outcomePhase(
+  run: Retrain,
+  plan: Plan,
+  champion: TrainModelsOutput['champion'],
+  registered: Registered,
+): Promise<RetrainModelOutput> {
   const { input, state, info } = run;
   const { version } = registered;
   try {
@@ -284,9 +354,17 @@ async function outcomePhase(run: Retrain, plan: Plan, champion: TrainModelsOutpu
     if (isCancellation(err)) {
       await CancellationScope.nonCancellable(async () => {
         try {
-          await archiveModelVersion({ model: input.model, version, reason: `retrain cancelled before a decision (phase ${state.phase})`, workflowId: info.workflowId });
+          await archiveModelVersion({
+            model: input.model,
+            version,
+            reason: `retrain cancelled before a decision (phase ${state.phase})`,
+            workflowId: info.workflowId,
+          });
         } catch (archiveErr) {
-          log.warn('could not archive the cancelled retrain\'s version; the next retrain archives it', { version, error: String(archiveErr) });
+          log.warn("could not archive the cancelled retrain's version; the next retrain archives it", {
+            version,
+            error: String(archiveErr),
+          });
         }
       });
       state.phase = 'done';
@@ -295,13 +373,30 @@ async function outcomePhase(run: Retrain, plan: Plan, champion: TrainModelsOutpu
   }
 }
 
-async function decideAndPromote(run: Retrain, plan: Plan, champion: TrainModelsOutput['champion'], { version, serving }: Registered): Promise<RetrainModelOutput> {
+async function decideAndPromote(
+  run: Retrain,
+  plan: Plan,
+  champion: TrainModelsOutput['champion'],
+  { version, serving }: Registered,
+): Promise<RetrainModelOutput> {
   const { input, state, info } = run;
   const { trigger, requireApproval, approvalMs, declared, window } = plan;
-  const base = { model: input.model, version, metric: champion.metric, metricValue: champion.metricValue, specName: champion.specName, window };
+  const base = {
+    model: input.model,
+    version,
+    metric: champion.metric,
+    metricValue: champion.metricValue,
+    specName: champion.specName,
+    window,
+  };
   if (serving && !serving.servable && !input.allowUnservable) {
     // Never promoted silently: the version is kept (archived, with the reason) and production stays.
-    await archiveModelVersion({ model: input.model, version, reason: `unservable: ${serving.problem}`, workflowId: info.workflowId });
+    await archiveModelVersion({
+      model: input.model,
+      version,
+      reason: `unservable: ${serving.problem}`,
+      workflowId: info.workflowId,
+    });
     await pruneH2O(input, plan);
     state.phase = 'done';
     const summary = `${input.model}: version ${version} not promoted: the platform's scorer cannot serve it (${serving.problem})`;
@@ -313,12 +408,21 @@ async function decideAndPromote(run: Retrain, plan: Plan, champion: TrainModelsO
   if (requireApproval) {
     state.phase = 'awaiting-approval';
     setRetrainState(run, 'awaiting-approval');
-    setCurrentDetails(`${input.model}: version ${version} (${champion.metric} ${champion.metricValue}) awaits approve/reject`);
+    setCurrentDetails(
+      `${input.model}: version ${version} (${champion.metric} ${champion.metricValue}) awaits approve/reject`,
+    );
     const decided = await condition(() => run.decision !== undefined, approvalMs);
     const decision = run.decision;
     if (!decided || !decision!.approved) {
       const outcome = decided ? 'rejected' : 'approval-timeout';
-      await archiveModelVersion({ model: input.model, version, reason: decided ? `rejected by ${decision!.by}${decision!.comment ? `: ${decision!.comment}` : ''}` : `approval timed out after ${input.approvalTimeout ?? declared?.retrain.approvalTimeout ?? '1d'}`, workflowId: info.workflowId });
+      await archiveModelVersion({
+        model: input.model,
+        version,
+        reason: decided
+          ? `rejected by ${decision!.by}${decision!.comment ? `: ${decision!.comment}` : ''}`
+          : `approval timed out after ${input.approvalTimeout ?? declared?.retrain.approvalTimeout ?? '1d'}`,
+        workflowId: info.workflowId,
+      });
       await pruneH2O(input, plan);
       state.phase = 'done';
       setCurrentDetails(`${input.model}: version ${version} ${outcome}; production unchanged`);
@@ -328,7 +432,13 @@ async function decideAndPromote(run: Retrain, plan: Plan, champion: TrainModelsO
   }
 
   state.phase = 'promoting';
-  const promoted = await promoteModelVersion({ model: input.model, version, reason, workflowId: info.workflowId, allowUnservable: input.allowUnservable });
+  const promoted = await promoteModelVersion({
+    model: input.model,
+    version,
+    reason,
+    workflowId: info.workflowId,
+    allowUnservable: input.allowUnservable,
+  });
   await pruneH2O(input, plan);
   state.phase = 'done';
   const outcome = promoted.outcome === 'superseded' ? 'superseded' : 'promoted';

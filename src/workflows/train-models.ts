@@ -14,8 +14,17 @@
  * that is down for less than TRAINING_H2O_GRACE_S costs nothing but the wait.
  */
 import {
-  ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, log, patched,
-  proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo,
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  log,
+  patched,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { createDriftActivities } from '../activities/drift';
 import type { createH2OActivities } from '../activities/h2o';
@@ -24,7 +33,12 @@ import type { TrainingFrames } from '../h2o/training';
 import type { TrainModelsInput, TrainModelsOutput, TrainModelsWorkflow } from '../shared/contracts/train-models';
 import { FailureType } from '../shared/errors';
 import { failing } from '../shared/failure';
-import { progressQuery, trainingProgressSignal, trainingSlotSignal, type TrainModelsProgress } from '../shared/messages/train-models';
+import {
+  progressQuery,
+  trainingProgressSignal,
+  trainingSlotSignal,
+  type TrainModelsProgress,
+} from '../shared/messages/train-models';
 import { isBetter } from '../shared/metrics';
 import { Patch } from '../shared/patches';
 import { ModelName } from '../shared/search-attributes';
@@ -35,7 +49,12 @@ import { parse } from '../shared/validation';
 type H2OActivities = ReturnType<typeof createH2OActivities>;
 
 /** H2O calls: an unreachable cluster is retried with backoff (about 30 s in all), then the run fails. */
-const H2O_RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 6 } as const;
+const H2O_RETRY = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '30 seconds',
+  maximumAttempts: 6,
+} as const;
 
 const { checkTrainingCluster, startTrainingJob } = proxyActivities<H2OActivities>({
   startToCloseTimeout: '2 minutes',
@@ -86,12 +105,18 @@ const MAX_REBUILDS = 3;
 
 /** The failure of an activity whose frame, job or model the cluster no longer has (FailureType.H2OLost). */
 function isLost(err: unknown): boolean {
-  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === FailureType.H2OLost;
+  return (
+    err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === FailureType.H2OLost
+  );
 }
 
 /** The failure of an activity that found a node of the cloud dead (FailureType.H2OCloudLost): no rebuild helps. */
 function isCloudLost(err: unknown): boolean {
-  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === FailureType.H2OCloudLost;
+  return (
+    err instanceof ActivityFailure &&
+    err.cause instanceof ApplicationFailure &&
+    err.cause.type === FailureType.H2OCloudLost
+  );
 }
 
 /** Thrown inside a round when the cluster lost it; the loop around the round rebuilds. */
@@ -131,9 +156,17 @@ function renderDetails(model: string, progress: TrainModelsProgress): string {
     const note = s.error ? s.error.slice(0, 120).replace(/\|/g, '/') : (s.h2oModelId ?? '');
     return `| ${s.specName} | ${s.algorithm} | ${s.state} | ${Math.round(s.progress * 100)}% | ${metric} | ${note} |`;
   });
-  const frame = progress.frameRows ? ` · rows ${progress.frameRows.train} train / ${progress.frameRows.validation} validation` : '';
+  const frame = progress.frameRows
+    ? ` · rows ${progress.frameRows.train} train / ${progress.frameRows.validation} validation`
+    : '';
   const rebuilt = progress.rebuilds ? ` · rebuilt ${progress.rebuilds}× after H2O lost the run` : '';
-  return [`**${model}**: ${progress.stage}${frame}${rebuilt}${progress.championSpec ? ` · champion ${progress.championSpec}` : ''}`, '', '| spec | algorithm | state | progress | metric | model / error |', '|---|---|---|---|---|---|', ...rows].join('\n');
+  return [
+    `**${model}**: ${progress.stage}${frame}${rebuilt}${progress.championSpec ? ` · champion ${progress.championSpec}` : ''}`,
+    '',
+    '| spec | algorithm | state | progress | metric | model / error |',
+    '|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
 }
 
 export const trainModels = async function trainModels(raw) {
@@ -191,7 +224,14 @@ function startPhase(raw: TrainModelsInput): Training {
   const input = failing(() => parse(trainingRun, raw));
   const { workflowId, runId } = workflowInfo();
   upsertSearchAttributes([{ key: ModelName, value: input.model }]);
-  log.info('training run', { model: input.model, featureSet: input.featureSet, target: input.target, window: input.window, specs: input.specs.map((s) => s.name), metric: input.metric });
+  log.info('training run', {
+    model: input.model,
+    featureSet: input.featureSet,
+    target: input.target,
+    window: input.window,
+    specs: input.specs.map((s) => s.name),
+    metric: input.metric,
+  });
 
   const state: TrainModelsProgress = {
     stage: 'checking',
@@ -234,7 +274,10 @@ async function checkPhase({ input, update, state }: Training): Promise<Cluster> 
   } catch (err) {
     update(() => (state.stage = 'failed'));
     // After the retries: say plainly that nothing was trained and nothing was changed.
-    const type = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type ? err.cause.type : FailureType.H2OUnreachable;
+    const type =
+      err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type
+        ? err.cause.type
+        : FailureType.H2OUnreachable;
     throw ApplicationFailure.nonRetryable(`H2O cluster check failed, nothing was trained: ${reason(err)}`, type);
   }
 }
@@ -249,11 +292,22 @@ async function rebuildingPhase(run: Training, slots: Slots, cluster: Cluster): P
       if (!(err instanceof ClusterLost)) throw err;
       if (run.rebuilds >= MAX_REBUILDS) throw err.failure;
       run.rebuilds++;
-      log.warn('H2O lost the training run (restarted?): extracting the frames and training every spec again', { rebuild: run.rebuilds, error: reason(err.failure) });
+      log.warn('H2O lost the training run (restarted?): extracting the frames and training every spec again', {
+        rebuild: run.rebuilds,
+        error: reason(err.failure),
+      });
       update(() => {
         state.rebuilds = run.rebuilds;
         state.championSpec = undefined;
-        for (const spec of state.specs) Object.assign(spec, { state: 'queued', progress: 0, jobKey: undefined, h2oModelId: undefined, metricValue: undefined, error: undefined });
+        for (const spec of state.specs)
+          Object.assign(spec, {
+            state: 'queued',
+            progress: 0,
+            jobKey: undefined,
+            h2oModelId: undefined,
+            metricValue: undefined,
+            error: undefined,
+          });
       });
     }
   }
@@ -268,12 +322,28 @@ async function roundOnCluster(run: Training, slots: Slots, cluster: Cluster): Pr
   return { set, championSpec, champion, mojo };
 }
 
-async function extractPhase({ input, workflowId, runId, state, update }: Training): Promise<{ set: Round['set']; frames: TrainingFrames }> {
+async function extractPhase({
+  input,
+  workflowId,
+  runId,
+  state,
+  update,
+}: Training): Promise<{ set: Round['set']; frames: TrainingFrames }> {
   update(() => (state.stage = 'extracting'));
-  const set = await lostAs(extractTrainingSet({
-    workflowId, runId, featureSet: input.featureSet, labelFeatureSet: input.labelFeatureSet, target: input.target, window: input.window,
-    features: input.features, metric: input.metric, validationFraction: input.validationFraction, seed: input.seed,
-  }));
+  const set = await lostAs(
+    extractTrainingSet({
+      workflowId,
+      runId,
+      featureSet: input.featureSet,
+      labelFeatureSet: input.labelFeatureSet,
+      target: input.target,
+      window: input.window,
+      features: input.features,
+      metric: input.metric,
+      validationFraction: input.validationFraction,
+      seed: input.seed,
+    }),
+  );
   const frames = { trainFrame: set.trainFrame, validationFrame: set.validationFrame, target: set.target.name };
   update(() => {
     state.stage = 'training';
@@ -283,11 +353,21 @@ async function extractPhase({ input, workflowId, runId, state, update }: Trainin
 }
 
 /** One branch per spec, maxParallel at a time; a spec H2O rejects fails alone, a lost cluster or cloud fails the round. */
-async function trainSpecsPhase(run: Training, { onSlots, slotWatchers }: Slots, cluster: Cluster, set: Round['set'], frames: TrainingFrames): Promise<Map<string, TrainedSpec>> {
+async function trainSpecsPhase(
+  run: Training,
+  { onSlots, slotWatchers }: Slots,
+  cluster: Cluster,
+  set: Round['set'],
+  frames: TrainingFrames,
+): Promise<Map<string, TrainedSpec>> {
   const { input, workflowId, runId, state, update } = run;
   if (!run.referencePromise) {
     // The reference histograms need only the feature store: compute them (once) while H2O trains.
-    run.referencePromise = computeReferenceProfile({ featureSet: input.featureSet, window: input.window, features: set.features.map((f) => f.name) });
+    run.referencePromise = computeReferenceProfile({
+      featureSet: input.featureSet,
+      window: input.window,
+      features: set.features.map((f) => f.name),
+    });
     run.referencePromise.catch(() => {}); // awaited below; this only marks a failure as handled if training fails first
   }
 
@@ -300,7 +380,16 @@ async function trainSpecsPhase(run: Training, { onSlots, slotWatchers }: Slots, 
     try {
       if (onSlots) {
         // state stays 'queued' until the slot's signal says the activity started
-        const done = await trainingSlots(cluster.trainingTaskQueue)({ workflowId, runId, spec, frames, seed: input.seed, specName: spec.name, metric: input.metric, slotWatchers });
+        const done = await trainingSlots(cluster.trainingTaskQueue)({
+          workflowId,
+          runId,
+          spec,
+          frames,
+          seed: input.seed,
+          specName: spec.name,
+          metric: input.metric,
+          slotWatchers,
+        });
         if (done.started.kind === 'grid') run.gridIds.push(done.started.destId);
         results.set(spec.name, done.trained);
         update(() => {
@@ -319,7 +408,14 @@ async function trainSpecsPhase(run: Training, { onSlots, slotWatchers }: Slots, 
         progress.state = 'training';
         progress.jobKey = started.jobKey;
       });
-      const { trained } = await awaitTrainingJob({ workflowId, specName: spec.name, jobKey: started.jobKey, destId: started.destId, kind: started.kind, metric: input.metric });
+      const { trained } = await awaitTrainingJob({
+        workflowId,
+        specName: spec.name,
+        jobKey: started.jobKey,
+        destId: started.destId,
+        kind: started.kind,
+        metric: input.metric,
+      });
       results.set(spec.name, trained);
       update(() => {
         progress.state = 'succeeded';
@@ -350,35 +446,64 @@ async function trainSpecsPhase(run: Training, { onSlots, slotWatchers }: Slots, 
 }
 
 /** The best spec by the run's metric; the run fails when no spec succeeded. */
-function chooseChampion({ input, state }: Training, results: Map<string, TrainedSpec>): { championSpec: Round['championSpec']; champion: TrainedSpec } {
+function chooseChampion(
+  { input, state }: Training,
+  results: Map<string, TrainedSpec>,
+): { championSpec: Round['championSpec']; champion: TrainedSpec } {
   const succeeded = input.specs.filter((s) => results.has(s.name));
   if (succeeded.length === 0) {
     const reasons = state.specs.map((s) => `${s.specName}: ${s.error ?? 'unknown'}`).join('; ');
-    throw ApplicationFailure.nonRetryable(`no model spec succeeded (${reasons})`, FailureType.TrainingFailed, state.specs.map((s) => ({ specName: s.specName, error: s.error })));
+    throw ApplicationFailure.nonRetryable(
+      `no model spec succeeded (${reasons})`,
+      FailureType.TrainingFailed,
+      state.specs.map((s) => ({ specName: s.specName, error: s.error })),
+    );
   }
   let championSpec = succeeded[0]!;
   for (const spec of succeeded.slice(1)) {
-    if (isBetter(input.metric, results.get(spec.name)!.metricValue, results.get(championSpec.name)!.metricValue)) championSpec = spec;
+    if (isBetter(input.metric, results.get(spec.name)!.metricValue, results.get(championSpec.name)!.metricValue))
+      championSpec = spec;
   }
   return { championSpec, champion: results.get(championSpec.name)! };
 }
 
-async function exportPhase({ input, workflowId, state, update }: Training, championSpec: Round['championSpec'], champion: TrainedSpec, frames: TrainingFrames): Promise<Round['mojo']> {
+async function exportPhase(
+  { input, workflowId, state, update }: Training,
+  championSpec: Round['championSpec'],
+  champion: TrainedSpec,
+  frames: TrainingFrames,
+): Promise<Round['mojo']> {
   update(() => {
     state.stage = 'exporting';
     state.championSpec = championSpec.name;
   });
-  return lostAs(exportChampionMojo({ model: input.model, workflowId, h2oModelId: champion.h2oModelId, goldenFrame: frames.validationFrame ?? frames.trainFrame }));
+  return lostAs(
+    exportChampionMojo({
+      model: input.model,
+      workflowId,
+      h2oModelId: champion.h2oModelId,
+      goldenFrame: frames.validationFrame ?? frames.trainFrame,
+    }),
+  );
 }
 
 /** Waits for the reference histograms and returns the champion, ready for the registry. */
-async function profilePhase(run: Training, cluster: Cluster, { set, championSpec, champion, mojo }: Round): Promise<TrainModelsOutput> {
+async function profilePhase(
+  run: Training,
+  cluster: Cluster,
+  { set, championSpec, champion, mojo }: Round,
+): Promise<TrainModelsOutput> {
   const { input, state, update } = run;
   update(() => (state.stage = 'profiling'));
   const reference = await run.referencePromise!;
   run.keepModelIds.push(champion.h2oModelId);
   update(() => (state.stage = 'done'));
-  log.info('champion chosen', { spec: championSpec.name, h2oModelId: champion.h2oModelId, metric: input.metric, value: champion.metricValue });
+  log.info('champion chosen', {
+    spec: championSpec.name,
+    h2oModelId: champion.h2oModelId,
+    metric: input.metric,
+    value: champion.metricValue,
+  });
 
   return {
     champion: {
@@ -421,9 +546,17 @@ async function cleanupPhase(run: Training): Promise<void> {
     }
     update(() => (state.stage = 'cleaning'));
     try {
-      await cleanupTrainingRun({ workflowId, runId, keepModelIds: run.keepModelIds, gridIds: run.gridIds, gridSpecNames: input.specs.filter((s) => s.grid).map((s) => s.name) });
+      await cleanupTrainingRun({
+        workflowId,
+        runId,
+        keepModelIds: run.keepModelIds,
+        gridIds: run.gridIds,
+        gridSpecNames: input.specs.filter((s) => s.grid).map((s) => s.name),
+      });
     } catch (err) {
-      log.warn('cleanup of the training run failed; its frames and models may remain on the cluster', { error: reason(err) });
+      log.warn('cleanup of the training run failed; its frames and models may remain on the cluster', {
+        error: reason(err),
+      });
     }
     update(() => (state.stage = finalStage));
   });

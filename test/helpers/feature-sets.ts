@@ -10,7 +10,11 @@ import { generateChurnSet, type GeneratedSet } from '../stack/train.dataset';
 import { deleteFeatureSets, type FeatureSetRemoval } from './feature-store-cleanup';
 
 /** Deletes `names` after all tests; nothing when the pool was never opened (its beforeAll failed). */
-export function useFeatureSet(pool: () => Pool | undefined, names: string | readonly string[], removal: FeatureSetRemoval = {}): void {
+export function useFeatureSet(
+  pool: () => Pool | undefined,
+  names: string | readonly string[],
+  removal: FeatureSetRemoval = {},
+): void {
   afterAll(async () => {
     const p = pool();
     if (p) await deleteFeatureSets(p, names, removal);

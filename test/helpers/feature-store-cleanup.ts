@@ -11,7 +11,11 @@ export interface FeatureSetRemoval {
 }
 
 /** Deletes the sets' feature rows and, with `profiles`, their profiles and write counts (after the rows, whose deletion counts as writes). */
-export async function deleteFeatureSets(pool: Pool, names: string | readonly string[], removal: FeatureSetRemoval = {}): Promise<void> {
+export async function deleteFeatureSets(
+  pool: Pool,
+  names: string | readonly string[],
+  removal: FeatureSetRemoval = {},
+): Promise<void> {
   const sets = typeof names === 'string' ? [names] : [...names];
   await pool.query('DELETE FROM features.feature_values WHERE feature_set = ANY($1::text[])', [sets]);
   if (removal.profiles) await deleteProfiles(pool, sets);

@@ -28,7 +28,6 @@ const C1 = ['a', 'b', 'c', 'd', 'e'];
 const C2 = Array.from({ length: 40 }, (_, i) => `L${String(i).padStart(2, '0')}`);
 const C3 = ['north', 'south', 'east'];
 
-
 export interface Dataset {
   header: string[];
   rows: string[][];
@@ -52,20 +51,38 @@ export function dataset(rows: number, seed: number, scoring: boolean): Dataset {
     const c2 = scoring && r() < 0.05 ? 'L99' : pick(C2);
     const c3 = scoring && r() < 0.03 ? 'west' : pick(C3);
     const c2i = C2.indexOf(c2);
-    const eta = 0.8 * x1 - 0.3 * x2 + 0.1 * x3 + (c1 === 'a' || c1 === 'c' ? 1 : -0.5) + (c2i >= 0 && c2i % 3 === 0 ? 0.7 : 0) + (c3 === 'east' ? 0.4 : 0);
+    const eta =
+      0.8 * x1 -
+      0.3 * x2 +
+      0.1 * x3 +
+      (c1 === 'a' || c1 === 'c' ? 1 : -0.5) +
+      (c2i >= 0 && c2i % 3 === 0 ? 0.7 : 0) +
+      (c3 === 'east' ? 0.4 : 0);
     const yBin = r() < 1 / (1 + Math.exp(-eta)) ? 'yes' : 'no';
     const yMulti = eta + normal() * 0.5 > 1 ? 'red' : eta + normal() * 0.5 > -0.5 ? 'green' : 'blue';
     const yReg = 3 * x1 + x2 - 0.2 * x3 + (c1 === 'b' ? 2 : 0) + normal();
     const mean = Math.exp(0.3 * eta);
     let yCount = 0;
-    for (let p = Math.exp(-mean), s = p, u = r(); u > s && yCount < 50; ) {
+    for (let p = Math.exp(-mean), s = p, u = r(); u > s && yCount < 50;) {
       yCount++;
       p *= mean / yCount;
       s += p;
     }
     const yPos = mean * (0.5 + r());
     const cell = (v: string): string => (r() < na ? '' : v);
-    out.push([cell(x1.toFixed(4)), cell(x2.toFixed(3)), cell(String(x3)), cell(c1), cell(c2), cell(c3), yBin, yMulti, yReg.toFixed(4), String(yCount), yPos.toFixed(4)]);
+    out.push([
+      cell(x1.toFixed(4)),
+      cell(x2.toFixed(3)),
+      cell(String(x3)),
+      cell(c1),
+      cell(c2),
+      cell(c3),
+      yBin,
+      yMulti,
+      yReg.toFixed(4),
+      String(yCount),
+      yPos.toFixed(4),
+    ]);
   }
   return { header: [...FEATURES, ...RESPONSES], rows: out };
 }
@@ -75,7 +92,19 @@ export function toCsv(d: Dataset, columns: readonly string[] = d.header): string
   return `${[columns.join(','), ...d.rows.map((row) => idx.map((i) => row[i]).join(','))].join('\n')}\n`;
 }
 
-const TYPES = { x1: 'Numeric', x2: 'Numeric', x3: 'Numeric', c1: 'Enum', c2: 'Enum', c3: 'Enum', y_bin: 'Enum', y_multi: 'Enum', y_reg: 'Numeric', y_count: 'Numeric', y_pos: 'Numeric' } as const;
+const TYPES = {
+  x1: 'Numeric',
+  x2: 'Numeric',
+  x3: 'Numeric',
+  c1: 'Enum',
+  c2: 'Enum',
+  c3: 'Enum',
+  y_bin: 'Enum',
+  y_multi: 'Enum',
+  y_reg: 'Numeric',
+  y_count: 'Numeric',
+  y_pos: 'Numeric',
+} as const;
 
 export interface FixtureSpec {
   name: string;
@@ -87,14 +116,49 @@ export interface FixtureSpec {
 
 /** Every algorithm and family the scorer serves, small enough to train in seconds. */
 export const PARITY_SPECS: FixtureSpec[] = [
-  { name: 'gbm_bernoulli', algorithm: 'gbm', response: 'y_bin', params: { distribution: 'bernoulli', ntrees: 30, max_depth: 5 } },
-  { name: 'gbm_multinomial', algorithm: 'gbm', response: 'y_multi', params: { distribution: 'multinomial', ntrees: 20, max_depth: 5 } },
-  { name: 'gbm_gaussian', algorithm: 'gbm', response: 'y_reg', params: { distribution: 'gaussian', ntrees: 30, max_depth: 5 } },
-  { name: 'gbm_poisson', algorithm: 'gbm', response: 'y_count', params: { distribution: 'poisson', ntrees: 30, max_depth: 4 } },
-  { name: 'gbm_gamma', algorithm: 'gbm', response: 'y_pos', params: { distribution: 'gamma', ntrees: 30, max_depth: 4 } },
-  { name: 'gbm_tweedie', algorithm: 'gbm', response: 'y_pos', params: { distribution: 'tweedie', tweedie_power: 1.5, ntrees: 30, max_depth: 4 } },
+  {
+    name: 'gbm_bernoulli',
+    algorithm: 'gbm',
+    response: 'y_bin',
+    params: { distribution: 'bernoulli', ntrees: 30, max_depth: 5 },
+  },
+  {
+    name: 'gbm_multinomial',
+    algorithm: 'gbm',
+    response: 'y_multi',
+    params: { distribution: 'multinomial', ntrees: 20, max_depth: 5 },
+  },
+  {
+    name: 'gbm_gaussian',
+    algorithm: 'gbm',
+    response: 'y_reg',
+    params: { distribution: 'gaussian', ntrees: 30, max_depth: 5 },
+  },
+  {
+    name: 'gbm_poisson',
+    algorithm: 'gbm',
+    response: 'y_count',
+    params: { distribution: 'poisson', ntrees: 30, max_depth: 4 },
+  },
+  {
+    name: 'gbm_gamma',
+    algorithm: 'gbm',
+    response: 'y_pos',
+    params: { distribution: 'gamma', ntrees: 30, max_depth: 4 },
+  },
+  {
+    name: 'gbm_tweedie',
+    algorithm: 'gbm',
+    response: 'y_pos',
+    params: { distribution: 'tweedie', tweedie_power: 1.5, ntrees: 30, max_depth: 4 },
+  },
   { name: 'drf_binomial', algorithm: 'drf', response: 'y_bin', params: { ntrees: 20, max_depth: 8 } },
-  { name: 'drf_binomial_double_trees', algorithm: 'drf', response: 'y_bin', params: { ntrees: 20, max_depth: 8, binomial_double_trees: true } },
+  {
+    name: 'drf_binomial_double_trees',
+    algorithm: 'drf',
+    response: 'y_bin',
+    params: { ntrees: 20, max_depth: 8, binomial_double_trees: true },
+  },
   { name: 'drf_multinomial', algorithm: 'drf', response: 'y_multi', params: { ntrees: 20, max_depth: 8 } },
   { name: 'drf_regression', algorithm: 'drf', response: 'y_reg', params: { ntrees: 20, max_depth: 10 } },
   { name: 'glm_binomial', algorithm: 'glm', response: 'y_bin', params: { family: 'binomial', lambda: 0.001 } },
@@ -118,11 +182,19 @@ export interface Fixtures {
 export async function uploadFrame(h2o: H2OClient, frame: string, csv: string): Promise<void> {
   const columns = csv.slice(0, csv.indexOf('\n')).split(',') as (keyof typeof TYPES)[];
   await h2o.postFile(`${frame}_raw`, Buffer.from(csv));
-  const job = await h2o.parse({ sourceFrames: [`${frame}_raw`], destinationFrame: frame, columnTypes: columns.map((c) => TYPES[c]) });
+  const job = await h2o.parse({
+    sourceFrames: [`${frame}_raw`],
+    destinationFrame: frame,
+    columnTypes: columns.map((c) => TYPES[c]),
+  });
   await pollJob(h2o, job.key.name);
 }
 
-export async function prepareFixtures(dir: string, prefix: string, opts: { trainRows: number; scoreRows: number }): Promise<Fixtures> {
+export async function prepareFixtures(
+  dir: string,
+  prefix: string,
+  opts: { trainRows: number; scoreRows: number },
+): Promise<Fixtures> {
   mkdirSync(dir, { recursive: true });
   const h2o = new H2OClient(loadConfig().h2o.url);
   const trainFrame = `${prefix}__train`;
@@ -164,14 +236,32 @@ export async function clusterPredictions(f: Fixtures, modelId: string): Promise<
 
 /** h2o-genmodel's PredictCsv on the scoring CSV, with --decimal; returns the output CSV text. */
 export async function genmodelPredictions(f: Fixtures, mojo: string, out: string): Promise<string> {
-  await run('java', ['-cp', f.jar, 'hex.genmodel.tools.PredictCsv', '--mojo', mojo, '--input', f.scoringCsv, '--output', out, '--decimal'], { maxBuffer: 16 << 20 });
+  await run(
+    'java',
+    [
+      '-cp',
+      f.jar,
+      'hex.genmodel.tools.PredictCsv',
+      '--mojo',
+      mojo,
+      '--input',
+      f.scoringCsv,
+      '--output',
+      out,
+      '--decimal',
+    ],
+    { maxBuffer: 16 << 20 },
+  );
   const { readFile } = await import('node:fs/promises');
   return readFile(out, 'utf8');
 }
 
 /** Parses a predictions CSV into its header and rows of cells (quotes stripped). */
 export function parsePredictions(csv: string): { header: string[]; rows: string[][] } {
-  const lines = csv.trim().split('\n').map((l) => l.split(',').map((c) => c.replace(/^"|"$/g, '')));
+  const lines = csv
+    .trim()
+    .split('\n')
+    .map((l) => l.split(',').map((c) => c.replace(/^"|"$/g, '')));
   return { header: lines[0]!, rows: lines.slice(1) };
 }
 

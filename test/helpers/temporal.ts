@@ -27,7 +27,6 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
 }
 
-
 export interface TestWorker {
   taskQueue: string;
   /** workflows in the worker's cache (a fleet's finished runs must not stay there) */
@@ -69,7 +68,13 @@ export async function startTestWorker(options: { taskQueue?: string; config?: Co
 export async function spawnWorkerProcess(taskQueue: string, env: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'src', 'worker.ts')], {
     cwd: projectRoot,
-    env: { ...process.env, ...env, TEMPORAL_TASK_QUEUE: taskQueue, TRAINING_TASK_QUEUE: trainingQueueOf(taskQueue), WORKER_WORKFLOW_BUNDLE: testBundlePath() },
+    env: {
+      ...process.env,
+      ...env,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      TRAINING_TASK_QUEUE: trainingQueueOf(taskQueue),
+      WORKER_WORKFLOW_BUNDLE: testBundlePath(),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

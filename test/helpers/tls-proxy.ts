@@ -40,7 +40,8 @@ export function freePort(): Promise<number> {
 function nginxBinary(): string {
   const found = which('nginx') ?? which('/usr/sbin/nginx');
   if (found) return found;
-  if (process.getuid?.() !== 0) throw new Error('nginx is not installed and cannot be (need root for apt-get): apt-get install -y nginx');
+  if (process.getuid?.() !== 0)
+    throw new Error('nginx is not installed and cannot be (need root for apt-get): apt-get install -y nginx');
   aptInstall(['nginx'], () => {});
   return which('nginx') ?? '/usr/sbin/nginx';
 }
@@ -55,15 +56,61 @@ export async function startTlsTemporalProxy(upstream: string): Promise<TlsTempor
   const serverName = 'temporal.mlops.test';
   const f = (name: string) => join(dir, name);
   for (const ca of ['ca', 'wrong-ca']) {
-    openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', `/CN=mlops test ${ca}`, '-keyout', f(`${ca}.key`), '-out', f(`${ca}.crt`)]);
+    openssl([
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      `/CN=mlops test ${ca}`,
+      '-keyout',
+      f(`${ca}.key`),
+      '-out',
+      f(`${ca}.crt`),
+    ]);
   }
-  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${serverName}`, '-keyout', f('server.key'), '-out', f('server.csr')]);
-  writeFileSync(f('server.ext'), `subjectAltName=DNS:${serverName}\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n`);
-  openssl(['x509', '-req', '-in', f('server.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '1', '-extfile', f('server.ext'), '-out', f('server.crt')]);
+  openssl([
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-subj',
+    `/CN=${serverName}`,
+    '-keyout',
+    f('server.key'),
+    '-out',
+    f('server.csr'),
+  ]);
+  writeFileSync(
+    f('server.ext'),
+    `subjectAltName=DNS:${serverName}\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n`,
+  );
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    f('server.csr'),
+    '-CA',
+    f('ca.crt'),
+    '-CAkey',
+    f('ca.key'),
+    '-CAcreateserial',
+    '-days',
+    '1',
+    '-extfile',
+    f('server.ext'),
+    '-out',
+    f('server.crt'),
+  ]);
 
   const port = await freePort();
   // Long polls last up to 70 s: the proxy's timeouts must be longer, or every idle poll is cut.
-  writeFileSync(f('nginx.conf'), `
+  writeFileSync(
+    f('nginx.conf'),
+    `
 worker_processes 1;
 pid ${f('nginx.pid')};
 error_log stderr warn;
@@ -86,15 +133,23 @@ http {
     }
   }
 }
-`);
-  const nginx: ChildProcess = spawn(binary, ['-c', f('nginx.conf'), '-p', dir, '-e', 'stderr', '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+`,
+  );
+  const nginx: ChildProcess = spawn(binary, ['-c', f('nginx.conf'), '-p', dir, '-e', 'stderr', '-g', 'daemon off;'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
-  nginx.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+  nginx.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   const ca = readFileSync(f('ca.crt'));
   let up = false;
   for (let i = 0; i < 100 && !up; i++) {
     up = await new Promise<boolean>((resolve) => {
-      const s = tlsConnect({ host: '127.0.0.1', port, ca, servername: serverName, ALPNProtocols: ['h2'] }, () => { s.end(); resolve(true); });
+      const s = tlsConnect({ host: '127.0.0.1', port, ca, servername: serverName, ALPNProtocols: ['h2'] }, () => {
+        s.end();
+        resolve(true);
+      });
       s.on('error', () => resolve(false));
     });
     if (!up && nginx.exitCode !== null) break;

@@ -34,7 +34,10 @@ export function ensureTmux(): void {
 }
 
 /** Starts `command` (a shell command line) in a `width`×`height` terminal, in `cwd`. */
-export async function openTerminal(command: string, options: { cwd: string; width?: number; height?: number }): Promise<Terminal> {
+export async function openTerminal(
+  command: string,
+  options: { cwd: string; width?: number; height?: number },
+): Promise<Terminal> {
   const name = uniqueName('tty');
   const dir = mkdtempSync(join(tmpdir(), 'tmux-'));
   const conf = join(dir, 'tmux.conf');
@@ -45,8 +48,21 @@ export async function openTerminal(command: string, options: { cwd: string; widt
   const statusFile = join(dir, 'status');
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   const wrapped = `exec node --import tsx ${quote(join(__dirname, 'exit-status.ts'))} ${quote(statusFile)} ${quote(command)}`;
-  await tmux('new-session', '-d', '-s', name, '-x', String(options.width ?? 100), '-y', String(options.height ?? 30), '-c', options.cwd, wrapped);
-  const screen = async () => (await tmux('capture-pane', '-p', '-J', '-t', name)).stdout.split('\n').map((l) => l.trimEnd());
+  await tmux(
+    'new-session',
+    '-d',
+    '-s',
+    name,
+    '-x',
+    String(options.width ?? 100),
+    '-y',
+    String(options.height ?? 30),
+    '-c',
+    options.cwd,
+    wrapped,
+  );
+  const screen = async () =>
+    (await tmux('capture-pane', '-p', '-J', '-t', name)).stdout.split('\n').map((l) => l.trimEnd());
   const exitStatus = async () => {
     try {
       return Number(readFileSync(statusFile, 'utf8'));
@@ -65,7 +81,10 @@ export async function openTerminal(command: string, options: { cwd: string; widt
       for (;;) {
         const status = await exitStatus();
         if (status !== undefined) return status;
-        if (Date.now() > deadline) throw new Error(`the command in the terminal did not exit within ${timeoutMs} ms; its screen:\n${(await screen()).join('\n')}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `the command in the terminal did not exit within ${timeoutMs} ms; its screen:\n${(await screen()).join('\n')}`,
+          );
         await new Promise((r) => setTimeout(r, 100));
       }
     },
@@ -76,7 +95,8 @@ export async function openTerminal(command: string, options: { cwd: string; widt
         last = await screen();
         seen?.push(last);
         if (found(last)) return last;
-        if (Date.now() > deadline) throw new Error(`the terminal never showed what the test waits for; its screen:\n${last.join('\n')}`);
+        if (Date.now() > deadline)
+          throw new Error(`the terminal never showed what the test waits for; its screen:\n${last.join('\n')}`);
         await new Promise((r) => setTimeout(r, 150));
       }
     },

@@ -9,12 +9,35 @@ import type { FeatureDrift } from '../../src/shared/drift';
 /** Per-feature statistics shaped like the sensor's: `features` numeric features of 10 bins + null, and a categorical one. */
 export function seedFeatureStats(features = 10): Record<string, FeatureDrift> {
   const stats: Record<string, FeatureDrift> = {};
-  const numericBins = ['(-inf, 1]', ...Array.from({ length: 9 }, (_, i) => `(${i + 1}, ${i + 2}]`), '(10, +inf)', '__null__'];
+  const numericBins = [
+    '(-inf, 1]',
+    ...Array.from({ length: 9 }, (_, i) => `(${i + 1}, ${i + 2}]`),
+    '(10, +inf)',
+    '__null__',
+  ];
   for (let f = 0; f < features; f++) {
     const expected = numericBins.map((_, i) => (i < numericBins.length - 1 ? 1 / (numericBins.length - 1) : 0));
-    stats[`feature_${f}`] = { kind: 'numeric', psi: f / 100, verdict: 'ok', bins: numericBins, expected, actual: expected.map((e, i) => Math.max(0, e + (i % 2 ? 0.01 : -0.01))), warnThreshold: 0.1, driftThreshold: 0.25 };
+    stats[`feature_${f}`] = {
+      kind: 'numeric',
+      psi: f / 100,
+      verdict: 'ok',
+      bins: numericBins,
+      expected,
+      actual: expected.map((e, i) => Math.max(0, e + (i % 2 ? 0.01 : -0.01))),
+      warnThreshold: 0.1,
+      driftThreshold: 0.25,
+    };
   }
-  stats.plan = { kind: 'categorical', psi: 0.02, verdict: 'ok', bins: ['basic', 'plus', 'pro', '__unseen__', '__null__'], expected: [0.3, 0.3, 0.4, 0, 0], actual: [0.32, 0.29, 0.39, 0, 0], warnThreshold: 0.1, driftThreshold: 0.25 };
+  stats.plan = {
+    kind: 'categorical',
+    psi: 0.02,
+    verdict: 'ok',
+    bins: ['basic', 'plus', 'pro', '__unseen__', '__null__'],
+    expected: [0.3, 0.3, 0.4, 0, 0],
+    actual: [0.32, 0.29, 0.39, 0, 0],
+    warnThreshold: 0.1,
+    driftThreshold: 0.25,
+  };
   return stats;
 }
 

@@ -48,7 +48,8 @@ export async function startWebhookReceiver(secret: string): Promise<WebhookRecei
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      const header = (name: string) => (Array.isArray(req.headers[name]) ? req.headers[name][0] : req.headers[name]) as string | undefined;
+      const header = (name: string) =>
+        (Array.isArray(req.headers[name]) ? req.headers[name][0] : req.headers[name]) as string | undefined;
       const path = (req.url ?? '/').split('?')[0]!;
       const record: ReceivedRequest = {
         path,
@@ -57,7 +58,11 @@ export async function startWebhookReceiver(secret: string): Promise<WebhookRecei
         timestamp: Number(header('x-webhook-timestamp')),
         attempt: Number(header('x-webhook-attempt')),
         body,
-        verified: verifySignature(secret, { signature: header('x-signature-256'), timestamp: header('x-webhook-timestamp') }, body).ok,
+        verified: verifySignature(
+          secret,
+          { signature: header('x-signature-256'), timestamp: header('x-webhook-timestamp') },
+          body,
+        ).ok,
         answered: null,
         duplicate: false,
         at: Date.now(),
@@ -77,8 +82,17 @@ export async function startWebhookReceiver(secret: string): Promise<WebhookRecei
         taken.set(record.id, (taken.get(record.id) ?? 0) + (record.duplicate ? 0 : 1));
       }
       record.answered = status;
-      res.writeHead(status, { 'content-type': 'text/plain', ...(typeof action === 'object' && action.retryAfter ? { 'retry-after': action.retryAfter } : {}) });
-      res.end(typeof action === 'object' && action.body !== undefined ? action.body : record.duplicate ? 'duplicate, ignored' : `took ${record.id}`);
+      res.writeHead(status, {
+        'content-type': 'text/plain',
+        ...(typeof action === 'object' && action.retryAfter ? { 'retry-after': action.retryAfter } : {}),
+      });
+      res.end(
+        typeof action === 'object' && action.body !== undefined
+          ? action.body
+          : record.duplicate
+            ? 'duplicate, ignored'
+            : `took ${record.id}`,
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -92,7 +106,8 @@ export async function startWebhookReceiver(secret: string): Promise<WebhookRecei
     async waitFor(path, n, timeoutMs = 120_000) {
       const deadline = Date.now() + timeoutMs;
       while (received.filter((r) => r.path === path).length < n) {
-        if (Date.now() > deadline) throw new Error(`receiver: ${path} got ${received.filter((r) => r.path === path).length} of ${n} requests`);
+        if (Date.now() > deadline)
+          throw new Error(`receiver: ${path} got ${received.filter((r) => r.path === path).length} of ${n} requests`);
         await new Promise<void>((resolve) => {
           waiters.push(resolve);
           setTimeout(resolve, 500);

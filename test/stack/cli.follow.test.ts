@@ -52,7 +52,12 @@ function writeModels(): string {
 }
 
 const workerConfig = () =>
-  loadConfig({ ...process.env, INGEST_SOURCES_DIR: sourcesDir, MODELS_CONFIG: writeModels(), TRAINING_PROGRESS_INTERVAL_MS: '500' });
+  loadConfig({
+    ...process.env,
+    INGEST_SOURCES_DIR: sourcesDir,
+    MODELS_CONFIG: writeModels(),
+    TRAINING_PROGRESS_INTERVAL_MS: '500',
+  });
 
 /**
  * The CLI on the test worker's queue, `tsx src/cli/index.ts` in one process: the tsx launcher would
@@ -66,7 +71,11 @@ function cliCommand(worker: TestWorker, args: string): string {
 /** Runs the CLI with its output piped (not a terminal); the in-process worker keeps running meanwhile. */
 function piped(worker: TestWorker, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(join(projectRoot, 'node_modules/.bin/tsx'), ['src/cli/index.ts', ...args], { cwd: projectRoot, env: { ...process.env, TEMPORAL_TASK_QUEUE: worker.taskQueue }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(join(projectRoot, 'node_modules/.bin/tsx'), ['src/cli/index.ts', ...args], {
+      cwd: projectRoot,
+      env: { ...process.env, TEMPORAL_TASK_QUEUE: worker.taskQueue },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -81,7 +90,8 @@ async function asPrinted(command: string): Promise<string> {
   return (await exec('bash', ['-c', command], { cwd: projectRoot, encoding: 'utf8' })).stdout;
 }
 
-const printed = (screen: string[], label: string) => screen.map((l) => new RegExp(`^\\s+${label}\\s+(\\S.*)$`).exec(l)?.[1]).find(Boolean);
+const printed = (screen: string[], label: string) =>
+  screen.map((l) => new RegExp(`^\\s+${label}\\s+(\\S.*)$`).exec(l)?.[1]).find(Boolean);
 /** The counts on the ingest bar line of a screen, if it shows one. */
 function ingestBar(screen: string[], source: string): { pages: number; records: number; line: string } | undefined {
   for (const line of screen) {
@@ -143,18 +153,23 @@ describe('following runs from the CLI', () => {
     expect(counts).toEqual([...counts].sort((a, b) => a - b));
     expect(bars.some((b) => b.pages > 0 && b.pages < PAGES && b.records === b.pages * PAGE_SIZE)).toBe(true);
     // in place: every screen has one bar line, never a scroll of them
-    for (const s of screens) expect(s.filter((l) => l.includes(`ingest ${definition.name} [`)).length).toBeLessThanOrEqual(1);
+    for (const s of screens)
+      expect(s.filter((l) => l.includes(`ingest ${definition.name} [`)).length).toBeLessThanOrEqual(1);
 
     const final = ingestBar(last, definition.name)!;
     expect(final).toMatchObject({ pages: expect.any(Number), records: RECORDS });
     expect(final.line).toMatch(/\[#+\]/); // full once done
-    expect(last).toContain(`done: ${RECORDS} records written from ${final.pages} pages of ${definition.name} into feature set ${definition.mapping.featureSet} (${RECORDS} seen, 0 dead letters, 0 duplicates merged; reconciled)`);
+    expect(last).toContain(
+      `done: ${RECORDS} records written from ${final.pages} pages of ${definition.name} into feature set ${definition.mapping.featureSet} (${RECORDS} seen, 0 dead letters, 0 duplicates merged; reconciled)`,
+    );
     expect((await landed(suite.pool, definition.mapping.featureSet)).rows).toBe(RECORDS);
 
     const workflowId = printed(last, 'workflow id')!;
     const runId = printed(last, 'run id')!;
     expect(workflowId).toMatch(new RegExp(`^ingest-${definition.name}-`));
-    expect(printed(last, 'Web UI')).toBe(`http://${loadConfig().temporal.host}:${loadConfig().temporal.uiPort}/namespaces/${loadConfig().temporal.namespace}/workflows/${workflowId}/${runId}/history`);
+    expect(printed(last, 'Web UI')).toBe(
+      `http://${loadConfig().temporal.host}:${loadConfig().temporal.uiPort}/namespaces/${loadConfig().temporal.namespace}/workflows/${workflowId}/${runId}/history`,
+    );
     const describe = printed(last, 'describe')!;
     expect(describe).toBe(`npm run temporal -- workflow describe --workflow-id ${workflowId}`);
     const described = await asPrinted(describe);
@@ -201,7 +216,9 @@ describe('following runs from the CLI', () => {
     for (let i = 1; i < progress.length; i++) expect(progress[i]).not.toBe(progress[i - 1]);
     expect(progress.some((l) => /: pages \d+ · records \d+ written/.test(l))).toBe(true);
     expect(lines, stdout).toContainEqual(expect.stringMatching(/^done: /));
-    expect(lines.find((l) => l.startsWith('done: '))).toBe(`done: ${RECORDS} records written from ${lastPages(progress)} pages of ${definition.name} into feature set ${definition.mapping.featureSet} (${RECORDS} seen, 0 dead letters, 0 duplicates merged; reconciled)`);
+    expect(lines.find((l) => l.startsWith('done: '))).toBe(
+      `done: ${RECORDS} records written from ${lastPages(progress)} pages of ${definition.name} into feature set ${definition.mapping.featureSet} (${RECORDS} seen, 0 dead letters, 0 duplicates merged; reconciled)`,
+    );
   });
 
   it('a run that fails prints its failure type and message and exits 1', async () => {
@@ -209,20 +226,25 @@ describe('following runs from the CLI', () => {
     const { code, stdout, stderr } = await piped(suite.worker, ['retrain', undeclared, '--follow']);
     expect(stdout).toContain(`started a retrain of ${undeclared}`);
     expect(code).toBe(1);
-    expect(stderr).toMatch(new RegExp(`^failed: ValidationError: model="${undeclared}" is invalid: is not declared in MODELS_CONFIG`, 'm'));
+    expect(stderr).toMatch(
+      new RegExp(`^failed: ValidationError: model="${undeclared}" is invalid: is not declared in MODELS_CONFIG`, 'm'),
+    );
   });
 
   it('retrain --follow in a terminal: each H2O job with its percent, then the version registered and promoted; a second start joins it', async () => {
     set = await generateChurnSet(suite.pool, featureSet, 3000);
     const tty = await terminal(`retrain ${model} --follow --reason 'watching it train'`);
     const screens: string[][] = [];
-    const jobLine = (s: string[], spec: string) => s.find((l) => new RegExp(`^\\s+${spec} \\(${spec}\\)\\s+\\[[#-]+\\]\\s+\\d+% `).test(l));
+    const jobLine = (s: string[], spec: string) =>
+      s.find((l) => new RegExp(`^\\s+${spec} \\(${spec}\\)\\s+\\[[#-]+\\]\\s+\\d+% `).test(l));
     await tty.waitFor((s) => jobLine(s, 'gbm') !== undefined, 180_000, screens);
 
     // while it runs, a second start joins it instead of starting another
     const joined = await piped(suite.worker, ['retrain', model, '--reason', 'a second trigger']);
     expect(joined.code).toBe(0);
-    expect(joined.stdout).toMatch(new RegExp(`^joined the retrain of ${model} already running since .*\\(retrain ${model}: watching it train`, 'm'));
+    expect(joined.stdout).toMatch(
+      new RegExp(`^joined the retrain of ${model} already running since .*\\(retrain ${model}: watching it train`, 'm'),
+    );
 
     const last = await tty.waitFor((s) => s.some((l) => l.startsWith('done: ')), 600_000, screens);
     saveScreens(projectRoot, 'retrain-follow', screens);
@@ -230,17 +252,30 @@ describe('following runs from the CLI', () => {
     const runId = printed(last, 'run id')!;
     expect(joined.stdout).toContain(`run id       ${runId}`);
 
-    const percents = screens.map((s) => jobLine(s, 'gbm')).filter(Boolean).map((l) => Number(/(\d+)% /.exec(l!)![1]));
+    const percents = screens
+      .map((s) => jobLine(s, 'gbm'))
+      .filter(Boolean)
+      .map((l) => Number(/(\d+)% /.exec(l!)![1]));
     // H2O's percent of the GBM job was seen part-way, and rising
     expect(percents.some((p) => p > 0 && p < 100)).toBe(true);
     expect(percents).toEqual([...percents].sort((a, b) => a - b));
-    expect(screens.some((s) => s.some((l) => /^. retrain \S+ \[[#-]+\] training: \d\/2 jobs done · [\d,]+ train \/ [\d,]+ validation rows/.test(l)))).toBe(true);
+    expect(
+      screens.some((s) =>
+        s.some((l) =>
+          /^. retrain \S+ \[[#-]+\] training: \d\/2 jobs done · [\d,]+ train \/ [\d,]+ validation rows/.test(l),
+        ),
+      ),
+    ).toBe(true);
     expect(jobLine(last, 'glm')).toMatch(/100% succeeded, metric 0\.\d{4}/);
     expect(jobLine(last, 'gbm')).toMatch(/100% succeeded, metric 0\.\d{4}/);
 
     const [v1] = await listVersions(suite.pool, model);
     expect(v1).toMatchObject({ version: 1, stage: 'production' });
-    expect(last.find((l) => l.startsWith('done: '))).toMatch(new RegExp(`^done: version 1 of ${model} registered and promoted to production \\(champion (glm|gbm), auc 0\\.\\d{4}\\)`));
+    expect(last.find((l) => l.startsWith('done: '))).toMatch(
+      new RegExp(
+        `^done: version 1 of ${model} registered and promoted to production \\(champion (glm|gbm), auc 0\\.\\d{4}\\)`,
+      ),
+    );
     expect(await asPrinted(printed(last, 'describe')!)).toMatch(/Status\s+COMPLETED/);
   });
 });

@@ -28,10 +28,18 @@ describe('docker-compose.yml against the compose specification', () => {
       }
     }, 240_000);
 
-    for (const args of [['config', '-q'], ['--profile', 'production', 'config', '-q'], ['-f', 'docker-compose.yml', '-f', 'docker-compose.dev.yml', 'config', '-q']]) {
+    for (const args of [
+      ['config', '-q'],
+      ['--profile', 'production', 'config', '-q'],
+      ['-f', 'docker-compose.yml', '-f', 'docker-compose.dev.yml', 'config', '-q'],
+    ]) {
       it(`docker-compose ${args.join(' ')} accepts the file`, (ctx) => {
         if (!binary) ctx.skip();
-        const result = spawnSync(binary!, args, { cwd: projectRoot, encoding: 'utf8', env: { ...process.env, ...requiredEnv, COMPOSE_PROJECT_NAME: 'mlops' } });
+        const result = spawnSync(binary!, args, {
+          cwd: projectRoot,
+          encoding: 'utf8',
+          env: { ...process.env, ...requiredEnv, COMPOSE_PROJECT_NAME: 'mlops' },
+        });
         expect(result.status, result.stderr).toBe(0);
       });
     }
@@ -41,7 +49,11 @@ describe('docker-compose.yml against the compose specification', () => {
       for (const name of Object.keys(requiredEnv)) {
         const { [name]: _dropped, ...rest } = requiredEnv;
         const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !(k in requiredEnv)));
-        const result = spawnSync(binary!, ['config', '-q'], { cwd: projectRoot, encoding: 'utf8', env: { ...env, ...rest, COMPOSE_PROJECT_NAME: 'mlops' } });
+        const result = spawnSync(binary!, ['config', '-q'], {
+          cwd: projectRoot,
+          encoding: 'utf8',
+          env: { ...env, ...rest, COMPOSE_PROJECT_NAME: 'mlops' },
+        });
         expect(result.status, name).not.toBe(0);
         expect(result.stderr, name).toContain(name);
       }
@@ -52,7 +64,9 @@ describe('docker-compose.yml against the compose specification', () => {
 describe('versions equal the local stack', () => {
   it('PostgreSQL 15, Redis 7.0, Temporal server and UI: the same releases the local stack runs', async () => {
     const ctx = stackContext(() => {});
-    const status = Object.fromEntries(await Promise.all(COMPONENTS.map(async (c) => [c.name, await c.status(ctx)] as const)));
+    const status = Object.fromEntries(
+      await Promise.all(COMPONENTS.map(async (c) => [c.name, await c.status(ctx)] as const)),
+    );
     const pgLocal = /^(\d+\.\d+)/.exec(status.postgres!.version ?? '')![1]!;
     expect(pgLocal.startsWith('15.')).toBe(true);
     expect(dockerfileFrom('Dockerfile.postgres')[0]).toBe(`postgres:${pgLocal}-bookworm`);
@@ -75,8 +89,12 @@ describe('versions equal the local stack', () => {
   });
 });
 
-describe('docker/h2o-entrypoint.sh --healthcheck (the H2O nodes\' healthcheck) against the local H2O on 54321', () => {
-  const check = (nodes: string) => spawnSync('bash', [join(projectRoot, 'docker', 'h2o-entrypoint.sh'), '--healthcheck'], { env: { PATH: process.env.PATH, H2O_NODES: nodes }, encoding: 'utf8' }).status;
+describe("docker/h2o-entrypoint.sh --healthcheck (the H2O nodes' healthcheck) against the local H2O on 54321", () => {
+  const check = (nodes: string) =>
+    spawnSync('bash', [join(projectRoot, 'docker', 'h2o-entrypoint.sh'), '--healthcheck'], {
+      env: { PATH: process.env.PATH, H2O_NODES: nodes },
+      encoding: 'utf8',
+    }).status;
   it('passes for the size the cloud has and fails for any other', () => {
     expect(check('1')).toBe(0);
     expect(check('2')).not.toBe(0);

@@ -37,10 +37,18 @@ let source: SyntheticSource;
 beforeAll(async () => {
   workerPool = new Pool({ connectionString: cfg.postgres.url, max: 2 });
   workerPool.on('error', () => {});
-  source = await startSyntheticSource({ records: 600, entities: 200, anchor: Date.now() - 86_400_000, spanDays: 1, seed: 5 });
+  source = await startSyntheticSource({
+    records: 600,
+    entities: 200,
+    anchor: Date.now() - 86_400_000,
+    spanDays: 1,
+    seed: 5,
+  });
   await writeRows(suite.pool, trainingSet, daysWindow(2, 7), 2000, { seed: 3 });
   const day = oldPartition.slice(-8).replace(/(\d{4})(\d{2})(\d{2})/, '$1-$2-$3');
-  await suite.pool.query(`CREATE TABLE IF NOT EXISTS ${oldPartition} PARTITION OF features.feature_values FOR VALUES FROM ('${day}') TO ('${day}'::date + 1)`);
+  await suite.pool.query(
+    `CREATE TABLE IF NOT EXISTS ${oldPartition} PARTITION OF features.feature_values FOR VALUES FROM ('${day}') TO ('${day}'::date + 1)`,
+  );
 });
 
 afterAll(async () => {
@@ -51,25 +59,44 @@ afterAll(async () => {
 });
 
 describe("the worker's database role", () => {
-  it('is DATABASE_URL\'s role: not the owner, no superuser, no CREATEROLE or CREATEDB, owns nothing', async () => {
+  it("is DATABASE_URL's role: not the owner, no superuser, no CREATEROLE or CREATEDB, owns nothing", async () => {
     expect(cfg.postgres.user).not.toBe(cfg.postgres.ownerUser);
-    const { rows } = await workerPool.query<{ current_user: string; rolsuper: boolean; rolcreaterole: boolean; rolcreatedb: boolean; owned: number }>(
+    const { rows } = await workerPool.query<{
+      current_user: string;
+      rolsuper: boolean;
+      rolcreaterole: boolean;
+      rolcreatedb: boolean;
+      owned: number;
+    }>(
       `SELECT current_user, r.rolsuper, r.rolcreaterole, r.rolcreatedb,
               (SELECT count(*)::int FROM pg_class c WHERE c.relowner = r.oid) + (SELECT count(*)::int FROM pg_namespace n WHERE n.nspowner = r.oid) AS owned
          FROM pg_roles r WHERE r.rolname = current_user`,
     );
-    expect(rows[0]).toEqual({ current_user: cfg.postgres.user, rolsuper: false, rolcreaterole: false, rolcreatedb: false, owned: 0 });
+    expect(rows[0]).toEqual({
+      current_user: cfg.postgres.user,
+      rolsuper: false,
+      rolcreaterole: false,
+      rolcreatedb: false,
+      owned: 0,
+    });
   });
 
   it('runs an ingest end to end under it, the closed-partition GIN included', async () => {
     const definition = testSource(source, 'offset');
     try {
-      const out = await runIngest(suite.client, suite.worker.taskQueue, { source: definition.name, definition, indexClosedPartitions: true });
+      const out = await runIngest(suite.client, suite.worker.taskQueue, {
+        source: definition.name,
+        definition,
+        indexClosedPartitions: true,
+      });
       expect(out.reconciled).toBe(true);
       expect(out.recordsWritten).toBeGreaterThan(500);
       expect((await landed(suite.pool, definition.mapping.featureSet)).rows).toBe(out.recordsWritten);
       expect(out.indexedPartitions).toContain(oldPartition);
-      const { rows } = await suite.pool.query<{ has_gin: boolean }>('SELECT has_gin FROM features.feature_value_partitions WHERE partition = $1', [oldPartition]);
+      const { rows } = await suite.pool.query<{ has_gin: boolean }>(
+        'SELECT has_gin FROM features.feature_value_partitions WHERE partition = $1',
+        [oldPartition],
+      );
       expect(rows[0]?.has_gin).toBe(true);
     } finally {
       await deleteIngested(suite.pool, definition.mapping.featureSet, definition.name);
@@ -77,7 +104,11 @@ describe("the worker's database role", () => {
   });
 
   it('runs a retrain under it: trains on H2O, registers and promotes a version', async () => {
-    const result = await suite.client.workflow.execute(retrainModel, { taskQueue: suite.worker.taskQueue, workflowId: `retrain-${model}`, args: [{ model, reason: 'manual' }] });
+    const result = await suite.client.workflow.execute(retrainModel, {
+      taskQueue: suite.worker.taskQueue,
+      workflowId: `retrain-${model}`,
+      args: [{ model, reason: 'manual' }],
+    });
     expect(result.outcome).toBe('promoted');
     const versions = await listVersions(suite.pool, model);
     expect(versions.map((v) => [v.version, v.stage])).toEqual([[result.version, 'production']]);
@@ -97,12 +128,17 @@ describe("the worker's database role", () => {
       `ALTER TABLE registry.models OWNER TO ${cfg.postgres.user}`,
     ];
     for (const statement of ddl) {
-      const err = await workerPool.query(statement).then(() => undefined, (e: Error & { code?: string }) => e);
+      const err = await workerPool.query(statement).then(
+        () => undefined,
+        (e: Error & { code?: string }) => e,
+      );
       expect(err, statement).toBeDefined();
       expect(err!.code, `${statement}: ${err!.message}`).toBe('42501'); // insufficient_privilege
     }
     // and the one schema change it may make is only the indexer's: a table that is not a closed partition is refused
-    const { rows } = await workerPool.query<{ built: boolean }>("SELECT features.index_closed_partition(2, 'registry.models') AS built");
+    const { rows } = await workerPool.query<{ built: boolean }>(
+      "SELECT features.index_closed_partition(2, 'registry.models') AS built",
+    );
     expect(rows[0]!.built).toBe(false);
   });
 });
@@ -134,29 +170,43 @@ describe('docker/postgres-init.sh (compose first start) with psql', () => {
     await c.query(`CREATE DATABASE ${database}`);
     await c.end();
     const socket = superuserConnection(ctx);
-    const missing = spawnSync('sh', [join(projectRoot, 'docker', 'postgres-init.sh')], { encoding: 'utf8', env: { PATH: process.env.PATH, MLOPS_WORKER_DB_PASSWORD: 'x' } });
+    const missing = spawnSync('sh', [join(projectRoot, 'docker', 'postgres-init.sh')], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, MLOPS_WORKER_DB_PASSWORD: 'x' },
+    });
     expect(missing.status).not.toBe(0);
     expect(missing.stderr).toContain('MLOPS_OWNER_DB_PASSWORD');
 
     const run = spawnSync('sh', [join(projectRoot, 'docker', 'postgres-init.sh')], {
       encoding: 'utf8',
       env: {
-        PATH: `/usr/lib/postgresql/15/bin:${process.env.PATH}`, PGHOST: socket.host, PGPORT: String(socket.port),
-        POSTGRES_USER: 'postgres', POSTGRES_DB: database, MLOPS_OWNER_ROLE: owner, MLOPS_WORKER_ROLE: worker,
-        MLOPS_OWNER_DB_PASSWORD: ownerPassword, MLOPS_WORKER_DB_PASSWORD: workerPassword, MLOPS_ROLES_SQL: join(projectRoot, 'warehouse', 'roles.sql'),
+        PATH: `/usr/lib/postgresql/15/bin:${process.env.PATH}`,
+        PGHOST: socket.host,
+        PGPORT: String(socket.port),
+        POSTGRES_USER: 'postgres',
+        POSTGRES_DB: database,
+        MLOPS_OWNER_ROLE: owner,
+        MLOPS_WORKER_ROLE: worker,
+        MLOPS_OWNER_DB_PASSWORD: ownerPassword,
+        MLOPS_WORKER_DB_PASSWORD: workerPassword,
+        MLOPS_ROLES_SQL: join(projectRoot, 'warehouse', 'roles.sql'),
       },
     });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout + run.stderr).not.toContain(suffix); // no password in the log
 
-    const url = (role: string, password: string) => `postgresql://${role}:${encodeURIComponent(password)}@${cfg.postgres.host}:${cfg.postgres.port}/${database}`;
+    const url = (role: string, password: string) =>
+      `postgresql://${role}:${encodeURIComponent(password)}@${cfg.postgres.host}:${cfg.postgres.port}/${database}`;
     expect(await migrate(url(owner, ownerPassword))).toContain('000_init');
     const w = new Client({ connectionString: url(worker, workerPassword) });
     await w.connect();
     try {
       await w.query("INSERT INTO registry.models (name) VALUES ('m')");
       expect((await w.query('SELECT count(*)::int AS n FROM registry.models')).rows[0].n).toBe(1);
-      const err = await w.query('ALTER TABLE registry.models ADD COLUMN x int').then(() => undefined, (e: Error & { code?: string }) => e);
+      const err = await w.query('ALTER TABLE registry.models ADD COLUMN x int').then(
+        () => undefined,
+        (e: Error & { code?: string }) => e,
+      );
       expect(err?.code).toBe('42501');
     } finally {
       await w.end();

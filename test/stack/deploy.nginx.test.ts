@@ -46,7 +46,10 @@ function freePort(host = '127.0.0.1'): Promise<number> {
  * the query's header and question echoed, one answer record per address, the name as a pointer to
  * the question). Counts the queries it answered.
  */
-async function dnsServer(name: string, addresses: string[]): Promise<{ socket: UdpSocket; port: number; queries: () => number }> {
+async function dnsServer(
+  name: string,
+  addresses: string[],
+): Promise<{ socket: UdpSocket; port: number; queries: () => number }> {
   const socket = createSocket('udp4');
   let queries = 0;
   socket.on('message', (msg, peer) => {
@@ -88,7 +91,11 @@ function substitute(text: string, from: string, to: string): string {
   return text.replace(from, to);
 }
 
-interface Reply { status: number; headers: IncomingHttpHeaders; body: string }
+interface Reply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
 
 /** Requests the route `route` (e.g. `/healthz`) has counted on a replica, by its own metrics. */
 async function served(svc: TestService, route: string): Promise<number> {
@@ -112,11 +119,16 @@ const upstreamSockets = new Set<Socket>();
 
 function get(path: string, headers: Record<string, string> = {}, method = 'GET', body?: string): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = httpsRequest({ host: '127.0.0.1', port: tlsPort, path, method, headers, ca: cert, servername: 'localhost' }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => { text += c.toString(); });
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text }));
-    });
+    const req = httpsRequest(
+      { host: '127.0.0.1', port: tlsPort, path, method, headers, ca: cert, servername: 'localhost' },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => {
+          text += c.toString();
+        });
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -130,13 +142,33 @@ beforeAll(async () => {
     aptInstall(['nginx-light'], () => {});
     nginxBinary = which('nginx') ?? '/usr/sbin/nginx';
   }
-  if (!nginxBinary) throw new Error('nginx is not installed and cannot be (need root for apt-get): apt-get install -y nginx-light');
+  if (!nginxBinary)
+    throw new Error('nginx is not installed and cannot be (need root for apt-get): apt-get install -y nginx-light');
 
   // nginx's workers drop root and must read the htpasswd file: a world-readable temp folder
   dir = mkdtempSync(join(tmpdir(), 'mlops-nginx-'));
   chmodSync(dir, 0o755);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', join(dir, 'tls.key'), '-out', join(dir, 'tls.crt')], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      '-keyout',
+      join(dir, 'tls.key'),
+      '-out',
+      join(dir, 'tls.crt'),
+    ],
+    { stdio: 'ignore' },
+  );
   cert = readFileSync(join(dir, 'tls.crt'), 'utf8');
   const hash = execFileSync('openssl', ['passwd', '-apr1', PASSWORD], { encoding: 'utf8' }).trim();
   writeFileSync(join(dir, 'htpasswd'), `${USER}:${hash}\n`, { mode: 0o644 });
@@ -203,18 +235,28 @@ afterAll(async () => {
 describe('docker/nginx.conf under Debian nginx', () => {
   it('passes nginx -t', () => {
     // stdout ignored: access_log /dev/stdout cannot be opened on the socket Node would use for a pipe
-    const result = spawnSync(nginxBinary!, ['-t', '-c', join(dir, 'nginx.conf'), '-p', dir, '-e', 'stderr'], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+    const result = spawnSync(nginxBinary!, ['-t', '-c', join(dir, 'nginx.conf'), '-p', dir, '-e', 'stderr'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     expect(result.status, result.stderr).toBe(0);
     expect(result.stderr).toContain('test is successful');
   });
 
   it('starts on loopback', async () => {
-    nginx = spawn(nginxBinary!, ['-c', join(dir, 'nginx.conf'), '-p', dir, '-e', 'stderr', '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    nginx = spawn(nginxBinary!, ['-c', join(dir, 'nginx.conf'), '-p', dir, '-e', 'stderr', '-g', 'daemon off;'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
-    nginx.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+    nginx.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     for (let i = 0; i < 100; i++) {
       const up = await new Promise<boolean>((resolve) => {
-        const s = tlsConnect({ host: '127.0.0.1', port: tlsPort, ca: cert, servername: 'localhost' }, () => { s.end(); resolve(true); });
+        const s = tlsConnect({ host: '127.0.0.1', port: tlsPort, ca: cert, servername: 'localhost' }, () => {
+          s.end();
+          resolve(true);
+        });
         s.on('error', () => resolve(false));
       });
       if (up) return;
@@ -243,11 +285,24 @@ describe('docker/nginx.conf under Debian nginx', () => {
   it('passes a WebSocket upgrade through TLS to the upstream and back', async () => {
     const echoed = await new Promise<{ upgrade: string | undefined; data: string }>((resolve, reject) => {
       const req = httpsRequest({
-        host: '127.0.0.1', port: tlsPort, path: '/ws', ca: cert, servername: 'localhost',
-        headers: { authorization: basic(USER, PASSWORD), connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+        host: '127.0.0.1',
+        port: tlsPort,
+        path: '/ws',
+        ca: cert,
+        servername: 'localhost',
+        headers: {
+          authorization: basic(USER, PASSWORD),
+          connection: 'Upgrade',
+          upgrade: 'websocket',
+          'sec-websocket-version': '13',
+          'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+        },
       });
       req.on('upgrade', (res, socket) => {
-        socket.once('data', (d: Buffer) => { socket.destroy(); resolve({ upgrade: res.headers.upgrade, data: d.toString() }); });
+        socket.once('data', (d: Buffer) => {
+          socket.destroy();
+          resolve({ upgrade: res.headers.upgrade, data: d.toString() });
+        });
         socket.write('ping through nginx');
       });
       req.on('response', (res) => reject(new Error(`expected 101, got ${res.statusCode}`)));
@@ -260,28 +315,44 @@ describe('docker/nginx.conf under Debian nginx', () => {
   });
 
   it('speaks TLS 1.2 and 1.3, and refuses TLS 1.1', async () => {
-    const handshake = (options: { minVersion: 'TLSv1' | 'TLSv1.2'; maxVersion: 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3' }) => new Promise<string>((resolve) => {
-      // SECLEVEL=0 lets the client offer TLS 1.1, so a refusal is the server's
-      const s = tlsConnect({ host: '127.0.0.1', port: tlsPort, ca: cert, servername: 'localhost', ciphers: 'DEFAULT@SECLEVEL=0', ...options }, () => {
-        const protocol = s.getProtocol() ?? 'unknown';
-        s.end();
-        resolve(protocol);
+    const handshake = (options: { minVersion: 'TLSv1' | 'TLSv1.2'; maxVersion: 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3' }) =>
+      new Promise<string>((resolve) => {
+        // SECLEVEL=0 lets the client offer TLS 1.1, so a refusal is the server's
+        const s = tlsConnect(
+          {
+            host: '127.0.0.1',
+            port: tlsPort,
+            ca: cert,
+            servername: 'localhost',
+            ciphers: 'DEFAULT@SECLEVEL=0',
+            ...options,
+          },
+          () => {
+            const protocol = s.getProtocol() ?? 'unknown';
+            s.end();
+            resolve(protocol);
+          },
+        );
+        s.on('error', (err) => resolve(`refused: ${err.message}`));
       });
-      s.on('error', (err) => resolve(`refused: ${err.message}`));
-    });
     expect(await handshake({ minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3' })).toBe('TLSv1.3');
     expect(await handshake({ minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' })).toBe('TLSv1.2');
     expect(await handshake({ minVersion: 'TLSv1', maxVersion: 'TLSv1.1' })).toMatch(/^refused/);
   });
 
   it('plain HTTP: /healthz answers ok (the container healthcheck), everything else redirects to HTTPS', async () => {
-    const plain = (path: string) => new Promise<Reply>((resolve, reject) => {
-      httpRequest({ host: '127.0.0.1', port: httpPort, path, headers: { host: 'mlops.example.com' } }, (res) => {
-        let body = '';
-        res.on('data', (c: Buffer) => { body += c.toString(); });
-        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-      }).on('error', reject).end();
-    });
+    const plain = (path: string) =>
+      new Promise<Reply>((resolve, reject) => {
+        httpRequest({ host: '127.0.0.1', port: httpPort, path, headers: { host: 'mlops.example.com' } }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => {
+            body += c.toString();
+          });
+          res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+        })
+          .on('error', reject)
+          .end();
+      });
     expect(await plain('/healthz')).toMatchObject({ status: 200, body: 'ok\n' });
     const redirect = await plain('/namespaces');
     expect(redirect.status).toBe(301);
@@ -304,14 +375,22 @@ describe('/api/: the inference service behind the same TLS and password', () => 
     expect(alive.headers['strict-transport-security']).toMatch(/max-age=\d{8,}/);
 
     const json = { ...auth, 'content-type': 'application/json' };
-    const unknown = await get('/api/v1/models/no_such_model_nginx/predict', json, 'POST', JSON.stringify({ rows: [{ x: 1 }] }));
+    const unknown = await get(
+      '/api/v1/models/no_such_model_nginx/predict',
+      json,
+      'POST',
+      JSON.stringify({ rows: [{ x: 1 }] }),
+    );
     expect(unknown.status).toBe(404);
     expect(JSON.parse(unknown.body)).toMatchObject({ field: 'model', value: 'no_such_model_nginx' });
     const malformed = await get('/api/v1/models/no_such_model_nginx/predict', json, 'POST', '{"rows": [');
     expect(malformed.status).toBe(400);
     expect(JSON.parse(malformed.body)).toHaveProperty('field');
     // the prefix is what nginx removes, nothing else: the service has no /api route of its own
-    expect(JSON.parse((await get('/api/api/healthz', auth)).body)).toMatchObject({ field: 'url', value: '/api/healthz' });
+    expect(JSON.parse((await get('/api/api/healthz', auth)).body)).toMatchObject({
+      field: 'url',
+      value: '/api/healthz',
+    });
   });
 
   it('does not serve the metrics at the edge', async () => {
@@ -320,7 +399,7 @@ describe('/api/: the inference service behind the same TLS and password', () => 
     expect(await Promise.all(replicas.map((r) => served(r, '/metrics')))).toEqual(before);
   });
 
-  it('spreads requests over every address DNS gives for `api`, and hands a shedding replica\'s requests to another', async () => {
+  it("spreads requests over every address DNS gives for `api`, and hands a shedding replica's requests to another", async () => {
     const [a, b, shedding] = replicas as [TestService, TestService, TestService];
     // under-pressure samples memory once a second: wait until the third replica sheds (/readyz is shed;
     // /healthz never is, an overloaded service is alive)
@@ -328,13 +407,18 @@ describe('/api/: the inference service behind the same TLS and password', () => 
       if (i > 100) throw new Error('the 1 MB replica never answered 503');
       await new Promise((r) => setTimeout(r, 50));
     }
-    const ok = async (r: TestService) => (await r.metrics.requests.get()).values.filter((v) => v.labels.route === '/readyz' && v.labels.status === '200').reduce((n, v) => n + v.value, 0);
+    const ok = async (r: TestService) =>
+      (await r.metrics.requests.get()).values
+        .filter((v) => v.labels.route === '/readyz' && v.labels.status === '200')
+        .reduce((n, v) => n + v.value, 0);
     const before = await Promise.all([ok(a), ok(b), served(shedding, '/readyz')]);
     const N = 60;
     const statuses: number[] = [];
     for (let i = 0; i < N; i++) statuses.push((await get('/api/readyz', auth)).status);
     expect(statuses).toEqual(Array(N).fill(200));
-    const [fromA, fromB, shed] = (await Promise.all([ok(a), ok(b), served(shedding, '/readyz')])).map((n, i) => n - before[i]!);
+    const [fromA, fromB, shed] = (await Promise.all([ok(a), ok(b), served(shedding, '/readyz')])).map(
+      (n, i) => n - before[i]!,
+    );
     expect(fromA! + fromB!, `${fromA} + ${fromB}`).toBe(N);
     expect(fromA, 'replica 127.0.0.1').toBeGreaterThan(0);
     expect(fromB, 'replica 127.0.0.2').toBeGreaterThan(0);
@@ -371,7 +455,7 @@ describe('/ui/: the model pages behind the same TLS and password', () => {
     expect((await get('/ui/models/churn', { authorization: basic(USER, 'wrong') })).status).toBe(401);
   });
 
-  it('serves the real service\'s pages with the path unchanged, and the links on them work through nginx', async () => {
+  it("serves the real service's pages with the path unchanged, and the links on them work through nginx", async () => {
     const overview = await get('/ui/', auth);
     expect(overview.status).toBe(200);
     expect(overview.headers['content-type']).toBe('text/html; charset=utf-8');

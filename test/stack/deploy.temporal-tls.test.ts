@@ -23,20 +23,37 @@ let wrongCaEnv: Record<string, string>;
 
 /** The test's environment without any TEMPORAL_* connection setting, so only what a case sets counts. */
 function baseEnv(): Record<string, string> {
-  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && !/^TEMPORAL_(ADDRESS|NAMESPACE|TLS|API_KEY|PROFILE|CONFIG_FILE)/.test(e[0])));
+  return Object.fromEntries(
+    Object.entries(process.env).filter(
+      (e): e is [string, string] =>
+        e[1] !== undefined && !/^TEMPORAL_(ADDRESS|NAMESPACE|TLS|API_KEY|PROFILE|CONFIG_FILE)/.test(e[0]),
+    ),
+  );
 }
 
 function run(command: string, args: string[], env: Record<string, string>) {
-  const result = spawnSync(command, args, { cwd: projectRoot, encoding: 'utf8', env: { ...baseEnv(), ...env }, timeout: 120_000 });
+  const result = spawnSync(command, args, {
+    cwd: projectRoot,
+    encoding: 'utf8',
+    env: { ...baseEnv(), ...env },
+    timeout: 120_000,
+  });
   return { status: result.status, out: `${result.stdout}${result.stderr}` };
 }
-const temporalCli = (args: string[], env: Record<string, string>) => run('npm', ['run', '-s', 'temporal', '--', ...args], env);
-const healthcheck = (env: Record<string, string>) => run(process.execPath, ['--import', 'tsx', join('src', 'deploy', 'worker-healthcheck.ts')], env);
-const versionCheck = (env: Record<string, string>) => run(process.execPath, ['--import', 'tsx', join('src', 'cli', 'index.ts'), 'version-check', '--json'], env);
+const temporalCli = (args: string[], env: Record<string, string>) =>
+  run('npm', ['run', '-s', 'temporal', '--', ...args], env);
+const healthcheck = (env: Record<string, string>) =>
+  run(process.execPath, ['--import', 'tsx', join('src', 'deploy', 'worker-healthcheck.ts')], env);
+const versionCheck = (env: Record<string, string>) =>
+  run(process.execPath, ['--import', 'tsx', join('src', 'cli', 'index.ts'), 'version-check', '--json'], env);
 
 beforeAll(async () => {
   proxy = await startTlsTemporalProxy(loadConfig().temporal.address);
-  tlsEnv = { TEMPORAL_ADDRESS: proxy.address, TEMPORAL_TLS_SERVER_CA_CERT_PATH: proxy.caPath, TEMPORAL_TLS_SERVER_NAME: proxy.serverName };
+  tlsEnv = {
+    TEMPORAL_ADDRESS: proxy.address,
+    TEMPORAL_TLS_SERVER_CA_CERT_PATH: proxy.caPath,
+    TEMPORAL_TLS_SERVER_NAME: proxy.serverName,
+  };
   wrongCaEnv = { ...tlsEnv, TEMPORAL_TLS_SERVER_CA_CERT_PATH: proxy.wrongCaPath };
 }, 240_000);
 
@@ -47,7 +64,9 @@ afterAll(async () => {
 describe('Temporal behind TLS with a private CA', () => {
   it('the endpoint speaks TLS only: a plaintext client is refused', async () => {
     const plain = loadConfig({ TEMPORAL_ADDRESS: proxy.address }).temporal;
-    await expect(connectClientConnection(plain, { connectTimeoutMs: 3000 })).rejects.toThrow(/cannot connect to Temporal at 127\.0\.0\.1:\d+, namespace default, plaintext/);
+    await expect(connectClientConnection(plain, { connectTimeoutMs: 3000 })).rejects.toThrow(
+      /cannot connect to Temporal at 127\.0\.0\.1:\d+, namespace default, plaintext/,
+    );
   });
 
   it('a worker, a client, the healthcheck and the CLI commands all connect through it (TEMPORAL_TLS_* variables)', async () => {
@@ -56,10 +75,18 @@ describe('Temporal behind TLS with a private CA', () => {
     const { client, close } = await connectTemporal(loadConfig({ ...baseEnv(), ...tlsEnv }));
     try {
       const workflowId = uniqueName('stack-health-tls');
-      const result = await client.workflow.execute(stackHealth, { taskQueue, workflowId, args: [{ requestedBy: 'tls test' }] });
+      const result = await client.workflow.execute(stackHealth, {
+        taskQueue,
+        workflowId,
+        args: [{ requestedBy: 'tls test' }],
+      });
       expect(result.components.map((c) => c.component).sort()).toEqual(['h2o', 'postgres', 'redis']);
 
-      const health = healthcheck({ ...tlsEnv, TEMPORAL_TASK_QUEUE: taskQueue, TRAINING_TASK_QUEUE: trainingQueueOf(taskQueue) });
+      const health = healthcheck({
+        ...tlsEnv,
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        TRAINING_TASK_QUEUE: trainingQueueOf(taskQueue),
+      });
       expect(health.status, health.out).toBe(0);
       expect(health.out).toContain(`polled task queue ${taskQueue}`);
 
@@ -68,7 +95,11 @@ describe('Temporal behind TLS with a private CA', () => {
       expect(described.out).toMatch(/Status\s+COMPLETED/);
 
       const versions = versionCheck(tlsEnv);
-      const temporal = (JSON.parse(versions.out.slice(versions.out.indexOf('{'))) as { checks: Array<{ component: string; ok: boolean; address: string }> }).checks.find((c) => c.component === 'temporal');
+      const temporal = (
+        JSON.parse(versions.out.slice(versions.out.indexOf('{'))) as {
+          checks: Array<{ component: string; ok: boolean; address: string }>;
+        }
+      ).checks.find((c) => c.component === 'temporal');
       expect(temporal, versions.out).toMatchObject({ ok: true, address: proxy.address });
     } finally {
       await close();
@@ -77,18 +108,36 @@ describe('Temporal behind TLS with a private CA', () => {
     // and all of it went through nginx: the worker's polls and completions (activities are eagerly
     // dispatched, so no activity poll is needed), the client's start, the healthcheck's describe
     const methods = proxy.proxiedMethods().map((line) => line.split('/').at(-1)!);
-    for (const method of ['PollWorkflowTaskQueue 200', 'RespondActivityTaskCompleted 200', 'StartWorkflowExecution 200', 'DescribeTaskQueue 200', 'DescribeWorkflowExecution 200', 'GetSystemInfo 200']) {
+    for (const method of [
+      'PollWorkflowTaskQueue 200',
+      'RespondActivityTaskCompleted 200',
+      'StartWorkflowExecution 200',
+      'DescribeTaskQueue 200',
+      'DescribeWorkflowExecution 200',
+      'GetSystemInfo 200',
+    ]) {
       expect(methods, method).toContain(method);
     }
   });
 
   it('a temporal.toml profile (TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE) works for the client and the CLI alike', async () => {
     const file = join(proxy.dir, 'temporal.toml');
-    writeFileSync(file, [
-      '[profile.default]', 'address = "127.0.0.1:1"', '',
-      '[profile.secure]', `address = "${proxy.address}"`, 'namespace = "default"', '',
-      '[profile.secure.tls]', `server_ca_cert_path = "${proxy.caPath}"`, `server_name = "${proxy.serverName}"`, '',
-    ].join('\n'));
+    writeFileSync(
+      file,
+      [
+        '[profile.default]',
+        'address = "127.0.0.1:1"',
+        '',
+        '[profile.secure]',
+        `address = "${proxy.address}"`,
+        'namespace = "default"',
+        '',
+        '[profile.secure.tls]',
+        `server_ca_cert_path = "${proxy.caPath}"`,
+        `server_name = "${proxy.serverName}"`,
+        '',
+      ].join('\n'),
+    );
     const profileEnv = { TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'secure' };
     const cfg = loadConfig({ ...baseEnv(), ...profileEnv });
     expect(cfg.temporal.address).toBe(proxy.address);
@@ -103,18 +152,26 @@ describe('Temporal behind TLS with a private CA', () => {
     expect(cli.status, cli.out).toBe(0);
     expect(cli.out).toMatch(/NamespaceInfo\.Name\s+default/);
     // a profile the file does not have is a configuration error naming the variable
-    expect(() => loadConfig({ ...baseEnv(), TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'nope' })).toThrow(/TEMPORAL_PROFILE="nope" is invalid/);
+    expect(() => loadConfig({ ...baseEnv(), TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'nope' })).toThrow(
+      /TEMPORAL_PROFILE="nope" is invalid/,
+    );
   });
 
   it('with the wrong CA every entry point fails and says the certificate was refused and what to check', async () => {
     const cfg = loadConfig({ ...baseEnv(), ...wrongCaEnv });
-    await expect(connectTemporal(cfg)).rejects.toThrow(/TLS handshake failed: .*certificate.*TEMPORAL_TLS_SERVER_CA_CERT_PATH must name the CA that signed it/);
+    await expect(connectTemporal(cfg)).rejects.toThrow(
+      /TLS handshake failed: .*certificate.*TEMPORAL_TLS_SERVER_CA_CERT_PATH must name the CA that signed it/,
+    );
 
-    await expect(spawnWorkerProcess(uniqueName('tq-tls-bad'), wrongCaEnv)).rejects.toThrow(/UnknownIssuer[\s\S]*TEMPORAL_TLS_SERVER_CA_CERT_PATH must name the CA/);
+    await expect(spawnWorkerProcess(uniqueName('tq-tls-bad'), wrongCaEnv)).rejects.toThrow(
+      /UnknownIssuer[\s\S]*TEMPORAL_TLS_SERVER_CA_CERT_PATH must name the CA/,
+    );
 
     const health = healthcheck(wrongCaEnv);
     expect(health.status).toBe(1);
-    expect(health.out).toMatch(/^unhealthy: cannot connect to Temporal .*TLS with CA .*wrong-ca\.crt.*TLS handshake failed/);
+    expect(health.out).toMatch(
+      /^unhealthy: cannot connect to Temporal .*TLS with CA .*wrong-ca\.crt.*TLS handshake failed/,
+    );
 
     const versions = versionCheck(wrongCaEnv);
     expect(versions.status).toBe(2);

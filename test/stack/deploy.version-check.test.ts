@@ -6,7 +6,14 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, projectRoot } from '../../src/config';
-import { checkTemporalVersion, compareServerVersions, EXIT_MISMATCH, EXIT_OK, EXIT_UNREACHABLE, versionCheck } from '../../src/cli/version-check';
+import {
+  checkTemporalVersion,
+  compareServerVersions,
+  EXIT_MISMATCH,
+  EXIT_OK,
+  EXIT_UNREACHABLE,
+  versionCheck,
+} from '../../src/cli/version-check';
 
 const env = (overrides: Record<string, string>) => loadConfig({ ...process.env, ...overrides });
 
@@ -19,7 +26,12 @@ describe('version-check against the local stack', () => {
     expect(h2o).toMatchObject({ verdict: 'match', actual: '3.46.0.11', ok: true });
     expect(temporal).toMatchObject({ verdict: 'ok', ok: true });
     // and its H2O is one complete, locked node (H2O_NODES=1)
-    expect(summary.checks.find((c) => c.component === 'h2o-cloud')).toMatchObject({ verdict: 'ok', ok: true, actual: '1', expected: '1' });
+    expect(summary.checks.find((c) => c.component === 'h2o-cloud')).toMatchObject({
+      verdict: 'ok',
+      ok: true,
+      actual: '1',
+      expected: '1',
+    });
     expect(temporal.actual).toMatch(/^\d+\.\d+\.\d+/);
   });
 
@@ -45,9 +57,16 @@ describe('version-check against the local stack', () => {
   });
 
   it('the npm script prints one line per component and returns the exit code to the shell', () => {
-    const run = (extra: Record<string, string>, args: string[] = []) => spawnSync(process.execPath, ['--import', 'tsx', join(projectRoot, 'src', 'cli', 'index.ts'), 'version-check', ...args], {
-      cwd: projectRoot, encoding: 'utf8', env: { ...process.env, ...extra },
-    });
+    const run = (extra: Record<string, string>, args: string[] = []) =>
+      spawnSync(
+        process.execPath,
+        ['--import', 'tsx', join(projectRoot, 'src', 'cli', 'index.ts'), 'version-check', ...args],
+        {
+          cwd: projectRoot,
+          encoding: 'utf8',
+          env: { ...process.env, ...extra },
+        },
+      );
     const ok = run({});
     expect(ok.status, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/^ok +h2o +H2O 3\.46\.0\.11 matches/m);

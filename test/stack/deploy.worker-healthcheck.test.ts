@@ -13,7 +13,12 @@ import { killWorkerProcess, spawnWorkerProcess, trainingQueueOf, uniqueName } fr
 
 const { temporal } = loadConfig();
 const script = join(projectRoot, 'src', 'deploy', 'worker-healthcheck.ts');
-const runScript = (env: Record<string, string>) => spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: projectRoot, encoding: 'utf8', env: { ...process.env, ...env } });
+const runScript = (env: Record<string, string>) =>
+  spawnSync(process.execPath, ['--import', 'tsx', script], {
+    cwd: projectRoot,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
 
 describe('worker healthcheck', () => {
   it('is healthy while this host polls the queue, unhealthy otherwise', async () => {

@@ -39,7 +39,14 @@ function modelsFile(): string {
     JSON.stringify({
       models: {
         // a daily sensor, paused: only the backfills run it
-        [model]: { featureSet, target: 'churned', features: FEATURES, metric: 'auc', specs: [{ name: 'glm', algorithm: 'glm' }], drift: { window: '1d', every: '1d', catchupWindow: '1m', paused: true } },
+        [model]: {
+          featureSet,
+          target: 'churned',
+          features: FEATURES,
+          metric: 'auc',
+          specs: [{ name: 'glm', algorithm: 'glm' }],
+          drift: { window: '1d', every: '1d', catchupWindow: '1m', paused: true },
+        },
       },
     }),
   );
@@ -52,17 +59,34 @@ const cfg = loadConfig();
 
 function backfill(): void {
   // a minute around the first and last scheduled time, so both ends are inside the range
-  execFileSync(temporalBinary(stackContext(() => {})), [
-    'schedule', 'backfill', '--schedule-id', sensorScheduleId(model),
-    '--start-time', iso(scheduled[0]! - 60_000), '--end-time', iso(scheduled[2]! + 60_000),
-    '--overlap-policy', 'BufferAll',
-    '--address', cfg.temporal.address, '--namespace', cfg.temporal.namespace,
-  ], { encoding: 'utf8' });
+  execFileSync(
+    temporalBinary(stackContext(() => {})),
+    [
+      'schedule',
+      'backfill',
+      '--schedule-id',
+      sensorScheduleId(model),
+      '--start-time',
+      iso(scheduled[0]! - 60_000),
+      '--end-time',
+      iso(scheduled[2]! + 60_000),
+      '--overlap-policy',
+      'BufferAll',
+      '--address',
+      cfg.temporal.address,
+      '--namespace',
+      cfg.temporal.namespace,
+    ],
+    { encoding: 'utf8' },
+  );
 }
 
 async function completedRuns(): Promise<string[]> {
   const ids: string[] = [];
-  for await (const w of suite.client.workflow.list({ query: `TemporalScheduledById = "${sensorScheduleId(model)}" AND ExecutionStatus = "Completed"` })) ids.push(w.runId);
+  for await (const w of suite.client.workflow.list({
+    query: `TemporalScheduledById = "${sensorScheduleId(model)}" AND ExecutionStatus = "Completed"`,
+  }))
+    ids.push(w.runId);
   return ids;
 }
 
@@ -75,7 +99,12 @@ async function waitForRuns(count: number): Promise<void> {
 }
 
 async function reports() {
-  const { rows } = await suite.pool.query<{ current_start: Date; current_end: Date; verdict: string; retrain_workflow_id: string | null }>(
+  const { rows } = await suite.pool.query<{
+    current_start: Date;
+    current_end: Date;
+    verdict: string;
+    retrain_workflow_id: string | null;
+  }>(
     'SELECT current_start, current_end, verdict, retrain_workflow_id FROM monitoring.drift_reports WHERE model_name = $1 ORDER BY current_end',
     [model],
   );
@@ -85,14 +114,25 @@ async function reports() {
 beforeAll(async () => {
   await writeRows(suite.pool, featureSet, referenceWindow, 3000, { seed: 1, prefix: 'ref' });
   // each backfilled day drifted (spend up, plan tilted)
-  for (const at of scheduled) await writeRows(suite.pool, featureSet, { start: iso(at - DAY), end: iso(at) }, 800, { seed: at / DAY, shift: 1, prefix: `d${at}-` });
-  const reference = await buildReferenceProfile(suite.pool, { featureSet, window: referenceWindow }, FEATURES, { bins: 10, maxCategories: 50 });
+  for (const at of scheduled)
+    await writeRows(suite.pool, featureSet, { start: iso(at - DAY), end: iso(at) }, 800, {
+      seed: at / DAY,
+      shift: 1,
+      prefix: `d${at}-`,
+    });
+  const reference = await buildReferenceProfile(suite.pool, { featureSet, window: referenceWindow }, FEATURES, {
+    bins: 10,
+    maxCategories: 50,
+  });
   await productionVersion(suite.pool, { ...fakeCandidate(model, 0.7, reference), featureSet, window: referenceWindow });
   await applySchedules(suite.client, loadModelDeclarations(modelsConfig), suite.worker.taskQueue);
 });
 
 afterAll(async () => {
-  await suite.client.schedule.getHandle(sensorScheduleId(model)).delete().catch(() => {});
+  await suite.client.schedule
+    .getHandle(sensorScheduleId(model))
+    .delete()
+    .catch(() => {});
 });
 
 describe('temporal schedule backfill of a daily drift sensor', () => {
@@ -100,7 +140,9 @@ describe('temporal schedule backfill of a daily drift sensor', () => {
     backfill();
     await waitForRuns(3);
     const rows = await reports();
-    expect(rows.map((r) => [r.current_start.toISOString(), r.current_end.toISOString()])).toEqual(scheduled.map((at) => [iso(at - DAY), iso(at)]));
+    expect(rows.map((r) => [r.current_start.toISOString(), r.current_end.toISOString()])).toEqual(
+      scheduled.map((at) => [iso(at - DAY), iso(at)]),
+    );
     expect(rows.map((r) => r.verdict)).toEqual(['drift', 'drift', 'drift']);
     expect(rows.map((r) => r.retrain_workflow_id)).toEqual([null, null, null]);
     await expect(suite.client.workflow.getHandle(retrainWorkflowId(model)).describe()).rejects.toThrow();
@@ -116,7 +158,11 @@ describe('temporal schedule backfill of a daily drift sensor', () => {
 
   it('a past window retrains when the run asks for it (retrainOnDrift)', async () => {
     const window = { start: iso(scheduled[0]! - DAY), end: iso(scheduled[0]!) };
-    const out = await suite.client.workflow.execute(driftSensor, { taskQueue: suite.worker.taskQueue, workflowId: uniqueName('sensor-asked'), args: [{ model, window, retrainOnDrift: true }] });
+    const out = await suite.client.workflow.execute(driftSensor, {
+      taskQueue: suite.worker.taskQueue,
+      workflowId: uniqueName('sensor-asked'),
+      args: [{ model, window, retrainOnDrift: true }],
+    });
     expect(out).toMatchObject({ verdict: 'drift', pastWindow: true, retrainWorkflowId: retrainWorkflowId(model) });
     await suite.client.workflow.getHandle(retrainWorkflowId(model)).result();
     // the report of that window is the backfill's: the same one, now naming the retrain

@@ -14,9 +14,14 @@ import type { TimeWindow } from '../../src/shared/time-window';
 import type { CandidateVersion, ReferenceProfile } from '../../src/shared/types';
 import { prng } from '../helpers/prng';
 
-
 /** Writes `rows` rows with event times spread over `window`; entity ids start with `prefix`. */
-export async function writeRows(pool: Pool, featureSet: string, window: TimeWindow, rows: number, options: { shift?: number; seed?: number; prefix?: string } = {}): Promise<void> {
+export async function writeRows(
+  pool: Pool,
+  featureSet: string,
+  window: TimeWindow,
+  rows: number,
+  options: { shift?: number; seed?: number; prefix?: string } = {},
+): Promise<void> {
   const rand = prng(options.seed ?? 7);
   const shift = options.shift ?? 0;
   const start = Date.parse(window.start);
@@ -53,7 +58,12 @@ export function daysWindow(daysAgo: number, days: number): TimeWindow {
 export const FEATURES = ['tenure', 'spend', 'plan'];
 
 /** A MODELS_CONFIG file declaring `models` (name → featureSet) with a small, fast training spec. */
-export function writeModelsConfig(models: Record<string, { featureSet: string; requireApproval?: boolean; approvalTimeout?: string; every?: string; jitter?: string }>): string {
+export function writeModelsConfig(
+  models: Record<
+    string,
+    { featureSet: string; requireApproval?: boolean; approvalTimeout?: string; every?: string; jitter?: string }
+  >,
+): string {
   const dir = mkdtempSync(join(tmpdir(), 'models-'));
   const path = join(dir, 'models.json');
   const declared = Object.fromEntries(
@@ -68,7 +78,12 @@ export function writeModelsConfig(models: Record<string, { featureSet: string; r
         seed: 1,
         specs: [{ name: 'glm', algorithm: 'glm', parameters: { family: 'binomial' } }],
         retrain: { requireApproval: m.requireApproval ?? false, approvalTimeout: m.approvalTimeout ?? '1h' },
-        drift: { window: '1d', every: m.every ?? '1h', catchupWindow: '10m', ...(m.jitter ? { jitter: m.jitter } : {}) },
+        drift: {
+          window: '1d',
+          every: m.every ?? '1h',
+          catchupWindow: '10m',
+          ...(m.jitter ? { jitter: m.jitter } : {}),
+        },
       },
     ]),
   );
@@ -77,7 +92,11 @@ export function writeModelsConfig(models: Record<string, { featureSet: string; r
 }
 
 /** Registers `candidate` (as a 'setup' run) and promotes it: the production version a test starts from. Returns its number. */
-export async function productionVersion(pool: Pool, candidate: CandidateVersion, options: { allowUnservable?: boolean } = {}): Promise<number> {
+export async function productionVersion(
+  pool: Pool,
+  candidate: CandidateVersion,
+  options: { allowUnservable?: boolean } = {},
+): Promise<number> {
   return withClient(pool, async (c) => {
     const { version } = await registerVersion(c, { candidate, workflowId: 'setup', runId: 'setup' });
     await promoteVersion(c, { model: candidate.model, version, reason: 'test setup', ...options });
@@ -102,7 +121,11 @@ export function fakeCandidate(model: string, metricValue = 0.8, reference?: Refe
     featureSet: 'fs',
     target: 'y',
     window: { start: '2026-01-01T00:00:00.000Z', end: '2026-01-02T00:00:00.000Z' },
-    reference: reference ?? { featureSet: 'fs', window: { start: '2026-01-01T00:00:00.000Z', end: '2026-01-02T00:00:00.000Z' }, rows: 0, features: {} },
+    reference: reference ?? {
+      featureSet: 'fs',
+      window: { start: '2026-01-01T00:00:00.000Z', end: '2026-01-02T00:00:00.000Z' },
+      rows: 0,
+      features: {},
+    },
   };
 }
-

@@ -54,8 +54,16 @@ const schedules: string[] = [];
 async function production(model: string, reference: unknown): Promise<void> {
   const c = await suite.pool.connect();
   try {
-    const { version } = await registerVersion(c, { candidate: fakeCandidate(model), workflowId: 'setup', runId: 'setup' });
-    await c.query('UPDATE registry.model_versions SET reference = $3 WHERE model_name = $1 AND version = $2', [model, version, JSON.stringify(reference)]);
+    const { version } = await registerVersion(c, {
+      candidate: fakeCandidate(model),
+      workflowId: 'setup',
+      runId: 'setup',
+    });
+    await c.query('UPDATE registry.model_versions SET reference = $3 WHERE model_name = $1 AND version = $2', [
+      model,
+      version,
+      JSON.stringify(reference),
+    ]);
     await promoteVersion(c, { model, version, reason: 'test setup' });
   } finally {
     c.release();
@@ -65,7 +73,8 @@ async function production(model: string, reference: unknown): Promise<void> {
 /** The runs a schedule started so far, oldest first. */
 async function runsOf(client: Client, scheduleId: string) {
   const runs: Array<{ workflowId: string; status: string }> = [];
-  for await (const w of client.workflow.list({ query: `TemporalScheduledById = "${scheduleId}"` })) runs.push({ workflowId: w.workflowId, status: w.status.name });
+  for await (const w of client.workflow.list({ query: `TemporalScheduledById = "${scheduleId}"` }))
+    runs.push({ workflowId: w.workflowId, status: w.status.name });
   return runs.sort((a, b) => a.workflowId.localeCompare(b.workflowId));
 }
 
@@ -93,18 +102,38 @@ async function failureOf(run: Promise<unknown>): Promise<ApplicationFailure> {
 }
 
 beforeAll(async () => {
-  await production(broken, { featureSet: 'fs', window: { start: '2026-01-01T00:00:00Z', end: '2026-01-02T00:00:00Z' }, rows: 10 });
-  await production(fine, { featureSet: 'fs', rows: 10, features: { x: { kind: 'numeric', edges: [1], shares: [0.5, 0.5], nullShare: 0 } } });
-  await production(badPolicy, { featureSet: 'fs', rows: 10, features: { x: { kind: 'numeric', edges: [1], shares: [0.5, 0.5], nullShare: 0 } } });
+  await production(broken, {
+    featureSet: 'fs',
+    window: { start: '2026-01-01T00:00:00Z', end: '2026-01-02T00:00:00Z' },
+    rows: 10,
+  });
+  await production(fine, {
+    featureSet: 'fs',
+    rows: 10,
+    features: { x: { kind: 'numeric', edges: [1], shares: [0.5, 0.5], nullShare: 0 } },
+  });
+  await production(badPolicy, {
+    featureSet: 'fs',
+    rows: 10,
+    features: { x: { kind: 'numeric', edges: [1], shares: [0.5, 0.5], nullShare: 0 } },
+  });
 });
 
 afterAll(async () => {
-  for (const id of schedules) await suite.client.schedule.getHandle(id).delete().catch(() => {});
+  for (const id of schedules)
+    await suite.client.schedule
+      .getHandle(id)
+      .delete()
+      .catch(() => {});
 });
 
 describe('driftSensor fails cleanly', () => {
   const start = (input: unknown) =>
-    suite.client.workflow.execute(driftSensor, { taskQueue: suite.worker.taskQueue, workflowId: uniqueName('sensor-bad'), args: [input as Parameters<typeof driftSensor>[0]] });
+    suite.client.workflow.execute(driftSensor, {
+      taskQueue: suite.worker.taskQueue,
+      workflowId: uniqueName('sensor-bad'),
+      args: [input as Parameters<typeof driftSensor>[0]],
+    });
 
   it('bad input fails the run once, naming the field and the value', async () => {
     const name = await failureOf(start({ model: 'Not A Name' }));
@@ -114,13 +143,19 @@ describe('driftSensor fails cleanly', () => {
     const typo = await failureOf(start({ model: broken, polcy: {} }));
     expect(typo.message).toContain('polcy=');
 
-    const window = await failureOf(start({ model: broken, window: { start: '2026-01-02T00:00:00Z', end: '2026-01-01T00:00:00Z' } }));
+    const window = await failureOf(
+      start({ model: broken, window: { start: '2026-01-02T00:00:00Z', end: '2026-01-01T00:00:00Z' } }),
+    );
     expect(window.message).toContain('window.end="2026-01-01T00:00:00Z"');
   });
 
   it('a retrain with a bad window fails the run, naming the field', async () => {
     const bad = await failureOf(
-      suite.client.workflow.execute(retrainModel, { taskQueue: suite.worker.taskQueue, workflowId: uniqueName('retrain-bad'), args: [{ model: fine, reason: 'manual', window: { start: 'yesterday', end: '2026-01-01T00:00:00Z' } }] }),
+      suite.client.workflow.execute(retrainModel, {
+        taskQueue: suite.worker.taskQueue,
+        workflowId: uniqueName('retrain-bad'),
+        args: [{ model: fine, reason: 'manual', window: { start: 'yesterday', end: '2026-01-01T00:00:00Z' } }],
+      }),
     );
     expect([bad.type, bad.nonRetryable]).toEqual([FailureType.Validation, true]);
     expect(bad.message).toContain('window.start="yesterday" is invalid');
@@ -134,18 +169,42 @@ describe('driftSensor fails cleanly', () => {
     expect(inverted.message).toContain('policy.driftThreshold=0.2 is invalid: a PSI >= warnThreshold (0.3)');
     const declared = await failureOf(start({ model: badPolicy }));
     expect(declared.message).toContain('models.');
-    expect(declared.message).toContain(`${badPolicy}.drift.driftThreshold=0.25 is invalid: a PSI >= warnThreshold (0.4)`);
+    expect(declared.message).toContain(
+      `${badPolicy}.drift.driftThreshold=0.25 is invalid: a PSI >= warnThreshold (0.4)`,
+    );
     // both thresholds declared and inverted: the file itself is refused
     const path = join(mkdtempSync(join(tmpdir(), 'models-')), 'models.json');
-    writeFileSync(path, JSON.stringify({ models: { m: { featureSet: 'fs', target: 'y', metric: 'auc', specs: [{ name: 'glm', algorithm: 'glm' }], drift: { warnThreshold: 0.3, driftThreshold: 0.2 } } } }));
-    expect(() => loadModelDeclarations(path)).toThrow('models.m.drift.driftThreshold=0.2 is invalid: a PSI >= warnThreshold (0.3)');
+    writeFileSync(
+      path,
+      JSON.stringify({
+        models: {
+          m: {
+            featureSet: 'fs',
+            target: 'y',
+            metric: 'auc',
+            specs: [{ name: 'glm', algorithm: 'glm' }],
+            drift: { warnThreshold: 0.3, driftThreshold: 0.2 },
+          },
+        },
+      }),
+    );
+    expect(() => loadModelDeclarations(path)).toThrow(
+      'models.m.drift.driftThreshold=0.2 is invalid: a PSI >= warnThreshold (0.3)',
+    );
   });
 
   it('a reference without features fails the scheduled run, and the next scheduled run still starts', async () => {
-    const options = sensorScheduleOptions(loadModelDeclarations(modelsConfig).find((m) => m.name === broken)!, suite.worker.taskQueue)!;
+    const options = sensorScheduleOptions(
+      loadModelDeclarations(modelsConfig).find((m) => m.name === broken)!,
+      suite.worker.taskQueue,
+    )!;
     expect(options.action).toMatchObject({ workflowRunTimeout: 60_000 });
     schedules.push(options.scheduleId);
-    await applySchedules(suite.client, loadModelDeclarations(modelsConfig).filter((m) => m.name === broken), suite.worker.taskQueue);
+    await applySchedules(
+      suite.client,
+      loadModelDeclarations(modelsConfig).filter((m) => m.name === broken),
+      suite.worker.taskQueue,
+    );
     const runs = await until('two runs of the broken sensor, the first failed', async () => {
       const r = await runsOf(suite.client, sensorScheduleId(broken));
       return r.length >= 2 && r[0]!.status === 'FAILED' ? r : undefined;

@@ -26,15 +26,27 @@ const referenceWindow: TimeWindow = { start: day(12), end: day(10) };
 
 beforeAll(async () => {
   await writeRows(suite.pool, featureSet, referenceWindow, 4000, { seed: 1, prefix: 'ref' });
-  await writeRows(suite.pool, featureSet, { start: day(10), end: day(6) }, 8000, { seed: 2, prefix: 'cur', shift: 0.8 });
-  const reference = await buildReferenceProfile(suite.pool, { featureSet, window: referenceWindow }, FEATURES, { bins: 10, maxCategories: 50 });
+  await writeRows(suite.pool, featureSet, { start: day(10), end: day(6) }, 8000, {
+    seed: 2,
+    prefix: 'cur',
+    shift: 0.8,
+  });
+  const reference = await buildReferenceProfile(suite.pool, { featureSet, window: referenceWindow }, FEATURES, {
+    bins: 10,
+    maxCategories: 50,
+  });
   await productionVersion(suite.pool, { ...fakeCandidate(model, 0.7, reference), featureSet, window: referenceWindow });
   await profileClosedPartitions(suite.pool, 2, () => {}, featureSet);
 });
 
 const run = (window: TimeWindow, exact?: boolean) =>
-  suite.client.workflow.execute(driftSensor, { taskQueue: suite.worker.taskQueue, workflowId: uniqueName('sensor-prof'), args: [{ model, window, retrainOnDrift: false, ...(exact === undefined ? {} : { exact }) }] });
-const report = async (id: number) => (await suite.pool.query('SELECT * FROM monitoring.drift_reports WHERE id = $1', [id])).rows[0];
+  suite.client.workflow.execute(driftSensor, {
+    taskQueue: suite.worker.taskQueue,
+    workflowId: uniqueName('sensor-prof'),
+    args: [{ model, window, retrainOnDrift: false, ...(exact === undefined ? {} : { exact }) }],
+  });
+const report = async (id: number) =>
+  (await suite.pool.query('SELECT * FROM monitoring.drift_reports WHERE id = $1', [id])).rows[0];
 
 describe('driftSensor with partition profiles', () => {
   it('reads closed days from profiles by default and scans with exact: true, recording which', async () => {
@@ -50,9 +62,18 @@ describe('driftSensor with partition profiles', () => {
     const r1 = await report(fromProfiles.reportId!);
     const r2 = await report(exact.reportId!);
     expect(r1.read_method).toBe('profiles');
-    expect(r1.read_stats).toMatchObject({ partitionsFromProfiles: 4, partitionsFromOpenProfiles: 0, scanned: [], rowsScanned: 0 });
+    expect(r1.read_stats).toMatchObject({
+      partitionsFromProfiles: 4,
+      partitionsFromOpenProfiles: 0,
+      scanned: [],
+      rowsScanned: 0,
+    });
     expect(r2.read_method).toBe('exact');
-    expect(r2.read_stats).toMatchObject({ partitionsFromProfiles: 0, scanned: [{ ...w2, reason: 'exact' }], rowsScanned: Number(r2.current_rows) });
+    expect(r2.read_stats).toMatchObject({
+      partitionsFromProfiles: 0,
+      scanned: [{ ...w2, reason: 'exact' }],
+      rowsScanned: Number(r2.current_rows),
+    });
     expect(Number(r1.current_rows)).toBe(8000);
     for (const f of ['tenure', 'plan']) expect(r1.feature_stats[f].psi).toBeCloseTo(r2.feature_stats[f].psi, 10);
     expect(Math.abs(r1.feature_stats.spend.psi - r2.feature_stats.spend.psi)).toBeLessThanOrEqual(0.01);

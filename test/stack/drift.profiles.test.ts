@@ -25,7 +25,10 @@ const DAY = 86_400_000;
 const featureSet = uniqueName('drift-profiles');
 /** Four whole closed days, 10 to 6 days ago (UTC midnight bounds, like the partitions). */
 const today = Math.floor(Date.now() / DAY) * DAY;
-const closed: TimeWindow = { start: new Date(today - 10 * DAY).toISOString(), end: new Date(today - 6 * DAY).toISOString() };
+const closed: TimeWindow = {
+  start: new Date(today - 10 * DAY).toISOString(),
+  end: new Date(today - 6 * DAY).toISOString(),
+};
 let pool: Pool;
 let reference: ReferenceProfile;
 let specs: Record<string, BinSpec>;
@@ -33,14 +36,23 @@ let specs: Record<string, BinSpec>;
 async function psiBoth(window: TimeWindow) {
   const exact = await streamWindowHistogram(pool, { featureSet, window }, specs, { threads: 0 });
   const fromProfiles = await windowHistograms(pool, featureSet, window, specs);
-  return { exact, profiles: fromProfiles, e: evaluateDrift(reference, exact), p: evaluateDrift(reference, fromProfiles.histogram) };
+  return {
+    exact,
+    profiles: fromProfiles,
+    e: evaluateDrift(reference, exact),
+    p: evaluateDrift(reference, fromProfiles.histogram),
+  };
 }
 
 beforeAll(async () => {
   pool = testPool();
   await writeRows(pool, featureSet, closed, 30_000, { seed: 3, prefix: 'a' });
   // the reference: the first day only; the last two days drift (spend up, plan towards basic)
-  await writeRows(pool, featureSet, { start: new Date(today - 8 * DAY).toISOString(), end: closed.end }, 20_000, { seed: 4, prefix: 'b', shift: 0.6 });
+  await writeRows(pool, featureSet, { start: new Date(today - 8 * DAY).toISOString(), end: closed.end }, 20_000, {
+    seed: 4,
+    prefix: 'b',
+    shift: 0.6,
+  });
   // nulls, non-numbers, unseen levels and booleans
   await pool.query(
     `INSERT INTO features.feature_values (feature_set, entity_id, event_time, features, source)
@@ -50,7 +62,12 @@ beforeAll(async () => {
        FROM generate_series(1, 2000) g`,
     [featureSet, new Date(today - 7 * DAY).toISOString()],
   );
-  reference = await buildReferenceProfile(pool, { featureSet, window: { start: closed.start, end: new Date(today - 9 * DAY).toISOString() } }, FEATURES, { bins: 10, maxCategories: 50 });
+  reference = await buildReferenceProfile(
+    pool,
+    { featureSet, window: { start: closed.start, end: new Date(today - 9 * DAY).toISOString() } },
+    FEATURES,
+    { bins: 10, maxCategories: 50 },
+  );
   specs = Object.fromEntries(Object.entries(reference.features).map(([f, r]) => [f, binSpecOf(r)]));
   await profileClosedPartitions(pool, 2, () => {}, featureSet);
 });
@@ -68,7 +85,10 @@ describe('drift from partition profiles', () => {
       [featureSet, closed.start, closed.end],
     );
     expect(rows[0]).toEqual({ n: 4, rows: 52_000, stale: false });
-    const { rows: f } = await pool.query<{ feature: string }>('SELECT DISTINCT feature FROM features.partition_profiles WHERE feature_set = $1 ORDER BY 1', [featureSet]);
+    const { rows: f } = await pool.query<{ feature: string }>(
+      'SELECT DISTINCT feature FROM features.partition_profiles WHERE feature_set = $1 ORDER BY 1',
+      [featureSet],
+    );
     expect(f.map((r) => r.feature)).toEqual(['churned', 'plan', 'spend', 'tenure']);
   });
 
@@ -84,7 +104,8 @@ describe('drift from partition profiles', () => {
     expect(exact.features.spend!.nulls).toBeGreaterThan(0);
     expect(profiles.histogram.features.spend!.nulls).toBe(exact.features.spend!.nulls);
     expect(e.features.spend!.psi).toBeGreaterThan(0.1); // drifted: the comparison is not of zeros
-    for (const f of Object.keys(specs)) expect(Math.abs(p.features[f]!.psi - e.features[f]!.psi), f).toBeLessThanOrEqual(0.01);
+    for (const f of Object.keys(specs))
+      expect(Math.abs(p.features[f]!.psi - e.features[f]!.psi), f).toBeLessThanOrEqual(0.01);
     expect(p.features.tenure!.psi).toBe(e.features.tenure!.psi);
     expect(p.features.plan!.psi).toBe(e.features.plan!.psi);
   });
@@ -99,7 +120,10 @@ describe('drift from partition profiles', () => {
 
   it('scans a closed day without a profile exactly, and records it', async () => {
     const day = { start: new Date(today - 9 * DAY).toISOString(), end: new Date(today - 8 * DAY).toISOString() };
-    await pool.query('DELETE FROM features.partition_profile_sets WHERE feature_set = $1 AND range_start = $2', [featureSet, day.start]);
+    await pool.query('DELETE FROM features.partition_profile_sets WHERE feature_set = $1 AND range_start = $2', [
+      featureSet,
+      day.start,
+    ]);
     const { exact, profiles } = await psiBoth(closed);
     expect(profiles.read.method).toBe('profiles');
     expect(profiles.read.partitionsFromProfiles).toBe(3);
@@ -112,21 +136,37 @@ describe('drift from partition profiles', () => {
   it('marks a closed day stale on a backfill, and the next check rebuilds it and matches the exact check', async () => {
     const day = { start: new Date(today - 7 * DAY).toISOString(), end: new Date(today - 6 * DAY).toISOString() };
     await writeRows(pool, featureSet, day, 3_000, { seed: 9, prefix: 'late', shift: 1.5 });
-    const { rows } = await pool.query<{ stale: boolean }>('SELECT stale FROM features.partition_profile_sets WHERE feature_set = $1 AND range_start = $2', [featureSet, day.start]);
+    const { rows } = await pool.query<{ stale: boolean }>(
+      'SELECT stale FROM features.partition_profile_sets WHERE feature_set = $1 AND range_start = $2',
+      [featureSet, day.start],
+    );
     expect(rows[0]!.stale).toBe(true);
     const { exact, profiles, e, p } = await psiBoth(closed);
     expect(profiles.read.partitionsRebuilt).toBe(1);
     expect(profiles.read.partitionsFromProfiles).toBe(4);
     expect(profiles.histogram.rows).toBe(55_000);
     expect(profiles.histogram.features.tenure).toEqual(exact.features.tenure);
-    for (const f of Object.keys(specs)) expect(Math.abs(p.features[f]!.psi - e.features[f]!.psi), f).toBeLessThanOrEqual(0.01);
-    const { rows: after } = await pool.query<{ stale: boolean }>('SELECT stale FROM features.partition_profile_sets WHERE feature_set = $1 AND range_start = $2', [featureSet, day.start]);
+    for (const f of Object.keys(specs))
+      expect(Math.abs(p.features[f]!.psi - e.features[f]!.psi), f).toBeLessThanOrEqual(0.01);
+    const { rows: after } = await pool.query<{ stale: boolean }>(
+      'SELECT stale FROM features.partition_profile_sets WHERE feature_set = $1 AND range_start = $2',
+      [featureSet, day.start],
+    );
     expect(after[0]!.stale).toBe(false);
   });
 
   it('reads open and partly covered days from one shared scan per day, edges exactly', async () => {
-    const open = { start: new Date(today - DAY - 5.5 * 3_600_000).toISOString(), end: new Date(today + 3_600_000 + 120_000).toISOString() };
-    await writeRows(pool, featureSet, { start: new Date(today - 2 * DAY).toISOString(), end: new Date(today + 2 * 3_600_000).toISOString() }, 8_000, { seed: 21, prefix: 'o' });
+    const open = {
+      start: new Date(today - DAY - 5.5 * 3_600_000).toISOString(),
+      end: new Date(today + 3_600_000 + 120_000).toISOString(),
+    };
+    await writeRows(
+      pool,
+      featureSet,
+      { start: new Date(today - 2 * DAY).toISOString(), end: new Date(today + 2 * 3_600_000).toISOString() },
+      8_000,
+      { seed: 21, prefix: 'o' },
+    );
     clearProfileCaches();
     const first = await psiBoth(open);
     expect(first.profiles.read.method).toBe('profiles');
@@ -140,7 +180,13 @@ describe('drift from partition profiles', () => {
     expect(second.read.rowsScanned).toBeLessThan(first.profiles.read.rowsScanned);
     expect(second.histogram).toEqual(first.profiles.histogram);
     // a write moves the counters: the next check sees it
-    await writeRows(pool, featureSet, { start: new Date(today - 3_600_000).toISOString(), end: new Date(today).toISOString() }, 500, { seed: 22, prefix: 'o2' });
+    await writeRows(
+      pool,
+      featureSet,
+      { start: new Date(today - 3_600_000).toISOString(), end: new Date(today).toISOString() },
+      500,
+      { seed: 22, prefix: 'o2' },
+    );
     const third = await psiBoth(open);
     expect(third.profiles.histogram.rows).toBe(third.exact.rows);
     expect(third.profiles.histogram.rows).toBe(first.exact.rows + 500);
@@ -157,16 +203,34 @@ describe('retention', () => {
   });
 
   it('drops the profiles with the partition', async () => {
-    await pool.query(`CREATE TABLE IF NOT EXISTS ${partition} PARTITION OF features.feature_values FOR VALUES FROM ('2020-01-01 00:00+00') TO ('2020-01-02 00:00+00')`);
-    await writeRows(pool, oldSet, { start: '2020-01-01T00:00:00.000Z', end: '2020-01-02T00:00:00.000Z' }, 500, { seed: 5 });
+    await pool.query(
+      `CREATE TABLE IF NOT EXISTS ${partition} PARTITION OF features.feature_values FOR VALUES FROM ('2020-01-01 00:00+00') TO ('2020-01-02 00:00+00')`,
+    );
+    await writeRows(pool, oldSet, { start: '2020-01-01T00:00:00.000Z', end: '2020-01-02T00:00:00.000Z' }, 500, {
+      seed: 5,
+    });
     const { rows: oid } = await pool.query<{ oid: number }>(`SELECT '${partition}'::regclass::oid AS oid`);
-    await buildPartitionProfile(pool, oldSet, { partition, oid: Number(oid[0]!.oid), rangeStart: '2020-01-01T00:00:00.000Z', rangeEnd: '2020-01-02T00:00:00.000Z' });
-    const count = async () => Number((await pool.query('SELECT count(*) AS n FROM features.partition_profiles WHERE feature_set = $1', [oldSet])).rows[0].n);
+    await buildPartitionProfile(pool, oldSet, {
+      partition,
+      oid: Number(oid[0]!.oid),
+      rangeStart: '2020-01-01T00:00:00.000Z',
+      rangeEnd: '2020-01-02T00:00:00.000Z',
+    });
+    const count = async () =>
+      Number(
+        (await pool.query('SELECT count(*) AS n FROM features.partition_profiles WHERE feature_set = $1', [oldSet]))
+          .rows[0].n,
+      );
     expect(await count()).toBe(4);
     await pool.query("SELECT partman.drop_partition_time('features.feature_values')");
     expect((await pool.query(`SELECT to_regclass('${partition}') AS t`)).rows[0].t).toBeNull();
     await profileClosedPartitions(pool, 2, () => {}, oldSet);
     expect(await count()).toBe(0);
-    expect(Number((await pool.query('SELECT count(*) AS n FROM features.feature_writes WHERE feature_set = $1', [oldSet])).rows[0].n)).toBe(0);
+    expect(
+      Number(
+        (await pool.query('SELECT count(*) AS n FROM features.feature_writes WHERE feature_set = $1', [oldSet])).rows[0]
+          .n,
+      ),
+    ).toBe(0);
   });
 });

@@ -21,7 +21,10 @@ const pool = testPool();
 const featureSet = uniqueName('hb-fs');
 // one day a week back: inside a daily partition of its own
 const dayStart = Math.floor(Date.now() / DAY) * DAY - 7 * DAY;
-const window = { start: new Date(dayStart + 3_600_000).toISOString(), end: new Date(dayStart + 23 * 3_600_000).toISOString() };
+const window = {
+  start: new Date(dayStart + 3_600_000).toISOString(),
+  end: new Date(dayStart + 23 * 3_600_000).toISOString(),
+};
 
 beforeAll(async () => {
   await writeRows(pool, featureSet, window, 2000, { seed: 5 });
@@ -51,11 +54,16 @@ describe('computeReferenceProfile', () => {
     try {
       await locker.query('BEGIN');
       await locker.query(`LOCK TABLE ${rows[0]!.partition} IN ACCESS EXCLUSIVE MODE`);
-      const activities = createDriftActivities({ config: loadConfig(), pool } as Parameters<typeof createDriftActivities>[0]);
+      const activities = createDriftActivities({ config: loadConfig(), pool } as Parameters<
+        typeof createDriftActivities
+      >[0]);
       const profile = env.run(activities.computeReferenceProfile, { featureSet, window, features: FEATURES });
       // hold the lock for more than two heartbeat intervals: the activity is stuck in its first query
       let done = false;
-      void profile.then(() => (done = true), () => (done = true));
+      void profile.then(
+        () => (done = true),
+        () => (done = true),
+      );
       await new Promise((r) => setTimeout(r, 2.5 * HEARTBEAT_EVERY_MS));
       expect(done).toBe(false); // really waiting on the lock
       blocked = false;

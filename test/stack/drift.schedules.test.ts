@@ -23,7 +23,10 @@ beforeAll(async () => {
   ({ client, close } = await connectTemporal());
 });
 afterAll(async () => {
-  await client.schedule.getHandle(sensorScheduleId(model)).delete().catch(() => {});
+  await client.schedule
+    .getHandle(sensorScheduleId(model))
+    .delete()
+    .catch(() => {});
   await close();
 });
 
@@ -46,10 +49,19 @@ describe('schedules apply', () => {
     expect(d.state.paused).toBe(true);
     expect(d.spec.calendars?.length ?? 0).toBeGreaterThan(0); // the server turns cron into calendars
     expect(d.spec.intervals ?? []).toHaveLength(0);
-    expect(d.action).toMatchObject({ type: 'startWorkflow', workflowType: 'driftSensor', taskQueue, args: [{ model }] });
+    expect(d.action).toMatchObject({
+      type: 'startWorkflow',
+      workflowType: 'driftSensor',
+      taskQueue,
+      args: [{ model }],
+    });
 
     const cfg = loadConfig();
-    const listed = execFileSync(temporalBinary(stackContext(() => {})), ['schedule', 'list', '--address', cfg.temporal.address, '--namespace', cfg.temporal.namespace], { encoding: 'utf8' });
+    const listed = execFileSync(
+      temporalBinary(stackContext(() => {})),
+      ['schedule', 'list', '--address', cfg.temporal.address, '--namespace', cfg.temporal.namespace],
+      { encoding: 'utf8' },
+    );
     expect(listed).toContain(sensorScheduleId(model));
   });
 });

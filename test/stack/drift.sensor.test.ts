@@ -19,18 +19,28 @@ const featureSet = uniqueName('drift-fs');
 const model = uniqueName('drift').replace(/-/g, '_');
 const raceModel = uniqueName('race').replace(/-/g, '_');
 const referenceWindow = daysWindow(2, 7);
-const modelsConfig = writeModelsConfig({ [model]: { featureSet }, [raceModel]: { featureSet, requireApproval: true, approvalTimeout: '1h' } });
+const modelsConfig = writeModelsConfig({
+  [model]: { featureSet },
+  [raceModel]: { featureSet, requireApproval: true, approvalTimeout: '1h' },
+});
 const suite = useStackSuite({ workerConfig: () => loadConfig({ ...process.env, MODELS_CONFIG: modelsConfig }) });
 useFeatureSet(() => suite.pool, featureSet);
 
 /** Registers and promotes version 1 of `name` with the reference of the generated training window. */
 async function productionV1(name: string): Promise<void> {
-  const reference = await buildReferenceProfile(suite.pool, { featureSet, window: referenceWindow }, FEATURES, { bins: 10, maxCategories: 50 });
+  const reference = await buildReferenceProfile(suite.pool, { featureSet, window: referenceWindow }, FEATURES, {
+    bins: 10,
+    maxCategories: 50,
+  });
   await productionVersion(suite.pool, { ...fakeCandidate(name, 0.7, reference), featureSet, window: referenceWindow });
 }
 
 async function runSensor(name: string, window: ReturnType<typeof daysWindow>, id = uniqueName(`sensor-${name}`)) {
-  return suite.client.workflow.execute(driftSensor, { taskQueue: suite.worker.taskQueue, workflowId: id, args: [{ model: name, window }] });
+  return suite.client.workflow.execute(driftSensor, {
+    taskQueue: suite.worker.taskQueue,
+    workflowId: id,
+    args: [{ model: name, window }],
+  });
 }
 
 async function report(id: number) {
@@ -52,7 +62,13 @@ describe('driftSensor', () => {
     expect(out.maxPsi).toBeLessThan(0.1);
     expect(out.retrainWorkflowId).toBeUndefined();
     const row = await report(out.reportId!);
-    expect(row).toMatchObject({ model_name: model, model_version: 1, verdict: 'ok', current_rows: 1500, retrain_workflow_id: null });
+    expect(row).toMatchObject({
+      model_name: model,
+      model_version: 1,
+      verdict: 'ok',
+      current_rows: 1500,
+      retrain_workflow_id: null,
+    });
     expect(Object.keys(row.feature_stats).sort()).toEqual([...FEATURES].sort());
     await expect(suite.client.workflow.getHandle(`retrain-${model}`).describe()).rejects.toThrow();
   });
@@ -95,11 +111,14 @@ describe('driftSensor', () => {
 
   it('ten sensors racing on one drifted model start exactly one retrain', async () => {
     const window = daysWindow(-1, 1);
-    const outs = await Promise.all(Array.from({ length: 10 }, (_, i) => runSensor(raceModel, window, `race-${raceModel}-${i}`)));
+    const outs = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => runSensor(raceModel, window, `race-${raceModel}-${i}`)),
+    );
     expect(outs.every((o) => o.verdict === 'drift' && o.retrainWorkflowId === `retrain-${raceModel}`)).toBe(true);
     const handle = suite.client.workflow.getHandle(`retrain-${raceModel}`);
     const runIds = new Set<string>();
-    for await (const w of suite.client.workflow.list({ query: `WorkflowId = "retrain-${raceModel}"` })) runIds.add(w.runId);
+    for await (const w of suite.client.workflow.list({ query: `WorkflowId = "retrain-${raceModel}"` }))
+      runIds.add(w.runId);
     expect(runIds.size).toBe(1);
     // the retrain waits for approval (declared requireApproval); reject it and production stays version 1
     while ((await handle.query(status)).phase !== 'awaiting-approval') await new Promise((r) => setTimeout(r, 500));

@@ -21,7 +21,10 @@ let specs: Record<string, BinSpec>;
 beforeAll(async () => {
   pool = testPool();
   await writeRows(pool, featureSet, window, 40_000, { seed: 11, prefix: 'w' }); // ~2.5 MB of COPY text
-  const reference = await buildReferenceProfile(pool, { featureSet, window }, FEATURES, { bins: 10, maxCategories: 50 });
+  const reference = await buildReferenceProfile(pool, { featureSet, window }, FEATURES, {
+    bins: 10,
+    maxCategories: 50,
+  });
   specs = Object.fromEntries(Object.entries(reference.features).map(([f, r]) => [f, binSpecOf(r)]));
   // then rows the reference never saw: doubled backslashes, quotes, multi-byte characters, nulls
   await pool.query(
@@ -43,7 +46,11 @@ it('threaded reader = single-thread reader = SQL reader', async () => {
   const single = await streamWindowHistogram(pool, query, specs, { threads: 0 });
   const sql = await sqlWindowHistogram(pool, query, specs);
   const progress: number[] = [];
-  const one = await streamWindowHistogram(pool, query, specs, { threads: 1, progressEvery: 10_000, onProgress: (rows) => progress.push(rows) });
+  const one = await streamWindowHistogram(pool, query, specs, {
+    threads: 1,
+    progressEvery: 10_000,
+    onProgress: (rows) => progress.push(rows),
+  });
   const two = await streamWindowHistogram(pool, query, specs, { threads: 2 });
   expect(single.rows).toBe(40_500);
   expect(single.features.plan!.unseen).toBeGreaterThan(0);

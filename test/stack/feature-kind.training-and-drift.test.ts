@@ -31,7 +31,13 @@ describe('the feature-kind rule, training and drift alike', () => {
     const rows = Array.from({ length: 200 }, (_, i) => ({
       entity: `e${i}`,
       time: new Date(base + i * 60_000).toISOString(),
-      features: { amount: i * 1.5, plan: i % 2 ? 'pro' : 'free', mostly_numbers: i === 7 ? 'n/a' : i % 10, flag: i % 3 === 0, y: i % 4 === 0 ? 'yes' : 'no' },
+      features: {
+        amount: i * 1.5,
+        plan: i % 2 ? 'pro' : 'free',
+        mostly_numbers: i === 7 ? 'n/a' : i % 10,
+        flag: i % 3 === 0,
+        y: i % 4 === 0 ? 'yes' : 'no',
+      },
     }));
     await pool.query(
       `INSERT INTO features.feature_values (feature_set, entity_id, event_time, features)
@@ -49,13 +55,26 @@ describe('the feature-kind rule, training and drift alike', () => {
   });
 
   it('gives each column the same kind in the H2O frame and in the reference histograms', async () => {
-    const set = await extractTrainingSet({ config, pool }, { workflowId, featureSet, target: 'y', window, metric: 'auc', seed: 1 });
+    const set = await extractTrainingSet(
+      { config, pool },
+      { workflowId, featureSet, target: 'y', window, metric: 'auc', seed: 1 },
+    );
     const trained = Object.fromEntries(set.features.map((f) => [f.name, f.type]));
     expect(trained).toEqual({ amount: 'Numeric', flag: 'Enum', mostly_numbers: 'Enum', plan: 'Enum' });
 
-    const reference = await buildReferenceProfile(pool, { featureSet, window }, set.features.map((f) => f.name), { bins: 10, maxCategories: 50, threads: 0 });
+    const reference = await buildReferenceProfile(
+      pool,
+      { featureSet, window },
+      set.features.map((f) => f.name),
+      { bins: 10, maxCategories: 50, threads: 0 },
+    );
     const drift = Object.fromEntries(Object.entries(reference.features).map(([name, r]) => [name, r.kind]));
-    expect(drift).toEqual({ amount: 'numeric', flag: 'categorical', mostly_numbers: 'categorical', plan: 'categorical' });
+    expect(drift).toEqual({
+      amount: 'numeric',
+      flag: 'categorical',
+      mostly_numbers: 'categorical',
+      plan: 'categorical',
+    });
     // what H2O saw in the frame agrees too
     const frame = await h2o.frame(set.trainFrame);
     const column = Object.fromEntries(frame.columns!.map((c) => [c.label, c.type]));

@@ -22,7 +22,11 @@ describe('H2O client on the real cluster', () => {
     for (let i = 0; i < 200; i++) rows.push(`${i % 17},${['red', 'green', 'blue'][i % 3]},${i % 17 > 8 ? 1 : 0}`);
     await h2o.postFile(`${frame}_raw`, Buffer.from(`${rows.join('\n')}\n`));
     // label holds 0/1: declared Enum, it must come out categorical, not numeric.
-    const job = await h2o.parse({ sourceFrames: [`${frame}_raw`], destinationFrame: frame, columnTypes: ['Numeric', 'Enum', 'Enum'] });
+    const job = await h2o.parse({
+      sourceFrames: [`${frame}_raw`],
+      destinationFrame: frame,
+      columnTypes: ['Numeric', 'Enum', 'Enum'],
+    });
     await pollJob(h2o, job.key.name);
   });
 
@@ -41,20 +45,28 @@ describe('H2O client on the real cluster', () => {
   it('parses with the explicit column types', async () => {
     const f = await h2o.frame(frame);
     expect(f.rows).toBe(200);
-    expect(f.columns!.map((c) => [c.label, c.type])).toEqual([['x', 'int'], ['color', 'enum'], ['label', 'enum']]);
+    expect(f.columns!.map((c) => [c.label, c.type])).toEqual([
+      ['x', 'int'],
+      ['color', 'enum'],
+      ['label', 'enum'],
+    ]);
     expect(f.columns![2]!.domain).toEqual(['0', '1']);
   });
 
   it('turns an unknown parameter into H2OError 412 naming the parameter', async () => {
-    const err = await h2o.buildModel('gbm', { training_frame: frame, response_column: 'label', not_a_param: 3 }).catch((e: unknown) => e);
+    const err = await h2o
+      .buildModel('gbm', { training_frame: frame, response_column: 'label', not_a_param: 3 })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(H2OError);
     expect((err as H2OError).status).toBe(412);
     expect((err as H2OError).field).toBe('not_a_param');
     expect((err as H2OError).message).toContain('Unknown parameter: not_a_param');
   });
 
-  it('turns a validation failure into H2OError 412 with H2O\'s message and the first failing field', async () => {
-    const err = await h2o.buildModel('gbm', { training_frame: frame, response_column: 'label', ntrees: -1 }).catch((e: unknown) => e);
+  it("turns a validation failure into H2OError 412 with H2O's message and the first failing field", async () => {
+    const err = await h2o
+      .buildModel('gbm', { training_frame: frame, response_column: 'label', ntrees: -1 })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(H2OError);
     expect((err as H2OError).status).toBe(412);
     expect((err as H2OError).field).toBe('ntrees');
@@ -70,7 +82,14 @@ describe('H2O client on the real cluster', () => {
   });
 
   it('trains, polls to DONE, reads validation metrics, predicts and downloads the MOJO', async () => {
-    const job = await h2o.buildModel('gbm', { model_id: model, training_frame: frame, validation_frame: frame, response_column: 'label', ntrees: 3, seed: 1 });
+    const job = await h2o.buildModel('gbm', {
+      model_id: model,
+      training_frame: frame,
+      validation_frame: frame,
+      response_column: 'label',
+      ntrees: 3,
+      seed: 1,
+    });
     expect(job.dest?.name).toBe(model);
     const polls: number[] = [];
     const done = await pollJob(h2o, job.key.name, { onPoll: (j) => void polls.push(j.progress) });

@@ -32,13 +32,26 @@ import { uniqueName } from '../helpers/temporal';
 
 const stateDir = mkdtempSync(join(tmpdir(), 'mlops-h2o-cloud-'));
 // the test's cloud: its own state dir (pid files, flatfile, logs); heap 2g × 70% split over 2 nodes ≈ 716 MiB each
-const cloudEnv = { ...process.env, H2O_URL: 'http://127.0.0.1:54341', H2O_NODES: '2', H2O_MEMORY: '2g', H2O_NTHREADS: '1', MLOPS_STATE_DIR: stateDir };
+const cloudEnv = {
+  ...process.env,
+  H2O_URL: 'http://127.0.0.1:54341',
+  H2O_NODES: '2',
+  H2O_MEMORY: '2g',
+  H2O_NTHREADS: '1',
+  MLOPS_STATE_DIR: stateDir,
+};
 const cloudConfig = loadConfig(cloudEnv);
 const cloudCtx: StackContext = { config: cloudConfig, paths: stackPaths(stateDir), log: () => {} };
 // the same ports with H2O_NODES=1: how the test brings up only the first node of the two
-const firstNodeCtx: StackContext = { config: loadConfig({ ...cloudEnv, H2O_NODES: '1', H2O_MEMORY: '1g' }), paths: cloudCtx.paths, log: () => {} };
+const firstNodeCtx: StackContext = {
+  config: loadConfig({ ...cloudEnv, H2O_NODES: '1', H2O_MEMORY: '1g' }),
+  paths: cloudCtx.paths,
+  log: () => {},
+};
 // the worker trains on the test's cloud; everything else is the shared stack
-const suite = useStackSuite({ workerConfig: () => loadConfig({ ...process.env, H2O_URL: cloudConfig.h2o.url, H2O_NODES: '2' }) });
+const suite = useStackSuite({
+  workerConfig: () => loadConfig({ ...process.env, H2O_URL: cloudConfig.h2o.url, H2O_NODES: '2' }),
+});
 const h2o = new H2OClient(cloudConfig.h2o.url);
 const [first, second] = h2oNodes(cloudCtx);
 
@@ -60,7 +73,14 @@ function retrain(model: string, specs: Array<{ name: string; parameters: Record<
       reason: 'manual: h2o cloud test',
       ingestSource: false,
       window: set.window,
-      training: { featureSet: set.featureSet, target: set.target, metric: 'auc', seed: 5, maxParallel: 2, specs: specs.map((s) => ({ ...s, algorithm: 'gbm' as const })) },
+      training: {
+        featureSet: set.featureSet,
+        target: set.target,
+        metric: 'auc',
+        seed: 5,
+        maxParallel: 2,
+        specs: specs.map((s) => ({ ...s, algorithm: 'gbm' as const })),
+      },
     },
     { taskQueue: suite.worker.taskQueue },
   );
@@ -68,7 +88,9 @@ function retrain(model: string, specs: Array<{ name: string; parameters: Record<
 
 /** The retrain's training run, once both its specs' H2O jobs are RUNNING. */
 async function twoJobsTraining(handle: Awaited<ReturnType<typeof retrain>>) {
-  const train = suite.client.workflow.getHandle(retrainTrainingWorkflowId(handle.workflowId, handle.firstExecutionRunId));
+  const train = suite.client.workflow.getHandle(
+    retrainTrainingWorkflowId(handle.workflowId, handle.firstExecutionRunId),
+  );
   const deadline = Date.now() + 180_000;
   for (;;) {
     if (Date.now() > deadline) throw new Error('the specs never started training');
@@ -100,9 +122,16 @@ describe('H2O as a 2-node cloud', () => {
     expect((await h2o.cloud()).locked).toBe(false);
 
     const workflowId = uniqueName('health-incomplete');
-    await expect(suite.client.workflow.execute(stackHealth, { taskQueue: suite.worker.taskQueue, workflowId, args: [{ requestedBy: 'h2o.cloud test' }] })).rejects.toThrow();
+    await expect(
+      suite.client.workflow.execute(stackHealth, {
+        taskQueue: suite.worker.taskQueue,
+        workflowId,
+        args: [{ requestedBy: 'h2o.cloud test' }],
+      }),
+    ).rejects.toThrow();
     const history = await suite.client.workflow.getHandle(workflowId).fetchHistory();
-    const failed = history.events!.find((e) => e.activityTaskFailedEventAttributes)?.activityTaskFailedEventAttributes?.failure;
+    const failed = history.events!.find((e) => e.activityTaskFailedEventAttributes)?.activityTaskFailedEventAttributes
+      ?.failure;
     expect(failed?.applicationFailureInfo?.type).toBe('H2OCloudIncompleteError');
     expect(failed?.message).toContain('missing 127.0.0.1:54343');
     await h2oComponent.down(firstNodeCtx);
@@ -117,10 +146,19 @@ describe('H2O as a 2-node cloud', () => {
     for (const n of cloud.nodes) expect(n.max_mem).toBeLessThanOrEqual(716 * 1024 * 1024);
 
     const summary = await versionCheck(cloudConfig);
-    expect(summary.checks.find((c) => c.component === 'h2o-cloud')).toMatchObject({ verdict: 'ok', ok: true, actual: '2', expected: '2' });
+    expect(summary.checks.find((c) => c.component === 'h2o-cloud')).toMatchObject({
+      verdict: 'ok',
+      ok: true,
+      actual: '2',
+      expected: '2',
+    });
     expect(summary.exitCode).toBe(EXIT_OK);
 
-    const health = await suite.client.workflow.execute(stackHealth, { taskQueue: suite.worker.taskQueue, workflowId: uniqueName('health-cloud'), args: [{ requestedBy: 'h2o.cloud test' }] });
+    const health = await suite.client.workflow.execute(stackHealth, {
+      taskQueue: suite.worker.taskQueue,
+      workflowId: uniqueName('health-cloud'),
+      args: [{ requestedBy: 'h2o.cloud test' }],
+    });
     expect(health.h2oCloud).toMatchObject({ size: 2, expected: 2, locked: true });
     expect(health.h2oCloud.nodes.sort()).toEqual(['127.0.0.1:54341', '127.0.0.1:54343']);
 
@@ -133,7 +171,10 @@ describe('H2O as a 2-node cloud', () => {
     const model = uniqueName('cloud').replace(/-/g, '_');
     // long enough to still run when H2O notices the dead node (it waits for missed heartbeats, about a minute)
     const long = { ntrees: 100000, max_depth: 4, max_runtime_secs: 240 };
-    const handle = await retrain(model, [{ name: 'gbm_a', parameters: long }, { name: 'gbm_b', parameters: { ...long, learn_rate: 0.05 } }]);
+    const handle = await retrain(model, [
+      { name: 'gbm_a', parameters: long },
+      { name: 'gbm_b', parameters: { ...long, learn_rate: 0.05 } },
+    ]);
     const train = await twoJobsTraining(handle);
 
     const pid = daemonPid(second!.name, cloudCtx.paths)!;
@@ -148,15 +189,25 @@ describe('H2O as a 2-node cloud', () => {
     expect(failure?.applicationFailureInfo?.nonRetryable).toBe(true);
     expect(failure?.message).toContain('127.0.0.1:54343');
     expect(failure?.message).not.toContain('127.0.0.1:54341');
-    const awaits = trainEvents.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'trainSpecOnSlot').map((e) => e.eventId!.toString());
+    const awaits = trainEvents
+      .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'trainSpecOnSlot')
+      .map((e) => e.eventId!.toString());
     expect(awaits).toHaveLength(2);
-    const started = trainEvents.filter((e) => e.activityTaskStartedEventAttributes && awaits.includes(e.activityTaskStartedEventAttributes.scheduledEventId!.toString()));
+    const started = trainEvents.filter(
+      (e) =>
+        e.activityTaskStartedEventAttributes &&
+        awaits.includes(e.activityTaskStartedEventAttributes.scheduledEventId!.toString()),
+    );
     expect(started.map((e) => e.activityTaskStartedEventAttributes!.attempt)).toEqual([1, 1]);
     // no rebuild either: a cloud that lost a node cannot train again until it is restarted
-    expect(trainEvents.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'extractTrainingSet')).toHaveLength(1);
+    expect(
+      trainEvents.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'extractTrainingSet'),
+    ).toHaveLength(1);
     // the retrain itself failed with it (the child's failure is its cause)
     const retrainFailure = failureOf((await handle.fetchHistory()).events!);
-    expect(retrainFailure?.cause?.cause?.applicationFailureInfo?.type ?? retrainFailure?.cause?.applicationFailureInfo?.type).toBe('H2OCloudLostError');
+    expect(
+      retrainFailure?.cause?.cause?.applicationFailureInfo?.type ?? retrainFailure?.cause?.applicationFailureInfo?.type,
+    ).toBe('H2OCloudLostError');
     expect(await listVersions(suite.pool, model)).toEqual([]);
 
     // the checks name the lost node too, until the cloud is restarted
@@ -171,7 +222,10 @@ describe('H2O as a 2-node cloud', () => {
     expect(daemonPid(first!.name, cloudCtx.paths)).not.toBe(firstPid);
     expect(await h2o.cloud()).toMatchObject({ cloud_size: 2, locked: true, cloud_healthy: true });
 
-    const again = await retrain(model, [{ name: 'gbm_a', parameters: { ntrees: 20, max_depth: 3 } }, { name: 'gbm_b', parameters: { ntrees: 30, max_depth: 3, learn_rate: 0.05 } }]);
+    const again = await retrain(model, [
+      { name: 'gbm_a', parameters: { ntrees: 20, max_depth: 3 } },
+      { name: 'gbm_b', parameters: { ntrees: 30, max_depth: 3, learn_rate: 0.05 } },
+    ]);
     const out = (await again.result()) as RetrainModelOutput;
     expect(out).toMatchObject({ model, version: 1, outcome: 'promoted', production: 1 });
     const versions = await listVersions(suite.pool, model);
@@ -183,7 +237,10 @@ describe('H2O as a 2-node cloud', () => {
   it('the node H2O_URL names killed mid-training: the other node answers, and the retrain fails with H2OCloudLostError naming it', async () => {
     const model = uniqueName('cloud').replace(/-/g, '_');
     const long = { ntrees: 100000, max_depth: 4, max_runtime_secs: 240 };
-    const handle = await retrain(model, [{ name: 'gbm_a', parameters: long }, { name: 'gbm_b', parameters: { ...long, learn_rate: 0.05 } }]);
+    const handle = await retrain(model, [
+      { name: 'gbm_a', parameters: long },
+      { name: 'gbm_b', parameters: { ...long, learn_rate: 0.05 } },
+    ]);
     const train = await twoJobsTraining(handle);
     process.kill(daemonPid(first!.name, cloudCtx.paths)!, 'SIGKILL');
 
@@ -191,7 +248,9 @@ describe('H2O as a 2-node cloud', () => {
     const failure = failureOf((await train.fetchHistory()).events!);
     expect(failure?.applicationFailureInfo?.type).toBe('H2OCloudLostError');
     expect(failure?.applicationFailureInfo?.nonRetryable).toBe(true);
-    expect(failure?.message).toContain("H2O_URL's node 127.0.0.1:54341 refuses connections while 127.0.0.1:54343 answers");
+    expect(failure?.message).toContain(
+      "H2O_URL's node 127.0.0.1:54341 refuses connections while 127.0.0.1:54343 answers",
+    );
     expect(await listVersions(suite.pool, model)).toEqual([]);
     const lost = (await versionCheck(cloudConfig)).checks.find((c) => c.component === 'h2o-cloud')!;
     expect(lost).toMatchObject({ verdict: 'lost', ok: false });

@@ -24,7 +24,18 @@ describe('MOJO gate', () => {
   beforeAll(async () => {
     server = createServer((req, res) => {
       res.writeHead(412, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ __meta: { schema_name: 'H2OErrorV3' }, msg: GATE_MSG, dev_msg: GATE_MSG, http_status: 412, values: {}, exception_type: 'water.exceptions.H2OIllegalArgumentException', exception_msg: GATE_MSG, error_url: req.url }));
+      res.end(
+        JSON.stringify({
+          __meta: { schema_name: 'H2OErrorV3' },
+          msg: GATE_MSG,
+          dev_msg: GATE_MSG,
+          http_status: 412,
+          values: {},
+          exception_type: 'water.exceptions.H2OIllegalArgumentException',
+          exception_msg: GATE_MSG,
+          error_url: req.url,
+        }),
+      );
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const address = server.address();
@@ -33,7 +44,7 @@ describe('MOJO gate', () => {
 
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-  it('fails the download with H2O\'s message, as a non-retryable H2OMojoGatedError, writing nothing', async () => {
+  it("fails the download with H2O's message, as a non-retryable H2OMojoGatedError, writing nothing", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mojo-gate-'));
     const path = join(dir, 'm.zip');
     const err = await downloadMojoTo(new H2OClient(url), 'some_model', path).catch((e: unknown) => e);

@@ -32,7 +32,12 @@ describe('ingestSource survives crashes', () => {
 
   beforeAll(async () => {
     // every page takes 150 ms to answer, so a run lasts long enough to be interrupted
-    source = await startSyntheticSource({ records: RECORDS, entityPrefix: `${uniqueName('c')}-`, invalidEvery: 100, faults: () => ({ kind: 'delay', ms: 150 }) });
+    source = await startSyntheticSource({
+      records: RECORDS,
+      entityPrefix: `${uniqueName('c')}-`,
+      invalidEvery: 100,
+      faults: () => ({ kind: 'delay', ms: 150 }),
+    });
     ({ client, close: closeClient } = await connectTemporal());
     pool = testPool();
   });
@@ -54,31 +59,50 @@ describe('ingestSource survives crashes', () => {
 
   async function expectExactlyOnce(out: IngestSourceOutput, featureSet: string): Promise<void> {
     const invalid = RECORDS / 100;
-    expect(out).toMatchObject({ recordsSeen: RECORDS, recordsWritten: RECORDS - invalid, deadLetters: invalid, reconciled: true });
+    expect(out).toMatchObject({
+      recordsSeen: RECORDS,
+      recordsWritten: RECORDS - invalid,
+      deadLetters: invalid,
+      reconciled: true,
+    });
     const rows = await landed(pool, featureSet);
     expect(rows.rows).toBe(RECORDS - invalid);
     expect(rows.distinctKeys).toBe(RECORDS - invalid);
-    const { rows: letters } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM features.dead_letters WHERE source = $1', [out.source]);
+    const { rows: letters } = await pool.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM features.dead_letters WHERE source = $1',
+      [out.source],
+    );
     expect(letters[0]!.n).toBe(invalid);
   }
 
-  it.each<SyntheticStyle>(['offset', 'cursor'])('%s: worker SIGKILLed mid-run, a new worker finishes it', async (style) => {
-    const taskQueue = uniqueName('tq-kill');
-    const definition = testSource(source, style, { pageSize: 100, maxPagesInFlight: 3, pagesPerActivity: style === 'cursor' ? 10 : 1 });
-    written.push({ featureSet: definition.mapping.featureSet, source: definition.name });
-    let child: ChildProcess | undefined = await spawnWorkerProcess(taskQueue);
-    try {
-      const handle = await client.workflow.start(ingestSource, { taskQueue, workflowId: uniqueName('ingest-kill'), args: [{ source: definition.name, definition, indexClosedPartitions: false }] });
-      const before = await waitForPages(handle, 6);
-      expect(before.done).toBe(false);
-      await killWorkerProcess(child);
-      child = await spawnWorkerProcess(taskQueue);
-      const out = await handle.result();
-      await expectExactlyOnce(out, definition.mapping.featureSet);
-    } finally {
-      if (child) await killWorkerProcess(child);
-    }
-  });
+  it.each<SyntheticStyle>(['offset', 'cursor'])(
+    '%s: worker SIGKILLed mid-run, a new worker finishes it',
+    async (style) => {
+      const taskQueue = uniqueName('tq-kill');
+      const definition = testSource(source, style, {
+        pageSize: 100,
+        maxPagesInFlight: 3,
+        pagesPerActivity: style === 'cursor' ? 10 : 1,
+      });
+      written.push({ featureSet: definition.mapping.featureSet, source: definition.name });
+      let child: ChildProcess | undefined = await spawnWorkerProcess(taskQueue);
+      try {
+        const handle = await client.workflow.start(ingestSource, {
+          taskQueue,
+          workflowId: uniqueName('ingest-kill'),
+          args: [{ source: definition.name, definition, indexClosedPartitions: false }],
+        });
+        const before = await waitForPages(handle, 6);
+        expect(before.done).toBe(false);
+        await killWorkerProcess(child);
+        child = await spawnWorkerProcess(taskQueue);
+        const out = await handle.result();
+        await expectExactlyOnce(out, definition.mapping.featureSet);
+      } finally {
+        if (child) await killWorkerProcess(child);
+      }
+    },
+  );
 
   it('PostgreSQL restarted mid-run', async () => {
     const worker = await startTestWorker();
@@ -86,7 +110,11 @@ describe('ingestSource survives crashes', () => {
     const definition = testSource(source, 'offset', { pageSize: 100, maxPagesInFlight: 3 });
     written.push({ featureSet: definition.mapping.featureSet, source: definition.name });
     try {
-      const handle = await client.workflow.start(ingestSource, { taskQueue: worker.taskQueue, workflowId: uniqueName('ingest-pg'), args: [{ source: definition.name, definition, indexClosedPartitions: false }] });
+      const handle = await client.workflow.start(ingestSource, {
+        taskQueue: worker.taskQueue,
+        workflowId: uniqueName('ingest-pg'),
+        args: [{ source: definition.name, definition, indexClosedPartitions: false }],
+      });
       await waitForPages(handle, 5);
       try {
         await stopPostgres(ctx);

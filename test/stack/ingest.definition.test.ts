@@ -34,8 +34,14 @@ describe('source definitions', () => {
   });
 
   /** Runs the workflow and returns the ApplicationFailure it failed with. */
-  async function failure(definition: unknown, name = (definition as SourceDefinition).name): Promise<ApplicationFailure> {
-    const err = await runIngest(suite.client, suite.worker.taskQueue, { source: name, definition: definition as SourceDefinition }).catch((e: unknown) => e);
+  async function failure(
+    definition: unknown,
+    name = (definition as SourceDefinition).name,
+  ): Promise<ApplicationFailure> {
+    const err = await runIngest(suite.client, suite.worker.taskQueue, {
+      source: name,
+      definition: definition as SourceDefinition,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
     let cause = (err as WorkflowFailedError).cause;
     if (cause instanceof ActivityFailure) cause = cause.cause;
@@ -43,15 +49,18 @@ describe('source definitions', () => {
     return cause as ApplicationFailure;
   }
 
-  it.each(BAD_DEFINITIONS)('%s fails the run before any request, naming the field', async (_label, breakIt, message) => {
-    const before = source.stats().requests;
-    const app = await failure(breakIt(testSource(source, 'offset')));
-    expect(app.type).toBe('ValidationError');
-    expect(app.nonRetryable).toBe(true);
-    expect(app.message).toMatch(message);
-    expect(app.message).not.toContain('abc123');
-    expect(source.stats().requests).toBe(before);
-  });
+  it.each(BAD_DEFINITIONS)(
+    '%s fails the run before any request, naming the field',
+    async (_label, breakIt, message) => {
+      const before = source.stats().requests;
+      const app = await failure(breakIt(testSource(source, 'offset')));
+      expect(app.type).toBe('ValidationError');
+      expect(app.nonRetryable).toBe(true);
+      expect(app.message).toMatch(message);
+      expect(app.message).not.toContain('abc123');
+      expect(source.stats().requests).toBe(before);
+    },
+  );
 
   it('a secret header reaches the source and never appears in the workflow history', async () => {
     const variable = `SOURCE_SECRET_INGEST_TEST_TOKEN_${uniqueName('t').replace(/-/g, '_').toUpperCase()}`;
@@ -62,11 +71,18 @@ describe('source definitions', () => {
       received.add(String(r.headers.authorization));
       return undefined;
     });
-    const definition = testSource(source, 'cursor', { headers: { Authorization: { env: variable, prefix: 'Bearer ' }, 'X-Client': 'mlops-test' } });
+    const definition = testSource(source, 'cursor', {
+      headers: { Authorization: { env: variable, prefix: 'Bearer ' }, 'X-Client': 'mlops-test' },
+    });
     written.push({ featureSet: definition.mapping.featureSet, source: definition.name });
     const workflowId = uniqueName('ingest-secret');
     try {
-      const out = await runIngest(suite.client, suite.worker.taskQueue, { source: definition.name, definition }, workflowId);
+      const out = await runIngest(
+        suite.client,
+        suite.worker.taskQueue,
+        { source: definition.name, definition },
+        workflowId,
+      );
       expect(out.recordsWritten).toBe(300);
       expect([...received]).toEqual([`Bearer ${secret}`]);
       const history = historyText(await suite.client.workflow.getHandle(workflowId).fetchHistory());
@@ -79,7 +95,9 @@ describe('source definitions', () => {
   });
 
   it('a secret header whose variable is unset fails naming the variable, not retrying', async () => {
-    const definition = testSource(source, 'offset', { headers: { 'X-Api-Key': { env: 'SOURCE_SECRET_INGEST_TEST_UNSET_VARIABLE' } } });
+    const definition = testSource(source, 'offset', {
+      headers: { 'X-Api-Key': { env: 'SOURCE_SECRET_INGEST_TEST_UNSET_VARIABLE' } },
+    });
     const app = await failure(definition);
     expect(app.type).toBe('ConfigError');
     expect(app.message).toContain('headers.X-Api-Key.env="SOURCE_SECRET_INGEST_TEST_UNSET_VARIABLE"');
@@ -91,7 +109,9 @@ describe('source definitions', () => {
     const app = await failure(definition);
     expect(app.type).toBe('ValidationError');
     expect(app.nonRetryable).toBe(true);
-    expect(app.message).toContain('headers.Authorization.env="DATABASE_URL" is invalid: a variable named SOURCE_SECRET_… or listed in INGEST_SECRET_ENV_ALLOW');
+    expect(app.message).toContain(
+      'headers.Authorization.env="DATABASE_URL" is invalid: a variable named SOURCE_SECRET_… or listed in INGEST_SECRET_ENV_ALLOW',
+    );
     expect(app.message).not.toContain(process.env.DATABASE_URL ?? 'postgresql://');
     expect(source.stats().requests).toBe(before);
   });
@@ -110,7 +130,12 @@ describe('source definitions', () => {
     written.push({ featureSet: definition.mapping.featureSet, source: definition.name });
     const workflowId = uniqueName('ingest-query-secret');
     try {
-      const out = await runIngest(suite.client, suite.worker.taskQueue, { source: definition.name, definition }, workflowId);
+      const out = await runIngest(
+        suite.client,
+        suite.worker.taskQueue,
+        { source: definition.name, definition },
+        workflowId,
+      );
       expect(out.recordsWritten).toBe(300);
       expect(received.length).toBe(6);
       expect(new Set(received)).toEqual(new Set([secret]));
@@ -133,7 +158,11 @@ describe('source definitions', () => {
 
   it('a historyEventLimit that would continue as new before any page is refused', async () => {
     const definition = testSource(source, 'offset');
-    const err = await runIngest(suite.client, suite.worker.taskQueue, { source: definition.name, definition, historyEventLimit: 3 }).catch((e: unknown) => e);
+    const err = await runIngest(suite.client, suite.worker.taskQueue, {
+      source: definition.name,
+      definition,
+      historyEventLimit: 3,
+    }).catch((e: unknown) => e);
     const app = (err as WorkflowFailedError).cause as ApplicationFailure;
     expect(app.type).toBe('ValidationError');
     expect(app.message).toMatch(/^historyEventLimit=3 is invalid: an integer from 10 to 1000000/);
@@ -147,7 +176,11 @@ describe('source definitions', () => {
     written.push({ featureSet: definition.mapping.featureSet, source: definition.name });
     writeFileSync(join(dir, `${definition.name}.json`), JSON.stringify(definition, null, 2));
     try {
-      const handle = await startIngest(suite.client, { source: definition.name, indexClosedPartitions: false }, { taskQueue: catalogWorker.taskQueue, config });
+      const handle = await startIngest(
+        suite.client,
+        { source: definition.name, indexClosedPartitions: false },
+        { taskQueue: catalogWorker.taskQueue, config },
+      );
       const out = await handle.result();
       expect(out).toMatchObject({ recordsWritten: 300, reconciled: true, featureSet: definition.mapping.featureSet });
       const description = await handle.describe();
@@ -161,7 +194,9 @@ describe('source definitions', () => {
   });
 
   it('an unknown source name without an inline definition fails naming INGEST_SOURCES_DIR', async () => {
-    const err = await runIngest(suite.client, suite.worker.taskQueue, { source: uniqueName('nosuch') }).catch((e: unknown) => e);
+    const err = await runIngest(suite.client, suite.worker.taskQueue, { source: uniqueName('nosuch') }).catch(
+      (e: unknown) => e,
+    );
     const app = ((err as WorkflowFailedError).cause as ActivityFailure).cause as ApplicationFailure;
     expect(app.type).toBe('ValidationError');
     expect(app.message).toContain('INGEST_SOURCES_DIR');

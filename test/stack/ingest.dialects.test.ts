@@ -16,7 +16,13 @@ import type { Fault } from '../../src/demo/synthetic-source';
 import type { IngestProgress } from '../../src/shared/messages/ingest-source';
 import { ingestSource } from '../../src/workflows/ingest-source';
 import type { IngestSourceOutput } from '../../src/shared/contracts/ingest-source';
-import { DIALECTS, dialectDefinition, startDialectServer, type Dialect, type DialectServer } from '../helpers/dialect-server';
+import {
+  DIALECTS,
+  dialectDefinition,
+  startDialectServer,
+  type Dialect,
+  type DialectServer,
+} from '../helpers/dialect-server';
 import { deleteIngested } from '../helpers/feature-store-cleanup';
 import { deadLetters, runIngest } from '../helpers/ingest';
 import { useStackSuite } from '../helpers/suite';
@@ -28,7 +34,12 @@ const INVALID_EVERY = 100;
 /** A fault on the first request of one page in six, rotating through the kinds. */
 function faultsFor(dialect: Dialect): (r: { pageIndex: number; hit: number }) => Fault | undefined {
   const shift = DIALECTS.indexOf(dialect);
-  const kinds: Fault[] = [{ kind: 'status', status: 429, retryAfterS: 1 }, { kind: 'status', status: 503 }, { kind: 'hang' }, { kind: 'truncate' }];
+  const kinds: Fault[] = [
+    { kind: 'status', status: 429, retryAfterS: 1 },
+    { kind: 'status', status: 503 },
+    { kind: 'hang' },
+    { kind: 'truncate' },
+  ];
   return (r) => {
     // 100 ms a page: no run can get through its 24 pages before every other run is under way
     if (r.hit > 1) return { kind: 'delay', ms: 100 };
@@ -38,7 +49,10 @@ function faultsFor(dialect: Dialect): (r: { pageIndex: number; hit: number }) =>
 }
 
 async function keys(suite: { pool: import('pg').Pool }, featureSet: string): Promise<string[]> {
-  const { rows } = await suite.pool.query<{ entity_id: string; event_time: Date }>('SELECT entity_id, event_time FROM features.feature_values WHERE feature_set = $1', [featureSet]);
+  const { rows } = await suite.pool.query<{ entity_id: string; event_time: Date }>(
+    'SELECT entity_id, event_time FROM features.feature_values WHERE feature_set = $1',
+    [featureSet],
+  );
   return rows.map((r) => `${r.entity_id}|${r.event_time.toISOString()}`).sort();
 }
 
@@ -52,13 +66,25 @@ describe('pagination dialects against real servers', () => {
     for (const s of servers) await s.close();
   });
 
-  async function server(dialect: Dialect, options: Partial<Parameters<typeof startDialectServer>[1]> = {}): Promise<DialectServer> {
-    const s = await startDialectServer(dialect, { records: RECORDS, pageSize: 25, entityPrefix: `${uniqueName('c')}-`, invalidEvery: INVALID_EVERY, ...options });
+  async function server(
+    dialect: Dialect,
+    options: Partial<Parameters<typeof startDialectServer>[1]> = {},
+  ): Promise<DialectServer> {
+    const s = await startDialectServer(dialect, {
+      records: RECORDS,
+      pageSize: 25,
+      entityPrefix: `${uniqueName('c')}-`,
+      invalidEvery: INVALID_EVERY,
+      ...options,
+    });
     servers.push(s);
     return s;
   }
 
-  function definition(s: DialectServer, extra: Parameters<typeof dialectDefinition>[1] extends infer T ? Partial<T> : never = {}) {
+  function definition(
+    s: DialectServer,
+    extra: Parameters<typeof dialectDefinition>[1] extends infer T ? Partial<T> : never = {},
+  ) {
     const d = dialectDefinition(s, { name: uniqueName(`src-${s.dialect}`), featureSet: uniqueName('fs'), ...extra });
     written.push({ featureSet: d.mapping.featureSet, source: d.name });
     return d;
@@ -66,15 +92,23 @@ describe('pagination dialects against real servers', () => {
 
   it('every dialect lands exactly once through faults and a worker SIGKILL, with UTC keys on a New York worker', async () => {
     const taskQueue = uniqueName('tq-dialects');
-    const runs = await Promise.all(DIALECTS.map(async (dialect) => {
-      const s = await server(dialect, { faults: faultsFor(dialect) });
-      return { dialect, server: s, definition: definition(s, { pagesPerActivity: 3 }) };
-    }));
+    const runs = await Promise.all(
+      DIALECTS.map(async (dialect) => {
+        const s = await server(dialect, { faults: faultsFor(dialect) });
+        return { dialect, server: s, definition: definition(s, { pagesPerActivity: 3 }) };
+      }),
+    );
     let child: ChildProcess | undefined = await spawnWorkerProcess(taskQueue, { TZ: 'America/New_York' });
     try {
       const handles: Array<WorkflowHandle<typeof ingestSource>> = [];
       for (const run of runs) {
-        handles.push(await suite.client.workflow.start(ingestSource, { taskQueue, workflowId: uniqueName(`ingest-${run.dialect}`), args: [{ source: run.definition.name, definition: run.definition, indexClosedPartitions: false }] }));
+        handles.push(
+          await suite.client.workflow.start(ingestSource, {
+            taskQueue,
+            workflowId: uniqueName(`ingest-${run.dialect}`),
+            args: [{ source: run.definition.name, definition: run.definition, indexClosedPartitions: false }],
+          }),
+        );
       }
       // kill once every run is under way and none has finished
       for (;;) {
@@ -91,14 +125,27 @@ describe('pagination dialects against real servers', () => {
       const invalid = RECORDS / INVALID_EVERY;
       for (const [i, run] of runs.entries()) {
         const out = outs[i]!;
-        expect({ dialect: run.dialect, ...out }).toMatchObject({ dialect: run.dialect, recordsSeen: RECORDS, recordsWritten: RECORDS - invalid, deadLetters: invalid, deadPages: 0, duplicatesMerged: 0, reconciled: true });
-        const expected = Array.from({ length: RECORDS }, (_, k) => k).filter((k) => !run.server.isInvalid(k)).map((k) => run.server.keyOf(k)).sort();
+        expect({ dialect: run.dialect, ...out }).toMatchObject({
+          dialect: run.dialect,
+          recordsSeen: RECORDS,
+          recordsWritten: RECORDS - invalid,
+          deadLetters: invalid,
+          deadPages: 0,
+          duplicatesMerged: 0,
+          reconciled: true,
+        });
+        const expected = Array.from({ length: RECORDS }, (_, k) => k)
+          .filter((k) => !run.server.isInvalid(k))
+          .map((k) => run.server.keyOf(k))
+          .sort();
         expect(await keys(suite, run.definition.mapping.featureSet)).toEqual(expected);
         expect(await deadLetters(suite.pool, run.definition.name)).toHaveLength(invalid);
         // the faults happened and were retried
         expect(run.server.requests.some((r) => r.hit > 1)).toBe(true);
       }
-      expect(outs[DIALECTS.indexOf('stripe')]!.pagination).toBe("cursor starting_after from the last record's id, until has_more is false");
+      expect(outs[DIALECTS.indexOf('stripe')]!.pagination).toBe(
+        "cursor starting_after from the last record's id, until has_more is false",
+      );
       expect(outs[DIALECTS.indexOf('odata')]!.pagination).toBe('next-url at /@odata.nextLink');
     } finally {
       if (child) await killWorkerProcess(child);
@@ -111,7 +158,13 @@ describe('pagination dialects against real servers', () => {
     const out = await runIngest(suite.client, suite.worker.taskQueue, { source: d.name, definition: d });
     const invalid = RECORDS / INVALID_EVERY;
     // page 4 (records 100–124, none of them invalid) was never readable; record 30 has a NUL
-    expect(out).toMatchObject({ recordsSeen: RECORDS - 25, recordsWritten: RECORDS - 25 - invalid - 1, deadLetters: invalid + 1, deadPages: 1, reconciled: false });
+    expect(out).toMatchObject({
+      recordsSeen: RECORDS - 25,
+      recordsWritten: RECORDS - 25 - invalid - 1,
+      deadLetters: invalid + 1,
+      deadPages: 1,
+      reconciled: false,
+    });
     const letters = await deadLetters(suite.pool, d.name);
     const whole = letters.filter((l) => l.record_index === -1);
     expect(whole).toHaveLength(1);
@@ -126,21 +179,31 @@ describe('pagination dialects against real servers', () => {
   it("badPages.action 'fail' fails the run at a bad page naming its URL; more than maxDeadPages bad pages fail it too", async () => {
     const s = await server('odata-skip', { htmlPages: [1, 2, 3] });
     const strict = definition(s, { badPages: { retries: 0, action: 'fail' } });
-    const err = await runIngest(suite.client, suite.worker.taskQueue, { source: strict.name, definition: strict }).catch((e: unknown) => e);
+    const err = await runIngest(suite.client, suite.worker.taskQueue, {
+      source: strict.name,
+      definition: strict,
+    }).catch((e: unknown) => e);
     const app = ((err as WorkflowFailedError).cause as ActivityFailure).cause as ApplicationFailure;
     expect(app.type).toBe('SourcePageError');
     expect(app.nonRetryable).toBe(true);
-    expect(app.message).toMatch(/^GET http:\/\/127\.0\.0\.1:\d+\/odata\/Customers\?%24count=true&%24skip=\d+&%24top=25 returned \d+ characters that are not valid JSON/);
+    expect(app.message).toMatch(
+      /^GET http:\/\/127\.0\.0\.1:\d+\/odata\/Customers\?%24count=true&%24skip=\d+&%24top=25 returned \d+ characters that are not valid JSON/,
+    );
 
     const bounded = definition(s, { badPages: { retries: 0, maxDeadPages: 2 } });
-    const err2 = await runIngest(suite.client, suite.worker.taskQueue, { source: bounded.name, definition: bounded }).catch((e: unknown) => e);
+    const err2 = await runIngest(suite.client, suite.worker.taskQueue, {
+      source: bounded.name,
+      definition: bounded,
+    }).catch((e: unknown) => e);
     const app2 = (err2 as WorkflowFailedError).cause as ApplicationFailure;
     expect(app2.type).toBe('SourcePageError');
-    expect(app2.message).toContain('3 pages were not the JSON the definition describes (more than badPages.maxDeadPages=2)');
+    expect(app2.message).toContain(
+      '3 pages were not the JSON the definition describes (more than badPages.maxDeadPages=2)',
+    );
     expect((await deadLetters(suite.pool, bounded.name)).filter((l) => l.record_index === -1)).toHaveLength(3);
   });
 
-  it("a next link to another origin is refused naming both origins, and the secret never reaches it", async () => {
+  it('a next link to another origin is refused naming both origins, and the secret never reaches it', async () => {
     const variable = `SOURCE_SECRET_DIALECT_${uniqueName('t').replace(/-/g, '_').toUpperCase()}`;
     const secret = `s3cr3t-${uniqueName('v')}`;
     process.env[variable] = secret;
@@ -148,7 +211,9 @@ describe('pagination dialects against real servers', () => {
     const s = await server('github', { nextBase: { url: other.base, fromPage: 2 } });
     try {
       const d = definition(s, { headers: { Authorization: { env: variable, prefix: 'token ' } } });
-      const err = await runIngest(suite.client, suite.worker.taskQueue, { source: d.name, definition: d }).catch((e: unknown) => e);
+      const err = await runIngest(suite.client, suite.worker.taskQueue, { source: d.name, definition: d }).catch(
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(WorkflowFailedError);
       const app = ((err as WorkflowFailedError).cause as ActivityFailure).cause as ApplicationFailure;
       expect(app.type).toBe('SourceDestinationError');
@@ -158,7 +223,10 @@ describe('pagination dialects against real servers', () => {
       expect(s.requests.every((r) => r.headers.authorization === `token ${secret}`)).toBe(true);
 
       // listed in allowedOrigins, the other origin is followed (and gets the secret)
-      const allowed = definition(s, { headers: { Authorization: { env: variable, prefix: 'token ' } }, allowedOrigins: [other.base] });
+      const allowed = definition(s, {
+        headers: { Authorization: { env: variable, prefix: 'token ' } },
+        allowedOrigins: [other.base],
+      });
       const out = await runIngest(suite.client, suite.worker.taskQueue, { source: allowed.name, definition: allowed });
       expect(out.recordsSeen).toBe(RECORDS);
       expect(other.requests.length).toBeGreaterThan(0);
@@ -172,24 +240,34 @@ describe('pagination dialects against real servers', () => {
     ['hal', 'next-url at /_links/next/href (detected)'],
     ['stripe', "cursor starting_after from the last record's /id, until /has_more is false (detected)"],
     ['shopify', 'link (RFC 8288 rel="next") (detected)'],
-  ])('%s without a declared pagination: detected from the first response, named in the summary', async (dialect, named) => {
-    const s = await server(dialect);
-    const declared = definition(s);
-    const { pagination: _omitted, ...d } = declared;
-    const out = await runIngest(suite.client, suite.worker.taskQueue, { source: d.name, definition: d });
-    expect(out.pagination).toBe(named);
-    expect(out).toMatchObject({ recordsSeen: RECORDS, reconciled: true });
-    expect((await keys(suite, d.mapping.featureSet)).length).toBe(RECORDS - RECORDS / INVALID_EVERY);
-  });
+  ])(
+    '%s without a declared pagination: detected from the first response, named in the summary',
+    async (dialect, named) => {
+      const s = await server(dialect);
+      const declared = definition(s);
+      const { pagination: _omitted, ...d } = declared;
+      const out = await runIngest(suite.client, suite.worker.taskQueue, { source: d.name, definition: d });
+      expect(out.pagination).toBe(named);
+      expect(out).toMatchObject({ recordsSeen: RECORDS, reconciled: true });
+      expect((await keys(suite, d.mapping.featureSet)).length).toBe(RECORDS - RECORDS / INVALID_EVERY);
+    },
+  );
 
   it('numbered pages past the end that answer 404 end the run cleanly, and the watermark is saved', async () => {
     const s = await server('odata-skip');
     // no total in the body this time: only the 404 past the end stops it
-    const d = definition(s, { pagination: { style: 'offset', offsetParam: '$skip', sizeParam: '$top' }, maxPagesInFlight: 4, incremental: { sinceParam: '$since' } });
+    const d = definition(s, {
+      pagination: { style: 'offset', offsetParam: '$skip', sizeParam: '$top' },
+      maxPagesInFlight: 4,
+      incremental: { sinceParam: '$since' },
+    });
     const out = await runIngest(suite.client, suite.worker.taskQueue, { source: d.name, definition: d });
     expect(out).toMatchObject({ recordsSeen: RECORDS, reconciled: true });
     expect(out.watermark).toBe(s.keyOf(RECORDS - 2).split('|')[1]); // the last record is invalid
-    const { rows } = await suite.pool.query<{ event_time: Date }>('SELECT event_time FROM features.source_watermarks WHERE source = $1', [d.name]);
+    const { rows } = await suite.pool.query<{ event_time: Date }>(
+      'SELECT event_time FROM features.source_watermarks WHERE source = $1',
+      [d.name],
+    );
     expect(rows[0]!.event_time.toISOString()).toBe(out.watermark);
     expect(s.requests.some((r) => r.pageIndex >= RECORDS / 25)).toBe(true);
   });

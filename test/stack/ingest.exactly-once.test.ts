@@ -27,7 +27,11 @@ describe('ingestSource lands every record exactly once', () => {
 
   it.each<SyntheticStyle>(['offset', 'page', 'cursor', 'link'])('%s pagination', async (style) => {
     // 97 per page: the last page is short, and page boundaries fall mid-way through the data
-    const definition = testSource(source, style, { pageSize: 97, maxPagesInFlight: 4, pagesPerActivity: style === 'cursor' || style === 'link' ? 5 : 1 });
+    const definition = testSource(source, style, {
+      pageSize: 97,
+      maxPagesInFlight: 4,
+      pagesPerActivity: style === 'cursor' || style === 'link' ? 5 : 1,
+    });
     written.push({ featureSet: definition.mapping.featureSet, source: definition.name });
     const out = await runIngest(suite.client, suite.worker.taskQueue, { source: definition.name, definition });
 
@@ -46,7 +50,11 @@ describe('ingestSource lands every record exactly once', () => {
   it('continues as new before the history grows large, losing nothing', async () => {
     const definition = testSource(source, 'offset', { pageSize: 50, maxPagesInFlight: 3 });
     written.push({ featureSet: definition.mapping.featureSet, source: definition.name });
-    const out = await runIngest(suite.client, suite.worker.taskQueue, { source: definition.name, definition, historyEventLimit: 100 });
+    const out = await runIngest(suite.client, suite.worker.taskQueue, {
+      source: definition.name,
+      definition,
+      historyEventLimit: 100,
+    });
     expect(out.continuedAsNew).toBeGreaterThanOrEqual(2);
     expect(out.recordsWritten).toBe(RECORDS);
     expect(out.reconciled).toBe(true);

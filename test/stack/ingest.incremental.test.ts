@@ -44,7 +44,12 @@ describe('incremental ingestion and the online cache', () => {
     source.setRecordCount(1250);
     const servedBefore = source.stats().recordsServed;
     const second = await runIngest(suite.client, suite.worker.taskQueue, { source: definition.name, definition });
-    expect(second).toMatchObject({ recordsSeen: 250, recordsWritten: 250, reconciled: true, watermark: source.eventTimeOf(1249) });
+    expect(second).toMatchObject({
+      recordsSeen: 250,
+      recordsWritten: 250,
+      reconciled: true,
+      watermark: source.eventTimeOf(1249),
+    });
     expect(source.stats().recordsServed - servedBefore).toBe(250);
 
     const third = await runIngest(suite.client, suite.worker.taskQueue, { source: definition.name, definition });
@@ -52,7 +57,11 @@ describe('incremental ingestion and the online cache', () => {
 
     expect((await landed(suite.pool, definition.mapping.featureSet)).rows).toBe(1250);
     // `full` ignores the watermark
-    const full = await runIngest(suite.client, suite.worker.taskQueue, { source: definition.name, definition, full: true });
+    const full = await runIngest(suite.client, suite.worker.taskQueue, {
+      source: definition.name,
+      definition,
+      full: true,
+    });
     expect(full.recordsSeen).toBe(1250);
     expect((await landed(suite.pool, definition.mapping.featureSet)).rows).toBe(1250);
     source.setRecordCount(1000);

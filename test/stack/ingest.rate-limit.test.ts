@@ -43,7 +43,11 @@ describe('shared rate limit', () => {
       times.push(Date.now());
       return undefined;
     });
-    const definition = testSource(source, 'offset', { pageSize: 50, maxPagesInFlight: 4, rateLimit: { requestsPerSecond: 8, burst: 1 } });
+    const definition = testSource(source, 'offset', {
+      pageSize: 50,
+      maxPagesInFlight: 4,
+      rateLimit: { requestsPerSecond: 8, burst: 1 },
+    });
     written.push({ featureSet: definition.mapping.featureSet, source: definition.name });
     try {
       const out = await runIngest(client, workers[0]!.taskQueue, { source: definition.name, definition });

@@ -26,35 +26,60 @@ describe('writePage', () => {
   });
 
   function page(featureSet: string, source: string, rows: FeatureRow[]): PageWrite {
-    return { source, featureSet, workflowId: 'wf-test', runId: 'run-1', page: 'offset=0', rows, deadLetters: [{ index: 3, raw: { id: null }, reason: 'id: missing' }] };
+    return {
+      source,
+      featureSet,
+      workflowId: 'wf-test',
+      runId: 'run-1',
+      page: 'offset=0',
+      rows,
+      deadLetters: [{ index: 3, raw: { id: null }, reason: 'id: missing' }],
+    };
   }
 
   const now = Date.now();
   const rows: FeatureRow[] = [
     { entityId: 'plain', eventTime: new Date(now - 3600_000).toISOString(), features: { a: 1, b: 'x' } },
     { entityId: 'tab\there', eventTime: new Date(now - 7200_000).toISOString(), features: { a: 2, b: 'back\\slash' } },
-    { entityId: 'line\nbreak \\N', eventTime: new Date(now - 9000_000).toISOString(), features: { a: null, b: 'quote " and \t tab' } },
+    {
+      entityId: 'line\nbreak \\N',
+      eventTime: new Date(now - 9000_000).toISOString(),
+      features: { a: null, b: 'quote " and \t tab' },
+    },
   ];
 
-  it.each<WriteMethod>(['copy-direct', 'copy', 'unnest'])('%s: writing the same page twice leaves one row per key and one dead letter', async (method) => {
-    const featureSet = uniqueName('fs-write');
-    const source = uniqueName('src-write');
-    written.push({ featureSet, source });
-    const client = await pool.connect();
-    try {
-      const first = await writePage(client, page(featureSet, source, rows), method);
-      const second = await writePage(client, page(featureSet, source, rows), method);
-      expect(first).toBe(method);
-      // the direct COPY finds the rows already there and falls back to the upsert
-      expect(second).toBe(method === 'copy-direct' ? 'copy' : method);
-    } finally {
-      client.release();
-    }
-    const { rows: stored } = await pool.query<{ entity_id: string; features: unknown }>('SELECT entity_id, features FROM features.feature_values WHERE feature_set = $1 ORDER BY entity_id', [featureSet]);
-    expect(stored).toEqual([...rows].sort((a, b) => (a.entityId < b.entityId ? -1 : 1)).map((r) => ({ entity_id: r.entityId, features: r.features })));
-    const { rows: letters } = await pool.query('SELECT count(*)::int AS n FROM features.dead_letters WHERE source = $1', [source]);
-    expect(letters[0].n).toBe(1);
-  });
+  it.each<WriteMethod>(['copy-direct', 'copy', 'unnest'])(
+    '%s: writing the same page twice leaves one row per key and one dead letter',
+    async (method) => {
+      const featureSet = uniqueName('fs-write');
+      const source = uniqueName('src-write');
+      written.push({ featureSet, source });
+      const client = await pool.connect();
+      try {
+        const first = await writePage(client, page(featureSet, source, rows), method);
+        const second = await writePage(client, page(featureSet, source, rows), method);
+        expect(first).toBe(method);
+        // the direct COPY finds the rows already there and falls back to the upsert
+        expect(second).toBe(method === 'copy-direct' ? 'copy' : method);
+      } finally {
+        client.release();
+      }
+      const { rows: stored } = await pool.query<{ entity_id: string; features: unknown }>(
+        'SELECT entity_id, features FROM features.feature_values WHERE feature_set = $1 ORDER BY entity_id',
+        [featureSet],
+      );
+      expect(stored).toEqual(
+        [...rows]
+          .sort((a, b) => (a.entityId < b.entityId ? -1 : 1))
+          .map((r) => ({ entity_id: r.entityId, features: r.features })),
+      );
+      const { rows: letters } = await pool.query(
+        'SELECT count(*)::int AS n FROM features.dead_letters WHERE source = $1',
+        [source],
+      );
+      expect(letters[0].n).toBe(1);
+    },
+  );
 
   it('an updated row replaces the old features (re-ingest of changed data)', async () => {
     const featureSet = uniqueName('fs-write');
@@ -63,11 +88,21 @@ describe('writePage', () => {
     const client = await pool.connect();
     try {
       await writePage(client, page(featureSet, source, rows));
-      await writePage(client, page(featureSet, source, rows.map((r) => ({ ...r, features: { ...r.features, a: 99 } }))));
+      await writePage(
+        client,
+        page(
+          featureSet,
+          source,
+          rows.map((r) => ({ ...r, features: { ...r.features, a: 99 } })),
+        ),
+      );
     } finally {
       client.release();
     }
-    const { rows: stored } = await pool.query<{ a: number }>("SELECT (features->>'a')::int AS a FROM features.feature_values WHERE feature_set = $1", [featureSet]);
+    const { rows: stored } = await pool.query<{ a: number }>(
+      "SELECT (features->>'a')::int AS a FROM features.feature_values WHERE feature_set = $1",
+      [featureSet],
+    );
     expect(stored.map((r) => r.a)).toEqual([99, 99, 99]);
   });
 
@@ -80,9 +115,14 @@ describe('writePage', () => {
     const client = await fresh.connect();
     try {
       const broken: FeatureRow[] = [{ entityId: 'x', eventTime: 'not-a-time', features: { a: 1 } }];
-      await expect(writePage(client, { ...page(featureSet, source, broken), page: 'offset=100' }, 'copy')).rejects.toThrow(/timestamp|time zone|invalid input/i);
+      await expect(
+        writePage(client, { ...page(featureSet, source, broken), page: 'offset=100' }, 'copy'),
+      ).rejects.toThrow(/timestamp|time zone|invalid input/i);
       await writePage(client, page(featureSet, source, rows), 'copy');
-      const { rows: stored } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM features.feature_values WHERE feature_set = $1', [featureSet]);
+      const { rows: stored } = await pool.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM features.feature_values WHERE feature_set = $1',
+        [featureSet],
+      );
       expect(stored[0]!.n).toBe(rows.length);
     } finally {
       client.release();
@@ -101,8 +141,19 @@ describe('writePage', () => {
         { index: 1, raw: { id: 'b', plan: 'x\ud800y' }, reason: 'lone surrogate \ud800 and NUL \u0000 in the reason' },
         { index: -1, raw: '<html>\u0000</html>', reason: 'page: not JSON' },
       ];
-      await writePage(client, { source, featureSet, workflowId: 'wf-test', runId: 'run-1', page: 'cursor=\u0000', rows: [], deadLetters });
-      const { rows: stored } = await pool.query<{ record_index: number; raw: unknown; reason: string; page: string }>('SELECT record_index, raw, reason, page FROM features.dead_letters WHERE source = $1 ORDER BY record_index', [source]);
+      await writePage(client, {
+        source,
+        featureSet,
+        workflowId: 'wf-test',
+        runId: 'run-1',
+        page: 'cursor=\u0000',
+        rows: [],
+        deadLetters,
+      });
+      const { rows: stored } = await pool.query<{ record_index: number; raw: unknown; reason: string; page: string }>(
+        'SELECT record_index, raw, reason, page FROM features.dead_letters WHERE source = $1 ORDER BY record_index',
+        [source],
+      );
       expect(stored.map((r) => r.record_index)).toEqual([-1, 0, 1]);
       expect(stored[0]!.raw).toBe('<html>\\u0000</html>');
       expect(JSON.parse(stored[1]!.raw as string)).toEqual(deadLetters[0]!.raw);
@@ -124,8 +175,16 @@ describe('writePage', () => {
     const openHour = Math.floor(now / HOUR) * HOUR - HOUR;
     const far = Date.parse('2100-01-01T00:00:00Z'); // no partition: the default one, through the parent
     const at = (ms: number) => new Date(ms).toISOString();
-    const { rows: [closed] } = await pool.query<{ partition: string; oid: number }>('SELECT partition, partition::regclass::oid AS oid FROM features.feature_value_partitions WHERE range_start = $1', [at(closedDay)]);
-    await pool.query('INSERT INTO features.partition_profile_sets (feature_set, range_start, range_end, partition_oid, rows, writes_seen) VALUES ($1, $2, $3, $4, 0, 0)', [featureSet, at(closedDay), at(closedDay + DAY), closed!.oid]);
+    const {
+      rows: [closed],
+    } = await pool.query<{ partition: string; oid: number }>(
+      'SELECT partition, partition::regclass::oid AS oid FROM features.feature_value_partitions WHERE range_start = $1',
+      [at(closedDay)],
+    );
+    await pool.query(
+      'INSERT INTO features.partition_profile_sets (feature_set, range_start, range_end, partition_oid, rows, writes_seen) VALUES ($1, $2, $3, $4, 0, 0)',
+      [featureSet, at(closedDay), at(closedDay + DAY), closed!.oid],
+    );
     const pageRows: FeatureRow[] = [
       { entityId: 'c1', eventTime: at(closedDay + HOUR), features: { a: 1 } },
       { entityId: 'c2', eventTime: at(closedDay + HOUR + 59 * 60_000), features: { a: 2 } },
@@ -141,8 +200,16 @@ describe('writePage', () => {
       } finally {
         client.release();
       }
-      const { rows: placed } = await pool.query<{ entity_id: string; part: string }>('SELECT entity_id, tableoid::regclass::text AS part FROM features.feature_values WHERE feature_set = $1 ORDER BY entity_id', [featureSet]);
-      const { rows: [open] } = await pool.query<{ partition: string }>('SELECT partition FROM features.feature_value_partitions WHERE range_start <= $1 AND range_end > $1', [at(openHour)]);
+      const { rows: placed } = await pool.query<{ entity_id: string; part: string }>(
+        'SELECT entity_id, tableoid::regclass::text AS part FROM features.feature_values WHERE feature_set = $1 ORDER BY entity_id',
+        [featureSet],
+      );
+      const {
+        rows: [open],
+      } = await pool.query<{ partition: string }>(
+        'SELECT partition FROM features.feature_value_partitions WHERE range_start <= $1 AND range_end > $1',
+        [at(openHour)],
+      );
       expect(placed).toEqual([
         { entity_id: 'c1', part: closed!.partition },
         { entity_id: 'c2', part: closed!.partition },
@@ -150,14 +217,22 @@ describe('writePage', () => {
         { entity_id: 'f1', part: 'features.feature_values_default' },
         { entity_id: 'o1', part: open!.partition },
       ]);
-      const { rows: counted } = await pool.query<{ hour: Date; writes: string }>('SELECT hour, writes FROM features.feature_writes WHERE feature_set = $1 ORDER BY hour', [featureSet]);
+      const { rows: counted } = await pool.query<{ hour: Date; writes: string }>(
+        'SELECT hour, writes FROM features.feature_writes WHERE feature_set = $1 ORDER BY hour',
+        [featureSet],
+      );
       expect(counted.map((r) => [r.hour.toISOString(), Number(r.writes)])).toEqual([
         [at(closedDay + HOUR), 2],
         [at(closedDay + 5 * HOUR), 1],
         [at(openHour), 1],
         [at(far), 1],
       ]);
-      const { rows: [set] } = await pool.query<{ stale: boolean }>('SELECT stale FROM features.partition_profile_sets WHERE feature_set = $1', [featureSet]);
+      const {
+        rows: [set],
+      } = await pool.query<{ stale: boolean }>(
+        'SELECT stale FROM features.partition_profile_sets WHERE feature_set = $1',
+        [featureSet],
+      );
       expect(set!.stale).toBe(true);
     } finally {
       await worker.end();

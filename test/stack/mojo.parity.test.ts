@@ -14,7 +14,16 @@ import { cleanupTrainingRun } from '../../src/h2o/training';
 import { loadMojoFile } from '../../src/mojo/load';
 import { scoreCsv } from '../../src/mojo/batch';
 import { uniqueName } from '../helpers/temporal';
-import { clusterPredictions, execFileAsync, genmodelPredictions, parsePredictions, PARITY_SPECS, prepareFixtures, trainFixture, type Fixtures } from '../helpers/mojo-fixtures';
+import {
+  clusterPredictions,
+  execFileAsync,
+  genmodelPredictions,
+  parsePredictions,
+  PARITY_SPECS,
+  prepareFixtures,
+  trainFixture,
+  type Fixtures,
+} from '../helpers/mojo-fixtures';
 
 const TOLERANCE = 1e-9;
 const prefix = sanitizeH2OId(uniqueName('mojo_parity'));
@@ -61,31 +70,49 @@ function compare(ours: string, theirs: string, who: string): number {
 }
 
 describe('MOJO scorer parity with h2o-genmodel and the cluster', () => {
-  it.each(PARITY_SPECS.map((s) => s.name))('%s', async (name) => {
-    const { modelId, mojo } = trained.get(name)!;
-    const ours = join(dir, `${name}.ours.csv`);
-    const [stats, genmodel, cluster] = await Promise.all([
-      loadMojoFile(mojo).then((model) => scoreCsv(model, f.scoringCsv, ours)),
-      genmodelPredictions(f, mojo, join(dir, `${name}.genmodel.csv`)),
-      clusterPredictions(f, modelId),
-    ]);
-    // The rows really hold what parity is about: missing values and unseen levels.
-    expect(stats.rows).toBe(3000);
-    expect(stats.missing).toBeGreaterThan(1000);
-    expect(stats.unseen).toBeGreaterThan(200);
-    const oursCsv = readFileSync(ours, 'utf8');
-    const vsGenmodel = compare(oursCsv, genmodel, 'genmodel');
-    const vsCluster = compare(oursCsv, cluster, 'cluster');
-    console.log(`${name}: max |diff| vs genmodel ${vsGenmodel.toExponential(2)}, vs cluster ${vsCluster.toExponential(2)} over ${stats.rows} rows (${stats.missing} missing values, ${stats.unseen} unseen levels)`);
-    expect(vsGenmodel).toBeLessThanOrEqual(TOLERANCE);
-    expect(vsCluster).toBeLessThanOrEqual(TOLERANCE);
-  }, 120_000);
+  it.each(PARITY_SPECS.map((s) => s.name))(
+    '%s',
+    async (name) => {
+      const { modelId, mojo } = trained.get(name)!;
+      const ours = join(dir, `${name}.ours.csv`);
+      const [stats, genmodel, cluster] = await Promise.all([
+        loadMojoFile(mojo).then((model) => scoreCsv(model, f.scoringCsv, ours)),
+        genmodelPredictions(f, mojo, join(dir, `${name}.genmodel.csv`)),
+        clusterPredictions(f, modelId),
+      ]);
+      // The rows really hold what parity is about: missing values and unseen levels.
+      expect(stats.rows).toBe(3000);
+      expect(stats.missing).toBeGreaterThan(1000);
+      expect(stats.unseen).toBeGreaterThan(200);
+      const oursCsv = readFileSync(ours, 'utf8');
+      const vsGenmodel = compare(oursCsv, genmodel, 'genmodel');
+      const vsCluster = compare(oursCsv, cluster, 'cluster');
+      console.log(
+        `${name}: max |diff| vs genmodel ${vsGenmodel.toExponential(2)}, vs cluster ${vsCluster.toExponential(2)} over ${stats.rows} rows (${stats.missing} missing values, ${stats.unseen} unseen levels)`,
+      );
+      expect(vsGenmodel).toBeLessThanOrEqual(TOLERANCE);
+      expect(vsCluster).toBeLessThanOrEqual(TOLERANCE);
+    },
+    120_000,
+  );
 
   it('`tsx src/cli/index.ts score` writes the same file as PredictCsv, as docs/SCORING.md prints it (npx tsx)', async () => {
     const { mojo } = trained.get('gbm_multinomial')!;
     const out = join(dir, 'cli.csv');
-    const { stderr } = await execFileAsync('npx', ['tsx', 'src/cli/index.ts', 'score', '--mojo', mojo, '--input', f.scoringCsv, '--output', out]);
+    const { stderr } = await execFileAsync('npx', [
+      'tsx',
+      'src/cli/index.ts',
+      'score',
+      '--mojo',
+      mojo,
+      '--input',
+      f.scoringCsv,
+      '--output',
+      out,
+    ]);
     expect(stderr).toMatch(/scored 3000 rows with gbm \(Multinomial, multinomial, MOJO 1\.40\)/);
-    expect(compare(readFileSync(out, 'utf8'), await genmodelPredictions(f, mojo, join(dir, 'cli.genmodel.csv')), 'genmodel')).toBeLessThanOrEqual(TOLERANCE);
+    expect(
+      compare(readFileSync(out, 'utf8'), await genmodelPredictions(f, mojo, join(dir, 'cli.genmodel.csv')), 'genmodel'),
+    ).toBeLessThanOrEqual(TOLERANCE);
   }, 120_000);
 });

@@ -27,7 +27,16 @@ let gbm: Buffer;
 
 beforeAll(async () => {
   f = await prepareFixtures(dir, prefix, { trainRows: 1500, scoreRows: 10 });
-  gbm = readFileSync((await trainFixture(f, { name: 'gbm', algorithm: 'gbm', response: 'y_multi', params: { ntrees: 10, max_depth: 4 } })).mojo);
+  gbm = readFileSync(
+    (
+      await trainFixture(f, {
+        name: 'gbm',
+        algorithm: 'gbm',
+        response: 'y_multi',
+        params: { ntrees: 10, max_depth: 4 },
+      })
+    ).mojo,
+  );
 }, 300_000);
 
 afterAll(async () => {
@@ -46,7 +55,11 @@ function refusal(bytes: Buffer, name = 'm.zip'): MojoError {
 
 function withModelIni(bytes: Buffer, edit: (ini: string) => string): Buffer {
   const zip = readZip(bytes, 'src');
-  return writeZip(new Map(zip.names().map((n) => [n, n === 'model.ini' ? Buffer.from(edit(zip.read(n).toString('utf8'))) : zip.read(n)])));
+  return writeZip(
+    new Map(
+      zip.names().map((n) => [n, n === 'model.ini' ? Buffer.from(edit(zip.read(n).toString('utf8'))) : zip.read(n)]),
+    ),
+  );
 }
 
 /** Scores 500 fixed rows; the reference every altered copy is held to. */
@@ -63,21 +76,38 @@ function scoreAll(model: MojoModel): number[][] {
 
 describe('MOJOs the scorer refuses', () => {
   it('another algorithm: names the algo', async () => {
-    const { mojo } = await trainFixture(f, { name: 'dl', algorithm: 'deeplearning', response: 'y_bin', params: { hidden: [4], epochs: 1, reproducible: true } });
+    const { mojo } = await trainFixture(f, {
+      name: 'dl',
+      algorithm: 'deeplearning',
+      response: 'y_bin',
+      params: { hidden: [4], epochs: 1, reproducible: true },
+    });
     const err = refusal(readFileSync(mojo));
     expect(err.setting).toBe('algo');
-    expect(err.message).toMatch(/algo: "deeplearning" \(Deep Learning\) is not supported: the scorer serves gbm, drf and glm/);
+    expect(err.message).toMatch(
+      /algo: "deeplearning" \(Deep Learning\) is not supported: the scorer serves gbm, drf and glm/,
+    );
   }, 120_000);
 
   it('a categorical encoding other than AUTO/Enum: names the setting and value', async () => {
-    const { mojo } = await trainFixture(f, { name: 'onehot', algorithm: 'gbm', response: 'y_bin', params: { ntrees: 3, categorical_encoding: 'OneHotExplicit' } });
+    const { mojo } = await trainFixture(f, {
+      name: 'onehot',
+      algorithm: 'gbm',
+      response: 'y_bin',
+      params: { ntrees: 3, categorical_encoding: 'OneHotExplicit' },
+    });
     const err = refusal(readFileSync(mojo));
     expect(err.setting).toBe('_genmodel_encoding');
     expect(err.message).toContain('"OneHotExplicit" (categorical_encoding) is not supported');
   }, 120_000);
 
   it('a newer mojo_version: names the version and the newest it reads', () => {
-    expect(loadMojo(withModelIni(gbm, (s) => s), 'same').algorithm).toBe('gbm');
+    expect(
+      loadMojo(
+        withModelIni(gbm, (s) => s),
+        'same',
+      ).algorithm,
+    ).toBe('gbm');
     const err = refusal(withModelIni(gbm, (s) => s.replace(/mojo_version = 1\.40/, 'mojo_version = 1.50')));
     expect(err.setting).toBe('mojo_version');
     expect(err.message).toContain('1.50 of gbm is newer than the scorer reads (at most 1.40');
@@ -118,8 +148,11 @@ describe('MOJOs the scorer refuses', () => {
     const zip = readZip(gbm, 'src');
     const tree = zip.names().find((n) => /^trees\/t00_000\.bin$/.test(n))!;
     const bytes = zip.read(tree);
-    const rebuilt = (data: Buffer): Buffer => writeZip(new Map(zip.names().map((n) => [n, n === tree ? data : zip.read(n)])));
-    expect(refusal(rebuilt(bytes.subarray(0, bytes.length - 3))).message).toMatch(/tree 0: trees: .*the tree is damaged/);
+    const rebuilt = (data: Buffer): Buffer =>
+      writeZip(new Map(zip.names().map((n) => [n, n === tree ? data : zip.read(n)])));
+    expect(refusal(rebuilt(bytes.subarray(0, bytes.length - 3))).message).toMatch(
+      /tree 0: trees: .*the tree is damaged/,
+    );
     const longer = Buffer.concat([bytes, Buffer.from([0, 0])]);
     expect(refusal(rebuilt(longer)).message).toContain('2 bytes after the tree');
   });

@@ -12,7 +12,13 @@ import { useFeatureSet } from '../helpers/feature-sets';
 import { useStackSuite } from '../helpers/suite';
 import { uniqueName } from '../helpers/temporal';
 
-const suite = useStackSuite({ workerConfig: () => loadConfig({ ...process.env, MODELS_CONFIG: writeModelsConfig(Object.fromEntries(models.map((n) => [n, { featureSet }]))) }) });
+const suite = useStackSuite({
+  workerConfig: () =>
+    loadConfig({
+      ...process.env,
+      MODELS_CONFIG: writeModelsConfig(Object.fromEntries(models.map((n) => [n, { featureSet }]))),
+    }),
+});
 const featureSet = uniqueName('approval-fs');
 useFeatureSet(() => suite.pool, featureSet);
 
@@ -55,13 +61,18 @@ describe('retrainModel with requireApproval', () => {
       [2, 'staging'],
       [1, 'production'],
     ]);
-    expect(await handle.executeUpdate(approve, { args: [{ by: 'alice', comment: 'looks good' }] })).toMatch(/approved version 2/);
+    expect(await handle.executeUpdate(approve, { args: [{ by: 'alice', comment: 'looks good' }] })).toMatch(
+      /approved version 2/,
+    );
     expect(await handle.result()).toMatchObject({ outcome: 'promoted', version: 2, production: 2 });
     expect(await stages(model)).toEqual([
       [2, 'production'],
       [1, 'archived'],
     ]);
-    const events = await suite.pool.query(`SELECT reason FROM registry.stage_events WHERE model_name = $1 AND version = 2 AND to_stage = 'production'`, [model]);
+    const events = await suite.pool.query(
+      `SELECT reason FROM registry.stage_events WHERE model_name = $1 AND version = 2 AND to_stage = 'production'`,
+      [model],
+    );
     expect(events.rows[0].reason).toMatch(/approved by alice/);
   });
 

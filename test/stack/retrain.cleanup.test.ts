@@ -25,8 +25,19 @@ const set = useChurnSet(() => suite.pool, uniqueName('fs-cleanup'), 2000);
 
 function retrain(requireApproval: boolean) {
   const input: RetrainModelInput = {
-    model, reason: 'manual: cleanup test', ingestSource: false, window: set.window, requireApproval, approvalTimeout: '1h',
-    training: { featureSet: set.featureSet, target: set.target, metric: 'auc', seed: 1, specs: [{ name: 'glm', algorithm: 'glm', parameters: { family: 'binomial' } }] },
+    model,
+    reason: 'manual: cleanup test',
+    ingestSource: false,
+    window: set.window,
+    requireApproval,
+    approvalTimeout: '1h',
+    training: {
+      featureSet: set.featureSet,
+      target: set.target,
+      metric: 'auc',
+      seed: 1,
+      specs: [{ name: 'glm', algorithm: 'glm', parameters: { family: 'binomial' } }],
+    },
   };
   return startRetrain(suite.client, input, { taskQueue: suite.worker.taskQueue });
 }
@@ -44,12 +55,18 @@ async function stages(): Promise<Array<[number, string]>> {
 }
 
 async function lastEventReason(version: number): Promise<string> {
-  const { rows } = await suite.pool.query<{ reason: string }>('SELECT reason FROM registry.stage_events WHERE model_name = $1 AND version = $2 ORDER BY id DESC LIMIT 1', [model, version]);
+  const { rows } = await suite.pool.query<{ reason: string }>(
+    'SELECT reason FROM registry.stage_events WHERE model_name = $1 AND version = $2 ORDER BY id DESC LIMIT 1',
+    [model, version],
+  );
   return rows[0]!.reason;
 }
 
 async function championOf(version: number): Promise<string> {
-  const { rows } = await suite.pool.query<{ h2o_model_id: string }>('SELECT h2o_model_id FROM registry.model_versions WHERE model_name = $1 AND version = $2', [model, version]);
+  const { rows } = await suite.pool.query<{ h2o_model_id: string }>(
+    'SELECT h2o_model_id FROM registry.model_versions WHERE model_name = $1 AND version = $2',
+    [model, version],
+  );
   return rows[0]!.h2o_model_id;
 }
 
@@ -91,7 +108,11 @@ describe('retrain cleanup', () => {
       [v2, 'archived'],
       [v2 - 1, 'archived'],
     ]);
-    expect(await lastEventReason(v2)).toMatch(new RegExp(`abandoned: retrain ${terminated.workflowId} \\(run ${terminated.firstExecutionRunId}\\) ended TERMINATED`));
+    expect(await lastEventReason(v2)).toMatch(
+      new RegExp(
+        `abandoned: retrain ${terminated.workflowId} \\(run ${terminated.firstExecutionRunId}\\) ended TERMINATED`,
+      ),
+    );
 
     const models = await h2o.modelIds();
     const v3Champion = await championOf(v2 + 1);

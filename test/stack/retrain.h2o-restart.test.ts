@@ -42,14 +42,21 @@ describe('a retrain while H2O is killed and restarted', () => {
         ingestSource: false,
         window: set.window,
         training: {
-          featureSet: set.featureSet, target: set.target, metric: 'auc', seed: 3,
+          featureSet: set.featureSet,
+          target: set.target,
+          metric: 'auc',
+          seed: 3,
           // trains for ~10 s each round, so H2O dies mid-training
-          specs: [{ name: 'gbm', algorithm: 'gbm', parameters: { ntrees: 100000, max_depth: 4, max_runtime_secs: 10 } }],
+          specs: [
+            { name: 'gbm', algorithm: 'gbm', parameters: { ntrees: 100000, max_depth: 4, max_runtime_secs: 10 } },
+          ],
         },
       },
       { taskQueue: suite.worker.taskQueue },
     );
-    const train = suite.client.workflow.getHandle(retrainTrainingWorkflowId(handle.workflowId, handle.firstExecutionRunId));
+    const train = suite.client.workflow.getHandle(
+      retrainTrainingWorkflowId(handle.workflowId, handle.firstExecutionRunId),
+    );
 
     // wait until the spec's job runs on H2O
     const deadline = Date.now() + 120_000;
@@ -79,7 +86,9 @@ describe('a retrain while H2O is killed and restarted', () => {
     expect(trained.branches).toEqual([expect.objectContaining({ specName: 'gbm', status: 'succeeded' })]);
     // the frames were extracted again and the job started again: twice each in the history
     const history = await train.fetchHistory();
-    const scheduled = history.events!.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
+    const scheduled = history
+      .events!.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
+      .filter(Boolean);
     expect(scheduled.filter((n) => n === 'extractTrainingSet')).toHaveLength(2);
     expect(scheduled.filter((n) => n === 'trainSpecOnSlot')).toHaveLength(2);
     expect(scheduled.filter((n) => n === 'exportChampionMojo')).toHaveLength(1);

@@ -16,10 +16,16 @@ import { uniqueName } from '../helpers/temporal';
 
 const featureSet = uniqueName('servable-fs');
 const model = uniqueName('servable').replace(/-/g, '_');
-const suite = useStackSuite({ workerConfig: () => loadConfig({ ...process.env, MODELS_CONFIG: writeModelsConfig({ [model]: { featureSet } }) }) });
+const suite = useStackSuite({
+  workerConfig: () => loadConfig({ ...process.env, MODELS_CONFIG: writeModelsConfig({ [model]: { featureSet } }) }),
+});
 
 async function retrain(args: Parameters<typeof retrainModel>[0]) {
-  return suite.client.workflow.execute(retrainModel, { taskQueue: suite.worker.taskQueue, workflowId: uniqueName(`retrain-${model}`), args: [args] });
+  return suite.client.workflow.execute(retrainModel, {
+    taskQueue: suite.worker.taskQueue,
+    workflowId: uniqueName(`retrain-${model}`),
+    args: [args],
+  });
 }
 
 describe('servability of retrained versions', () => {
@@ -32,7 +38,15 @@ describe('servability of retrained versions', () => {
         model,
         reason: 'manual',
         ingestSource: false,
-        training: { specs: [{ name: 'onehot', algorithm: 'gbm', parameters: { ntrees: 3, max_depth: 3, categorical_encoding: 'OneHotExplicit' } }] },
+        training: {
+          specs: [
+            {
+              name: 'onehot',
+              algorithm: 'gbm',
+              parameters: { ntrees: 3, max_depth: 3, categorical_encoding: 'OneHotExplicit' },
+            },
+          ],
+        },
       });
       expect(second).toMatchObject({ outcome: 'unservable', version: 2 });
       const versions = await listVersions(suite.pool, model);
@@ -40,8 +54,13 @@ describe('servability of retrained versions', () => {
         [2, 'archived', false],
         [1, 'production', true],
       ]);
-      expect(versions[0]!.servingProblem).toContain('_genmodel_encoding: "OneHotExplicit" (categorical_encoding) is not supported');
-      const events = await suite.pool.query(`SELECT reason FROM registry.stage_events WHERE model_name = $1 AND version = 2 AND to_stage = 'archived'`, [model]);
+      expect(versions[0]!.servingProblem).toContain(
+        '_genmodel_encoding: "OneHotExplicit" (categorical_encoding) is not supported',
+      );
+      const events = await suite.pool.query(
+        `SELECT reason FROM registry.stage_events WHERE model_name = $1 AND version = 2 AND to_stage = 'archived'`,
+        [model],
+      );
       expect(events.rows[0].reason).toMatch(/^unservable: MOJO .*_genmodel_encoding/);
     } finally {
       await deleteFeatureSets(suite.pool, featureSet);
@@ -52,11 +71,20 @@ describe('servability of retrained versions', () => {
     const name = uniqueName('unservable').replace(/-/g, '_');
     const c = await suite.pool.connect();
     try {
-      const { version } = await registerVersion(c, { candidate: fakeCandidate(name), workflowId: 'w', runId: 'r', serving: { servable: false, problem: 'MOJO x.zip: algo: "xgboost" is not supported' } });
+      const { version } = await registerVersion(c, {
+        candidate: fakeCandidate(name),
+        workflowId: 'w',
+        runId: 'r',
+        serving: { servable: false, problem: 'MOJO x.zip: algo: "xgboost" is not supported' },
+      });
       const err = await promoteVersion(c, { model: name, version, reason: 'try' }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(RegistryError);
-      expect((err as Error).message).toBe(`model="${name}" version=1: cannot be served by the platform's scorer (MOJO x.zip: algo: "xgboost" is not supported); promote with allowUnservable to serve it some other way`);
-      expect(await promoteVersion(c, { model: name, version, reason: 'served elsewhere', allowUnservable: true })).toMatchObject({ outcome: 'promoted', production: 1 });
+      expect((err as Error).message).toBe(
+        `model="${name}" version=1: cannot be served by the platform's scorer (MOJO x.zip: algo: "xgboost" is not supported); promote with allowUnservable to serve it some other way`,
+      );
+      expect(
+        await promoteVersion(c, { model: name, version, reason: 'served elsewhere', allowUnservable: true }),
+      ).toMatchObject({ outcome: 'promoted', production: 1 });
     } finally {
       c.release();
     }

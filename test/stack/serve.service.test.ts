@@ -41,8 +41,15 @@ const mojos: { v1: string; v2: string } = { v1: '', v2: '' };
 const ROW = { x1: '0.5', x2: '3.2', x3: '7', c1: 'a', c2: 'L03', c3: 'east' };
 
 async function post(url: string, body: unknown, raw?: string) {
-  const res = await request(url, { method: 'POST', body: raw ?? JSON.stringify(body), headers: { 'content-type': 'application/json' } });
-  return { status: res.statusCode, body: (await res.body.json()) as Record<string, unknown> & { predictions?: Record<string, unknown>[] } };
+  const res = await request(url, {
+    method: 'POST',
+    body: raw ?? JSON.stringify(body),
+    headers: { 'content-type': 'application/json' },
+  });
+  return {
+    status: res.statusCode,
+    body: (await res.body.json()) as Record<string, unknown> & { predictions?: Record<string, unknown>[] },
+  };
 }
 
 function sha(path: string): string {
@@ -85,14 +92,31 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 10
 
 beforeAll(async () => {
   f = await prepareFixtures(dir, prefix, { trainRows: 1500, scoreRows: 50 });
-  for (const [key, ntrees] of [['v1', 5], ['v2', 15]] as const) {
-    const { modelId, mojo } = await trainFixture(f, { name: key, algorithm: 'gbm', response: 'y_bin', params: { ntrees, max_depth: 4 } });
+  for (const [key, ntrees] of [
+    ['v1', 5],
+    ['v2', 15],
+  ] as const) {
+    const { modelId, mojo } = await trainFixture(f, {
+      name: key,
+      algorithm: 'gbm',
+      response: 'y_bin',
+      params: { ntrees, max_depth: 4 },
+    });
     const m = await loadMojoFile(mojo);
-    await writeGoldenRows(f.h2o, { h2oModelId: modelId, frameId: f.scoringFrame, mojoPath: mojo, classes: m.classes, features: m.features });
+    await writeGoldenRows(f.h2o, {
+      h2oModelId: modelId,
+      frameId: f.scoringFrame,
+      mojoPath: mojo,
+      classes: m.classes,
+      features: m.features,
+    });
     mojos[key] = mojo;
   }
   await promote(await register(mojos.v1));
-  service = await startService({ declared: [model], serve: { maxRows: 100, bodyLimitBytes: 64 * 1024, poolMinRows: 10 } });
+  service = await startService({
+    declared: [model],
+    serve: { maxRows: 100, bodyLimitBytes: 64 * 1024, poolMinRows: 10 },
+  });
   await until('the service to be ready', async () => (await request(`${service.url}/readyz`)).statusCode === 200);
 }, 300_000);
 
@@ -112,7 +136,9 @@ describe('predictions', () => {
     const p = one.body.predictions![0] as { version: number; label: string; probabilities: Record<string, number> };
     expect(p.version).toBe(1);
     expect(Object.keys(p.probabilities)).toEqual(['no', 'yes']);
-    const many = await post(`${service.url}/v1/models/${model}/predict`, { rows: Array.from({ length: 50 }, () => ROW) });
+    const many = await post(`${service.url}/v1/models/${model}/predict`, {
+      rows: Array.from({ length: 50 }, () => ROW),
+    });
     expect(many.body.predictions).toHaveLength(50);
     expect(many.body.predictions!.every((q) => JSON.stringify(q) === JSON.stringify(p))).toBe(true);
     const metrics = await (await request(`${service.url}/metrics`)).body.text();
@@ -123,7 +149,9 @@ describe('predictions', () => {
 
   it('a missing feature is scored as missing and counted', async () => {
     const { x1: _dropped, ...partial } = ROW;
-    const r = await post(`${service.url}/v1/models/${model}/predict`, { rows: [partial, { ...ROW, c1: 'never-seen' }] });
+    const r = await post(`${service.url}/v1/models/${model}/predict`, {
+      rows: [partial, { ...ROW, c1: 'never-seen' }],
+    });
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ missing: 1, unseen: 1 });
     const metrics = await (await request(`${service.url}/metrics`)).body.text();
@@ -139,7 +167,10 @@ describe('hot swap under load', () => {
     const clients = Array.from({ length: 6 }, async () => {
       while (!stop) {
         const started = Date.now();
-        const r = await post(`${service.url}/v1/models/${model}/predict`, { rows: [ROW, ROW] }).catch(() => ({ status: 0, body: {} as Record<string, unknown> }));
+        const r = await post(`${service.url}/v1/models/${model}/predict`, { rows: [ROW, ROW] }).catch(() => ({
+          status: 0,
+          body: {} as Record<string, unknown>,
+        }));
         answers.push({ started, version: Number(r.body.version ?? -1), status: r.status });
       }
     });
@@ -162,7 +193,13 @@ describe('hot swap under load', () => {
 
     const c = await pool.connect();
     const back = await load(2000, async () => {
-      const r = await rollbackVersion(c, { model, toVersion: 1, reason: 'test rollback', workflowId: uniqueName('rb'), runId: 'r' });
+      const r = await rollbackVersion(c, {
+        model,
+        toVersion: 1,
+        reason: 'test rollback',
+        workflowId: uniqueName('rb'),
+        runId: 'r',
+      });
       return r.version;
     }).finally(() => c.release());
     expect(back.answers.filter((a) => a.status !== 200)).toEqual([]);
@@ -182,7 +219,10 @@ describe('hot swap under load', () => {
     writeFileSync(corrupt, bytes);
     await promote(await register(corrupt, good));
     await until('the refusal', async () => service.store.readiness().models[model]?.problem !== undefined);
-    expect(service.store.readiness().models[model]).toMatchObject({ version: serving, problem: expect.stringMatching(/sha256: .*corrupt\.zip has sha256 [0-9a-f]{64}, the registry recorded/) });
+    expect(service.store.readiness().models[model]).toMatchObject({
+      version: serving,
+      problem: expect.stringMatching(/sha256: .*corrupt\.zip has sha256 [0-9a-f]{64}, the registry recorded/),
+    });
     expect((await post(`${service.url}/v1/models/${model}/predict`, { rows: [ROW] })).body.version).toBe(serving);
 
     // the right MOJO, but golden rows H2O never produced
@@ -192,8 +232,12 @@ describe('hot swap under load', () => {
     golden.rows[2]!.expected[2] = golden.rows[2]!.expected[2]! + 0.001;
     writeFileSync(goldenPathOf(mismatched), JSON.stringify(golden));
     await promote(await register(mismatched));
-    await until('the golden-row refusal', async () => /golden rows/.test(service.store.readiness().models[model]?.problem ?? ''));
-    expect(service.store.readiness().models[model]!.problem).toMatch(/golden rows: row 2 yes scores .* where H2O predicted/);
+    await until('the golden-row refusal', async () =>
+      /golden rows/.test(service.store.readiness().models[model]?.problem ?? ''),
+    );
+    expect(service.store.readiness().models[model]!.problem).toMatch(
+      /golden rows: row 2 yes scores .* where H2O predicted/,
+    );
     const r = await post(`${service.url}/v1/models/${model}/predict`, { rows: [ROW] });
     expect(r).toMatchObject({ status: 200, body: { version: serving } });
     const ready = await request(`${service.url}/readyz`);
@@ -233,7 +277,11 @@ describe('a service started while PostgreSQL is unreachable', () => {
         client.on('error', () => upstream.destroy());
       });
       await new Promise<void>((r) => proxy!.listen(port, '127.0.0.1', r));
-      await until('readiness after PostgreSQL is back', async () => (await request(`${late.url}/readyz`)).statusCode === 200, 20_000);
+      await until(
+        'readiness after PostgreSQL is back',
+        async () => (await request(`${late.url}/readyz`)).statusCode === 200,
+        20_000,
+      );
     } finally {
       await late.close();
       sockets.forEach((s) => s.destroy());
@@ -246,7 +294,10 @@ describe('entity requests through the online cache', () => {
   it('a miss fills Redis, a hit is served from Redis, an ingest invalidates', async () => {
     const entity = uniqueName('c');
     const insert = (features: Record<string, string>, at: string) =>
-      pool.query(`INSERT INTO features.feature_values (feature_set, entity_id, event_time, features, source) VALUES ($1, $2, $3, $4, 'serve-test')`, [featureSet, entity, at, JSON.stringify(features)]);
+      pool.query(
+        `INSERT INTO features.feature_values (feature_set, entity_id, event_time, features, source) VALUES ($1, $2, $3, $4, 'serve-test')`,
+        [featureSet, entity, at, JSON.stringify(features)],
+      );
     await insert(ROW, new Date(Date.now() - 3_600_000).toISOString());
     const key = cacheKey(featureSet, entity);
     expect(await redis.exists(key)).toBe(0);
@@ -272,11 +323,35 @@ describe('entity requests through the online cache', () => {
 describe('bad input gets a 4xx naming the field and the value', () => {
   const url = () => `${service.url}/v1/models/${model}/predict`;
   it.each([
-    ['an unknown model', () => post(`${service.url}/v1/models/no_such_model/predict`, { rows: [ROW] }), 404, 'model', 'no_such_model'],
-    ['an unknown version', () => post(`${service.url}/v1/models/${model}/versions/999/predict`, { rows: [ROW] }), 404, 'version', 999],
-    ['a string where a number is declared', () => post(url(), { rows: [ROW, { ...ROW, x2: 'lots' }] }), 400, 'rows[1].x2', 'lots'],
+    [
+      'an unknown model',
+      () => post(`${service.url}/v1/models/no_such_model/predict`, { rows: [ROW] }),
+      404,
+      'model',
+      'no_such_model',
+    ],
+    [
+      'an unknown version',
+      () => post(`${service.url}/v1/models/${model}/versions/999/predict`, { rows: [ROW] }),
+      404,
+      'version',
+      999,
+    ],
+    [
+      'a string where a number is declared',
+      () => post(url(), { rows: [ROW, { ...ROW, x2: 'lots' }] }),
+      400,
+      'rows[1].x2',
+      'lots',
+    ],
     ['too many rows', () => post(url(), { rows: Array.from({ length: 101 }, () => ROW) }), 413, 'rows', 101],
-    ['a body over the size limit', () => post(url(), null, JSON.stringify({ rows: [{ ...ROW, pad: 'x'.repeat(70_000) }] })), 413, 'body', null],
+    [
+      'a body over the size limit',
+      () => post(url(), null, JSON.stringify({ rows: [{ ...ROW, pad: 'x'.repeat(70_000) }] })),
+      413,
+      'body',
+      null,
+    ],
     ['malformed JSON', () => post(url(), null, '{"rows": [{"x1": 1,'), 400, 'body', null],
     ['neither rows nor entities', () => post(url(), { records: [] }), 400, 'body', null],
   ] as const)('%s', async (_name, send, status, field, value) => {
@@ -292,7 +367,11 @@ describe('bad input gets a 4xx naming the field and the value', () => {
     const tight = await startService({ declared: [model], serve: { maxRssMb: 1 } });
     try {
       await new Promise((r) => setTimeout(r, 1500));
-      const res = await request(`${tight.url}/v1/models/${model}/predict`, { method: 'POST', body: JSON.stringify({ rows: [ROW] }), headers: { 'content-type': 'application/json' } });
+      const res = await request(`${tight.url}/v1/models/${model}/predict`, {
+        method: 'POST',
+        body: JSON.stringify({ rows: [ROW] }),
+        headers: { 'content-type': 'application/json' },
+      });
       expect(res.statusCode).toBe(503);
       expect(res.headers['retry-after']).toBe('5');
       expect(await res.body.json()).toMatchObject({ field: 'rssBytes' });

@@ -22,7 +22,11 @@ let stateDir: string;
 beforeAll(async () => {
   stateDir = mkdtempSync(join(tmpdir(), 'mlops-redis-auth-'));
   const port = await freePort();
-  const config = loadConfig({ ...process.env, MLOPS_STATE_DIR: stateDir, REDIS_URL: `redis://:${encodeURIComponent(password)}@127.0.0.1:${port}` });
+  const config = loadConfig({
+    ...process.env,
+    MLOPS_STATE_DIR: stateDir,
+    REDIS_URL: `redis://:${encodeURIComponent(password)}@127.0.0.1:${port}`,
+  });
   ctx = { config, paths: stackPaths(stateDir), log: () => {} };
   await redisComponent.up(ctx);
 }, 120_000);

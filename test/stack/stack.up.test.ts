@@ -8,12 +8,16 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig, projectRoot } from '../../src/config';
 
 function stackCli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', join(projectRoot, 'src', 'stack', 'cli.ts'), ...args], {
-    cwd: projectRoot,
-    env: { ...process.env, ...env },
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
+  const result = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(projectRoot, 'src', 'stack', 'cli.ts'), ...args],
+    {
+      cwd: projectRoot,
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+      timeout: 120_000,
+    },
+  );
   return { code: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
@@ -53,7 +57,8 @@ describe('stack:up', () => {
   it('prints every component with state, version, address and the temporal binary', () => {
     const { code, output } = stackCli(['status']);
     expect(code).toBe(0);
-    for (const name of ['postgres', 'redis', 'temporal', 'h2o']) expect(output).toMatch(new RegExp(`^${name}\\s+running\\s+\\S+`, 'm'));
+    for (const name of ['postgres', 'redis', 'temporal', 'h2o'])
+      expect(output).toMatch(new RegExp(`^${name}\\s+running\\s+\\S+`, 'm'));
     expect(output).toMatch(/binary \/\S+\/temporal/);
     expect(output).toMatch(/version 3\.46\.0\.11/);
   });

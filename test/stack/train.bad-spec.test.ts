@@ -34,22 +34,31 @@ async function leftovers(client: Client, workflowId: string): Promise<{ frames: 
 describe('trainModels with specs H2O rejects', () => {
   const suite = useStackSuite();
   const set = useChurnSet(() => suite.pool, uniqueName('fs-bad'), 2000);
-  const base = (): Omit<TrainModelsInput, 'specs'> => ({ model: 'churn_bad', featureSet: set.featureSet, target: set.target, window: set.window, metric: 'logloss', seed: 3 });
+  const base = (): Omit<TrainModelsInput, 'specs'> => ({
+    model: 'churn_bad',
+    featureSet: set.featureSet,
+    target: set.target,
+    window: set.window,
+    metric: 'logloss',
+    seed: 3,
+  });
 
-  it('fails the rejected specs alone, with H2O\'s message, and trains the others (a grid among them)', async () => {
+  it("fails the rejected specs alone, with H2O's message, and trains the others (a grid among them)", async () => {
     const workflowId = uniqueName('train-bad');
     const out = await suite.client.workflow.execute(trainModels, {
       taskQueue: suite.worker.taskQueue,
       workflowId,
-      args: [{
-        ...base(),
-        specs: [
-          { name: 'unknown_param', algorithm: 'gbm', parameters: { ntrees: 5, not_a_param: 1 } },
-          { name: 'bad_value', algorithm: 'drf', parameters: { ntrees: -1 } },
-          { name: 'glm', algorithm: 'glm', parameters: { family: 'binomial' } },
-          { name: 'gbm_grid', algorithm: 'gbm', parameters: { ntrees: 5 }, grid: { max_depth: [2, 3] } },
-        ],
-      }],
+      args: [
+        {
+          ...base(),
+          specs: [
+            { name: 'unknown_param', algorithm: 'gbm', parameters: { ntrees: 5, not_a_param: 1 } },
+            { name: 'bad_value', algorithm: 'drf', parameters: { ntrees: -1 } },
+            { name: 'glm', algorithm: 'glm', parameters: { family: 'binomial' } },
+            { name: 'gbm_grid', algorithm: 'gbm', parameters: { ntrees: 5 }, grid: { max_depth: [2, 3] } },
+          ],
+        },
+      ],
     });
     const byName = Object.fromEntries(out.branches.map((b) => [b.specName, b]));
     expect(byName.unknown_param!.status).toBe('failed');
@@ -58,13 +67,17 @@ describe('trainModels with specs H2O rejects', () => {
     expect(byName.bad_value!.error).toMatch(/ntrees must be between 1 and/);
     expect(byName.glm!.status).toBe('succeeded');
     expect(byName.gbm_grid!.status).toBe('succeeded');
-    expect(byName.gbm_grid!.h2oModelId).toMatch(new RegExp(`^${(await runIds(suite.client, workflowId)).spec('gbm_grid')}_model_\\d+$`));
+    expect(byName.gbm_grid!.h2oModelId).toMatch(
+      new RegExp(`^${(await runIds(suite.client, workflowId)).spec('gbm_grid')}_model_\\d+$`),
+    );
     expect(['glm', 'gbm_grid']).toContain(out.champion.specName);
     expect(out.champion.metricValue).toBe(Math.min(byName.glm!.metricValue!, byName.gbm_grid!.metricValue!));
 
     // Rejected specs are not retried: one trainSpecOnSlot attempt each.
     const history = await suite.client.workflow.getHandle(workflowId).fetchHistory();
-    const starts = history.events!.filter((e) => e.activityTaskStartedEventAttributes && (e.activityTaskStartedEventAttributes.attempt ?? 1) > 1);
+    const starts = history.events!.filter(
+      (e) => e.activityTaskStartedEventAttributes && (e.activityTaskStartedEventAttributes.attempt ?? 1) > 1,
+    );
     expect(starts).toEqual([]);
 
     expect(await leftovers(suite.client, workflowId)).toEqual({ frames: [], models: [out.champion.h2oModelId] });
@@ -77,7 +90,15 @@ describe('trainModels with specs H2O rejects', () => {
       .execute(trainModels, {
         taskQueue: suite.worker.taskQueue,
         workflowId,
-        args: [{ ...base(), specs: [{ name: 'a', algorithm: 'gbm', parameters: { bogus: 1 } }, { name: 'b', algorithm: 'glm', parameters: { family: 'no_such_family' } }] }],
+        args: [
+          {
+            ...base(),
+            specs: [
+              { name: 'a', algorithm: 'gbm', parameters: { bogus: 1 } },
+              { name: 'b', algorithm: 'glm', parameters: { family: 'no_such_family' } },
+            ],
+          },
+        ],
       })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
@@ -94,7 +115,11 @@ describe('trainModels with specs H2O rejects', () => {
 
   it('rejects bad input before touching anything, naming the field', async () => {
     const err = await suite.client.workflow
-      .execute(trainModels, { taskQueue: suite.worker.taskQueue, workflowId: uniqueName('train-invalid'), args: [{ ...base(), specs: [{ name: 'x y', algorithm: 'gbm' }] }] })
+      .execute(trainModels, {
+        taskQueue: suite.worker.taskQueue,
+        workflowId: uniqueName('train-invalid'),
+        args: [{ ...base(), specs: [{ name: 'x y', algorithm: 'gbm' }] }],
+      })
       .catch((e: unknown) => e);
     const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
     expect(cause.type).toBe(FailureType.Validation);

@@ -25,7 +25,16 @@ describe('trainModels cancelled mid-training', () => {
     const handle = await suite.client.workflow.start(trainModels, {
       taskQueue: suite.worker.taskQueue,
       workflowId,
-      args: [{ model: 'churn_cancel', featureSet: set.featureSet, target: set.target, window: set.window, metric: 'auc', specs: [{ name: 'slow', algorithm: 'gbm', parameters: { ntrees: 5000, max_depth: 8 } }] }],
+      args: [
+        {
+          model: 'churn_cancel',
+          featureSet: set.featureSet,
+          target: set.target,
+          window: set.window,
+          metric: 'auc',
+          specs: [{ name: 'slow', algorithm: 'gbm', parameters: { ntrees: 5000, max_depth: 8 } }],
+        },
+      ],
     });
     let jobKey: string | undefined;
     for (let i = 0; i < 400 && !jobKey; i++) {

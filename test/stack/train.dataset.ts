@@ -16,7 +16,6 @@ export interface GeneratedSet {
   features: string[];
 }
 
-
 const PLANS = ['basic', 'plus', 'pro'] as const;
 const REGIONS = ['north', 'south', 'east', 'west'] as const;
 
@@ -35,7 +34,8 @@ export async function generateChurnSet(pool: Pool, featureSet: string, rows = 30
     const tickets = Math.floor(rand() * rand() * 10);
     const plan = PLANS[Math.floor(rand() * PLANS.length)]!;
     const region = REGIONS[Math.floor(rand() * REGIONS.length)]!;
-    const logit = -1.2 - 0.04 * tenure + 0.015 * spend + 0.35 * tickets + (plan === 'basic' ? 0.8 : plan === 'pro' ? -0.6 : 0);
+    const logit =
+      -1.2 - 0.04 * tenure + 0.015 * spend + 0.35 * tickets + (plan === 'basic' ? 0.8 : plan === 'pro' ? -0.6 : 0);
     const churned = rand() < 1 / (1 + Math.exp(-logit)) ? 'yes' : 'no';
     ids.push(`c${String(i).padStart(6, '0')}`);
     times.push(new Date(start.getTime() + Math.floor(rand() * 9 * dayMs)).toISOString());

@@ -23,7 +23,7 @@ describe('trainModels fan-out', () => {
   const suite = useStackSuite();
   const set = useChurnSet(() => suite.pool, uniqueName('fs-train'), 3000);
 
-  it('trains GBM, DRF and GLM in parallel, picks the champion by H2O\'s validation AUC and exports its MOJO', async () => {
+  it("trains GBM, DRF and GLM in parallel, picks the champion by H2O's validation AUC and exports its MOJO", async () => {
     const workflowId = uniqueName('train');
     const input: TrainModelsInput = {
       model: 'churn_test',
@@ -38,10 +38,18 @@ describe('trainModels fan-out', () => {
         { name: 'glm', algorithm: 'glm', parameters: { family: 'binomial', lambda: 0 } },
       ],
     };
-    const handle = await suite.client.workflow.start(trainModels, { taskQueue: suite.worker.taskQueue, workflowId, args: [input] });
+    const handle = await suite.client.workflow.start(trainModels, {
+      taskQueue: suite.worker.taskQueue,
+      workflowId,
+      args: [input],
+    });
     const out = await handle.result();
 
-    expect(out.branches.map((b) => [b.specName, b.status])).toEqual([['gbm', 'succeeded'], ['drf', 'succeeded'], ['glm', 'succeeded']]);
+    expect(out.branches.map((b) => [b.specName, b.status])).toEqual([
+      ['gbm', 'succeeded'],
+      ['drf', 'succeeded'],
+      ['glm', 'succeeded'],
+    ]);
     expect(out.frameRows.train + out.frameRows.validation).toBe(3000);
     expect(out.frameRows.validation).toBeGreaterThan(300);
 
@@ -56,15 +64,27 @@ describe('trainModels fan-out', () => {
 
     // The branches ran at the same time: each training job started before any other one finished.
     const history = await handle.fetchHistory();
-    const awaits = history.events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'trainSpecOnSlot');
+    const awaits = history.events!.filter(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'trainSpecOnSlot',
+    );
     expect(awaits).toHaveLength(3);
-    const firstCompletion = history.events!.findIndex((e) => e.activityTaskCompletedEventAttributes && history.events!.some((s) => s.activityTaskScheduledEventAttributes?.activityType?.name === 'trainSpecOnSlot' && String(s.eventId) === String(e.activityTaskCompletedEventAttributes!.scheduledEventId)));
+    const firstCompletion = history.events!.findIndex(
+      (e) =>
+        e.activityTaskCompletedEventAttributes &&
+        history.events!.some(
+          (s) =>
+            s.activityTaskScheduledEventAttributes?.activityType?.name === 'trainSpecOnSlot' &&
+            String(s.eventId) === String(e.activityTaskCompletedEventAttributes!.scheduledEventId),
+        ),
+    );
     for (const scheduled of awaits) expect(history.events!.indexOf(scheduled)).toBeLessThan(firstCompletion);
 
     // The MOJO: a real zip whose model.ini names the champion's algorithm; the sha256 matches the file.
     const expectedPath = `${loadConfig().worker.artifactDir}/churn_test/${workflowId}/${out.champion.h2oModelId}.zip`;
     expect(out.champion.artifactPath).toBe(expectedPath);
-    expect(createHash('sha256').update(readFileSync(out.champion.artifactPath)).digest('hex')).toBe(out.champion.artifactSha256);
+    expect(createHash('sha256').update(readFileSync(out.champion.artifactPath)).digest('hex')).toBe(
+      out.champion.artifactSha256,
+    );
     const zip = readZip(readFileSync(out.champion.artifactPath), out.champion.artifactPath);
     const ini = zip.read('model.ini').toString('utf8');
     expect(ini).toMatch(new RegExp(`^algo = ${out.champion.algorithm}$`, 'm'));

@@ -56,7 +56,10 @@ describe('training set extraction', () => {
     rows.push([labels, 'e_notarget', at(2), { z: 1 }]);
     rows.push([labels, 'e_null', at(2), { y: null }]);
     for (const [fs, e, t, f] of rows) {
-      await pool.query('INSERT INTO features.feature_values (feature_set, entity_id, event_time, features) VALUES ($1, $2, $3, $4)', [fs, e, t, JSON.stringify(f)]);
+      await pool.query(
+        'INSERT INTO features.feature_values (feature_set, entity_id, event_time, features) VALUES ($1, $2, $3, $4)',
+        [fs, e, t, JSON.stringify(f)],
+      );
     }
   });
 
@@ -68,17 +71,32 @@ describe('training set extraction', () => {
     await pool.end();
   });
 
-  const input = () => ({ workflowId, featureSet: features, labelFeatureSet: labels, target: 'y', window: { start: at(0), end: at(24) }, metric: 'auc' as const, validationFraction: 0.3 });
+  const input = () => ({
+    workflowId,
+    featureSet: features,
+    labelFeatureSet: labels,
+    target: 'y',
+    window: { start: at(0), end: at(24) },
+    metric: 'auc' as const,
+    validationFraction: 0.3,
+  });
 
   it('joins each label to the latest feature row at or before it, with explicit column types', async () => {
     const out = await extractTrainingSet({ config, pool }, input());
     expect(out.rows.train + out.rows.validation).toBe(42);
-    expect(out.features).toEqual([{ name: 'tag', type: 'Enum' }, { name: 'x', type: 'Numeric' }]);
+    expect(out.features).toEqual([
+      { name: 'tag', type: 'Enum' },
+      { name: 'x', type: 'Numeric' },
+    ]);
     expect(out.skippedFeatures).toEqual(['meta']);
     expect(out.target).toEqual({ name: 'y', type: 'Enum' });
 
     const frame = await h2o.frame(out.trainFrame);
-    expect(frame.columns!.map((c) => [c.label, c.type])).toEqual([['tag', 'enum'], ['x', 'int'], ['y', 'enum']]);
+    expect(frame.columns!.map((c) => [c.label, c.type])).toEqual([
+      ['tag', 'enum'],
+      ['x', 'int'],
+      ['y', 'enum'],
+    ]);
 
     const all = [...(await frameCsv(out.trainFrame)), ...(await frameCsv(out.validationFrame))];
     const tags = all.map((r) => r.tag);
@@ -99,7 +117,9 @@ describe('training set extraction', () => {
   });
 
   it('names the field when a requested feature does not exist', async () => {
-    const err = await extractTrainingSet({ config, pool }, { ...input(), features: ['x', 'nope'] }).catch((e: unknown) => e);
+    const err = await extractTrainingSet({ config, pool }, { ...input(), features: ['x', 'nope'] }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ValidationError);
     expect((err as ValidationError).message).toContain('features[1]="nope"');
   });

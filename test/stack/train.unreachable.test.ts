@@ -32,7 +32,16 @@ describe('trainModels with an unreachable H2O cluster', () => {
       .execute(trainModels, {
         taskQueue,
         workflowId,
-        args: [{ model: 'churn_down', featureSet: 'none', target: 'y', window: { start: '2026-01-01T00:00:00Z', end: '2026-01-02T00:00:00Z' }, metric: 'auc', specs: [{ name: 'gbm', algorithm: 'gbm' }] }],
+        args: [
+          {
+            model: 'churn_down',
+            featureSet: 'none',
+            target: 'y',
+            window: { start: '2026-01-01T00:00:00Z', end: '2026-01-02T00:00:00Z' },
+            metric: 'auc',
+            specs: [{ name: 'gbm', algorithm: 'gbm' }],
+          },
+        ],
       })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
@@ -44,7 +53,9 @@ describe('trainModels with an unreachable H2O cluster', () => {
 
     // It was retried (with backoff) before giving up, and never got past the check.
     const history = await client.workflow.getHandle(workflowId).fetchHistory();
-    const names = history.events!.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
+    const names = history
+      .events!.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
+      .filter(Boolean);
     expect(names).toEqual(['checkTrainingCluster']);
     const failed = history.events!.find((e) => e.activityTaskFailedEventAttributes);
     expect(failed?.activityTaskFailedEventAttributes?.retryState).toBe(4 /* RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED */);

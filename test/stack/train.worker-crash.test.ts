@@ -50,14 +50,21 @@ describe('trainModels survives a worker crash', () => {
     const handle = await client.workflow.start(trainModels, {
       taskQueue,
       workflowId,
-      args: [{
-        model: 'churn_crash', featureSet: set.featureSet, target: set.target, window: set.window, metric: 'auc', seed: 11,
-        specs: [
-          // Slow enough (tens of seconds on 2 cores) to be mid-training when the worker dies.
-          { name: 'gbm_slow', algorithm: 'gbm', parameters: { ntrees: 1000, max_depth: 6 } },
-          { name: 'drf', algorithm: 'drf', parameters: { ntrees: 200, max_depth: 10 } },
-        ],
-      }],
+      args: [
+        {
+          model: 'churn_crash',
+          featureSet: set.featureSet,
+          target: set.target,
+          window: set.window,
+          metric: 'auc',
+          seed: 11,
+          specs: [
+            // Slow enough (tens of seconds on 2 cores) to be mid-training when the worker dies.
+            { name: 'gbm_slow', algorithm: 'gbm', parameters: { ntrees: 1000, max_depth: 6 } },
+            { name: 'drf', algorithm: 'drf', parameters: { ntrees: 200, max_depth: 10 } },
+          ],
+        },
+      ],
     });
 
     // Wait until both branches poll their jobs, then kill the worker.
@@ -82,13 +89,24 @@ describe('trainModels survives a worker crash', () => {
     const awaitScheduled = new Map<string, string>();
     for (const e of history.events!) {
       const s = e.activityTaskScheduledEventAttributes;
-      if (s?.activityType?.name === 'trainSpecOnSlot') awaitScheduled.set(String(e.eventId), JSON.parse(Buffer.from(s.input!.payloads![0]!.data!).toString()).specName);
+      if (s?.activityType?.name === 'trainSpecOnSlot')
+        awaitScheduled.set(
+          String(e.eventId),
+          JSON.parse(Buffer.from(s.input!.payloads![0]!.data!).toString()).specName,
+        );
     }
-    const results = history.events!
-      .filter((e) => e.activityTaskCompletedEventAttributes && awaitScheduled.has(String(e.activityTaskCompletedEventAttributes.scheduledEventId)))
+    const results = history
+      .events!.filter(
+        (e) =>
+          e.activityTaskCompletedEventAttributes &&
+          awaitScheduled.has(String(e.activityTaskCompletedEventAttributes.scheduledEventId)),
+      )
       .map((e) => ({
         spec: awaitScheduled.get(String(e.activityTaskCompletedEventAttributes!.scheduledEventId)),
-        ...(JSON.parse(Buffer.from(e.activityTaskCompletedEventAttributes!.result!.payloads![0]!.data!).toString()) as { jobKey: string; resumed: boolean }),
+        ...(JSON.parse(Buffer.from(e.activityTaskCompletedEventAttributes!.result!.payloads![0]!.data!).toString()) as {
+          jobKey: string;
+          resumed: boolean;
+        }),
       }));
     const slow = results.find((r) => r.spec === 'gbm_slow')!;
     expect(slow.jobKey).toBe(before!.specs[0]!.jobKey);

@@ -36,7 +36,10 @@ const featureSet = uniqueName('uipage-fs');
 const nastyFs = uniqueName('uipage-nasty-fs');
 const model = uniqueName('uipage').replace(/-/g, '_');
 const nastyModel = uniqueName('uinasty').replace(/-/g, '_');
-const modelsConfig = writeModelsConfig({ [model]: { featureSet, requireApproval: true, approvalTimeout: '1h' }, [nastyModel]: { featureSet: nastyFs } });
+const modelsConfig = writeModelsConfig({
+  [model]: { featureSet, requireApproval: true, approvalTimeout: '1h' },
+  [nastyModel]: { featureSet: nastyFs },
+});
 const suite = useStackSuite({ workerConfig: () => loadConfig({ ...process.env, MODELS_CONFIG: modelsConfig }) });
 useFeatureSet(() => suite.pool, [featureSet, nastyFs]);
 const w = webUi(cfg.serve.uiTemporalUrl, cfg.temporal.namespace);
@@ -66,8 +69,12 @@ async function open(path: string, shot: string, base = service.url): Promise<Pag
 
 /** Writes rows whose first feature is named NASTY (a categorical) beside a numeric `spend`. */
 async function writeNastyRows(window: ReturnType<typeof daysWindow>, rows: number, prefix: string): Promise<void> {
-  const docs = Array.from({ length: rows }, (_, i) => JSON.stringify({ [NASTY]: ['a<b', 'c&d', `"q"`][i % 3], spend: (i * 7919) % 100 }));
-  const times = Array.from({ length: rows }, (_, i) => new Date(Date.parse(window.start) + ((Date.parse(window.end) - Date.parse(window.start)) * i) / rows).toISOString());
+  const docs = Array.from({ length: rows }, (_, i) =>
+    JSON.stringify({ [NASTY]: ['a<b', 'c&d', `"q"`][i % 3], spend: (i * 7919) % 100 }),
+  );
+  const times = Array.from({ length: rows }, (_, i) =>
+    new Date(Date.parse(window.start) + ((Date.parse(window.end) - Date.parse(window.start)) * i) / rows).toISOString(),
+  );
   await suite.pool.query(
     `INSERT INTO features.feature_values (feature_set, entity_id, event_time, features, source)
      SELECT $1, $2 || n, t, f, 'ui-test' FROM unnest($3::timestamptz[], $4::jsonb[]) WITH ORDINALITY AS u(t, f, n)`,
@@ -80,22 +87,42 @@ beforeAll(async () => {
   aptInstall(['chromium'], (line) => console.log(`[ui test] ${line}`));
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   const declarations = [findModelDeclaration(modelsConfig, model)!, findModelDeclaration(modelsConfig, nastyModel)!];
   // the event-loop-delay check is off: on a loaded machine it sheds the pages for a second now and then
   service = await startService({ declarations, serve: { maxEventLoopDelayMs: 0 } });
-  offline = await startService({ declarations, serve: { maxEventLoopDelayMs: 0 }, temporal: loadConfig({ ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:1' }).temporal });
+  offline = await startService({
+    declarations,
+    serve: { maxEventLoopDelayMs: 0 },
+    temporal: loadConfig({ ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:1' }).temporal,
+  });
 
   // version 1: a real retrain on H2O (no approval asked for this one)
   await writeRows(suite.pool, featureSet, daysWindow(1, 5), 1500, { seed: 11, prefix: 'ref' });
-  const first = await suite.client.workflow.execute(retrainModel, { taskQueue: suite.worker.taskQueue, workflowId: uniqueName(`retrain-${model}`), args: [{ model, reason: 'manual', ingestSource: false, requireApproval: false }] });
+  const first = await suite.client.workflow.execute(retrainModel, {
+    taskQueue: suite.worker.taskQueue,
+    workflowId: uniqueName(`retrain-${model}`),
+    args: [{ model, reason: 'manual', ingestSource: false, requireApproval: false }],
+  });
   expect(first).toMatchObject({ version: 1, outcome: 'promoted' });
 
   // drift: a shifted day; the sensor starts a retrain, which waits for approval
   const window = daysWindow(-1, 1);
   await writeRows(suite.pool, featureSet, window, 1500, { seed: 12, shift: 1, prefix: 'drift' });
-  const sensor = await suite.client.workflow.execute(driftSensor, { taskQueue: suite.worker.taskQueue, workflowId: uniqueName(`sensor-${model}`), args: [{ model, window }] });
+  const sensor = await suite.client.workflow.execute(driftSensor, {
+    taskQueue: suite.worker.taskQueue,
+    workflowId: uniqueName(`sensor-${model}`),
+    args: [{ model, window }],
+  });
   expect(sensor.verdict).toBe('drift');
   driftReportId = sensor.reportId!;
   retrainId = sensor.retrainWorkflowId!;
@@ -108,15 +135,29 @@ beforeAll(async () => {
   await writeNastyRows(refWindow, 900, 'r');
   const curWindow = daysWindow(0, 1);
   await writeNastyRows(curWindow, 900, 'c');
-  const reference = await buildReferenceProfile(suite.pool, { featureSet: nastyFs, window: refWindow }, [NASTY, 'spend'], { bins: 10, maxCategories: 50 });
+  const reference = await buildReferenceProfile(
+    suite.pool,
+    { featureSet: nastyFs, window: refWindow },
+    [NASTY, 'spend'],
+    { bins: 10, maxCategories: 50 },
+  );
   const c = await suite.pool.connect();
   try {
-    const { version } = await registerVersion(c, { candidate: { ...fakeCandidate(nastyModel, 0.7, reference), featureSet: nastyFs, window: refWindow }, workflowId: 'ui-test', runId: 'ui-test-run', reason: NASTY });
+    const { version } = await registerVersion(c, {
+      candidate: { ...fakeCandidate(nastyModel, 0.7, reference), featureSet: nastyFs, window: refWindow },
+      workflowId: 'ui-test',
+      runId: 'ui-test-run',
+      reason: NASTY,
+    });
     await promoteVersion(c, { model: nastyModel, version, reason: NASTY });
   } finally {
     c.release();
   }
-  const nasty = await suite.client.workflow.execute(driftSensor, { taskQueue: suite.worker.taskQueue, workflowId: uniqueName(`sensor-${nastyModel}`), args: [{ model: nastyModel, window: curWindow }] });
+  const nasty = await suite.client.workflow.execute(driftSensor, {
+    taskQueue: suite.worker.taskQueue,
+    workflowId: uniqueName(`sensor-${nastyModel}`),
+    args: [{ model: nastyModel, window: curWindow }],
+  });
   nastyReportId = nasty.reportId!;
 }, 600_000);
 
@@ -155,7 +196,10 @@ describe('model pages in Chromium', () => {
 
     const page = await open(`/ui/models/${model}`, 'model');
     const versions = await listVersions(suite.pool, model);
-    expect(versions.map((v) => [v.version, v.stage])).toEqual([[2, 'production'], [1, 'archived']]);
+    expect(versions.map((v) => [v.version, v.stage])).toEqual([
+      [2, 'production'],
+      [1, 'archived'],
+    ]);
     const rows = page.locator('tr.version');
     expect(await rows.count()).toBe(2);
     for (const [i, v] of versions.entries()) {
@@ -165,10 +209,16 @@ describe('model pages in Chromium', () => {
       expect(await row.locator('a.run-link').getAttribute('href')).toBe(w.run(v.workflowId, v.runId));
     }
     expect(versions[0]!.workflowId).toBe(retrainId);
-    expect(await rows.nth(0).locator('a.report-link').getAttribute('href')).toBe(`/ui/models/${model}/drift/${driftReportId}`);
+    expect(await rows.nth(0).locator('a.report-link').getAttribute('href')).toBe(
+      `/ui/models/${model}/drift/${driftReportId}`,
+    );
 
     // stage history: newest first, the approval's comment shown as text
-    const events = (await suite.pool.query(`SELECT id, reason FROM registry.stage_events WHERE model_name = $1 ORDER BY id DESC`, [model])).rows;
+    const events = (
+      await suite.pool.query(`SELECT id, reason FROM registry.stage_events WHERE model_name = $1 ORDER BY id DESC`, [
+        model,
+      ])
+    ).rows;
     const shown = page.locator('tr.stage-event');
     expect(await shown.count()).toBe(events.length);
     expect(await shown.locator('td.reason').allTextContents()).toEqual(events.map((e) => e.reason));
@@ -182,19 +232,28 @@ describe('model pages in Chromium', () => {
 
   it('the drift report page: features sorted by PSI, a reference and a current bar per stored bin, categories by name with __unseen__ and __null__', async () => {
     const page = await open(`/ui/models/${model}/drift/${driftReportId}`, 'drift-report');
-    const { rows } = await suite.pool.query('SELECT feature_stats, sensor_workflow_id, sensor_run_id FROM monitoring.drift_reports WHERE id = $1', [driftReportId]);
+    const { rows } = await suite.pool.query(
+      'SELECT feature_stats, sensor_workflow_id, sensor_run_id FROM monitoring.drift_reports WHERE id = $1',
+      [driftReportId],
+    );
     const stats = rows[0].feature_stats as Record<string, { psi: number; bins: string[] }>;
-    const byPsi = Object.entries(stats).sort((a, b) => b[1].psi - a[1].psi).map(([f]) => f);
+    const byPsi = Object.entries(stats)
+      .sort((a, b) => b[1].psi - a[1].psi)
+      .map(([f]) => f);
     const sections = page.locator('section.feature');
     expect(await sections.evaluateAll((els) => els.map((e) => e.getAttribute('data-feature')))).toEqual(byPsi);
     for (const [feature, s] of Object.entries(stats)) {
       const svg = page.locator(`section.feature[data-feature="${feature}"] svg.share-bars`);
       expect(await svg.locator('rect.bar-reference').count(), feature).toBe(s.bins.length);
       expect(await svg.locator('rect.bar-current').count(), feature).toBe(s.bins.length);
-      expect(await svg.locator('g.bin').evaluateAll((els) => els.map((e) => e.getAttribute('data-bin')))).toEqual(s.bins);
+      expect(await svg.locator('g.bin').evaluateAll((els) => els.map((e) => e.getAttribute('data-bin')))).toEqual(
+        s.bins,
+      );
     }
     expect(stats.plan!.bins).toEqual(expect.arrayContaining(['basic', 'plus', 'pro', '__unseen__', '__null__']));
-    expect(await page.locator('a.run-link').first().getAttribute('href')).toBe(w.run(rows[0].sensor_workflow_id, rows[0].sensor_run_id));
+    expect(await page.locator('a.run-link').first().getAttribute('href')).toBe(
+      w.run(rows[0].sensor_workflow_id, rows[0].sensor_run_id),
+    );
     await page.close();
   });
 
@@ -202,7 +261,9 @@ describe('model pages in Chromium', () => {
     const report = await open(`/ui/models/${nastyModel}/drift/${nastyReportId}`, 'drift-report-metacharacters');
     expect(await report.locator('section.feature .feature-title').allTextContents()).toContain(NASTY);
     expect(await report.locator('a.feature-name').allTextContents()).toContain(NASTY);
-    const bins = await report.locator('section.feature g.bin').evaluateAll((els) => els.map((e) => e.getAttribute('data-bin')));
+    const bins = await report
+      .locator('section.feature g.bin')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-bin')));
     expect(bins).toEqual(expect.arrayContaining(['a<b', 'c&d', '"q"', '__unseen__', '__null__']));
     await report.close();
     const page = await open(`/ui/models/${nastyModel}`, 'model-metacharacters');

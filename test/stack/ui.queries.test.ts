@@ -57,7 +57,10 @@ function deps(): UiDeps {
 async function explain(): Promise<{ text: string; scans: PlanNode[]; rows: number }[]> {
   const out = [];
   for (const q of recorded.splice(0)) {
-    const res: QueryResult<{ 'QUERY PLAN': [{ Plan: PlanNode }] }> = await pool.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${q.text}`, q.values);
+    const res: QueryResult<{ 'QUERY PLAN': [{ Plan: PlanNode }] }> = await pool.query(
+      `EXPLAIN (ANALYZE, FORMAT JSON) ${q.text}`,
+      q.values,
+    );
     const plan = res.rows[0]!['QUERY PLAN'][0].Plan;
     out.push({ text: q.text, scans: nodes(plan).filter((n) => n['Relation Name']), rows: plan['Actual Rows'] });
   }
@@ -91,7 +94,9 @@ describe('model pages on 1,000 versions and 10,000 drift reports', () => {
       }
       expect(p.rows).toBeLessThanOrEqual(cap);
     }
-    expect(plans.flatMap((p) => p.scans.map((s) => s['Index Name']))).toEqual(expect.arrayContaining(['drift_reports_by_model_window', 'model_versions_pkey']));
+    expect(plans.flatMap((p) => p.scans.map((s) => s['Index Name']))).toEqual(
+      expect.arrayContaining(['drift_reports_by_model_window', 'model_versions_pkey']),
+    );
 
     expect(page.match(/<tr class="version"/g)).toHaveLength(VERSIONS_PAGE);
     expect(page.match(/<tr class="stage-event"/g)).toHaveLength(EVENTS_PAGE);
@@ -101,11 +106,15 @@ describe('model pages on 1,000 versions and 10,000 drift reports', () => {
 
     // the next page of versions: 950 … 901, again from the primary key
     const next = (await modelPage(deps(), model, { before: 951 }))!.text;
-    expect([...next.matchAll(/<tr class="version" data-version="(\d+)"/g)].map((m) => Number(m[1]))).toEqual(Array.from({ length: VERSIONS_PAGE }, (_, i) => 950 - i));
-    for (const p of await explain()) for (const s of p.scans.filter((n) => BIG_TABLES.includes(n['Relation Name']!))) expect(s['Node Type']).not.toBe('Seq Scan');
+    expect([...next.matchAll(/<tr class="version" data-version="(\d+)"/g)].map((m) => Number(m[1]))).toEqual(
+      Array.from({ length: VERSIONS_PAGE }, (_, i) => 950 - i),
+    );
+    for (const p of await explain())
+      for (const s of p.scans.filter((n) => BIG_TABLES.includes(n['Relation Name']!)))
+        expect(s['Node Type']).not.toBe('Seq Scan');
   });
 
-  it('a small model beside the big one: its stage history and reports come from migration 055\'s indexes, not a walk past the big model\'s rows', async () => {
+  it("a small model beside the big one: its stage history and reports come from migration 055's indexes, not a walk past the big model's rows", async () => {
     const page = (await modelPage(deps(), small, {}))!.text;
     expect(page.match(/<tr class="version"/g)).toHaveLength(1);
     const plans = await explain();
@@ -114,11 +123,16 @@ describe('model pages on 1,000 versions and 10,000 drift reports', () => {
       expect(s['Node Type'], s['Relation Name']).not.toBe('Seq Scan');
       expect(read(s), `rows read from ${s['Relation Name']} (${s['Index Name']})`).toBeLessThanOrEqual(2);
     }
-    expect(scans.map((s) => s['Index Name'])).toEqual(expect.arrayContaining(['stage_events_by_model', 'drift_reports_by_model_window']));
+    expect(scans.map((s) => s['Index Name'])).toEqual(
+      expect.arrayContaining(['stage_events_by_model', 'drift_reports_by_model_window']),
+    );
   });
 
   it('a drift report page reads one row by primary key', async () => {
-    const { rows } = await pool.query<{ id: string }>('SELECT id FROM monitoring.drift_reports WHERE model_name = $1 ORDER BY id DESC LIMIT 1', [model]);
+    const { rows } = await pool.query<{ id: string }>(
+      'SELECT id FROM monitoring.drift_reports WHERE model_name = $1 ORDER BY id DESC LIMIT 1',
+      [model],
+    );
     const page = (await driftReportPage(deps(), model, Number(rows[0]!.id)))!.text;
     expect(page.match(/<section class="feature"/g)).toHaveLength(11);
     const [p] = await explain();
@@ -126,7 +140,7 @@ describe('model pages on 1,000 versions and 10,000 drift reports', () => {
     expect(p!.scans.map((s) => s['Index Name'])).toEqual(['drift_reports_pkey']);
   });
 
-  it('the overview reads one page of models, each model\'s parts from an index', async () => {
+  it("the overview reads one page of models, each model's parts from an index", async () => {
     await overviewPage(deps(), undefined);
     const [p] = await explain();
     expect(p!.rows).toBeLessThanOrEqual(OVERVIEW_PAGE + 1);

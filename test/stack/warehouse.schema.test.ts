@@ -49,8 +49,13 @@ describe('warehouse schema', () => {
     const eventTime = new Date(Date.now() - 3 * 86400_000).toISOString();
     const insert = `INSERT INTO features.feature_values (feature_set, entity_id, event_time, features) VALUES ($1, 'dup', $2, $3)`;
     await pool.query(insert, [featureSet, eventTime, '{"a": 1}']);
-    await expect(pool.query(insert, [featureSet, eventTime, '{"a": 2}'])).rejects.toThrow(/duplicate key value violates unique constraint "feature_values/);
-    const { rows } = await pool.query('SELECT features FROM features.feature_values WHERE feature_set = $1 AND entity_id = $2', [featureSet, 'dup']);
+    await expect(pool.query(insert, [featureSet, eventTime, '{"a": 2}'])).rejects.toThrow(
+      /duplicate key value violates unique constraint "feature_values/,
+    );
+    const { rows } = await pool.query(
+      'SELECT features FROM features.feature_values WHERE feature_set = $1 AND entity_id = $2',
+      [featureSet, 'dup'],
+    );
     expect(rows).toEqual([{ features: { a: 1 } }]);
   });
 
@@ -68,11 +73,16 @@ describe('warehouse schema', () => {
       await client.query('ANALYZE features.feature_values');
       // The test table is small, so make the planner prove the index can serve @> rather than cost-compare.
       await client.query('SET LOCAL enable_seqscan = off');
-      const plan = await client.query(`EXPLAIN (FORMAT JSON) SELECT entity_id FROM features.feature_values WHERE features @> '{"plan": "rare"}'`);
+      const plan = await client.query(
+        `EXPLAIN (FORMAT JSON) SELECT entity_id FROM features.feature_values WHERE features @> '{"plan": "rare"}'`,
+      );
       const text = JSON.stringify(plan.rows[0]);
       expect(text).toMatch(/Bitmap Index Scan/);
       expect(text).toMatch(/feature_values_p\d{4}_\d{2}_\d{2}_features_idx|features_gin/);
-      const hits = await client.query(`SELECT count(*)::int AS n FROM features.feature_values WHERE feature_set = $1 AND features @> '{"plan": "rare"}'`, [featureSet]);
+      const hits = await client.query(
+        `SELECT count(*)::int AS n FROM features.feature_values WHERE feature_set = $1 AND features @> '{"plan": "rare"}'`,
+        [featureSet],
+      );
       expect(hits.rows[0].n).toBe(6);
       await client.query('COMMIT');
     } finally {

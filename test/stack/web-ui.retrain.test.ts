@@ -16,7 +16,9 @@ import { uniqueName } from '../helpers/temporal';
 
 const CHROMIUM = '/usr/bin/chromium';
 const cfg = loadConfig();
-const suite = useStackSuite({ workerConfig: () => loadConfig({ ...process.env, MODELS_CONFIG: writeModelsConfig({ [model]: { featureSet } }) }) });
+const suite = useStackSuite({
+  workerConfig: () => loadConfig({ ...process.env, MODELS_CONFIG: writeModelsConfig({ [model]: { featureSet } }) }),
+});
 let browser: Browser;
 const featureSet = uniqueName('ui-fs');
 useFeatureSet(() => suite.pool, featureSet);
@@ -27,7 +29,16 @@ beforeAll(async () => {
   aptInstall(['chromium'], (line) => console.log(`[web-ui test] ${line}`));
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 });
 
@@ -50,7 +61,9 @@ describe('Web UI', () => {
     });
     const page = await browser.newPage();
     const query = encodeURIComponent(`ModelName="${model}"`);
-    await page.goto(`http://${cfg.temporal.host}:${cfg.temporal.uiPort}/namespaces/${cfg.temporal.namespace}/workflows?query=${query}`);
+    await page.goto(
+      `http://${cfg.temporal.host}:${cfg.temporal.uiPort}/namespaces/${cfg.temporal.namespace}/workflows?query=${query}`,
+    );
     const row = page.getByText(workflowId, { exact: true }).first();
     await row.waitFor({ timeout: 60_000 });
     expect(await page.getByText('retrainModel').count()).toBeGreaterThan(0);

@@ -38,18 +38,34 @@ process.env[secretEnv] = secret;
 
 const scenarios = ['flaky', 'hang', 'gone', 'busy', 'crash', 'retried', 'failing', 'swept'] as const;
 type Scenario = (typeof scenarios)[number];
-const modelOf = Object.fromEntries(scenarios.map((s) => [s, uniqueName(`wh_${s}`).replace(/-/g, '_')])) as Record<Scenario, string>;
+const modelOf = Object.fromEntries(scenarios.map((s) => [s, uniqueName(`wh_${s}`).replace(/-/g, '_')])) as Record<
+  Scenario,
+  string
+>;
 
 let receiver: WebhookReceiver;
 let modelsFile = '';
-const env = (extra: Record<string, string> = {}) => ({ ...process.env, MODELS_CONFIG: modelsFile, WEBHOOK_MAX_ATTEMPTS: '5', WEBHOOK_BACKOFF_INITIAL_MS: '100', WEBHOOK_BACKOFF_MAX_MS: '400', WEBHOOK_TIMEOUT_MS: '1500', ...extra });
+const env = (extra: Record<string, string> = {}) => ({
+  ...process.env,
+  MODELS_CONFIG: modelsFile,
+  WEBHOOK_MAX_ATTEMPTS: '5',
+  WEBHOOK_BACKOFF_INITIAL_MS: '100',
+  WEBHOOK_BACKOFF_MAX_MS: '400',
+  WEBHOOK_TIMEOUT_MS: '1500',
+  ...extra,
+});
 
 // the receiver must exist before the worker reads the models file: both are made in this hook, which runs first
 beforeAll(async () => {
   receiver = await startWebhookReceiver(secret);
   const dir = mkdtempSync(join(tmpdir(), 'webhooks-'));
   modelsFile = join(dir, 'models.json');
-  const webhooks = Object.fromEntries(scenarios.map((s) => [s, { url: receiver.url(`/${s}`), events: [...WEBHOOK_EVENTS], models: [modelOf[s]], secretEnv }]));
+  const webhooks = Object.fromEntries(
+    scenarios.map((s) => [
+      s,
+      { url: receiver.url(`/${s}`), events: [...WEBHOOK_EVENTS], models: [modelOf[s]], secretEnv },
+    ]),
+  );
   writeFileSync(modelsFile, JSON.stringify({ models: {}, webhooks }));
 });
 
@@ -60,8 +76,14 @@ afterAll(async () => {
   await receiver?.close();
   const models = Object.values(modelOf);
   const pool = suite.pool;
-  await pool.query(`DELETE FROM webhooks.attempts WHERE delivery_id IN (SELECT d.id FROM webhooks.deliveries d JOIN webhooks.events e ON e.id = d.event_id WHERE e.model_name = ANY($1))`, [models]);
-  await pool.query(`DELETE FROM webhooks.deliveries WHERE event_id IN (SELECT id FROM webhooks.events WHERE model_name = ANY($1))`, [models]);
+  await pool.query(
+    `DELETE FROM webhooks.attempts WHERE delivery_id IN (SELECT d.id FROM webhooks.deliveries d JOIN webhooks.events e ON e.id = d.event_id WHERE e.model_name = ANY($1))`,
+    [models],
+  );
+  await pool.query(
+    `DELETE FROM webhooks.deliveries WHERE event_id IN (SELECT id FROM webhooks.events WHERE model_name = ANY($1))`,
+    [models],
+  );
   await pool.query('DELETE FROM webhooks.events WHERE model_name = ANY($1)', [models]);
   await pool.query('DELETE FROM monitoring.drift_reports WHERE model_name = ANY($1)', [models]);
   await pool.query('DELETE FROM registry.stage_events WHERE model_name = ANY($1)', [models]);
@@ -73,21 +95,34 @@ afterAll(async () => {
 async function registerAVersion(model: string): Promise<string> {
   const client = await suite.pool.connect();
   try {
-    await registerVersion(client, { candidate: fakeCandidate(model), workflowId: `wf-${model}`, runId: randomBytes(8).toString('hex') });
+    await registerVersion(client, {
+      candidate: fakeCandidate(model),
+      workflowId: `wf-${model}`,
+      runId: randomBytes(8).toString('hex'),
+    });
   } finally {
     client.release();
   }
-  const { rows } = await suite.pool.query<{ id: string }>(`SELECT id FROM webhooks.events WHERE model_name = $1 ORDER BY seq DESC LIMIT 1`, [model]);
+  const { rows } = await suite.pool.query<{ id: string }>(
+    `SELECT id FROM webhooks.events WHERE model_name = $1 ORDER BY seq DESC LIMIT 1`,
+    [model],
+  );
   return rows[0]!.id;
 }
 
 async function dispatch(cfg: Config, taskQueue: string) {
-  return emitWebhookEvents({ config: cfg, pool: suite.pool, client: suite.client, taskQueue, warn: () => {} }, { strict: true });
+  return emitWebhookEvents(
+    { config: cfg, pool: suite.pool, client: suite.client, taskQueue, warn: () => {} },
+    { strict: true },
+  );
 }
 
 /** The delivery of an event to a subscription (its id is derived from both: src/webhooks/deliveries.ts). */
 async function deliveryIdOf(subscription: string, eventId: string): Promise<string> {
-  const { rows } = await suite.pool.query<{ id: string }>('SELECT id FROM webhooks.deliveries WHERE subscription = $1 AND event_id = $2', [subscription, eventId]);
+  const { rows } = await suite.pool.query<{ id: string }>(
+    'SELECT id FROM webhooks.deliveries WHERE subscription = $1 AND event_id = $2',
+    [subscription, eventId],
+  );
   if (rows.length !== 1) throw new Error(`${rows.length} deliveries of ${eventId} to ${subscription}`);
   return rows[0]!.id;
 }
@@ -108,7 +143,11 @@ async function delivery(id: string) {
 }
 
 function cli(args: string[], extra: Record<string, string> = {}) {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', join(projectRoot, 'src', 'cli', 'index.ts'), ...args], { cwd: projectRoot, env: env(extra), encoding: 'utf8' });
+  const run = spawnSync(process.execPath, ['--import', 'tsx', join(projectRoot, 'src', 'cli', 'index.ts'), ...args], {
+    cwd: projectRoot,
+    env: env(extra),
+    encoding: 'utf8',
+  });
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -118,7 +157,12 @@ describe('webhook deliveries', () => {
   });
 
   it('a receiver that fails three times (503) then answers 200: delivered, four attempts recorded, every signature verified', async () => {
-    receiver.script('/flaky', [{ status: 503, body: 'down for maintenance' }, { status: 503 }, { status: 503 }, { status: 200, body: 'ok, took it' }]);
+    receiver.script('/flaky', [
+      { status: 503, body: 'down for maintenance' },
+      { status: 503 },
+      { status: 503 },
+      { status: 200, body: 'ok, took it' },
+    ]);
     const eventId = await registerAVersion(modelOf.flaky);
     await dispatch(config, suite.worker.taskQueue);
     const id = await deliveryIdOf('flaky', eventId);
@@ -142,12 +186,20 @@ describe('webhook deliveries', () => {
     expect(requests.every((r) => r.verified && r.id === id && r.event === 'version.registered')).toBe(true);
     // the same body every time; the signed timestamp is each attempt's own
     expect(new Set(requests.map((r) => r.body)).size).toBe(1);
-    expect(JSON.parse(requests[0]!.body)).toMatchObject({ id: eventId, type: 'version.registered', model: modelOf.flaky, data: { model: modelOf.flaky, version: 1, toStage: 'staging' } });
+    expect(JSON.parse(requests[0]!.body)).toMatchObject({
+      id: eventId,
+      type: 'version.registered',
+      model: modelOf.flaky,
+      data: { model: modelOf.flaky, version: 1, toStage: 'staging' },
+    });
     expect(receiver.accepted().get(id)).toBe(1);
   });
 
   it('a receiver that never answers: failed after WEBHOOK_MAX_ATTEMPTS timed-out attempts, each recorded', async () => {
-    receiver.script('/hang', Array.from({ length: 10 }, () => 'hang' as const));
+    receiver.script(
+      '/hang',
+      Array.from({ length: 10 }, () => 'hang' as const),
+    );
     const eventId = await registerAVersion(modelOf.hang);
     await dispatch(config, suite.worker.taskQueue);
     const id = await deliveryIdOf('hang', eventId);
@@ -156,7 +208,11 @@ describe('webhook deliveries', () => {
     const d = await delivery(id);
     expect(d.status).toBe('failed');
     expect(d.attemptRows).toHaveLength(5);
-    expect(d.attemptRows.every((a) => a.status === 'retry' && a.responseCode === null && /no answer within 1500 ms/.test(a.error ?? ''))).toBe(true);
+    expect(
+      d.attemptRows.every(
+        (a) => a.status === 'retry' && a.responseCode === null && /no answer within 1500 ms/.test(a.error ?? ''),
+      ),
+    ).toBe(true);
     expect(d.error).toMatch(/attempt 5: no answer within 1500 ms/);
     expect(receiver.requests('/hang')).toHaveLength(5);
     expect(receiver.accepted().has(id)).toBe(false);
@@ -170,7 +226,9 @@ describe('webhook deliveries', () => {
     expect(await ended(id)).toBe('failed');
     let d = await delivery(id);
     expect(d.status).toBe('failed');
-    expect(d.attemptRows.map((a) => [a.attempt, a.status, a.responseCode, a.responseHead])).toEqual([[1, 'rejected', 410, 'no such hook']]);
+    expect(d.attemptRows.map((a) => [a.attempt, a.status, a.responseCode, a.responseHead])).toEqual([
+      [1, 'rejected', 410, 'no such hook'],
+    ]);
     expect(d.error).toContain('HTTP 410: no such hook');
 
     const failed = cli(['webhooks', 'deliveries', '--failed', '--json', '--limit', '10000']);
@@ -239,7 +297,10 @@ describe('webhook deliveries', () => {
         [id, 200],
       ]);
       expect(receiver.accepted().get(id)).toBe(1);
-      const { rows } = await suite.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM webhooks.deliveries WHERE event_id = $1`, [eventId]);
+      const { rows } = await suite.pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM webhooks.deliveries WHERE event_id = $1`,
+        [eventId],
+      );
       expect(rows[0]!.n).toBe(1);
     } finally {
       for (const child of children) await killWorkerProcess(child);
@@ -256,7 +317,11 @@ describe('webhook deliveries', () => {
       const drift = createDriftActivities(deps);
       const webhooks = createWebhookActivities(deps);
       const activity = new MockActivityEnvironment({ taskQueue: suite.worker.taskQueue }, { client: suite.client });
-      const input = { candidate: fakeCandidate(model), workflowId: `retrain-${model}`, runId: randomBytes(8).toString('hex') };
+      const input = {
+        candidate: fakeCandidate(model),
+        workflowId: `retrain-${model}`,
+        runId: randomBytes(8).toString('hex'),
+      };
       const retrainRunId = randomBytes(8).toString('hex');
       // a retry is the same activity called again with the same input
       const first = await activity.run(registry.registerModelVersion, input);
@@ -265,35 +330,84 @@ describe('webhook deliveries', () => {
         { version: 1, created: true },
         { version: 1, created: false },
       ]);
-      for (let i = 0; i < 2; i++) await activity.run(registry.promoteModelVersion, { model, version: 1, reason: 'test', workflowId: `retrain-${model}` });
+      for (let i = 0; i < 2; i++)
+        await activity.run(registry.promoteModelVersion, {
+          model,
+          version: 1,
+          reason: 'test',
+          workflowId: `retrain-${model}`,
+        });
       const report = {
         model,
         version: 1,
         referenceWindow: null,
         currentWindow: { start: '2026-11-01T00:00:00.000Z', end: '2026-11-02T00:00:00.000Z' },
-        evaluation: { verdict: 'drift' as const, maxPsi: 0.61, referenceRows: 1000, currentRows: 900, features: { tenure: { kind: 'numeric' as const, psi: 0.61, verdict: 'drift' as const, bins: ['a', 'b'], expected: [0.5, 0.5], actual: [0.9, 0.1], warnThreshold: 0.1, driftThreshold: 0.25 } } },
+        evaluation: {
+          verdict: 'drift' as const,
+          maxPsi: 0.61,
+          referenceRows: 1000,
+          currentRows: 900,
+          features: {
+            tenure: {
+              kind: 'numeric' as const,
+              psi: 0.61,
+              verdict: 'drift' as const,
+              bins: ['a', 'b'],
+              expected: [0.5, 0.5],
+              actual: [0.9, 0.1],
+              warnThreshold: 0.1,
+              driftThreshold: 0.25,
+            },
+          },
+        },
         sensorWorkflowId: `drift-sensor-${model}`,
         sensorRunId: 'sensor-run-1',
       };
       const r1 = (await activity.run(drift.writeDriftReport, report)) as { reportId: number };
       const r2 = await activity.run(drift.writeDriftReport, report);
       expect(r2).toEqual(r1);
-      for (let i = 0; i < 2; i++) await activity.run(webhooks.recordRetrainFailure, { model, workflowId: `retrain-${model}`, runId: retrainRunId, error: 'TrainingFailedError: no spec succeeded' });
+      for (let i = 0; i < 2; i++)
+        await activity.run(webhooks.recordRetrainFailure, {
+          model,
+          workflowId: `retrain-${model}`,
+          runId: retrainRunId,
+          error: 'TrainingFailedError: no spec succeeded',
+        });
 
-      const { rows: events } = await suite.pool.query<{ id: string; type: string }>('SELECT id, type FROM webhooks.events WHERE model_name = $1 ORDER BY seq', [model]);
-      expect(events.map((e) => e.type)).toEqual(['version.registered', 'version.promoted', 'drift.detected', 'retrain.failed']);
+      const { rows: events } = await suite.pool.query<{ id: string; type: string }>(
+        'SELECT id, type FROM webhooks.events WHERE model_name = $1 ORDER BY seq',
+        [model],
+      );
+      expect(events.map((e) => e.type)).toEqual([
+        'version.registered',
+        'version.promoted',
+        'drift.detected',
+        'retrain.failed',
+      ]);
       expect(events[2]!.id).toBe(`drift_report:${r1.reportId}`);
       expect(events[3]!.id).toBe(`retrain_failed:${retrainRunId}`);
-      const { rows: stageEvents } = await suite.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM registry.stage_events WHERE model_name = $1', [model]);
+      const { rows: stageEvents } = await suite.pool.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM registry.stage_events WHERE model_name = $1',
+        [model],
+      );
       expect(stageEvents[0]!.n).toBe(2);
 
       const ids = await Promise.all(events.map((e) => deliveryIdOf('retried', e.id)));
       expect(await Promise.all(ids.map(ended))).toEqual(['delivered', 'delivered', 'delivered', 'delivered']);
       const requests = receiver.requests('/retried');
-      expect(requests.map((r) => r.event).sort()).toEqual(['drift.detected', 'retrain.failed', 'version.promoted', 'version.registered']);
+      expect(requests.map((r) => r.event).sort()).toEqual([
+        'drift.detected',
+        'retrain.failed',
+        'version.promoted',
+        'version.registered',
+      ]);
       expect(requests.every((r) => r.verified)).toBe(true);
       for (const id of ids) expect(receiver.accepted().get(id)).toBe(1);
-      expect(JSON.parse(requests.find((r) => r.event === 'drift.detected')!.body).data).toMatchObject({ reportId: r1.reportId, maxPsi: 0.61, driftedFeatures: ['tenure'] });
+      expect(JSON.parse(requests.find((r) => r.event === 'drift.detected')!.body).data).toMatchObject({
+        reportId: r1.reportId,
+        maxPsi: 0.61,
+        driftedFeatures: ['tenure'],
+      });
     } finally {
       await pool.end();
       redis.disconnect();
@@ -302,13 +416,24 @@ describe('webhook deliveries', () => {
 
   it('an event whose deliveries were never started (a crash between the commit and the start) is delivered by the sweep', async () => {
     const eventId = await registerAVersion(modelOf.swept);
-    const { rows } = await suite.pool.query<{ dispatched_at: Date | null }>('SELECT dispatched_at FROM webhooks.events WHERE id = $1', [eventId]);
+    const { rows } = await suite.pool.query<{ dispatched_at: Date | null }>(
+      'SELECT dispatched_at FROM webhooks.events WHERE id = $1',
+      [eventId],
+    );
     expect(rows[0]!.dispatched_at).toBeNull();
-    await suite.client.workflow.execute(sweepWebhooks, { taskQueue: suite.worker.taskQueue, workflowId: uniqueName('webhooks-sweep-test'), args: [] });
+    await suite.client.workflow.execute(sweepWebhooks, {
+      taskQueue: suite.worker.taskQueue,
+      workflowId: uniqueName('webhooks-sweep-test'),
+      args: [],
+    });
     const id = await deliveryIdOf('swept', eventId);
     expect(await ended(id)).toBe('delivered');
     // a second sweep finds nothing to start: the event is dispatched, and the delivery's workflow id is taken
-    await suite.client.workflow.execute(sweepWebhooks, { taskQueue: suite.worker.taskQueue, workflowId: uniqueName('webhooks-sweep-test'), args: [] });
+    await suite.client.workflow.execute(sweepWebhooks, {
+      taskQueue: suite.worker.taskQueue,
+      workflowId: uniqueName('webhooks-sweep-test'),
+      args: [],
+    });
     expect(receiver.requests('/swept').map((r) => r.id)).toEqual([id]);
     expect((await delivery(id)).attemptRows).toHaveLength(1);
   });
@@ -316,14 +441,22 @@ describe('webhook deliveries', () => {
   it('a retrainModel run that fails announces retrain.failed, keyed by its run', async () => {
     const model = modelOf.failing;
     // undeclared and without input.training: the run fails on its configuration, before any training
-    const handle = await suite.client.workflow.start(retrainModel, { taskQueue: suite.worker.taskQueue, workflowId: `retrain-${model}`, args: [{ model, reason: 'manual' }] });
+    const handle = await suite.client.workflow.start(retrainModel, {
+      taskQueue: suite.worker.taskQueue,
+      workflowId: `retrain-${model}`,
+      args: [{ model, reason: 'manual' }],
+    });
     await expect(handle.result()).rejects.toThrow();
     const id = await deliveryIdOf('failing', `retrain_failed:${handle.firstExecutionRunId}`);
     expect(await ended(id)).toBe('delivered');
     const [request] = receiver.requests('/failing');
     expect(request!.event).toBe('retrain.failed');
     expect(request!.verified).toBe(true);
-    expect(JSON.parse(request!.body).data).toMatchObject({ model, workflowId: `retrain-${model}`, runId: handle.firstExecutionRunId });
+    expect(JSON.parse(request!.body).data).toMatchObject({
+      model,
+      workflowId: `retrain-${model}`,
+      runId: handle.firstExecutionRunId,
+    });
     expect(JSON.parse(request!.body).data.error).toContain('is not declared in MODELS_CONFIG');
   });
 
@@ -335,12 +468,17 @@ describe('webhook deliveries', () => {
     expect(rows.length).toBeGreaterThanOrEqual(11);
     for (const { id } of rows) {
       // payloads are bytes: read them as the text they are, so the search sees inputs, results and failures
-      const history = JSON.stringify(await suite.client.workflow.getHandle(deliveryWorkflowId(id)).fetchHistory(), (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v));
+      const history = JSON.stringify(
+        await suite.client.workflow.getHandle(deliveryWorkflowId(id)).fetchHistory(),
+        (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v),
+      );
       expect(history).toContain(id);
       expect(history).not.toContain(secret);
     }
     for (const table of ['events', 'deliveries', 'attempts']) {
-      const { rows: dump } = await suite.pool.query<{ text: string }>(`SELECT coalesce(string_agg(t::text, ' '), '') AS text FROM webhooks.${table} t`);
+      const { rows: dump } = await suite.pool.query<{ text: string }>(
+        `SELECT coalesce(string_agg(t::text, ' '), '') AS text FROM webhooks.${table} t`,
+      );
       expect(dump[0]!.text).not.toContain(secret);
     }
   });

@@ -4,11 +4,26 @@
  * terminal model), and how a failed run is described.
  */
 import { WorkflowFailedError } from '@temporalio/client';
-import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, RetryState, TerminatedFailure } from '@temporalio/common';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  ChildWorkflowFailure,
+  RetryState,
+  TerminatedFailure,
+} from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { describeFailure, failureLines } from '../../src/cli/follow';
 import { LiveArea, redraw } from '../../src/cli/live-area';
-import { bar, fit, ingestFrame, ingestLine, retrainFrame, retrainLine, type IngestView, type RetrainView } from '../../src/cli/progress-frame';
+import {
+  bar,
+  fit,
+  ingestFrame,
+  ingestLine,
+  retrainFrame,
+  retrainLine,
+  type IngestView,
+  type RetrainView,
+} from '../../src/cli/progress-frame';
 import { shellQuote } from '../../src/cli/run-links';
 import type { IngestProgress } from '../../src/shared/messages/ingest-source';
 import type { SpecProgress } from '../../src/shared/messages/train-models';
@@ -16,15 +31,46 @@ import type { SpecProgress } from '../../src/shared/messages/train-models';
 const ESC = '\x1b';
 
 function ingestProgress(pages: number, written: number, extra: Partial<IngestProgress> = {}): IngestProgress {
-  return { source: 'orders', pages, recordsSeen: written, recordsWritten: written, deadLetters: 0, deadPages: 0, duplicatesMerged: 0, maxEventTime: null, cursor: String(pages + 1), pagesInFlight: 2, continuedAsNew: 0, done: false, ...extra };
+  return {
+    source: 'orders',
+    pages,
+    recordsSeen: written,
+    recordsWritten: written,
+    deadLetters: 0,
+    deadPages: 0,
+    duplicatesMerged: 0,
+    maxEventTime: null,
+    cursor: String(pages + 1),
+    pagesInFlight: 2,
+    continuedAsNew: 0,
+    done: false,
+    ...extra,
+  };
 }
-const ingestView = (progress?: IngestProgress): IngestView => ({ workflowId: 'ingest-orders-1', source: 'orders', progress });
+const ingestView = (progress?: IngestProgress): IngestView => ({
+  workflowId: 'ingest-orders-1',
+  source: 'orders',
+  progress,
+});
 
-function spec(specName: string, state: SpecProgress['state'], progress: number, extra: Partial<SpecProgress> = {}): SpecProgress {
+function spec(
+  specName: string,
+  state: SpecProgress['state'],
+  progress: number,
+  extra: Partial<SpecProgress> = {},
+): SpecProgress {
   return { specName, algorithm: specName === 'glm' ? 'glm' : 'gbm', state, progress, ...extra };
 }
-function retrainView(specs: SpecProgress[], phase: NonNullable<RetrainView['status']>['phase'] = 'training'): RetrainView {
-  return { workflowId: 'retrain-churn', model: 'churn', status: { phase }, training: { stage: 'training', specs, frameRows: { train: 2400, validation: 600 } } };
+function retrainView(
+  specs: SpecProgress[],
+  phase: NonNullable<RetrainView['status']>['phase'] = 'training',
+): RetrainView {
+  return {
+    workflowId: 'retrain-churn',
+    model: 'churn',
+    status: { phase },
+    training: { stage: 'training', specs, frameRows: { train: 2400, validation: 600 } },
+  };
 }
 
 /** The bar's inside: what lies between its brackets. */
@@ -107,12 +153,18 @@ describe('ingest frames', () => {
   });
 
   it('dead letters and merged duplicates show when there are some', () => {
-    const f = ingestFrame(ingestView(ingestProgress(3, 290, { deadLetters: 7, duplicatesMerged: 3 })), { width: 120, tick: 0 });
+    const f = ingestFrame(ingestView(ingestProgress(3, 290, { deadLetters: 7, duplicatesMerged: 3 })), {
+      width: 120,
+      tick: 0,
+    });
     expect(f).toContain('7 dead letters · 3 merged');
   });
 
   it('every page in but the run not ended (watermark, indexes): says it is finishing', () => {
-    const f = ingestFrame(ingestView(ingestProgress(40, 4000, { cursor: null, pagesInFlight: 0 })), { width: 100, tick: 0 });
+    const f = ingestFrame(ingestView(ingestProgress(40, 4000, { cursor: null, pagesInFlight: 0 })), {
+      width: 100,
+      tick: 0,
+    });
     expect(f).toContain('pages 40 · records 4,000 written · all pages in, finishing');
     expect(barOf(f)).toContain('<=>');
     // before the first answer of a run the cursor is null too, with no pages: not finishing
@@ -120,20 +172,33 @@ describe('ingest frames', () => {
   });
 
   it('done: a full bar, no pages in flight', () => {
-    const f = ingestFrame(ingestView(ingestProgress(40, 4000, { done: true, pagesInFlight: 0 })), { width: 100, tick: 9 });
+    const f = ingestFrame(ingestView(ingestProgress(40, 4000, { done: true, pagesInFlight: 0 })), {
+      width: 100,
+      tick: 9,
+    });
     expect(barOf(f)).toMatch(/^#+$/);
     expect(f).toMatch(/^\* ingest orders/);
     expect(f).not.toContain('in flight');
   });
 
   it('a query that got no answer shows as a note under the last counts', () => {
-    const f = ingestFrame({ ...ingestView(ingestProgress(2, 200)), note: 'no progress answer yet: deadline exceeded' }, { width: 100, tick: 0 });
-    expect(f.split('\n')).toEqual([expect.stringContaining('pages 2'), '  (no progress answer yet: deadline exceeded)']);
+    const f = ingestFrame(
+      { ...ingestView(ingestProgress(2, 200)), note: 'no progress answer yet: deadline exceeded' },
+      { width: 100, tick: 0 },
+    );
+    expect(f.split('\n')).toEqual([
+      expect.stringContaining('pages 2'),
+      '  (no progress answer yet: deadline exceeded)',
+    ]);
   });
 });
 
 describe('retrain frames', () => {
-  const view = retrainView([spec('glm', 'succeeded', 1, { metricValue: 0.81234 }), spec('gbm', 'training', 0.423), spec('drf', 'queued', 0)]);
+  const view = retrainView([
+    spec('glm', 'succeeded', 1, { metricValue: 0.81234 }),
+    spec('gbm', 'training', 0.423),
+    spec('drf', 'queued', 0),
+  ]);
 
   it('one line per training job with its bar and H2O percent, under a summary with the overall bar', () => {
     const lines = retrainFrame(view, { width: 100, tick: 0 }).split('\n');
@@ -151,25 +216,63 @@ describe('retrain frames', () => {
   });
 
   it('a failed job counts as ended and shows its error', () => {
-    const f = retrainFrame(retrainView([spec('gbm', 'failed', 0.3, { error: 'H2OError: boom' })]), { width: 100, tick: 0 });
+    const f = retrainFrame(retrainView([spec('gbm', 'failed', 0.3, { error: 'H2OError: boom' })]), {
+      width: 100,
+      tick: 0,
+    });
     expect(f).toContain('100% failed: H2OError: boom');
     expect(f).toContain('1/1 jobs done');
   });
 
   it('before training: the phase, an indeterminate bar; ingesting first shows the pages; awaiting approval shows how to approve', () => {
-    expect(retrainFrame({ workflowId: 'retrain-churn', model: 'churn' }, { width: 100, tick: 0 })).toContain('starting');
-    const resolving = retrainFrame({ workflowId: 'retrain-churn', model: 'churn', status: { phase: 'resolving' } }, { width: 100, tick: 1 });
+    expect(retrainFrame({ workflowId: 'retrain-churn', model: 'churn' }, { width: 100, tick: 0 })).toContain(
+      'starting',
+    );
+    const resolving = retrainFrame(
+      { workflowId: 'retrain-churn', model: 'churn', status: { phase: 'resolving' } },
+      { width: 100, tick: 1 },
+    );
     expect(resolving).toContain('resolving');
     expect(barOf(resolving)).toContain('<=>');
-    const ingesting = retrainFrame({ workflowId: 'retrain-churn', model: 'churn', status: { phase: 'ingesting', ingestSource: 'orders' }, ingest: ingestProgress(5, 500) }, { width: 120, tick: 0 });
+    const ingesting = retrainFrame(
+      {
+        workflowId: 'retrain-churn',
+        model: 'churn',
+        status: { phase: 'ingesting', ingestSource: 'orders' },
+        ingest: ingestProgress(5, 500),
+      },
+      { width: 120, tick: 0 },
+    );
     expect(ingesting).toContain('ingesting orders: pages 5 · records 500 written');
-    const waiting = retrainFrame({ workflowId: 'retrain-churn', model: 'churn', status: { phase: 'awaiting-approval', version: 4 }, approveHint: 'npm run temporal -- workflow update execute …' }, { width: 120, tick: 0 });
-    expect(waiting.split('\n')).toEqual([expect.stringContaining('awaiting approval · version 4'), '    approve: npm run temporal -- workflow update execute …']);
+    const waiting = retrainFrame(
+      {
+        workflowId: 'retrain-churn',
+        model: 'churn',
+        status: { phase: 'awaiting-approval', version: 4 },
+        approveHint: 'npm run temporal -- workflow update execute …',
+      },
+      { width: 120, tick: 0 },
+    );
+    expect(waiting.split('\n')).toEqual([
+      expect.stringContaining('awaiting approval · version 4'),
+      '    approve: npm run temporal -- workflow update execute …',
+    ]);
   });
 
   it('done: full bars', () => {
-    const f = retrainFrame({ ...retrainView([spec('glm', 'succeeded', 1), spec('gbm', 'succeeded', 1)], 'done'), status: { phase: 'done', version: 3 } }, { width: 100, tick: 0 });
-    expect(f.split('\n').map(barOf).every((b) => b && /^#+$/.test(b))).toBe(true);
+    const f = retrainFrame(
+      {
+        ...retrainView([spec('glm', 'succeeded', 1), spec('gbm', 'succeeded', 1)], 'done'),
+        status: { phase: 'done', version: 3 },
+      },
+      { width: 100, tick: 0 },
+    );
+    expect(
+      f
+        .split('\n')
+        .map(barOf)
+        .every((b) => b && /^#+$/.test(b)),
+    ).toBe(true);
     expect(f).toContain('done · version 3');
   });
 });
@@ -180,7 +283,10 @@ describe('narrow terminals', () => {
 
   it('no line of any frame reaches the last column, at any width', () => {
     for (let width = 8; width <= 200; width++) {
-      for (const frame of [ingestFrame(ingest, { width, tick: width }), retrainFrame(retrain, { width, tick: width })]) {
+      for (const frame of [
+        ingestFrame(ingest, { width, tick: width }),
+        retrainFrame(retrain, { width, tick: width }),
+      ]) {
         for (const line of frame.split('\n')) expect(line.length, `width ${width}: ${line}`).toBeLessThan(width);
       }
     }
@@ -194,14 +300,19 @@ describe('narrow terminals', () => {
     expect(barOf(r[1]!)).toBeUndefined();
     expect(r[1]).toContain('42% training');
     // wide enough: the jobs' bars share one length, the one the longest line leaves room for
-    const mid = retrainFrame(retrainView([spec('glm', 'succeeded', 1, { metricValue: 0.8 }), spec('gbm', 'training', 0.42)]), { width: 60, tick: 0 }).split('\n');
+    const mid = retrainFrame(
+      retrainView([spec('glm', 'succeeded', 1, { metricValue: 0.8 }), spec('gbm', 'training', 0.42)]),
+      { width: 60, tick: 0 },
+    ).split('\n');
     expect(barOf(mid[1]!)!.length).toBe(barOf(mid[2]!)!.length);
     expect(barOf(mid[1]!)!.length).toBeLessThan(30);
   });
 
   it('a stage other than training is named', () => {
     const v = retrainView([spec('gbm', 'queued', 0)]);
-    expect(retrainFrame({ ...v, training: { ...v.training!, stage: 'extracting' } }, { width: 100, tick: 0 })).toContain('training (extracting): 0/1 jobs done');
+    expect(
+      retrainFrame({ ...v, training: { ...v.training!, stage: 'extracting' } }, { width: 100, tick: 0 }),
+    ).toContain('training (extracting): 0/1 jobs done');
   });
 });
 
@@ -210,7 +321,9 @@ describe('plain lines (not a terminal)', () => {
     const i = ingestLine(ingestView(ingestProgress(12, 1200)));
     expect(i).toBe('ingest orders: pages 12 · records 1,200 written · 2 in flight');
     const r = retrainLine(retrainView([spec('glm', 'succeeded', 1), spec('gbm', 'training', 0.423)]));
-    expect(r).toBe('retrain churn: training: 1/2 jobs done · 2,400 train / 600 validation rows · glm succeeded 100% · gbm training 42%');
+    expect(r).toBe(
+      'retrain churn: training: 1/2 jobs done · 2,400 train / 600 validation rows · glm succeeded 100% · gbm training 42%',
+    );
     for (const l of [i, r]) expect(l).not.toMatch(new RegExp(`[${ESC}[\\]|\\\\]`));
   });
 
@@ -249,16 +362,41 @@ describe('in-place redraw (a terminal)', () => {
 
 describe('failures', () => {
   it('names the innermost failure and where it happened, through the child and the activity', () => {
-    const app = ApplicationFailure.create({ type: 'ValidationError', message: 'model="nope" is invalid: declared in MODELS_CONFIG', nonRetryable: true });
-    const activity = new ActivityFailure('activity failed', 'resolveModelConfig', '1', RetryState.NON_RETRYABLE_FAILURE, 'worker', app);
-    const child = new ChildWorkflowFailure('default', { workflowId: 'retrain-x-train-1', runId: 'r' }, 'trainModels', RetryState.NON_RETRYABLE_FAILURE, activity);
+    const app = ApplicationFailure.create({
+      type: 'ValidationError',
+      message: 'model="nope" is invalid: declared in MODELS_CONFIG',
+      nonRetryable: true,
+    });
+    const activity = new ActivityFailure(
+      'activity failed',
+      'resolveModelConfig',
+      '1',
+      RetryState.NON_RETRYABLE_FAILURE,
+      'worker',
+      app,
+    );
+    const child = new ChildWorkflowFailure(
+      'default',
+      { workflowId: 'retrain-x-train-1', runId: 'r' },
+      'trainModels',
+      RetryState.NON_RETRYABLE_FAILURE,
+      activity,
+    );
     const err = new WorkflowFailedError('Workflow execution failed', child, RetryState.NON_RETRYABLE_FAILURE);
-    expect(describeFailure(err)).toEqual({ type: 'ValidationError', message: 'model="nope" is invalid: declared in MODELS_CONFIG', where: ['child trainModels retrain-x-train-1', 'activity resolveModelConfig'] });
+    expect(describeFailure(err)).toEqual({
+      type: 'ValidationError',
+      message: 'model="nope" is invalid: declared in MODELS_CONFIG',
+      where: ['child trainModels retrain-x-train-1', 'activity resolveModelConfig'],
+    });
     expect(failureLines(err)[0]).toBe('failed: ValidationError: model="nope" is invalid: declared in MODELS_CONFIG');
   });
 
   it('a terminated run says so', () => {
-    const err = new WorkflowFailedError('Workflow execution terminated', new TerminatedFailure('by alice'), RetryState.NON_RETRYABLE_FAILURE);
+    const err = new WorkflowFailedError(
+      'Workflow execution terminated',
+      new TerminatedFailure('by alice'),
+      RetryState.NON_RETRYABLE_FAILURE,
+    );
     expect(describeFailure(err)).toMatchObject({ type: 'terminated', message: 'by alice' });
   });
 });

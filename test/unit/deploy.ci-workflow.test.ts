@@ -12,8 +12,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/config';
 import { actionlint, checkJsonschema, runTool, type Tool } from '../helpers/registry-tools';
 
-interface Step { uses?: string; run?: string; name?: string }
-interface Job { steps: Step[]; strategy?: { matrix?: { include?: Array<Record<string, string>> } } }
+interface Step {
+  uses?: string;
+  run?: string;
+  name?: string;
+}
+interface Job {
+  steps: Step[];
+  strategy?: { matrix?: { include?: Array<Record<string, string>> } };
+}
 
 const workflowFile = join('.github', 'workflows', 'ci.yml');
 const text = readFileSync(join(projectRoot, workflowFile), 'utf8');
@@ -38,7 +45,8 @@ describe('.github/workflows/ci.yml', () => {
     schemaChecker = checkJsonschema();
     linter = actionlint();
   }, 300_000);
-  const checkSchema = (cwd: string) => runTool(schemaChecker, ['--builtin-schema', 'vendor.github-workflows', workflowFile], cwd);
+  const checkSchema = (cwd: string) =>
+    runTool(schemaChecker, ['--builtin-schema', 'vendor.github-workflows', workflowFile], cwd);
   const lint = (cwd: string) => runTool(linter, ['-no-color', workflowFile], cwd);
 
   it('validates against the GitHub workflow schema (check-jsonschema)', () => {
@@ -74,13 +82,19 @@ describe('.github/workflows/ci.yml', () => {
     expect(runs).toMatch(/bash \.ci\/run/);
     expect(runs).toMatch(/npm run -s scan -- --failure-threshold info docker\//);
     expect(runs).toMatch(/npm run -s version-check/);
-    const order = ['npm ci', 'npm run typecheck', 'bash .ci/run', 'npm run -s version-check'].map((s) => runs.indexOf(s));
+    const order = ['npm ci', 'npm run typecheck', 'bash .ci/run', 'npm run -s version-check'].map((s) =>
+      runs.indexOf(s),
+    );
     expect([...order].sort((a, b) => a - b)).toEqual(order); // the version check needs the stack .ci/run started
   });
 
   it('builds every Dockerfile in docker/', () => {
-    const built = Object.values(workflow.jobs).flatMap((j) => j.strategy?.matrix?.include ?? []).map((m) => m.dockerfile);
-    const dockerfiles = readdirSync(join(projectRoot, 'docker')).filter((f) => f.startsWith('Dockerfile')).map((f) => `docker/${f}`);
+    const built = Object.values(workflow.jobs)
+      .flatMap((j) => j.strategy?.matrix?.include ?? [])
+      .map((m) => m.dockerfile);
+    const dockerfiles = readdirSync(join(projectRoot, 'docker'))
+      .filter((f) => f.startsWith('Dockerfile'))
+      .map((f) => `docker/${f}`);
     expect(built.sort()).toEqual(dockerfiles.sort());
     expect(runs).toMatch(/docker build --file \$\{\{ matrix\.dockerfile \}\}/);
   });

@@ -16,14 +16,31 @@ import { SEARCH_ATTRIBUTE_TYPES } from '../../src/shared/search-attributes';
 import { h2oHeapMiB, h2oNodeHeapMiB } from '../../src/stack/h2o';
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { checkJsonschema, runTool, type Tool } from '../helpers/registry-tools';
-import { file, interpolate, MissingVariable, requiredEnv, raw, compose, services, networksOf, onBackend, oneShots, imageTag, dockerfileFrom, argDefault, type Json, type Service } from '../helpers/compose';
+import {
+  file,
+  interpolate,
+  MissingVariable,
+  requiredEnv,
+  raw,
+  compose,
+  services,
+  networksOf,
+  onBackend,
+  oneShots,
+  imageTag,
+  dockerfileFrom,
+  argDefault,
+  type Json,
+  type Service,
+} from '../helpers/compose';
 
 describe('docker-compose.yml against the compose specification', () => {
   let checker: Tool;
   beforeAll(() => {
     checker = checkJsonschema();
   }, 300_000);
-  const check = (cwd: string, ...files: string[]) => runTool(checker, ['--builtin-schema', 'vendor.compose-spec', ...files], cwd);
+  const check = (cwd: string, ...files: string[]) =>
+    runTool(checker, ['--builtin-schema', 'vendor.compose-spec', ...files], cwd);
 
   it('check-jsonschema accepts docker-compose.yml and docker-compose.dev.yml', () => {
     const out = check(projectRoot, 'docker-compose.yml', 'docker-compose.dev.yml');
@@ -67,8 +84,23 @@ describe('topology rules', () => {
     expect(networks.backend?.internal).toBe(true);
     expect(networks.frontend?.internal).not.toBe(true);
     for (const [name, s] of onBackend) expect(s.ports ?? [], `${name} publishes ports`).toEqual([]);
-    expect(onBackend.map(([n]) => n).sort()).toEqual(['api', 'h2o-1', 'h2o-2', 'migrate', 'postgres', 'redis', 'temporal', 'temporal-postgresql', 'temporal-schema', 'temporal-setup', 'temporal-ui', 'worker']);
-    const publishing = Object.entries(services).filter(([, s]) => (s.ports ?? []).length > 0).map(([n]) => n);
+    expect(onBackend.map(([n]) => n).sort()).toEqual([
+      'api',
+      'h2o-1',
+      'h2o-2',
+      'migrate',
+      'postgres',
+      'redis',
+      'temporal',
+      'temporal-postgresql',
+      'temporal-schema',
+      'temporal-setup',
+      'temporal-ui',
+      'worker',
+    ]);
+    const publishing = Object.entries(services)
+      .filter(([, s]) => (s.ports ?? []).length > 0)
+      .map(([n]) => n);
     expect(publishing).toEqual(['nginx']);
   });
 
@@ -98,7 +130,10 @@ describe('topology rules', () => {
         expect(s.healthcheck, name).toEqual({ disable: true });
         expect(s.restart, name).toBe('on-failure');
       } else {
-        expect(Array.isArray(s.healthcheck?.test) && (s.healthcheck!.test as string[]).length > 1, `${name} healthcheck`).toBe(true);
+        expect(
+          Array.isArray(s.healthcheck?.test) && (s.healthcheck!.test as string[]).length > 1,
+          `${name} healthcheck`,
+        ).toBe(true);
       }
     }
     expect([...oneShots].sort()).toEqual(['migrate', 'temporal-schema', 'temporal-setup']);
@@ -118,7 +153,8 @@ describe('topology rules', () => {
     const known = new Set([...file('docs/CONFIGURATION.md').matchAll(/^\| `([A-Z0-9_]+)` \|/gm)].map((m) => m[1]!));
     expect(known.size).toBeGreaterThan(30);
     const env = services.worker!.environment!;
-    for (const name of Object.keys(env)) if (name !== 'NODE_OPTIONS') expect(known.has(name), `${name} is read by src/config.ts`).toBe(true);
+    for (const name of Object.keys(env))
+      if (name !== 'NODE_OPTIONS') expect(known.has(name), `${name} is read by src/config.ts`).toBe(true);
     const cfg = loadConfig(env);
     expect(cfg.postgres).toMatchObject({ host: 'postgres', database: 'mlops', user: 'mlops_worker' });
     expect(cfg.redis.host).toBe('redis');
@@ -127,7 +163,12 @@ describe('topology rules', () => {
     // migrate: the worker's settings plus the owner's login, which only it has
     const { MIGRATE_DATABASE_URL: ownerUrl, ...migrateRest } = services.migrate!.environment!;
     expect(migrateRest).toEqual(env);
-    expect(loadConfig(services.migrate!.environment!).postgres).toMatchObject({ ownerUser: 'mlops', ownerPassword: requiredEnv.MLOPS_OWNER_DB_PASSWORD, host: 'postgres', database: 'mlops' });
+    expect(loadConfig(services.migrate!.environment!).postgres).toMatchObject({
+      ownerUser: 'mlops',
+      ownerPassword: requiredEnv.MLOPS_OWNER_DB_PASSWORD,
+      host: 'postgres',
+      database: 'mlops',
+    });
     expect(ownerUrl).toBeDefined();
   });
 
@@ -175,7 +216,7 @@ describe('topology rules', () => {
     expect(workerEnv).not.toContain(requiredEnv.POSTGRES_PASSWORD);
   });
 
-  it('Redis requires a password, the one in the worker\'s REDIS_URL, and its healthcheck authenticates', () => {
+  it("Redis requires a password, the one in the worker's REDIS_URL, and its healthcheck authenticates", () => {
     const redis = services.redis!;
     expect(redis.environment!.REDIS_PASSWORD).toBe(requiredEnv.REDIS_PASSWORD);
     expect(redis.command!.join(' ')).toContain('--requirepass "$REDIS_PASSWORD"');
@@ -199,12 +240,17 @@ describe('topology rules', () => {
     expect(api.build).toEqual({ context: '.', dockerfile: 'docker/Dockerfile.api' });
     expect(api.healthcheck!.test).toEqual(['CMD', 'node', 'src/deploy/api-healthcheck.js']);
     // the same script the image's HEALTHCHECK runs, and it probes /readyz
-    expect(file('docker/Dockerfile.api')).toMatch(/HEALTHCHECK [^\n]*\\\n\s+CMD \["node", "src\/deploy\/api-healthcheck\.js"\]/);
+    expect(file('docker/Dockerfile.api')).toMatch(
+      /HEALTHCHECK [^\n]*\\\n\s+CMD \["node", "src\/deploy\/api-healthcheck\.js"\]/,
+    );
     expect(file('src/deploy/api-healthcheck.ts')).toMatch(/\/readyz/);
-    expect(api.depends_on).toMatchObject({ postgres: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' } });
+    expect(api.depends_on).toMatchObject({
+      postgres: { condition: 'service_healthy' },
+      redis: { condition: 'service_healthy' },
+    });
   });
 
-  it('the api service reads the workers\' artifacts read-only at the path the registry records, and models.yaml read-only', () => {
+  it("the api service reads the workers' artifacts read-only at the path the registry records, and models.yaml read-only", () => {
     const api = services.api!;
     const env = api.environment!;
     const worker = services.worker!.environment!;
@@ -216,9 +262,12 @@ describe('topology rules', () => {
     // the worker's connection settings, not copies of them
     for (const name of ['DATABASE_URL', 'REDIS_URL']) expect(env[name], name).toBe(worker[name]);
     // read by an env* helper of src/config.ts, or documented there (TEMPORAL_* come through @temporalio/envconfig)
-    const known = new Set([...file('src/config.ts').matchAll(/env[A-Za-z]*\([^,]+, '([A-Z0-9_]+)'/g)].map((m) => m[1]!));
+    const known = new Set(
+      [...file('src/config.ts').matchAll(/env[A-Za-z]*\([^,]+, '([A-Z0-9_]+)'/g)].map((m) => m[1]!),
+    );
     for (const m of file('src/config.ts').matchAll(/\/\*\* (TEMPORAL_[A-Z0-9_]+):/g)) known.add(m[1]!);
-    for (const name of Object.keys(env)) if (name !== 'NODE_OPTIONS') expect(known.has(name), `${name} is read by src/config.ts`).toBe(true);
+    for (const name of Object.keys(env))
+      if (name !== 'NODE_OPTIONS') expect(known.has(name), `${name} is read by src/config.ts`).toBe(true);
     const cfg = loadConfig(env);
     expect(cfg.serve.host).toBe('0.0.0.0');
     expect(cfg.postgres.host).toBe('postgres');
@@ -227,7 +276,7 @@ describe('topology rules', () => {
     expect(cfg.serve.poolThreads).toBe(Number(api.deploy!.resources!.limits!.cpus));
   });
 
-  it('nginx proxies /api/ and /ui/ to the api service on port SERVE_PORT, resolved per request by Docker\'s DNS, under the TLS server', () => {
+  it("nginx proxies /api/ and /ui/ to the api service on port SERVE_PORT, resolved per request by Docker's DNS, under the TLS server", () => {
     const conf = file('docker/nginx.conf');
     const tls = conf.slice(conf.indexOf('listen 443 ssl;'));
     const api = /location \/api\/ \{([\s\S]*?)\n {4}\}/.exec(tls)?.[1];
@@ -246,7 +295,11 @@ describe('topology rules', () => {
   });
 
   it("the search attributes registered by temporal-setup are exactly src/shared/search-attributes.ts's", () => {
-    const registered = Object.fromEntries(services['temporal-setup']!.environment!.SEARCH_ATTRIBUTES!.split(/\s+/).map((p) => p.split('=') as [string, string]));
+    const registered = Object.fromEntries(
+      services['temporal-setup']!.environment!.SEARCH_ATTRIBUTES!.split(/\s+/).map(
+        (p) => p.split('=') as [string, string],
+      ),
+    );
     expect(registered).toEqual(SEARCH_ATTRIBUTE_TYPES);
   });
 
@@ -270,12 +323,15 @@ describe('docker/Dockerfile.api', () => {
   const stages = text.split(/^FROM /m).slice(1);
   const runtime = stages.at(-1)!;
 
-  it('is multi-stage on the worker\'s pinned Node image, and has no JDK anywhere', () => {
+  it("is multi-stage on the worker's pinned Node image, and has no JDK anywhere", () => {
     expect(stages.length).toBeGreaterThanOrEqual(3);
     expect(argDefault('Dockerfile.api', 'NODE_IMAGE')).toBe(argDefault('Dockerfile.worker', 'NODE_IMAGE'));
     expect(argDefault('Dockerfile.api', 'NODE_IMAGE')).toMatch(/^node:\d+\.\d+\.\d+-[a-z]+-slim$/);
     for (const from of dockerfileFrom('Dockerfile.api')) expect(from).toMatch(/^\$\{NODE_IMAGE\}/);
-    const instructions = text.split('\n').filter((l) => !l.startsWith('#')).join('\n');
+    const instructions = text
+      .split('\n')
+      .filter((l) => !l.startsWith('#'))
+      .join('\n');
     expect(instructions).not.toMatch(/jdk|jre|temurin|openjdk|java/i);
   });
 
@@ -295,7 +351,10 @@ describe('docker/Dockerfile.api', () => {
 
 describe('H2O as a 2-node cloud', () => {
   const nodes = ['h2o-1', 'h2o-2'] as const;
-  const flatfile = file('docker/h2o-flatfile.txt').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const flatfile = file('docker/h2o-flatfile.txt')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
 
   it('every node reads the one flatfile and cloud name; the flatfile lists exactly the nodes', () => {
     expect(flatfile).toEqual(nodes.map((n) => `${n}:54321`));
@@ -312,7 +371,8 @@ describe('H2O as a 2-node cloud', () => {
     // separate spill folders
     expect(services['h2o-1']!.volumes![0]).not.toBe(services['h2o-2']!.volumes![0]);
     const command = execFileSync('bash', [join(projectRoot, 'docker', 'h2o-entrypoint.sh'), '--print-command'], {
-      env: { PATH: process.env.PATH, H2O_CLOUD_NAME: 'mlops-h2o-cloud', H2O_FLATFILE: '/etc/h2o/flatfile.txt' }, encoding: 'utf8',
+      env: { PATH: process.env.PATH, H2O_CLOUD_NAME: 'mlops-h2o-cloud', H2O_FLATFILE: '/etc/h2o/flatfile.txt' },
+      encoding: 'utf8',
     });
     expect(command).toContain('-name mlops-h2o-cloud');
     expect(command).toContain('-flatfile /etc/h2o/flatfile.txt');
@@ -331,7 +391,10 @@ describe('H2O as a 2-node cloud', () => {
 describe('H2O memory: one variable, -Xmx exactly 70% of the limit', () => {
   const entrypoint = join(projectRoot, 'docker', 'h2o-entrypoint.sh');
   const heapOf = (memory: string) => {
-    const out = execFileSync('bash', [entrypoint, '--print-command'], { env: { PATH: process.env.PATH, H2O_MEMORY: memory }, encoding: 'utf8' });
+    const out = execFileSync('bash', [entrypoint, '--print-command'], {
+      env: { PATH: process.env.PATH, H2O_MEMORY: memory },
+      encoding: 'utf8',
+    });
     return Number(/-Xmx(\d+)m/.exec(out)![1]);
   };
 
@@ -358,7 +421,10 @@ describe('H2O memory: one variable, -Xmx exactly 70% of the limit', () => {
   });
 
   it('refuses a malformed H2O_MEMORY by name', () => {
-    const result = spawnSync('bash', [entrypoint, '--print-command'], { env: { PATH: process.env.PATH, H2O_MEMORY: 'lots' }, encoding: 'utf8' });
+    const result = spawnSync('bash', [entrypoint, '--print-command'], {
+      env: { PATH: process.env.PATH, H2O_MEMORY: 'lots' },
+      encoding: 'utf8',
+    });
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('H2O_MEMORY="lots"');
   });

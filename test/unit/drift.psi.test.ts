@@ -50,7 +50,10 @@ describe('binning', () => {
   });
 
   it('counts nulls, non-numbers and unseen categories in their own bins', () => {
-    const acc = new HistogramAccumulator({ x: { kind: 'numeric', edges: [0, 1] }, c: { kind: 'categorical', categories: ['a'] } });
+    const acc = new HistogramAccumulator({
+      x: { kind: 'numeric', edges: [0, 1] },
+      c: { kind: 'categorical', categories: ['a'] },
+    });
     acc.add({ x: -3, c: 'a' });
     acc.add({ x: 5, c: 'b' });
     acc.add({ x: null, c: null });
@@ -69,7 +72,9 @@ function profile(features: ReferenceProfile['features'], rows = 10_000): Referen
 describe('evaluateDrift', () => {
   it('all-null columns: no drift when still null, drift when values appear', () => {
     const ref = profile({ n: { kind: 'numeric', edges: [], shares: [0], nullShare: 1 } });
-    expect(evaluateDrift(ref, { rows: 1000, features: { n: { counts: [0], unseen: 0, nulls: 1000 } } }).features.n!.psi).toBe(0);
+    expect(
+      evaluateDrift(ref, { rows: 1000, features: { n: { counts: [0], unseen: 0, nulls: 1000 } } }).features.n!.psi,
+    ).toBe(0);
     const filled = evaluateDrift(ref, { rows: 1000, features: { n: { counts: [1000], unseen: 0, nulls: 0 } } });
     // two bins swap 1 ↔ 1e-4: 2 · (1 − 1e-4) · ln(1e4)
     expect(filled.features.n!.psi).toBeCloseTo(2 * (1 - 1e-4) * Math.log(1e4), 6);
@@ -78,7 +83,9 @@ describe('evaluateDrift', () => {
 
   it('a single category: unseen categories count against it', () => {
     const ref = profile({ c: { kind: 'categorical', categories: ['a'], shares: [1], unseenShare: 0, nullShare: 0 } });
-    expect(evaluateDrift(ref, { rows: 1000, features: { c: { counts: [1000], unseen: 0, nulls: 0 } } }).verdict).toBe('ok');
+    expect(evaluateDrift(ref, { rows: 1000, features: { c: { counts: [1000], unseen: 0, nulls: 0 } } }).verdict).toBe(
+      'ok',
+    );
     const half = evaluateDrift(ref, { rows: 1000, features: { c: { counts: [500], unseen: 500, nulls: 0 } } });
     // (0.5 − 1)·ln(0.5) + (0.5 − 1e-4)·ln(0.5 / 1e-4) = 0.346574 + 4.257747
     expect(half.features.c!.psi).toBeCloseTo(4.604321, 5);
@@ -102,7 +109,11 @@ describe('evaluateDrift', () => {
 
   it('below the minimum rows the verdict is insufficient_data, never drift', () => {
     const ref = profile({ a: { kind: 'numeric', edges: [0], shares: [0.5, 0.5], nullShare: 0 } });
-    const result = evaluateDrift(ref, { rows: 40, features: { a: { counts: [0, 40], unseen: 0, nulls: 0 } } }, { warnThreshold: 0.1, driftThreshold: 0.25, minRows: 500 });
+    const result = evaluateDrift(
+      ref,
+      { rows: 40, features: { a: { counts: [0, 40], unseen: 0, nulls: 0 } } },
+      { warnThreshold: 0.1, driftThreshold: 0.25, minRows: 500 },
+    );
     expect(result.maxPsi).toBeGreaterThan(1);
     expect(result.verdict).toBe('insufficient_data');
     expect(result.features.a!.verdict).toBe('insufficient_data');
@@ -119,9 +130,17 @@ describe('evaluateDrift', () => {
       100,
     );
     // Σ (a − 0.1)·ln(a / 0.1) = 0.0550 + 0.0282 + 0.0045 + 0.0036 + 0.0347 + 0.0203 + 0 + 0 + 0.0079 + 0.0107 = 0.1648
-    const current = { rows: 100, features: { a: { counts: [4, 16, 8, 12, 5, 15, 10, 10, 13, 7], unseen: 0, nulls: 0 } } };
+    const current = {
+      rows: 100,
+      features: { a: { counts: [4, 16, 8, 12, 5, 15, 10, 10, 13, 7], unseen: 0, nulls: 0 } },
+    };
     const fixed = evaluateDrift(ref, current, { warnThreshold: 0.1, driftThreshold: 0.25, minRows: 50 });
-    const aware = evaluateDrift(ref, current, { warnThreshold: 0.1, driftThreshold: 0.25, minRows: 50, sampleSizeAlpha: 0.05 });
+    const aware = evaluateDrift(ref, current, {
+      warnThreshold: 0.1,
+      driftThreshold: 0.25,
+      minRows: 50,
+      sampleSizeAlpha: 0.05,
+    });
     expect(fixed.maxPsi).toBeCloseTo(0.1648, 3);
     expect(fixed.verdict).toBe('warn');
     expect(aware.features.a!.driftThreshold).toBeCloseTo(0.02 * 16.919, 3);
@@ -159,7 +178,10 @@ describe('known distributions', () => {
     const spec: BinSpec = { kind: 'numeric', edges };
     const refAcc = new HistogramAccumulator({ x: spec });
     for (const v of refSample) refAcc.add({ x: v });
-    const reference = profile({ x: referenceFromHistogram(spec, refAcc.result().features.x!, refSample.length) }, refSample.length);
+    const reference = profile(
+      { x: referenceFromHistogram(spec, refAcc.result().features.x!, refSample.length) },
+      refSample.length,
+    );
     const curAcc = new HistogramAccumulator({ x: spec });
     for (const v of normals(200_000, 0.5, 2)) curAcc.add({ x: v });
     const result = evaluateDrift(reference, curAcc.result());

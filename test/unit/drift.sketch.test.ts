@@ -4,7 +4,17 @@
  * read from profiles equal the exact counts where they are exact (ties, categories, nulls).
  */
 import { describe, expect, it } from 'vitest';
-import { HistogramAccumulator, PROFILE_RANK_ERROR, ProfileAccumulator, QuantileSketch, SKETCH_POINTS, SKETCH_RANK_ERROR, histogramFromProfile, pointsCountsAtOrBelow, type BinSpec } from '../../src/shared/drift';
+import {
+  HistogramAccumulator,
+  PROFILE_RANK_ERROR,
+  ProfileAccumulator,
+  QuantileSketch,
+  SKETCH_POINTS,
+  SKETCH_RANK_ERROR,
+  histogramFromProfile,
+  pointsCountsAtOrBelow,
+  type BinSpec,
+} from '../../src/shared/drift';
 import { prng } from '../helpers/prng';
 
 /** Largest |estimated − true| count of values <= x over many x, as a fraction of n. */
@@ -53,7 +63,9 @@ describe('QuantileSketch', () => {
       // stored as points, read back with interpolation: within the profile's stated error
       const points = sketch.toPoints(SKETCH_POINTS);
       expect(points.values.length).toBeLessThanOrEqual(2 * SKETCH_POINTS + 2);
-      const stored = { countsAtOrBelow: (edges: readonly number[]) => pointsCountsAtOrBelow(points, edges) } as QuantileSketch;
+      const stored = {
+        countsAtOrBelow: (edges: readonly number[]) => pointsCountsAtOrBelow(points, edges),
+      } as QuantileSketch;
       expect(maxRankError(stored, values)).toBeLessThanOrEqual(PROFILE_RANK_ERROR);
     });
   }
@@ -78,7 +90,9 @@ describe('QuantileSketch', () => {
       expect(maxRankError(s, all)).toBeLessThanOrEqual(SKETCH_RANK_ERROR);
     }
     // a sketch stored and read back is the same sketch
-    expect(new QuantileSketch(a1!.k, JSON.parse(JSON.stringify(a1!.toJSON()))).countsAtOrBelow([0, 1, 1000])).toEqual(a1!.countsAtOrBelow([0, 1, 1000]));
+    expect(new QuantileSketch(a1!.k, JSON.parse(JSON.stringify(a1!.toJSON()))).countsAtOrBelow([0, 1, 1000])).toEqual(
+      a1!.countsAtOrBelow([0, 1, 1000]),
+    );
   });
 });
 
@@ -114,8 +128,14 @@ describe('profiles', () => {
     for (const f of ['small', 'cat', 'maybe', 'absent']) expect(got.features[f], f).toEqual(expected.features[f]);
     expect(got.features.text!.nulls).toBe(expected.features.text!.nulls);
     for (const f of ['wide', 'text']) {
-      got.features[f]!.counts.forEach((c, i) => expect(Math.abs(c - expected.features[f]!.counts[i]!)).toBeLessThanOrEqual(2 * PROFILE_RANK_ERROR * rows.length));
-      expect(got.features[f]!.counts.reduce((a, b) => a + b)).toBe(expected.features[f]!.counts.reduce((a, b) => a + b));
+      got.features[f]!.counts.forEach((c, i) =>
+        expect(Math.abs(c - expected.features[f]!.counts[i]!)).toBeLessThanOrEqual(
+          2 * PROFILE_RANK_ERROR * rows.length,
+        ),
+      );
+      expect(got.features[f]!.counts.reduce((a, b) => a + b)).toBe(
+        expected.features[f]!.counts.reduce((a, b) => a + b),
+      );
     }
   });
 
@@ -127,7 +147,11 @@ describe('profiles', () => {
     const got = histogramFromProfile(specs, merged.result())!;
     for (const f of ['small', 'cat', 'maybe', 'absent']) expect(got.features[f], f).toEqual(expected.features[f]);
     // sketch-mode features: each merge of stored points adds at most 1/SKETCH_POINTS
-    got.features.wide!.counts.forEach((c, i) => expect(Math.abs(c - expected.features.wide!.counts[i]!)).toBeLessThanOrEqual(2 * (PROFILE_RANK_ERROR + 1 / SKETCH_POINTS) * rows.length));
+    got.features.wide!.counts.forEach((c, i) =>
+      expect(Math.abs(c - expected.features.wide!.counts[i]!)).toBeLessThanOrEqual(
+        2 * (PROFILE_RANK_ERROR + 1 / SKETCH_POINTS) * rows.length,
+      ),
+    );
   });
 
   it('cannot answer a category it did not keep after an overflow', () => {
@@ -135,7 +159,11 @@ describe('profiles', () => {
     for (let i = 0; i < 1500; i++) acc.add({ level: `l${i}` });
     const profile = acc.result();
     expect(profile.features.level!.overflow).toBe(500);
-    expect(histogramFromProfile({ level: { kind: 'categorical', categories: ['l1', 'l1400'] } }, profile)).toBeUndefined();
-    expect(histogramFromProfile({ level: { kind: 'categorical', categories: ['l1', 'l2'] } }, profile)!.features.level).toEqual({ counts: [1, 1], unseen: 1498, nulls: 0 });
+    expect(
+      histogramFromProfile({ level: { kind: 'categorical', categories: ['l1', 'l1400'] } }, profile),
+    ).toBeUndefined();
+    expect(
+      histogramFromProfile({ level: { kind: 'categorical', categories: ['l1', 'l2'] } }, profile)!.features.level,
+    ).toEqual({ counts: [1, 1], unseen: 1498, nulls: 0 });
   });
 });

@@ -22,21 +22,37 @@ function writeYaml(text: string): string {
 
 describe('fleet declarations', () => {
   it('merges a template into every model and validates the result', () => {
-    const lines = ['templates:', '  t: &t { target: y, metric: auc, specs: [{ name: glm, algorithm: glm }], drift: { every: 1h } }', 'models:'];
+    const lines = [
+      'templates:',
+      '  t: &t { target: y, metric: auc, specs: [{ name: glm, algorithm: glm }], drift: { every: 1h } }',
+      'models:',
+    ];
     for (let i = 0; i < 300; i++) lines.push(`  m${i}: { <<: *t, featureSet: fs${i % 3} }`);
     const models = loadModelDeclarations(writeYaml(lines.join('\n')));
     expect(models).toHaveLength(300);
     expect(models[299]).toMatchObject({ name: 'm299', featureSet: 'fs2', target: 'y', drift: { every: '1h' } });
     // a merged model that lacks a required field is refused, naming it
-    const broken = writeYaml(['templates:', '  t: &t { metric: auc, specs: [{ name: glm, algorithm: glm }] }', 'models:', '  m: { <<: *t, featureSet: fs }'].join('\n'));
+    const broken = writeYaml(
+      [
+        'templates:',
+        '  t: &t { metric: auc, specs: [{ name: glm, algorithm: glm }] }',
+        'models:',
+        '  m: { <<: *t, featureSet: fs }',
+      ].join('\n'),
+    );
     expect(() => loadModelDeclarations(broken)).toThrow(/models\.m\.target/);
   });
 
   it('reads the file again when it changes, not on every lookup', () => {
-    const path = writeYaml('models:\n  a: { featureSet: fs, target: y, metric: auc, specs: [{ name: glm, algorithm: glm }] }\n');
+    const path = writeYaml(
+      'models:\n  a: { featureSet: fs, target: y, metric: auc, specs: [{ name: glm, algorithm: glm }] }\n',
+    );
     const first = loadModelDeclarations(path);
     expect(loadModelDeclarations(path)[0]).toBe(first[0]);
-    writeFileSync(path, 'models:\n  b: { featureSet: fs, target: y, metric: auc, specs: [{ name: glm, algorithm: glm }] }\n  c: { featureSet: fs, target: y, metric: auc, specs: [{ name: glm, algorithm: glm }] }\n');
+    writeFileSync(
+      path,
+      'models:\n  b: { featureSet: fs, target: y, metric: auc, specs: [{ name: glm, algorithm: glm }] }\n  c: { featureSet: fs, target: y, metric: auc, specs: [{ name: glm, algorithm: glm }] }\n',
+    );
     expect(loadModelDeclarations(path).map((m) => m.name)).toEqual(['b', 'c']);
   });
 
@@ -47,7 +63,9 @@ describe('fleet declarations', () => {
     expect(sensorJitterMs(cron!.drift!)).toBe(0);
     const [declared] = validateModelsFile({ models: { m: { ...base, drift: { every: '1h', jitter: '90s' } } } });
     expect(sensorJitterMs(declared!.drift!)).toBe(90_000);
-    expect(() => validateModelsFile({ models: { m: { ...base, drift: { every: '10m', jitter: '10m' } } } })).toThrow(/models\.m\.drift\.jitter.*shorter than `every`/);
+    expect(() => validateModelsFile({ models: { m: { ...base, drift: { every: '10m', jitter: '10m' } } } })).toThrow(
+      /models\.m\.drift\.jitter.*shorter than `every`/,
+    );
     const options = sensorScheduleOptions(declared!, 'q');
     expect(options?.spec.jitter).toBe(90_000);
   });

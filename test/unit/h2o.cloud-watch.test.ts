@@ -22,17 +22,43 @@ let url: string;
 
 function cloudBody() {
   return {
-    version: '3.46.0.11', cloud_name: 'mlops-test', cloud_size: 2, cloud_healthy: bHealthy, bad_nodes: bHealthy ? 0 : 1, consensus: true, locked: true,
-    nodes: [A, B].map((ip_port) => ({ ip_port, healthy: ip_port === A || bHealthy, num_cpus: 2, nthreads: 1, max_mem: 1, free_mem: 1 })),
+    version: '3.46.0.11',
+    cloud_name: 'mlops-test',
+    cloud_size: 2,
+    cloud_healthy: bHealthy,
+    bad_nodes: bHealthy ? 0 : 1,
+    consensus: true,
+    locked: true,
+    nodes: [A, B].map((ip_port) => ({
+      ip_port,
+      healthy: ip_port === A || bHealthy,
+      num_cpus: 2,
+      nthreads: 1,
+      max_mem: 1,
+      free_mem: 1,
+    })),
   };
 }
 
 function jobBody() {
   return {
-    jobs: [{
-      key: { name: 'job_1' }, description: 'GBM', status: jobStatus, progress: 0.1, progress_msg: '', start_time: 1, msec: 10, dest: { name: 'm1' }, warnings: null,
-      exception: jobStatus === 'FAILED' ? `water.DException$DistributedException: from /${B}; by class hex.tree.gbm.GBM$GBMDriver; class java.lang.RuntimeException: node ${B} is gone` : null,
-    }],
+    jobs: [
+      {
+        key: { name: 'job_1' },
+        description: 'GBM',
+        status: jobStatus,
+        progress: 0.1,
+        progress_msg: '',
+        start_time: 1,
+        msec: 10,
+        dest: { name: 'm1' },
+        warnings: null,
+        exception:
+          jobStatus === 'FAILED'
+            ? `water.DException$DistributedException: from /${B}; by class hex.tree.gbm.GBM$GBMDriver; class java.lang.RuntimeException: node ${B} is gone`
+            : null,
+      },
+    ],
   };
 }
 
@@ -60,7 +86,12 @@ const settings = { nodes: 2, members: [A, B] };
 
 function poll(onPoll?: () => void) {
   const client = new H2OClient(url, { timeoutMs: 2000 });
-  return pollJob(client, 'job_1', { intervalMs: 10, watchIntervalMs: 30, watchCloud: cloudLossWatch(client, settings), onPoll });
+  return pollJob(client, 'job_1', {
+    intervalMs: 10,
+    watchIntervalMs: 30,
+    watchCloud: cloudLossWatch(client, settings),
+    onPoll,
+  });
 }
 
 describe('pollJob watching the cloud', () => {
@@ -87,7 +118,7 @@ describe('pollJob watching the cloud', () => {
     expect((err as Error).message).toContain(B);
   });
 
-  it('a job that fails on a whole cloud stays the job failure, with H2O\'s reason', async () => {
+  it("a job that fails on a whole cloud stays the job failure, with H2O's reason", async () => {
     jobStatus = 'FAILED';
     bHealthy = true;
     cloudUp = true;

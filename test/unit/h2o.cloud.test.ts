@@ -14,10 +14,24 @@ import { h2oNodeHeapMiB } from '../../src/stack/h2o';
 
 function cloud(nodes: Array<[string, boolean]>, fields: Partial<CloudV3> = {}): CloudV3 {
   return {
-    version: '3.46.0.11', branch_name: 'rel-3.46.0', build_number: '11', build_too_old: false,
-    cloud_name: 'mlops-ab12cd34', cloud_size: nodes.length, cloud_healthy: nodes.every(([, h]) => h), bad_nodes: nodes.filter(([, h]) => !h).length,
-    consensus: true, locked: true,
-    nodes: nodes.map(([ip_port, healthy]) => ({ ip_port, healthy, num_cpus: 2, nthreads: 1, max_mem: 700 << 20, free_mem: 600 << 20 })),
+    version: '3.46.0.11',
+    branch_name: 'rel-3.46.0',
+    build_number: '11',
+    build_too_old: false,
+    cloud_name: 'mlops-ab12cd34',
+    cloud_size: nodes.length,
+    cloud_healthy: nodes.every(([, h]) => h),
+    bad_nodes: nodes.filter(([, h]) => !h).length,
+    consensus: true,
+    locked: true,
+    nodes: nodes.map(([ip_port, healthy]) => ({
+      ip_port,
+      healthy,
+      num_cpus: 2,
+      nthreads: 1,
+      max_mem: 700 << 20,
+      free_mem: 600 << 20,
+    })),
     ...fields,
   };
 }
@@ -34,14 +48,34 @@ const B = '127.0.0.1:54343';
 
 describe('checkCloud', () => {
   it('accepts a complete, healthy, agreed and locked cloud and names its nodes', () => {
-    const check = checkCloud(cloud([[A, true], [B, true]]), two);
-    expect(check).toMatchObject({ verdict: 'ok', ok: true, size: 2, expected: 2, locked: true, unhealthy: [], missing: [] });
+    const check = checkCloud(
+      cloud([
+        [A, true],
+        [B, true],
+      ]),
+      two,
+    );
+    expect(check).toMatchObject({
+      verdict: 'ok',
+      ok: true,
+      size: 2,
+      expected: 2,
+      locked: true,
+      unhealthy: [],
+      missing: [],
+    });
     expect(check.message).toBe(`H2O cloud mlops-ab12cd34: 2 of 2 nodes (H2O_NODES=2), locked, consensus (${A}, ${B})`);
     expect(cloudError(check)).toBeUndefined();
   });
 
   it('a node H2O marks unhealthy (no heartbeat) is a lost cloud, named by ip:port, even though the size is still 2', () => {
-    const check = checkCloud(cloud([[A, true], [B, false]]), two);
+    const check = checkCloud(
+      cloud([
+        [A, true],
+        [B, false],
+      ]),
+      two,
+    );
     expect(check).toMatchObject({ verdict: 'lost', ok: false, size: 2, unhealthy: [B] });
     expect(check.message).toContain(`lost node ${B}`);
     expect(check.message).toContain('do not heal');
@@ -67,15 +101,53 @@ describe('checkCloud', () => {
   });
 
   it('refuses a complete cloud without consensus or not locked', () => {
-    expect(checkCloud(cloud([[A, true], [B, true]], { consensus: false }), two)).toMatchObject({ verdict: 'forming', ok: false });
-    expect(checkCloud(cloud([[A, true], [B, true]], { consensus: false }), two).message).toContain('no consensus');
-    const unlocked = checkCloud(cloud([[A, true], [B, true]], { locked: false }), two);
+    expect(
+      checkCloud(
+        cloud(
+          [
+            [A, true],
+            [B, true],
+          ],
+          { consensus: false },
+        ),
+        two,
+      ),
+    ).toMatchObject({ verdict: 'forming', ok: false });
+    expect(
+      checkCloud(
+        cloud(
+          [
+            [A, true],
+            [B, true],
+          ],
+          { consensus: false },
+        ),
+        two,
+      ).message,
+    ).toContain('no consensus');
+    const unlocked = checkCloud(
+      cloud(
+        [
+          [A, true],
+          [B, true],
+        ],
+        { locked: false },
+      ),
+      two,
+    );
     expect(unlocked).toMatchObject({ verdict: 'forming', ok: false, locked: false });
     expect(unlocked.message).toContain('not locked');
   });
 
   it('a cloud larger than H2O_NODES is a misconfiguration (ConfigError naming H2O_NODES)', () => {
-    const check = checkCloud(cloud([[A, true], [B, true], ['127.0.0.1:54345', true]]), two);
+    const check = checkCloud(
+      cloud([
+        [A, true],
+        [B, true],
+        ['127.0.0.1:54345', true],
+      ]),
+      two,
+    );
     expect(check.verdict).toBe('oversized');
     const err = cloudError(check);
     expect(err).toBeInstanceOf(ConfigError);
@@ -92,20 +164,36 @@ describe('checkCloud', () => {
 
   it('H2OCloudLostError becomes a non-retryable H2OCloudLost failure carrying the nodes', () => {
     const f = toFailure(new H2OCloudLostError([B], `lost node ${B}`)) as ApplicationFailure;
-    expect([f.type, f.nonRetryable, f.message, f.details]).toEqual([FailureType.H2OCloudLost, true, `lost node ${B}`, [{ nodes: [B] }]]);
+    expect([f.type, f.nonRetryable, f.message, f.details]).toEqual([
+      FailureType.H2OCloudLost,
+      true,
+      `lost node ${B}`,
+      [{ nodes: [B] }],
+    ]);
   });
 });
 
 describe('H2O_NODES and H2O_CLOUD_MEMBERS', () => {
   it('default to one node; N nodes get the local loopback layout, ports +2 apart', () => {
     expect(loadConfig({}).h2o).toMatchObject({ nodes: 1, members: ['127.0.0.1:54321'] });
-    expect(loadConfig({ H2O_NODES: '3', H2O_URL: 'http://127.0.0.1:54341' }).h2o.members).toEqual(['127.0.0.1:54341', '127.0.0.1:54343', '127.0.0.1:54345']);
+    expect(loadConfig({ H2O_NODES: '3', H2O_URL: 'http://127.0.0.1:54341' }).h2o.members).toEqual([
+      '127.0.0.1:54341',
+      '127.0.0.1:54343',
+      '127.0.0.1:54345',
+    ]);
   });
 
   it('takes explicit members (a compose cloud), as many as H2O_NODES', () => {
-    expect(loadConfig({ H2O_NODES: '2', H2O_CLOUD_MEMBERS: 'h2o-1:54321, h2o-2:54321' }).h2o.members).toEqual(['h2o-1:54321', 'h2o-2:54321']);
-    expect(() => loadConfig({ H2O_NODES: '3', H2O_CLOUD_MEMBERS: 'h2o-1:54321,h2o-2:54321' })).toThrow(/H2O_CLOUD_MEMBERS=.*as many host:port entries as H2O_NODES \(3\), found 2/);
-    expect(() => loadConfig({ H2O_NODES: '1', H2O_CLOUD_MEMBERS: 'h2o-1' })).toThrow(/H2O_CLOUD_MEMBERS="h2o-1" is invalid/);
+    expect(loadConfig({ H2O_NODES: '2', H2O_CLOUD_MEMBERS: 'h2o-1:54321, h2o-2:54321' }).h2o.members).toEqual([
+      'h2o-1:54321',
+      'h2o-2:54321',
+    ]);
+    expect(() => loadConfig({ H2O_NODES: '3', H2O_CLOUD_MEMBERS: 'h2o-1:54321,h2o-2:54321' })).toThrow(
+      /H2O_CLOUD_MEMBERS=.*as many host:port entries as H2O_NODES \(3\), found 2/,
+    );
+    expect(() => loadConfig({ H2O_NODES: '1', H2O_CLOUD_MEMBERS: 'h2o-1' })).toThrow(
+      /H2O_CLOUD_MEMBERS="h2o-1" is invalid/,
+    );
     expect(() => loadConfig({ H2O_NODES: '0' })).toThrow(/H2O_NODES="0" is invalid/);
   });
 

@@ -31,7 +31,9 @@ describe('H2O ids', () => {
 
 describe('H2O form encoding', () => {
   it('encodes arrays in H2O syntax and leaves out undefined values', () => {
-    const form = new URLSearchParams(encodeForm({ ignored_columns: ['a', 'b,c'], ntrees: 5, balance_classes: false, seed: undefined, x: null }));
+    const form = new URLSearchParams(
+      encodeForm({ ignored_columns: ['a', 'b,c'], ntrees: 5, balance_classes: false, seed: undefined, x: null }),
+    );
     expect(form.get('ignored_columns')).toBe('["a","b,c"]');
     expect(form.get('ntrees')).toBe('5');
     expect(form.get('balance_classes')).toBe('false');
@@ -39,7 +41,7 @@ describe('H2O form encoding', () => {
     expect(form.has('x')).toBe(false);
   });
 
-  it('strips H2O\'s message frame', () => {
+  it("strips H2O's message frame", () => {
     expect(cleanH2OMessage('\n\nERROR MESSAGE:\n\nUnknown parameter: foo\n\n')).toBe('Unknown parameter: foo');
   });
 });

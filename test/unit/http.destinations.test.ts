@@ -9,8 +9,14 @@ import { guardedLookup, isLinkLocalRefusal, type LinkLocalPolicy } from '../../s
 import { SOURCE_LINK_LOCAL } from '../../src/ingest/destinations';
 import { createWebhookAgent, postWebhook, RECEIVER_LINK_LOCAL } from '../../src/webhooks/post';
 
-function lookup(policy: LinkLocalPolicy, hostname: string, all: boolean): Promise<{ err: NodeJS.ErrnoException | null; address: string | LookupAddress[] }> {
-  return new Promise((resolve) => guardedLookup(policy)(hostname, { all }, (err, address) => resolve({ err, address })));
+function lookup(
+  policy: LinkLocalPolicy,
+  hostname: string,
+  all: boolean,
+): Promise<{ err: NodeJS.ErrnoException | null; address: string | LookupAddress[] }> {
+  return new Promise((resolve) =>
+    guardedLookup(policy)(hostname, { all }, (err, address) => resolve({ err, address })),
+  );
 }
 
 describe('guardedLookup', () => {
@@ -18,19 +24,26 @@ describe('guardedLookup', () => {
     const { err } = await lookup(SOURCE_LINK_LOCAL, '169.254.169.254', false);
     expect(err?.code).toBe('ELINKLOCAL');
     expect(isLinkLocalRefusal(err)).toBe(true);
-    expect(err?.message).toBe('169.254.169.254 resolves to the link-local address 169.254.169.254: refused (INGEST_ALLOW_LINK_LOCAL)');
+    expect(err?.message).toBe(
+      '169.254.169.254 resolves to the link-local address 169.254.169.254: refused (INGEST_ALLOW_LINK_LOCAL)',
+    );
   });
 
   it("refuses a webhook receiver's link-local address saying no setting allows it, not naming the ingest setting", async () => {
     const { err } = await lookup(RECEIVER_LINK_LOCAL, 'fe80::1', false);
     expect(isLinkLocalRefusal(err)).toBe(true);
-    expect(err?.message).toBe('fe80::1 resolves to the link-local address fe80::1: refused (always, for webhook receivers: no setting allows it)');
+    expect(err?.message).toBe(
+      'fe80::1 resolves to the link-local address fe80::1: refused (always, for webhook receivers: no setting allows it)',
+    );
     expect(err?.message).not.toContain('INGEST_ALLOW_LINK_LOCAL');
   });
 
   it('passes other addresses through, one or all', async () => {
     expect(await lookup(RECEIVER_LINK_LOCAL, '127.0.0.1', false)).toEqual({ err: null, address: '127.0.0.1' });
-    expect(await lookup(SOURCE_LINK_LOCAL, '127.0.0.1', true)).toEqual({ err: null, address: [{ address: '127.0.0.1', family: 4 }] });
+    expect(await lookup(SOURCE_LINK_LOCAL, '127.0.0.1', true)).toEqual({
+      err: null,
+      address: [{ address: '127.0.0.1', family: 4 }],
+    });
   });
 });
 
@@ -40,6 +53,12 @@ describe('postWebhook to a link-local literal', () => {
 
   it('is rejected without a request, saying no setting allows it', async () => {
     const outcome = await postWebhook(agent, 'http://169.254.169.254/hook', {}, '{}', 1000);
-    expect(outcome).toEqual({ kind: 'rejected', status: null, head: '', reason: '169.254.169.254 is a link-local or cloud metadata address: refused (always, for webhook receivers: no setting allows it)' });
+    expect(outcome).toEqual({
+      kind: 'rejected',
+      status: null,
+      head: '',
+      reason:
+        '169.254.169.254 is a link-local or cloud metadata address: refused (always, for webhook receivers: no setting allows it)',
+    });
   });
 });

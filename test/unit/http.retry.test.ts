@@ -28,9 +28,18 @@ describe('parseRetryAfter', () => {
 
 describe('describeNetworkError', () => {
   it("names undici's timeouts, else the code (on the error or its cause) and message", () => {
-    expect(describeNetworkError(new undiciErrors.HeadersTimeoutError(), 1500)).toBe('no answer within 1500 ms (headers timeout)');
-    expect(describeNetworkError(new undiciErrors.BodyTimeoutError(), 1500)).toBe('the body stalled for 1500 ms (body timeout)');
-    expect(describeNetworkError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }), 1500)).toBe('ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:9');
+    expect(describeNetworkError(new undiciErrors.HeadersTimeoutError(), 1500)).toBe(
+      'no answer within 1500 ms (headers timeout)',
+    );
+    expect(describeNetworkError(new undiciErrors.BodyTimeoutError(), 1500)).toBe(
+      'the body stalled for 1500 ms (body timeout)',
+    );
+    expect(
+      describeNetworkError(
+        Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }),
+        1500,
+      ),
+    ).toBe('ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:9');
     const wrapped = new Error('fetch failed', { cause: Object.assign(new Error('reset'), { code: 'ECONNRESET' }) });
     expect(networkErrorCode(wrapped)).toBe('ECONNRESET');
     expect(describeNetworkError(wrapped, 1500)).toBe('ECONNRESET: fetch failed');

@@ -50,7 +50,12 @@ describe('fetchPage limits', () => {
   });
 
   it('resolves host names through the link-local guard (localhost passes)', async () => {
-    const out = await fetchPage(agent, `${base.replace('127.0.0.1', 'localhost')}/ok`, {}, { timeoutMs: 1000, deadlineMs: 5000, maxBytes: 1024 });
+    const out = await fetchPage(
+      agent,
+      `${base.replace('127.0.0.1', 'localhost')}/ok`,
+      {},
+      { timeoutMs: 1000, deadlineMs: 5000, maxBytes: 1024 },
+    );
     expect(out).toMatchObject({ kind: 'ok' });
   });
 

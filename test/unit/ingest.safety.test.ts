@@ -15,8 +15,20 @@ import { compileMapping } from '../../src/ingest/records';
 import { checkSecretReferences, resolveSecrets, withoutParams } from '../../src/ingest/secrets';
 import { validateSourceDefinition, type SourceDefinition } from '../../src/shared/source-definition';
 
-const mapping: SourceDefinition['mapping'] = { featureSet: 'fs', entityIdPath: 'id', eventTimePath: 't', features: { plan: { type: 'string' } } };
-const base = (extra: Partial<SourceDefinition> = {}) => validateSourceDefinition({ name: 's', url: 'http://127.0.0.1:9/items', pagination: { style: 'cursor' }, mapping, ...extra });
+const mapping: SourceDefinition['mapping'] = {
+  featureSet: 'fs',
+  entityIdPath: 'id',
+  eventTimePath: 't',
+  features: { plan: { type: 'string' } },
+};
+const base = (extra: Partial<SourceDefinition> = {}) =>
+  validateSourceDefinition({
+    name: 's',
+    url: 'http://127.0.0.1:9/items',
+    pagination: { style: 'cursor' },
+    mapping,
+    ...extra,
+  });
 
 describe('records PostgreSQL cannot store', () => {
   it('a NUL or a lone surrogate makes the record a dead letter; its raw value stays storable', () => {
@@ -59,7 +71,11 @@ describe('event times', () => {
     expect(eventTimeMs(1_764_496_800_000, 'auto')).toBe(1_764_496_800_000);
     expect(eventTimeMs(1_764_496_800, 's')).toBe(1_764_496_800_000);
     expect(eventTimeMs(5_000, 'ms')).toBe(5_000);
-    const seconds = compileMapping({ ...base().mapping, eventTimeUnit: 'auto' })({ id: 'a', t: 1_764_496_800, plan: 'x' });
+    const seconds = compileMapping({ ...base().mapping, eventTimeUnit: 'auto' })({
+      id: 'a',
+      t: 1_764_496_800,
+      plan: 'x',
+    });
     expect(seconds).toMatchObject({ ok: true, row: { eventTime: '2025-11-30T10:00:00.000Z' } });
   });
 });
@@ -68,12 +84,20 @@ describe('secrets and destinations', () => {
   it('a secret may only name a SOURCE_SECRET_ variable or one the operator allowed', () => {
     const leaky = base({ headers: { Authorization: { env: 'DATABASE_URL' } } });
     expect(() => checkSecretReferences(leaky, [])).toThrow(ValidationError);
-    expect(() => checkSecretReferences(leaky, [])).toThrow(/^s\.headers\.Authorization\.env="DATABASE_URL" is invalid: a variable named SOURCE_SECRET_… or listed in INGEST_SECRET_ENV_ALLOW/);
+    expect(() => checkSecretReferences(leaky, [])).toThrow(
+      /^s\.headers\.Authorization\.env="DATABASE_URL" is invalid: a variable named SOURCE_SECRET_… or listed in INGEST_SECRET_ENV_ALLOW/,
+    );
     expect(() => checkSecretReferences(leaky, ['DATABASE_URL'])).not.toThrow();
     const query = base({ queryParams: { api_key: { env: 'AWS_SECRET_ACCESS_KEY' } } });
     expect(() => checkSecretReferences(query, [])).toThrow(/queryParams\.api_key\.env="AWS_SECRET_ACCESS_KEY"/);
-    const ok = base({ headers: { Authorization: { env: 'SOURCE_SECRET_T', prefix: 'Bearer ' } }, queryParams: { api_key: { env: 'SOURCE_SECRET_K' }, format: 'json' } });
-    expect(resolveSecrets(ok, [], { SOURCE_SECRET_T: 'tok', SOURCE_SECRET_K: 'key' })).toEqual({ headers: { Authorization: 'Bearer tok' }, query: [['api_key', 'key']] });
+    const ok = base({
+      headers: { Authorization: { env: 'SOURCE_SECRET_T', prefix: 'Bearer ' } },
+      queryParams: { api_key: { env: 'SOURCE_SECRET_K' }, format: 'json' },
+    });
+    expect(resolveSecrets(ok, [], { SOURCE_SECRET_T: 'tok', SOURCE_SECRET_K: 'key' })).toEqual({
+      headers: { Authorization: 'Bearer tok' },
+      query: [['api_key', 'key']],
+    });
     expect(withoutParams('https://a.example/x?page=2&api_key=key', ['api_key'])).toBe('https://a.example/x?page=2');
   });
 
@@ -90,11 +114,16 @@ describe('secrets and destinations', () => {
     }
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect((err as ApplicationFailure).nonRetryable).toBe(true);
-    expect((err as ApplicationFailure).message).toMatch(/origin https:\/\/evil\.example\.net, not the source's origin https:\/\/api\.example\.com/);
-    for (const host of ['169.254.169.254', '[fe80::1]', 'metadata.google.internal', '[::ffff:169.254.169.254]']) expect(isLinkLocal(host)).toBe(true);
+    expect((err as ApplicationFailure).message).toMatch(
+      /origin https:\/\/evil\.example\.net, not the source's origin https:\/\/api\.example\.com/,
+    );
+    for (const host of ['169.254.169.254', '[fe80::1]', 'metadata.google.internal', '[::ffff:169.254.169.254]'])
+      expect(isLinkLocal(host)).toBe(true);
     for (const host of ['127.0.0.1', 'api.example.com', '[::1]', '10.0.0.1']) expect(isLinkLocal(host)).toBe(false);
     const meta = base({ url: 'http://169.254.169.254/latest/meta-data' });
-    expect(() => checkDestination(meta.url, sourceOrigins(meta), false, "the source's URL")).toThrow(/link-local or cloud metadata address \(169\.254\.169\.254\): refused\. Set INGEST_ALLOW_LINK_LOCAL=true/);
+    expect(() => checkDestination(meta.url, sourceOrigins(meta), false, "the source's URL")).toThrow(
+      /link-local or cloud metadata address \(169\.254\.169\.254\): refused\. Set INGEST_ALLOW_LINK_LOCAL=true/,
+    );
     expect(() => checkDestination(meta.url, sourceOrigins(meta), true, "the source's URL")).not.toThrow();
   });
 });

@@ -18,7 +18,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function cruise(files: Record<string, string>): Promise<{ code: number; out: string }> {
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   try {
-    const { stdout } = await run(join(projectRoot, 'node_modules/.bin/depcruise'), [dir, '--config', '.dependency-cruiser.cjs', '--output-type', 'err'], { cwd: projectRoot });
+    const { stdout } = await run(
+      join(projectRoot, 'node_modules/.bin/depcruise'),
+      [dir, '--config', '.dependency-cruiser.cjs', '--output-type', 'err'],
+      { cwd: projectRoot },
+    );
     return { code: 0, out: stdout };
   } catch (err) {
     const failed = err as { code: number; stdout: string };
@@ -28,13 +32,19 @@ async function cruise(files: Record<string, string>): Promise<{ code: number; ou
 
 describe('import circles, enforced by lint', () => {
   it('rejects a circle of type-only imports, naming both files', async () => {
-    const { code, out } = await cruise({ 'a.ts': "import type { B } from './b';\nexport type A = B | 1;\n", 'b.ts': "import type { A } from './a';\nexport type B = A[];\n" });
+    const { code, out } = await cruise({
+      'a.ts': "import type { B } from './b';\nexport type A = B | 1;\n",
+      'b.ts': "import type { A } from './a';\nexport type B = A[];\n",
+    });
     expect(code).not.toBe(0);
     expect(out).toMatch(/no-circular: .*a\.ts[\s\S]*b\.ts/);
   });
 
   it('passes the same files once one of them stops importing the other', async () => {
-    const { code, out } = await cruise({ 'a.ts': "import type { B } from './b';\nexport type A = B | 1;\n", 'b.ts': 'export type B = number[];\n' });
+    const { code, out } = await cruise({
+      'a.ts': "import type { B } from './b';\nexport type A = B | 1;\n",
+      'b.ts': 'export type B = number[];\n',
+    });
     expect(out).not.toContain('no-circular');
     expect(code).toBe(0);
   });

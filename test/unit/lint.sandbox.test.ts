@@ -11,11 +11,18 @@ import { projectRoot } from '../../src/config';
 // default project of its own.
 const eslint = new ESLint({
   cwd: projectRoot,
-  overrideConfig: { files: ['**/*.ts'], languageOptions: { parserOptions: { projectService: false } }, rules: { '@typescript-eslint/no-floating-promises': 'off' } },
+  overrideConfig: {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: false } },
+    rules: { '@typescript-eslint/no-floating-promises': 'off' },
+  },
 });
 const typeAware = new ESLint({
   cwd: projectRoot,
-  overrideConfig: { files: ['**/*.ts'], languageOptions: { parserOptions: { projectService: { allowDefaultProject: ['lint-fixture.ts'] } } } },
+  overrideConfig: {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: { allowDefaultProject: ['lint-fixture.ts'] } } },
+  },
 });
 
 /** The rule ids ESLint reports for `code` as the file `filePath`. */
@@ -48,7 +55,9 @@ describe('the workflow sandbox, enforced by lint', () => {
     "import { toFailure } from '../shared/failure';",
     "import { trainModels } from './train-models';",
   ])('allows %s in a workflow', async (line) => {
-    expect(await violations(workflow, `${line}\nexport const x = [${/import \{ (\w+)/.exec(line)?.[1] ?? ''}];\n`)).not.toContain(RESTRICTED);
+    expect(
+      await violations(workflow, `${line}\nexport const x = [${/import \{ (\w+)/.exec(line)?.[1] ?? ''}];\n`),
+    ).not.toContain(RESTRICTED);
   });
 
   it.each([
@@ -78,12 +87,20 @@ describe('the workflow sandbox, enforced by lint', () => {
   });
 
   it('allows a workflow to import another workflow (a parent passes its child to executeChild)', async () => {
-    expect(await violations('src/workflows/retrain-model.ts', "import { trainModels } from './train-models';\nexport const x = [trainModels];\n")).not.toContain('import-x/no-restricted-paths');
+    expect(
+      await violations(
+        'src/workflows/retrain-model.ts',
+        "import { trainModels } from './train-models';\nexport const x = [trainModels];\n",
+      ),
+    ).not.toContain('import-x/no-restricted-paths');
   });
 
   it('rejects a floating promise (no-floating-promises, type-aware)', async () => {
-    const code = "import { sleep } from '@temporalio/workflow';\nexport async function w(): Promise<void> {\n  sleep(1000);\n}\n";
+    const code =
+      "import { sleep } from '@temporalio/workflow';\nexport async function w(): Promise<void> {\n  sleep(1000);\n}\n";
     expect(await violations('lint-fixture.ts', code, typeAware)).toContain('@typescript-eslint/no-floating-promises');
-    expect(await violations('lint-fixture.ts', code.replace('  sleep(', '  await sleep('), typeAware)).not.toContain('@typescript-eslint/no-floating-promises');
+    expect(await violations('lint-fixture.ts', code.replace('  sleep(', '  await sleep('), typeAware)).not.toContain(
+      '@typescript-eslint/no-floating-promises',
+    );
   });
 });

@@ -31,7 +31,9 @@ describe('labels as GenModel picks them', () => {
   it('multinomial: the argmax, and a tie drawn by the prior with the row hash (the same row, the same draw)', () => {
     expect(predictionIndex(Float64Array.from([0, 0.2, 0.5, 0.3]), [0.3, 0.3, 0.4], row, 0.5)).toBe(1);
     const tie = Float64Array.from([0, 0.4, 0.2, 0.4]);
-    const picks = new Set([1, 2, 3, 4, 5, 6, 7, 8].map((x) => predictionIndex(tie, [0.5, 0.1, 0.4], new Float64Array([x, x * 3.7]), 0.5)));
+    const picks = new Set(
+      [1, 2, 3, 4, 5, 6, 7, 8].map((x) => predictionIndex(tie, [0.5, 0.1, 0.4], new Float64Array([x, x * 3.7]), 0.5)),
+    );
     expect([...picks].every((p) => p === 0 || p === 2)).toBe(true);
     expect(picks.size).toBe(2);
     expect(predictionIndex(tie, [0.5, 0.1, 0.4], row, 0.5)).toBe(predictionIndex(tie, [0.5, 0.1, 0.4], row, 0.5));
@@ -50,7 +52,9 @@ describe("Java's Double.parseDouble", () => {
     ['NaN', Number.NaN],
     ['-Infinity', Number.NEGATIVE_INFINITY],
   ])('%j is %d', (s, n) => expect(parseJavaDouble(s)).toBe(n));
-  it.each(['', 'abc', '0x10', '0b1', '1,5', '1e'])('%j is not a number', (s) => expect(parseJavaDouble(s)).toBeUndefined());
+  it.each(['', 'abc', '0x10', '0b1', '1,5', '1e'])('%j is not a number', (s) =>
+    expect(parseJavaDouble(s)).toBeUndefined(),
+  );
 });
 
 describe('row encoding', () => {
@@ -67,7 +71,12 @@ describe('row encoding', () => {
   it('a string where a number is declared names the feature and the value', () => {
     const err = (() => {
       try {
-        enc.encode((f) => ({ age: 'forty', plan: 'pro' })[f], new Float64Array(2), { missing: 0, unseen: 0 }, 'rows[3].');
+        enc.encode(
+          (f) => ({ age: 'forty', plan: 'pro' })[f],
+          new Float64Array(2),
+          { missing: 0, unseen: 0 },
+          'rows[3].',
+        );
       } catch (e) {
         return e;
       }
@@ -79,31 +88,52 @@ describe('row encoding', () => {
 
 describe('model.ini', () => {
   it('reads info, columns and domains; escaped domain values', () => {
-    const ini = parseModelIni('[info]\nalgo = gbm\nn_columns = 2\nprior_class_distrib = [0.25, 0.75]\n\n[columns]\nx\ny\n\n[domains]\n1: 2 d000.txt\n', 'm');
+    const ini = parseModelIni(
+      '[info]\nalgo = gbm\nn_columns = 2\nprior_class_distrib = [0.25, 0.75]\n\n[columns]\nx\ny\n\n[domains]\n1: 2 d000.txt\n',
+      'm',
+    );
     expect(ini.columns).toEqual(['x', 'y']);
     expect(ini.numbers('prior_class_distrib')).toEqual([0.25, 0.75]);
     expect(ini.domainFiles.get(1)).toEqual({ levels: 2, file: 'd000.txt' });
     expect(parseDomain('a\\nb\nc\\\\d\n', true)).toEqual(['a\nb', 'c\\d']);
   });
   it('refuses a malformed file naming the key', () => {
-    expect(() => parseModelIni('[info]\nalgo = gbm\n[columns]\nx\n', 'm')).toThrow(/model.ini n_columns: null is missing or not a count/);
-    expect(() => parseModelIni('[info]\nn_columns = 1\n[columns]\nx\ny\n', 'm')).toThrow(/n_columns: 1 is smaller than the \[columns\] list/);
-    expect(() => parseModelIni('[info]\nn_features = two\nn_columns = 0\n[columns]\n', 'm').int('n_features')).toThrow(/n_features: "two" is not an integer/);
+    expect(() => parseModelIni('[info]\nalgo = gbm\n[columns]\nx\n', 'm')).toThrow(
+      /model.ini n_columns: null is missing or not a count/,
+    );
+    expect(() => parseModelIni('[info]\nn_columns = 1\n[columns]\nx\ny\n', 'm')).toThrow(
+      /n_columns: 1 is smaller than the \[columns\] list/,
+    );
+    expect(() => parseModelIni('[info]\nn_features = two\nn_columns = 0\n[columns]\n', 'm').int('n_features')).toThrow(
+      /n_features: "two" is not an integer/,
+    );
   });
 });
 
 describe('zip reader', () => {
-  const good = writeZip(new Map([['model.ini', Buffer.from('[info]\n')], ['trees/t00_000.bin', Buffer.from([1, 2, 3])]]));
+  const good = writeZip(
+    new Map([
+      ['model.ini', Buffer.from('[info]\n')],
+      ['trees/t00_000.bin', Buffer.from([1, 2, 3])],
+    ]),
+  );
   it('reads stored entries', () => {
     expect(readZip(good, 'z').read('trees/t00_000.bin')).toEqual(Buffer.from([1, 2, 3]));
   });
   it('refuses what is not a zip, an entry failing its CRC, and a name twice', () => {
-    expect(() => readZip(Buffer.from('not a zip at all, just text padding it out to more than 22 bytes'), 'z')).toThrow(MojoError);
+    expect(() => readZip(Buffer.from('not a zip at all, just text padding it out to more than 22 bytes'), 'z')).toThrow(
+      MojoError,
+    );
     const bad = Buffer.from(good);
     bad[bad.indexOf(Buffer.from([1, 2, 3]))] = 9;
     expect(() => readZip(bad, 'z')).toThrow('MOJO z: trees/t00_000.bin: fails its CRC-32 check: the file is damaged');
     // two entries, then the central directory's second name ("b") rewritten to the first ("a")
-    const two = writeZip(new Map([['a', Buffer.from('1')], ['b', Buffer.from('2')]]));
+    const two = writeZip(
+      new Map([
+        ['a', Buffer.from('1')],
+        ['b', Buffer.from('2')],
+      ]),
+    );
     two[two.subarray(0, two.length - 22).lastIndexOf('b'.charCodeAt(0))] = 'a'.charCodeAt(0);
     expect(() => readZip(two, 'z')).toThrow('MOJO z: zip: entry "a" appears twice');
   });

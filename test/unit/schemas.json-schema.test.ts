@@ -18,9 +18,12 @@ const ajv = new Ajv2020({ allErrors: true, strict: false });
 const schemaOf = (name: string) => ajv.compile(JSON.parse(read(`schemas/${name}.schema.json`)) as object);
 
 describe('published JSON Schemas', () => {
-  it.each(publishedSchemas().map((p) => [p.file, p]))('%s is what the code generates (npm run schemas)', (file, published) => {
-    expect(read(file)).toBe(schemaText(published.schema));
-  });
+  it.each(publishedSchemas().map((p) => [p.file, p]))(
+    '%s is what the code generates (npm run schemas)',
+    (file, published) => {
+      expect(read(file)).toBe(schemaText(published.schema));
+    },
+  );
 
   it('the example source and the models files are valid for both the JSON Schema and the validator', () => {
     const source = JSON.parse(read('docs/source.example.json')) as unknown;
@@ -37,7 +40,10 @@ describe('published JSON Schemas', () => {
     const source = JSON.parse(read('docs/source.example.json')) as Record<string, unknown>;
     const broken = [
       [{ ...source, pagesize: 10 }, 'source.pagesize=10 is invalid: not a known field'],
-      [{ ...source, pagination: { style: 'token' } }, `source.pagination.style="token" is invalid: one of 'cursor', 'next-url', 'page', 'offset', 'link', 'auto'`],
+      [
+        { ...source, pagination: { style: 'token' } },
+        `source.pagination.style="token" is invalid: one of 'cursor', 'next-url', 'page', 'offset', 'link', 'auto'`,
+      ],
       [{ ...source, name: 'CRM' }, 'source.name="CRM" is invalid: a source name'],
       [{ ...source, pageSize: 0 }, 'source.pageSize=0 is invalid: an integer from 1 to 100000'],
     ] as const;
@@ -52,11 +58,23 @@ describe('published JSON Schemas', () => {
     const churn = file.models.churn;
     const broken = [
       [{ models: { churn: { ...churn, metric: 'f1' } } }, `models.churn.metric="f1" is invalid: one of 'auc'`],
-      [{ models: { churn: { ...churn, specs: [{ name: 'x y', algorithm: 'gbm' }] } } }, 'models.churn.specs[0].name="x y" is invalid: a spec name'],
-      [{ models: { churn: { ...churn, specs: [{ name: 'a', algorithm: 'svm' }] } } }, `models.churn.specs[0].algorithm="svm" is invalid: one of 'gbm'`],
-      [{ models: { churn: { ...churn, trainingWindow: 'a month' } } }, `models.churn.trainingWindow="a month" is invalid: a duration`],
+      [
+        { models: { churn: { ...churn, specs: [{ name: 'x y', algorithm: 'gbm' }] } } },
+        'models.churn.specs[0].name="x y" is invalid: a spec name',
+      ],
+      [
+        { models: { churn: { ...churn, specs: [{ name: 'a', algorithm: 'svm' }] } } },
+        `models.churn.specs[0].algorithm="svm" is invalid: one of 'gbm'`,
+      ],
+      [
+        { models: { churn: { ...churn, trainingWindow: 'a month' } } },
+        `models.churn.trainingWindow="a month" is invalid: a duration`,
+      ],
       [{ models: { '9lives': churn } }, 'models="9lives" is invalid: a model name'],
-      [{ models: { churn: { ...churn, retrain: { requireAproval: true } } } }, 'models.churn.retrain.requireAproval=true is invalid: not a known field'],
+      [
+        { models: { churn: { ...churn, retrain: { requireAproval: true } } } },
+        'models.churn.retrain.requireAproval=true is invalid: not a known field',
+      ],
     ] as const;
     for (const [doc, message] of broken) {
       expect(schemaOf('models')(doc), message).toBe(false);

@@ -13,7 +13,12 @@ const base: SourceDefinition = {
   name: 'crm',
   url: 'http://127.0.0.1:9/customers?status=active',
   pagination: { style: 'cursor' },
-  mapping: { featureSet: 'customers', entityIdPath: 'id', eventTimePath: 'updated_at', features: { age: { type: 'number' } } },
+  mapping: {
+    featureSet: 'customers',
+    entityIdPath: 'id',
+    eventTimePath: 'updated_at',
+    features: { age: { type: 'number' } },
+  },
 };
 
 function problem(definition: unknown): ValidationError {
@@ -29,12 +34,20 @@ function problem(definition: unknown): ValidationError {
 describe('validateSourceDefinition', () => {
   it('fills defaults and parses Link headers per RFC 8288', () => {
     const resolved = validateSourceDefinition(base);
-    expect(resolved.pagination).toEqual({ style: 'cursor', cursorParam: 'cursor', nextCursorPath: 'next_cursor', sizeParam: 'limit', stopOnEmptyPage: true });
+    expect(resolved.pagination).toEqual({
+      style: 'cursor',
+      cursorParam: 'cursor',
+      nextCursorPath: 'next_cursor',
+      sizeParam: 'limit',
+      stopOnEmptyPage: true,
+    });
     expect(resolved.maxPagesInFlight).toBe(4);
     expect(resolved).toMatchObject({ recordsPath: 'data', pageSize: 100, pagesPerActivity: 10, headers: {} });
     expect(resolved.mapping.features).toEqual({ age: { path: 'age', type: 'number', nullable: false } });
     expect(validateSourceDefinition({ ...base, pagination: { style: 'offset' } }).pagesPerActivity).toBe(1);
-    expect(parseLinkHeader('<https://a.example/x?page=2>; rel="next last", <https://a.example/x?page=1>;rel=prev')).toEqual({
+    expect(
+      parseLinkHeader('<https://a.example/x?page=2>; rel="next last", <https://a.example/x?page=1>;rel=prev'),
+    ).toEqual({
       next: 'https://a.example/x?page=2',
       last: 'https://a.example/x?page=2',
       prev: 'https://a.example/x?page=1',
@@ -60,7 +73,11 @@ describe('validateSourceDefinition', () => {
 
   it.each<[string, (d: SourceDefinition) => unknown, RegExp]>([
     ...BAD_DEFINITIONS,
-    ['an upper-case source name', (d) => ({ ...d, name: 'CRM' }), /^definition\.name="CRM" is invalid: a source name: lowercase letters/],
+    [
+      'an upper-case source name',
+      (d) => ({ ...d, name: 'CRM' }),
+      /^definition\.name="CRM" is invalid: a source name: lowercase letters/,
+    ],
     ['not an object', () => 'crm', /^definition="crm" is invalid: an object/],
   ])('%s is rejected, naming the field and the value', (_label, breakIt, message) => {
     const err = problem(breakIt(base));
@@ -71,12 +88,29 @@ describe('validateSourceDefinition', () => {
 
 describe('pagination', () => {
   it('builds the URL of a page and names it', () => {
-    const offset = validateSourceDefinition({ ...base, pagination: { style: 'offset' }, pageSize: 50, window: { startParam: 'from', endParam: 'to' } });
-    const url = new URL(pageUrl(offset, { index: 3 }, { window: { start: '2026-01-01T00:00:00Z', end: '2026-01-02T00:00:00Z' } }));
-    expect(Object.fromEntries(url.searchParams)).toEqual({ status: 'active', offset: '150', limit: '50', from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z' });
+    const offset = validateSourceDefinition({
+      ...base,
+      pagination: { style: 'offset' },
+      pageSize: 50,
+      window: { startParam: 'from', endParam: 'to' },
+    });
+    const url = new URL(
+      pageUrl(offset, { index: 3 }, { window: { start: '2026-01-01T00:00:00Z', end: '2026-01-02T00:00:00Z' } }),
+    );
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      status: 'active',
+      offset: '150',
+      limit: '50',
+      from: '2026-01-01T00:00:00Z',
+      to: '2026-01-02T00:00:00Z',
+    });
     expect(pageKey(offset, { index: 3 })).toBe('offset=150');
     const cursor = validateSourceDefinition(base);
     expect(pageKey(cursor, { index: 0 })).toBe('cursor=(first)');
-    expect(new URL(pageUrl(cursor, { index: 1, cursor: 'abc' }, { since: '2026-01-01T00:00:00Z' })).searchParams.get('cursor')).toBe('abc');
+    expect(
+      new URL(pageUrl(cursor, { index: 1, cursor: 'abc' }, { since: '2026-01-01T00:00:00Z' })).searchParams.get(
+        'cursor',
+      ),
+    ).toBe('abc');
   });
 });

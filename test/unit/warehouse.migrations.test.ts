@@ -43,7 +43,9 @@ describe('warehouse migrations', () => {
     const m = migration('060_x');
     expect(migrationStep(m, new Map())).toEqual({ kind: 'apply' });
     expect(migrationStep(m, new Map([['060_x', m.sha256]]))).toEqual({ kind: 'done' });
-    expect(() => migrationStep(m, new Map([['060_x', 'b'.repeat(64)]]))).toThrow('migration 060_x was changed after it was applied (sha256 bbbbbbbbbbbb → aaaaaaaaaaaa)');
+    expect(() => migrationStep(m, new Map([['060_x', 'b'.repeat(64)]]))).toThrow(
+      'migration 060_x was changed after it was applied (sha256 bbbbbbbbbbbb → aaaaaaaaaaaa)',
+    );
   });
 
   it('a renumbered migration recorded under its old name is renamed, not run again', () => {
@@ -51,13 +53,27 @@ describe('warehouse migrations', () => {
     const m = migration('050_y');
     expect(migrationStep(m, new Map([['040_y', m.sha256]]), renamed)).toEqual({ kind: 'rename', from: '040_y' });
     // a database that ran it under both names keeps the new row
-    expect(migrationStep(m, new Map([['040_y', m.sha256], ['050_y', m.sha256]]), renamed)).toEqual({ kind: 'done' });
+    expect(
+      migrationStep(
+        m,
+        new Map([
+          ['040_y', m.sha256],
+          ['050_y', m.sha256],
+        ]),
+        renamed,
+      ),
+    ).toEqual({ kind: 'done' });
     expect(migrationStep(m, new Map(), renamed)).toEqual({ kind: 'apply' });
-    expect(() => migrationStep(m, new Map([['040_y', 'b'.repeat(64)]]), renamed)).toThrow('migration 050_y (applied as 040_y) was changed after it was applied');
+    expect(() => migrationStep(m, new Map([['040_y', 'b'.repeat(64)]]), renamed)).toThrow(
+      'migration 050_y (applied as 040_y) was changed after it was applied',
+    );
   });
 
-  it("the closed-partition indexing migration, numbered 040 before 040_drift_report_per_window kept that number, is known by its old name", () => {
+  it('the closed-partition indexing migration, numbered 040 before 040_drift_report_per_window kept that number, is known by its old name', () => {
     const m = listMigrations().find((x) => x.name === '050_index_closed_partition_as_owner')!;
-    expect(migrationStep(m, new Map([['040_index_closed_partition_as_owner', m.sha256]]))).toEqual({ kind: 'rename', from: '040_index_closed_partition_as_owner' });
+    expect(migrationStep(m, new Map([['040_index_closed_partition_as_owner', m.sha256]]))).toEqual({
+      kind: 'rename',
+      from: '040_index_closed_partition_as_owner',
+    });
   });
 });

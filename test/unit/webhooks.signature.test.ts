@@ -15,23 +15,40 @@ describe('webhook signatures', () => {
 
   it('verifies a signed request within the tolerance', () => {
     const signature = signPayload(secret, ts, body);
-    expect(verifySignature(secret, { signature, timestamp: String(ts) }, body, { nowS: ts + 299 })).toEqual({ ok: true });
+    expect(verifySignature(secret, { signature, timestamp: String(ts) }, body, { nowS: ts + 299 })).toEqual({
+      ok: true,
+    });
   });
 
   it('refuses another body, another secret, another timestamp, and a missing header', () => {
     const signature = signPayload(secret, ts, body);
     const at = { nowS: ts };
-    expect(verifySignature(secret, { signature, timestamp: String(ts) }, `${body} `, at)).toEqual({ ok: false, reason: 'signature does not match' });
-    expect(verifySignature('another', { signature, timestamp: String(ts) }, body, at)).toEqual({ ok: false, reason: 'signature does not match' });
+    expect(verifySignature(secret, { signature, timestamp: String(ts) }, `${body} `, at)).toEqual({
+      ok: false,
+      reason: 'signature does not match',
+    });
+    expect(verifySignature('another', { signature, timestamp: String(ts) }, body, at)).toEqual({
+      ok: false,
+      reason: 'signature does not match',
+    });
     // the timestamp is signed: moving it forward to dodge the replay window breaks the signature
-    expect(verifySignature(secret, { signature, timestamp: String(ts + 1) }, body, at)).toEqual({ ok: false, reason: 'signature does not match' });
+    expect(verifySignature(secret, { signature, timestamp: String(ts + 1) }, body, at)).toEqual({
+      ok: false,
+      reason: 'signature does not match',
+    });
     expect(verifySignature(secret, { signature: undefined, timestamp: String(ts) }, body, at).ok).toBe(false);
-    expect(verifySignature(secret, { signature: 'sha256=zz', timestamp: String(ts) }, body, at)).toEqual({ ok: false, reason: 'signature does not match' });
+    expect(verifySignature(secret, { signature: 'sha256=zz', timestamp: String(ts) }, body, at)).toEqual({
+      ok: false,
+      reason: 'signature does not match',
+    });
   });
 
   it('refuses a replay: a valid signature whose timestamp is older than the tolerance', () => {
     const signature = signPayload(secret, ts, body);
-    expect(verifySignature(secret, { signature, timestamp: String(ts) }, body, { nowS: ts + 301 })).toEqual({ ok: false, reason: 'timestamp outside the tolerance: a replay, or a clock far off' });
+    expect(verifySignature(secret, { signature, timestamp: String(ts) }, body, { nowS: ts + 301 })).toEqual({
+      ok: false,
+      reason: 'timestamp outside the tolerance: a replay, or a clock far off',
+    });
     expect(verifySignature(secret, { signature, timestamp: 'yesterday' }, body, { nowS: ts }).ok).toBe(false);
   });
 });

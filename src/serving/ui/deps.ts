@@ -20,7 +20,13 @@ export interface UiDeps {
 export function retrainCell(webUi: WebUi, status: RetrainStatus | undefined | 'unknown', reason?: string): Html {
   if (status === 'unknown') return html`<span class="unknown retrain-unknown" title="${reason ?? ''}">unknown</span>`;
   const running = status?.running ?? [];
-  const parts: Html[] = running.map((r) => html`<a class="retrain-running" href="${webUi.run(r.workflowId, r.runId)}">running since ${formatTime(r.startTime)}${r.state ? `: ${r.state}` : ''}</a>`);
-  if (status?.queued) parts.push(html`<span class="retrain-queued">${status.queued} waiting for a training slot</span>`);
-  return parts.length ? html`${parts.map((p, i) => html`${i ? ', ' : ''}${p}`)}` : html`<span class="muted retrain-none">none</span>`;
+  const parts: Html[] = running.map(
+    (r) =>
+      html`<a class="retrain-running" href="${webUi.run(r.workflowId, r.runId)}">running since ${formatTime(r.startTime)}${r.state ? `: ${r.state}` : ''}</a>`,
+  );
+  if (status?.queued)
+    parts.push(html`<span class="retrain-queued">${status.queued} waiting for a training slot</span>`);
+  return parts.length
+    ? html`${parts.map((p, i) => html`${i ? ', ' : ''}${p}`)}`
+    : html`<span class="muted retrain-none">none</span>`;
 }

@@ -19,11 +19,17 @@ export async function driftReportPage(deps: UiDeps, model: string, id: number): 
   const w = deps.webUi;
   const features = Object.entries(report.features).sort((a, b) => b[1].psi - a[1].psi || (a[0] < b[0] ? -1 : 1));
 
-  const summaryRow = ([name, f]: [string, FeatureDrift], i: number) => html`<tr class="feature-row" data-feature="${name}">
+  const summaryRow = (
+    [name, f]: [string, FeatureDrift],
+    i: number,
+  ) => html`<tr class="feature-row" data-feature="${name}">
 <td><a href="#feature-${i}" class="feature-name">${name}</a></td><td>${f.kind}</td><td class="num psi">${formatNumber(f.psi)}</td>
 <td class="verdict">${verdictText(f.verdict)}</td><td class="num">${formatNumber(f.warnThreshold)} / ${formatNumber(f.driftThreshold)}</td><td class="num">${f.bins.length}</td></tr>`;
 
-  const section = ([name, f]: [string, FeatureDrift], i: number) => html`<section class="feature" id="feature-${i}" data-feature="${name}" data-bins="${f.bins.length}">
+  const section = (
+    [name, f]: [string, FeatureDrift],
+    i: number,
+  ) => html`<section class="feature" id="feature-${i}" data-feature="${name}" data-bins="${f.bins.length}">
 <h3><span class="feature-title">${name}</span> <span class="muted">${f.kind}, PSI ${formatNumber(f.psi)}</span> ${verdictText(f.verdict)}</h3>
 ${shareBars(name, f)}
 </section>`;
@@ -48,5 +54,9 @@ ${features.map(summaryRow)}
 </tbody>
 </table>
 ${features.map(section)}`;
-  return page(`Drift report ${report.id} of ${model}`, html` / <a href="${uiPaths.model(model)}">${model}</a> / drift report ${report.id}`, body);
+  return page(
+    `Drift report ${report.id} of ${model}`,
+    html` / <a href="${uiPaths.model(model)}">${model}</a> / drift report ${report.id}`,
+    body,
+  );
 }

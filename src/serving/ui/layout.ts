@@ -28,7 +28,11 @@ ${body}
 /** The page of a refused request: 404 naming what is missing, 400 naming the field and the value. */
 export function errorPage(status: number, field: string, value: string, message: string): Html {
   const title = status === 404 ? 'Not found' : status === 400 ? 'Bad request' : 'Error';
-  return page(`${title}: ${message}`, null, html`<h1>${status} ${title}</h1><p class="error" data-field="${field}" data-value="${value}">${message}</p>`);
+  return page(
+    `${title}: ${message}`,
+    null,
+    html`<h1>${status} ${title}</h1><p class="error" data-field="${field}" data-value="${value}">${message}</p>`,
+  );
 }
 
 export function verdictText(verdict: string | null | undefined): Html {

@@ -26,7 +26,8 @@ export function webUi(base: string, namespace: string): WebUi {
   const ns = `${base}/namespaces/${encodeURIComponent(namespace)}`;
   const query = (q: string) => `${ns}/workflows?query=${encodeURIComponent(q)}`;
   return {
-    run: (workflowId, runId) => `${ns}/workflows/${encodeURIComponent(workflowId)}/${encodeURIComponent(runId)}/history`,
+    run: (workflowId, runId) =>
+      `${ns}/workflows/${encodeURIComponent(workflowId)}/${encodeURIComponent(runId)}/history`,
     workflow: (workflowId) => query(`WorkflowId="${workflowId.replace(/["\\]/g, '\\$&')}"`),
     query,
   };

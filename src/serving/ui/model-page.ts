@@ -5,7 +5,16 @@
  * of rows from the top of an index (migration 055).
  */
 import { driftPolicyOf } from '../../catalog/drift-policy';
-import { getModel, getVersion, listDriftReports, listStageEvents, listVersions, type DriftReportSummary, type ModelVersionSummary, type StageEvent } from '../../registry';
+import {
+  getModel,
+  getVersion,
+  listDriftReports,
+  listStageEvents,
+  listVersions,
+  type DriftReportSummary,
+  type ModelVersionSummary,
+  type StageEvent,
+} from '../../registry';
 import { retrainCell, type UiDeps } from './deps';
 import { formatNumber, formatTime, formatWindow } from './format';
 import { html, type Html } from './html';
@@ -49,7 +58,9 @@ export async function modelPage(deps: UiDeps, model: string, q: ModelPageQuery):
 <td>${formatWindow(v.window)}</td>
 <td>${formatTime(v.createdAt)}</td>
 <td class="lineage"><a class="run-link" href="${w.run(v.workflowId, v.runId)}">${v.workflowId}</a>${
-    v.driftReportId !== null ? html`<br>caused by <a class="report-link" href="${uiPaths.report(model, v.driftReportId)}">drift report ${v.driftReportId}</a>` : null
+    v.driftReportId !== null
+      ? html`<br>caused by <a class="report-link" href="${uiPaths.report(model, v.driftReportId)}">drift report ${v.driftReportId}</a>`
+      : null
   }${v.rolledBackFrom !== null ? html`<br>rollback to v${v.rolledBackFrom}'s artifact` : null}</td>
 <td>${v.servable === false ? html`<span class="verdict-drift" title="${v.servingProblem ?? ''}">not servable</span>` : v.servable ? 'yes' : '—'}</td>
 </tr>`;
@@ -76,7 +87,13 @@ export async function modelPage(deps: UiDeps, model: string, q: ModelPageQuery):
 
   const shownVersions = versions.slice(0, VERSIONS_PAGE);
   const shownEvents = events.slice(0, EVENTS_PAGE);
-  const chartPoints = [...reports].reverse().map((r) => ({ reportId: r.id, at: r.currentWindow.end, psi: r.maxPsi, verdict: r.verdict, href: uiPaths.report(model, r.id) }));
+  const chartPoints = [...reports].reverse().map((r) => ({
+    reportId: r.id,
+    at: r.currentWindow.end,
+    psi: r.maxPsi,
+    verdict: r.verdict,
+    href: uiPaths.report(model, r.id),
+  }));
 
   const body = html`<h1>${model}</h1>
 <table class="summary">

@@ -11,13 +11,18 @@ import { uiPaths } from './links';
 export const OVERVIEW_PAGE = 200;
 
 export async function overviewPage(deps: UiDeps, after: string | undefined, now = Date.now()): Promise<Html> {
-  const [rows, retrains] = await Promise.all([listModelOverviews(deps.pool, OVERVIEW_PAGE + 1, after), deps.retrains.running()]);
+  const [rows, retrains] = await Promise.all([
+    listModelOverviews(deps.pool, OVERVIEW_PAGE + 1, after),
+    deps.retrains.running(),
+  ]);
   const more = rows.length > OVERVIEW_PAGE;
   const models = rows.slice(0, OVERVIEW_PAGE);
   const metricOf = new Map(deps.declared.map((d) => [d.name, d.metric]));
   const inRegistry = new Set(models.map((m) => m.model));
   // declared models the registry has never seen (no version yet): listed once, on the first page
-  const declaredOnly = after ? [] : deps.declared.map((d) => d.name).filter((n) => !inRegistry.has(n) && (more ? n < models.at(-1)!.model : true));
+  const declaredOnly = after
+    ? []
+    : deps.declared.map((d) => d.name).filter((n) => !inRegistry.has(n) && (more ? n < models.at(-1)!.model : true));
 
   const row = (m: ModelOverview) => {
     const metric = metricOf.get(m.model);

@@ -43,7 +43,8 @@ ${threshold('warn', thresholds.warn, '#bf8700')}
 ${threshold('drift', thresholds.drift, '#cf222e')}
 <polyline class="psi-line" points="${line}" fill="none" stroke="#0a58ca" stroke-width="1.5"/>
 ${plotted.map(
-  (p, i) => html`<a href="${p.href}"><circle class="psi-point verdict-${p.verdict}" data-report="${p.reportId}" cx="${f(x(i))}" cy="${f(y(p.psi))}" r="3.5" fill="#0a58ca"><title>report ${p.reportId}: PSI ${formatNumber(p.psi)} (${p.verdict}), window ending ${formatTime(p.at)}</title></circle></a>`,
+  (p, i) =>
+    html`<a href="${p.href}"><circle class="psi-point verdict-${p.verdict}" data-report="${p.reportId}" cx="${f(x(i))}" cy="${f(y(p.psi))}" r="3.5" fill="#0a58ca"><title>report ${p.reportId}: PSI ${formatNumber(p.psi)} (${p.verdict}), window ending ${formatTime(p.at)}</title></circle></a>`,
 )}
 </svg>`;
 }

@@ -65,7 +65,13 @@ export function retrainVisibility(temporal: TemporalConfig): RetrainVisibility {
             if (name === undefined) continue;
             const status = byModel.get(name) ?? { running: [], queued: 0 };
             const state = w.typedSearchAttributes.get(RetrainState);
-            status.running.push({ model: name, workflowId: w.workflowId, runId: w.runId, startTime: w.startTime.toISOString(), ...(state ? { state } : {}) });
+            status.running.push({
+              model: name,
+              workflowId: w.workflowId,
+              runId: w.runId,
+              startTime: w.startTime.toISOString(),
+              ...(state ? { state } : {}),
+            });
             if (state === 'queued') status.queued += 1;
             byModel.set(name, status);
             if (++n >= MAX_LISTED) break;

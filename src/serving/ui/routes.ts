@@ -18,21 +18,38 @@ import { errorPage } from './layout';
 import { modelPage } from './model-page';
 import { overviewPage } from './overview-page';
 
-const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'";
+const CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'";
 
 /** A refused parameter: answered with errorPage(status, field, value). */
 class PageError extends Error {
-  constructor(readonly status: number, readonly field: string, readonly value: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly field: string,
+    readonly value: string,
+    message: string,
+  ) {
     super(message);
   }
 }
 
 function send(reply: FastifyReply, status: number, body: Html): FastifyReply {
-  return reply.status(status).header('content-type', 'text/html; charset=utf-8').header('content-security-policy', CSP).header('cache-control', 'no-store').send(body.text);
+  return reply
+    .status(status)
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('content-security-policy', CSP)
+    .header('cache-control', 'no-store')
+    .send(body.text);
 }
 
 function modelParam(value: string, field = 'model'): string {
-  if (!MODEL_NAME.test(value)) throw new PageError(400, field, value, `${field} ${JSON.stringify(value)} is not a model name (a letter, then letters, digits, _ or -, at most 63 characters)`);
+  if (!MODEL_NAME.test(value))
+    throw new PageError(
+      400,
+      field,
+      value,
+      `${field} ${JSON.stringify(value)} is not a model name (a letter, then letters, digits, _ or -, at most 63 characters)`,
+    );
   return value;
 }
 
@@ -40,7 +57,8 @@ function modelParam(value: string, field = 'model'): string {
 function idParam(field: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
   const text = Array.isArray(value) ? value.join(',') : String(value);
-  if (!/^[1-9]\d{0,15}$/.test(text) || !Number.isSafeInteger(Number(text))) throw new PageError(400, field, text, `${field} ${JSON.stringify(text)} is not a positive integer`);
+  if (!/^[1-9]\d{0,15}$/.test(text) || !Number.isSafeInteger(Number(text)))
+    throw new PageError(400, field, text, `${field} ${JSON.stringify(text)} is not a positive integer`);
   return Number(text);
 }
 
@@ -53,17 +71,40 @@ export function registerUi(app: FastifyInstance, deps: UiDeps): void {
     return send(reply, 200, await overviewPage(deps, after === undefined ? undefined : String(after)));
   });
 
-  app.get<{ Params: { model: string }; Querystring: Record<string, unknown> }>('/ui/models/:model', async (req, reply) => {
-    const model = modelParam(req.params.model);
-    const body = await modelPage(deps, model, { before: idParam('before', req.query.before), eventsBefore: idParam('events_before', req.query.events_before) });
-    return body ? send(reply, 200, body) : send(reply, 404, errorPage(404, 'model', model, `no model ${JSON.stringify(model)}: the registry has no version of it and MODELS_CONFIG does not declare it`));
-  });
+  app.get<{ Params: { model: string }; Querystring: Record<string, unknown> }>(
+    '/ui/models/:model',
+    async (req, reply) => {
+      const model = modelParam(req.params.model);
+      const body = await modelPage(deps, model, {
+        before: idParam('before', req.query.before),
+        eventsBefore: idParam('events_before', req.query.events_before),
+      });
+      return body
+        ? send(reply, 200, body)
+        : send(
+            reply,
+            404,
+            errorPage(
+              404,
+              'model',
+              model,
+              `no model ${JSON.stringify(model)}: the registry has no version of it and MODELS_CONFIG does not declare it`,
+            ),
+          );
+    },
+  );
 
   app.get<{ Params: { model: string; report: string } }>('/ui/models/:model/drift/:report', async (req, reply) => {
     const model = modelParam(req.params.model);
     const id = idParam('report', req.params.report)!;
     const body = await driftReportPage(deps, model, id);
-    return body ? send(reply, 200, body) : send(reply, 404, errorPage(404, 'report', String(id), `model ${JSON.stringify(model)} has no drift report ${id}`));
+    return body
+      ? send(reply, 200, body)
+      : send(
+          reply,
+          404,
+          errorPage(404, 'report', String(id), `model ${JSON.stringify(model)} has no drift report ${id}`),
+        );
   });
 
   app.addHook('onClose', async () => deps.retrains.close());
@@ -71,7 +112,8 @@ export function registerUi(app: FastifyInstance, deps: UiDeps): void {
 
 /** The answer to an error thrown by a /ui/ route, or undefined for errors of other routes. */
 export function uiErrorPage(reply: FastifyReply, url: string, err: unknown): FastifyReply | undefined {
-  if (err instanceof PageError) return send(reply, err.status, errorPage(err.status, err.field, err.value, err.message));
+  if (err instanceof PageError)
+    return send(reply, err.status, errorPage(err.status, err.field, err.value, err.message));
   if (!url.startsWith('/ui/')) return undefined;
   reply.log.error(err);
   return send(reply, 500, errorPage(500, 'request', url, 'the page could not be made: see the service log'));

@@ -11,6 +11,14 @@ import { STACK_HEALTH } from './stack-health';
 import { SWEEP_WEBHOOKS } from './sweep-webhooks';
 import { TRAIN_MODELS } from './train-models';
 
-export const WORKFLOW_TYPES = [STACK_HEALTH, TRAIN_MODELS, DRIFT_SENSOR, RETRAIN_MODEL, INGEST_SOURCE, DELIVER_WEBHOOK, SWEEP_WEBHOOKS] as const;
+export const WORKFLOW_TYPES = [
+  STACK_HEALTH,
+  TRAIN_MODELS,
+  DRIFT_SENSOR,
+  RETRAIN_MODEL,
+  INGEST_SOURCE,
+  DELIVER_WEBHOOK,
+  SWEEP_WEBHOOKS,
+] as const;
 
 export type WorkflowType = (typeof WORKFLOW_TYPES)[number];

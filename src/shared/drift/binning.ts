@@ -45,7 +45,9 @@ export function categoryOf(value: unknown): string | undefined {
 
 /** The bins of a stored reference. */
 export function binSpecOf(reference: FeatureReference): BinSpec {
-  return reference.kind === 'numeric' ? { kind: 'numeric', edges: reference.edges } : { kind: 'categorical', categories: reference.categories };
+  return reference.kind === 'numeric'
+    ? { kind: 'numeric', edges: reference.edges }
+    : { kind: 'categorical', categories: reference.categories };
 }
 
 /** Number of value bins (not counting the unseen and null bins). */

@@ -31,10 +31,24 @@ const featureReference = z.discriminatedUnion(
   'kind',
   [
     z
-      .object({ kind: z.literal('numeric'), edges: z.array(z.number(), { error: 'a list of bin edges' }), shares, nullShare: z.number({ error: 'a share from 0 to 1' }) })
-      .refine((r) => r.shares.length === r.edges.length + 1, { path: ['shares'], error: 'one share per bin (edges + 1)' }),
+      .object({
+        kind: z.literal('numeric'),
+        edges: z.array(z.number(), { error: 'a list of bin edges' }),
+        shares,
+        nullShare: z.number({ error: 'a share from 0 to 1' }),
+      })
+      .refine((r) => r.shares.length === r.edges.length + 1, {
+        path: ['shares'],
+        error: 'one share per bin (edges + 1)',
+      }),
     z
-      .object({ kind: z.literal('categorical'), categories: z.array(z.string(), { error: 'a list of categories' }), shares, unseenShare: z.number({ error: 'a share from 0 to 1' }), nullShare: z.number({ error: 'a share from 0 to 1' }) })
+      .object({
+        kind: z.literal('categorical'),
+        categories: z.array(z.string(), { error: 'a list of categories' }),
+        shares,
+        unseenShare: z.number({ error: 'a share from 0 to 1' }),
+        nullShare: z.number({ error: 'a share from 0 to 1' }),
+      })
       .refine((r) => r.shares.length === r.categories.length, { path: ['shares'], error: 'one share per category' }),
   ],
   { error: "a feature reference of kind 'numeric' or 'categorical'" },
@@ -43,7 +57,9 @@ const referenceProfile = z.object(
   {
     rows: z.number({ error: 'a row count' }),
     features: z
-      .record(z.string(), featureReference, { error: 'the reference histograms of each feature ({ <feature>: { kind, … } })' })
+      .record(z.string(), featureReference, {
+        error: 'the reference histograms of each feature ({ <feature>: { kind, … } })',
+      })
       .refine((f) => Object.keys(f).length > 0, { error: 'the reference histograms of at least one feature' }),
   },
   { error: 'a reference profile { rows, features }' },

@@ -14,7 +14,13 @@
  */
 import { categoryOf, numericBinIndex, valueBinCount, type BinSpec } from './binning';
 import type { FeatureHistogram, WindowHistogram } from './histogram';
-import { QuantileSketch, SKETCH_K, SKETCH_RANK_ERROR, pointsCountsAtOrBelow, type SketchPoints } from './quantile-sketch';
+import {
+  QuantileSketch,
+  SKETCH_K,
+  SKETCH_RANK_ERROR,
+  pointsCountsAtOrBelow,
+  type SketchPoints,
+} from './quantile-sketch';
 
 /** Distinct numeric values counted exactly before a feature switches to the sketch. */
 export const EXACT_VALUE_CAP = 1024;
@@ -169,12 +175,18 @@ export class ProfileAccumulator {
  * The histogram of one feature over `spec`'s bins read from a profile of `rows` rows, counted the
  * way HistogramAccumulator counts the rows themselves; undefined when the profile cannot say.
  */
-export function featureHistogramFromProfile(spec: BinSpec, profile: FeatureProfile | undefined, rows: number, truncated: boolean): FeatureHistogram | undefined {
+export function featureHistogramFromProfile(
+  spec: BinSpec,
+  profile: FeatureProfile | undefined,
+  rows: number,
+  truncated: boolean,
+): FeatureHistogram | undefined {
   const counts = new Array<number>(valueBinCount(spec)).fill(0);
   if (!profile) return truncated ? undefined : { counts, unseen: 0, nulls: rows }; // the key never occurs: all null
   const { numbers } = profile;
   if (spec.kind === 'numeric') {
-    if (numbers.values) numbers.values.forEach((v, i) => (counts[numericBinIndex(spec.edges, v)]! += numbers.counts![i]!));
+    if (numbers.values)
+      numbers.values.forEach((v, i) => (counts[numericBinIndex(spec.edges, v)]! += numbers.counts![i]!));
     else if (numbers.sketch) {
       const below = pointsCountsAtOrBelow(numbers.sketch, spec.edges);
       let prev = 0;
@@ -206,7 +218,10 @@ export function featureHistogramFromProfile(spec: BinSpec, profile: FeatureProfi
 }
 
 /** The histograms of every spec from a profile; undefined when any feature cannot be read from it. */
-export function histogramFromProfile(specs: Record<string, BinSpec>, profile: RowsProfile): WindowHistogram | undefined {
+export function histogramFromProfile(
+  specs: Record<string, BinSpec>,
+  profile: RowsProfile,
+): WindowHistogram | undefined {
   const features: Record<string, FeatureHistogram> = {};
   for (const [name, spec] of Object.entries(specs)) {
     const h = featureHistogramFromProfile(spec, profile.features[name], profile.rows, profile.truncated);
@@ -230,6 +245,7 @@ export function addHistogram(into: WindowHistogram, part: WindowHistogram): void
 /** A histogram of no rows over `specs`. */
 export function emptyHistogram(specs: Record<string, BinSpec>): WindowHistogram {
   const features: Record<string, FeatureHistogram> = {};
-  for (const [name, spec] of Object.entries(specs)) features[name] = { counts: new Array<number>(valueBinCount(spec)).fill(0), unseen: 0, nulls: 0 };
+  for (const [name, spec] of Object.entries(specs))
+    features[name] = { counts: new Array<number>(valueBinCount(spec)).fill(0), unseen: 0, nulls: 0 };
   return { rows: 0, features };
 }

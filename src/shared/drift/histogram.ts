@@ -36,7 +36,9 @@ export class HistogramAccumulator {
     this.counts = this.specs.map((s) => new Float64Array(valueBinCount(s)));
     this.unseen = new Float64Array(this.names.length);
     this.nulls = new Float64Array(this.names.length);
-    this.lookups = this.specs.map((s) => (s.kind === 'categorical' ? new Map(s.categories.map((c, i) => [c, i])) : undefined));
+    this.lookups = this.specs.map((s) =>
+      s.kind === 'categorical' ? new Map(s.categories.map((c, i) => [c, i])) : undefined,
+    );
   }
 
   /** Counts one row (the parsed `features` object of a feature-store row). */

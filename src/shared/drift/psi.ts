@@ -28,7 +28,8 @@ export function psiTerm(expected: number, actual: number, epsilon = PSI_EPSILON)
 
 /** PSI of two share vectors of the same bins. */
 export function psi(expected: readonly number[], actual: readonly number[], epsilon = PSI_EPSILON): number {
-  if (expected.length !== actual.length) throw new RangeError(`psi: expected ${expected.length} shares and actual ${actual.length} shares differ in length`);
+  if (expected.length !== actual.length)
+    throw new RangeError(`psi: expected ${expected.length} shares and actual ${actual.length} shares differ in length`);
   let total = 0;
   for (let i = 0; i < expected.length; i++) total += psiTerm(expected[i]!, actual[i]!, epsilon);
   return total;

@@ -116,7 +116,7 @@ export class QuantileSketch {
     const out: SketchPoints = { values: [], le: [], eq: [] };
     let below = 0;
     let sinceLast = 0;
-    for (let i = 0; i < items.length; ) {
+    for (let i = 0; i < items.length;) {
       const v = items[i]![0];
       let w = 0;
       while (i < items.length && items[i]![0] === v) w += items[i++]![1];

@@ -8,7 +8,8 @@ import type { FeatureHistogram } from './histogram';
 
 /** The quantile fractions of `bins` equal-frequency bins: 10 → 0.1, 0.2, …, 0.9 (the deciles). */
 export function quantileFractions(bins: number): number[] {
-  if (!Number.isInteger(bins) || bins < 2) throw new RangeError(`quantileFractions: bins=${bins} must be an integer >= 2`);
+  if (!Number.isInteger(bins) || bins < 2)
+    throw new RangeError(`quantileFractions: bins=${bins} must be an integer >= 2`);
   return Array.from({ length: bins - 1 }, (_, i) => (i + 1) / bins);
 }
 
@@ -27,7 +28,12 @@ export function chooseCategories(counts: ReadonlyArray<readonly [string, number]
 export function referenceFromHistogram(spec: BinSpec, histogram: FeatureHistogram, rows: number): FeatureReference {
   const share = (c: number) => (rows > 0 ? c / rows : 0);
   if (spec.kind === 'numeric') {
-    const ref: NumericReference = { kind: 'numeric', edges: [...spec.edges], shares: histogram.counts.map(share), nullShare: share(histogram.nulls) };
+    const ref: NumericReference = {
+      kind: 'numeric',
+      edges: [...spec.edges],
+      shares: histogram.counts.map(share),
+      nullShare: share(histogram.nulls),
+    };
     return ref;
   }
   const ref: CategoricalReference = {
@@ -42,14 +48,18 @@ export function referenceFromHistogram(spec: BinSpec, histogram: FeatureHistogra
 
 /** Reference shares in PSI bin order: value bins, then (categorical) unseen, then null. */
 export function expectedShares(reference: FeatureReference): number[] {
-  return reference.kind === 'numeric' ? [...reference.shares, reference.nullShare] : [...reference.shares, reference.unseenShare, reference.nullShare];
+  return reference.kind === 'numeric'
+    ? [...reference.shares, reference.nullShare]
+    : [...reference.shares, reference.unseenShare, reference.nullShare];
 }
 
 /** Current shares of `rows` rows in the same order as expectedShares. */
 export function actualShares(reference: FeatureReference, histogram: FeatureHistogram, rows: number): number[] {
   const share = (c: number) => (rows > 0 ? c / rows : 0);
   const values = histogram.counts.map(share);
-  return reference.kind === 'numeric' ? [...values, share(histogram.nulls)] : [...values, share(histogram.unseen), share(histogram.nulls)];
+  return reference.kind === 'numeric'
+    ? [...values, share(histogram.nulls)]
+    : [...values, share(histogram.unseen), share(histogram.nulls)];
 }
 
 /** Human-readable bin labels in PSI bin order, for drift reports. */

@@ -33,7 +33,11 @@ export interface DriftPolicy {
   epsilon?: number;
 }
 
-export const DEFAULT_DRIFT_POLICY: DriftPolicy = Object.freeze({ warnThreshold: 0.1, driftThreshold: 0.25, minRows: 500 });
+export const DEFAULT_DRIFT_POLICY: DriftPolicy = Object.freeze({
+  warnThreshold: 0.1,
+  driftThreshold: 0.25,
+  minRows: 500,
+});
 
 export interface FeatureDrift {
   kind: 'numeric' | 'categorical';
@@ -72,7 +76,11 @@ export function featureVerdict(value: number, warnThreshold: number, driftThresh
 const RANK: Record<FeatureVerdict, number> = { insufficient_data: -1, ok: 0, warn: 1, drift: 2 };
 
 /** Compares a current window's histogram with a version's reference under `policy`. */
-export function evaluateDrift(reference: ReferenceProfile, current: WindowHistogram, policy: DriftPolicy = DEFAULT_DRIFT_POLICY): DriftEvaluation {
+export function evaluateDrift(
+  reference: ReferenceProfile,
+  current: WindowHistogram,
+  policy: DriftPolicy = DEFAULT_DRIFT_POLICY,
+): DriftEvaluation {
   const epsilon = policy.epsilon ?? PSI_EPSILON;
   const enough = reference.rows >= policy.minRows && current.rows >= policy.minRows;
   const features: Record<string, FeatureDrift> = {};
@@ -92,7 +100,16 @@ export function evaluateDrift(reference: ReferenceProfile, current: WindowHistog
       driftThreshold = Math.max(driftThreshold, floor);
     }
     const fv = enough ? featureVerdict(value, warnThreshold, driftThreshold) : 'insufficient_data';
-    features[name] = { kind: ref.kind, psi: value, verdict: fv, bins: binLabels(ref), expected, actual, warnThreshold, driftThreshold };
+    features[name] = {
+      kind: ref.kind,
+      psi: value,
+      verdict: fv,
+      bins: binLabels(ref),
+      expected,
+      actual,
+      warnThreshold,
+      driftThreshold,
+    };
     maxPsi = Math.max(maxPsi, value);
     if (RANK[fv] > RANK[verdict]) verdict = fv;
   }
@@ -103,8 +120,10 @@ export function evaluateDrift(reference: ReferenceProfile, current: WindowHistog
 /** Checks a policy's numbers; returns the first problem as [field, value, expected] or undefined. */
 export function policyProblem(policy: DriftPolicy): [string, unknown, string] | undefined {
   if (!(policy.warnThreshold > 0)) return ['warnThreshold', policy.warnThreshold, 'a PSI > 0'];
-  if (!(policy.driftThreshold >= policy.warnThreshold)) return ['driftThreshold', policy.driftThreshold, `a PSI >= warnThreshold (${policy.warnThreshold})`];
+  if (!(policy.driftThreshold >= policy.warnThreshold))
+    return ['driftThreshold', policy.driftThreshold, `a PSI >= warnThreshold (${policy.warnThreshold})`];
   if (!(Number.isInteger(policy.minRows) && policy.minRows >= 1)) return ['minRows', policy.minRows, 'an integer >= 1'];
-  if (policy.sampleSizeAlpha !== undefined && !(policy.sampleSizeAlpha > 0 && policy.sampleSizeAlpha < 1)) return ['sampleSizeAlpha', policy.sampleSizeAlpha, 'a probability in (0, 1)'];
+  if (policy.sampleSizeAlpha !== undefined && !(policy.sampleSizeAlpha > 0 && policy.sampleSizeAlpha < 1))
+    return ['sampleSizeAlpha', policy.sampleSizeAlpha, 'a probability in (0, 1)'];
   return undefined;
 }

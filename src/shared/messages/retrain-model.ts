@@ -12,7 +12,8 @@ export const approve = defineUpdate<string, [ApprovalDecision]>('approve');
 /** Reject it: the version is archived, production stays as it is. */
 export const reject = defineUpdate<string, [ApprovalDecision]>('reject');
 
-export type RetrainPhase = 'resolving' | 'ingesting' | 'training' | 'registering' | 'awaiting-approval' | 'promoting' | 'done';
+export type RetrainPhase =
+  'resolving' | 'ingesting' | 'training' | 'registering' | 'awaiting-approval' | 'promoting' | 'done';
 
 export interface RetrainStatus {
   phase: RetrainPhase;

@@ -6,7 +6,8 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { Algorithm } from '../algorithms';
 
-export type TrainingStage = 'checking' | 'extracting' | 'training' | 'exporting' | 'profiling' | 'cleaning' | 'done' | 'failed';
+export type TrainingStage =
+  'checking' | 'extracting' | 'training' | 'exporting' | 'profiling' | 'cleaning' | 'done' | 'failed';
 export type SpecState = 'queued' | 'starting' | 'training' | 'succeeded' | 'failed';
 
 export interface SpecProgress {
