@@ -12,6 +12,21 @@ import { createRedis } from './redis';
 import { FailureType } from './shared/errors';
 import { connectNativeConnection, describeTemporal } from './temporal-connection';
 
+/**
+ * What the workflows run with, live and in replay alike (`replay`, src/cli/replay.ts): their code (a
+ * prebuilt bundle, or this checkout's src/workflows/) and how an error escaping workflow code fails a run.
+ */
+export function workflowOptions(
+  bundlePath: string | undefined,
+): Pick<WorkerOptions, 'workflowsPath' | 'workflowBundle' | 'workflowFailureErrorTypes'> {
+  return {
+    ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: require.resolve('./workflows') }),
+    // A ValidationError escaping workflow code is bad input: fail the run instead of retrying its task
+    // forever (workflows convert their own with failing(); this catches any they miss).
+    workflowFailureErrorTypes: { '*': [FailureType.Validation] },
+  };
+}
+
 export interface WorkerHandle {
   /** workflows and activities on the task queue */
   worker: Worker;
@@ -36,20 +51,13 @@ export async function createWorker(
   const connection = options.connection ?? (await connectNativeConnection(cfg.temporal));
   const pool = createPool(cfg.postgres);
   const redis = createRedis(cfg.redis);
-  const bundlePath = options.workflowBundlePath ?? cfg.worker.workflowBundlePath;
-  const workflowSource: Pick<WorkerOptions, 'workflowsPath' | 'workflowBundle'> = bundlePath
-    ? { workflowBundle: { codePath: bundlePath } }
-    : { workflowsPath: require.resolve('./workflows') };
   const activities = createActivities({ config: cfg, pool, redis });
   const worker = await Worker.create({
     connection,
     namespace: cfg.temporal.namespace,
     taskQueue: options.taskQueue ?? cfg.temporal.taskQueue,
-    ...workflowSource,
+    ...workflowOptions(options.workflowBundlePath ?? cfg.worker.workflowBundlePath),
     activities,
-    // A ValidationError escaping workflow code is bad input: fail the run instead of retrying its task
-    // forever (workflows convert their own with failing(); this catches any they miss).
-    workflowFailureErrorTypes: { '*': [FailureType.Validation] },
     maxCachedWorkflows: cfg.worker.maxCachedWorkflows,
     maxConcurrentActivityTaskExecutions: cfg.worker.maxConcurrentActivities,
     shutdownGraceTime: `${cfg.worker.shutdownGraceS}s`,

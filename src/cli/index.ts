@@ -40,6 +40,11 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'score --mojo <zip> --input <csv> --output <csv>: batch predictions, no JVM (PredictCsv columns)',
     load: async () => (await import('./score')).scoreCommand,
   },
+  replay: {
+    summary:
+      'replay [--type <workflow type>] [--limit N]: replay closed runs against this code (exit 1 on nondeterminism)',
+    load: async () => (await import('./replay')).replayCommand,
+  },
   'version-check': {
     summary: 'check H2O and Temporal server versions (exit 0 ok, 1 mismatch or gated, 2 unreachable)',
     load: async () => (await import('./version-check')).versionCheckCommand,

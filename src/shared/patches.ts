@@ -7,7 +7,8 @@
  * is open, nor still within the namespace's retention (a query on a closed run replays it): retrainModel
  * has no run timeout, so its longest run is its approval wait (approvalTimeout, default 1d) plus the
  * ingest and training before it. Find them with `temporal workflow list --query 'WorkflowType="…" AND
- * StartTime < "<commit time>"'`.
+ * StartTime < "<commit time>"'`; after the change, `npx tsx src/cli/index.ts replay` checks that the
+ * recorded runs still replay.
  */
 export const Patch = {
   /**
