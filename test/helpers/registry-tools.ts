@@ -100,12 +100,14 @@ export function hadolint(): Tool {
 export function actionlint(): Tool {
   const [module, version] = ACTIONLINT.split('@') as [string, string];
   const dir = installOnce(join(toolsDir(), `actionlint-${version}`), (gobin) => {
-    if (!which('go'))
+    // Go's own tarball installs to /usr/local/go, often on PATH only through a login shell's profile
+    const go = which('go') ?? (existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
+    if (!go)
       throw new StackError(
         `no Go toolchain on this machine, needed to build actionlint ${version}`,
         'install Go 1.25 or newer and put `go` on PATH',
       );
-    run('go', ['install', ACTIONLINT], {
+    run(go, ['install', ACTIONLINT], {
       env: { ...process.env, GOBIN: gobin },
       what: `go install ${module}`,
       fix: `GOBIN=${gobin} go install ${ACTIONLINT}`,
