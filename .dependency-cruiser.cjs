@@ -19,7 +19,11 @@ const climbing = LAYERS.slice(1).map((layer, i) => ({
   severity: 'error',
   comment: `${layer.name} import only their own layer or those below (docs/ARCHITECTURE.md, Layers).`,
   from: { path: layer.path },
-  to: { path: LAYERS.slice(0, i + 1).map((above) => above.path).join('|') },
+  to: {
+    path: LAYERS.slice(0, i + 1)
+      .map((above) => above.path)
+      .join('|'),
+  },
 }));
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
