@@ -52,18 +52,18 @@ export async function replayCommand(args: string[]): Promise<number> {
   try {
     const histories: RecordedRun[] = [];
     for (const type of types) {
-      let found = 0;
+      const before = histories.length;
       // closed runs only: a running one's history is still growing
       for await (const run of client.workflow.list({
         query: `WorkflowType="${type}" AND ExecutionStatus!="Running"`,
       })) {
-        if (found++ >= limit) break;
+        if (histories.length - before >= limit) break;
         histories.push({
           workflowId: run.workflowId,
           history: await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory(),
         });
       }
-      console.log(`${type.padEnd(16)} ${Math.min(found, limit)} closed run(s)`);
+      console.log(`${type.padEnd(16)} ${histories.length - before} closed run(s)`);
     }
     let failed = 0;
     for await (const result of Worker.runReplayHistories(workflowOptions(cfg.worker.workflowBundlePath), histories)) {
