@@ -39,7 +39,7 @@ export function glmScorer(h: MojoHeader, ini: ModelIni): GlmScorer {
   const meanImputation = ini.bool('mean_imputation', false);
   const catModes = ini.numbers('cat_modes') ?? [];
   const numMeans = ini.numbers('num_means') ?? [];
-  if (cats + nums !== h.features.length)
+  if (cats < 0 || nums < 0 || cats + nums !== h.features.length)
     refuse('cats', `${cats} categorical + ${nums} numeric predictors for ${h.features.length} features`);
   if (catOffsets.length !== cats + 1)
     refuse('cat_offsets', `${catOffsets.length} offsets for ${cats} categorical predictors`);

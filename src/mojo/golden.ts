@@ -31,7 +31,12 @@ export function checkGoldenRows(model: MojoModel, golden: GoldenFile, mojo: stri
   const encoder = rowEncoder(model);
   const row = new Float64Array(model.features.length);
   const preds = predsBuffer(model);
-  golden.rows.forEach((g, i) => {
+  // the file is read from beside the MOJO, as JSON: its shape is checked, not trusted
+  const rows: unknown = (golden as { rows?: unknown } | null)?.rows;
+  if (!Array.isArray(rows)) throw new MojoError(mojo, 'golden rows', 'the golden file has no "rows" array');
+  (rows as unknown[]).forEach((g: unknown, i) => {
+    if (!isGoldenRow(g))
+      throw new MojoError(mojo, 'golden rows', `row ${i} is not {features: object, expected: number[]}`);
     if (g.expected.length !== preds.length)
       throw new MojoError(
         mojo,
@@ -51,4 +56,15 @@ export function checkGoldenRows(model: MojoModel, golden: GoldenFile, mojo: stri
       }
     }
   });
+}
+
+function isGoldenRow(g: unknown): g is GoldenRow {
+  if (typeof g !== 'object' || g === null) return false;
+  const { features, expected } = g as Partial<GoldenRow>;
+  return (
+    typeof features === 'object' &&
+    features !== null &&
+    Array.isArray(expected) &&
+    expected.every((x) => typeof x === 'number')
+  );
 }

@@ -85,8 +85,12 @@ export function readHeader(ini: ModelIni, zip: ZipEntries, mojo: string): MojoHe
   const domains: (string[] | null)[] = columns.map(() => null);
   for (const [index, { levels, file }] of ini.domainFiles) {
     if (index >= columns.length) continue;
-    const values = parseDomain(zip.read(`domains/${file}`).toString('utf8'), escaped);
-    if (values.length !== levels) refuse(`domains/${file}`, `has ${values.length} levels, model.ini says ${levels}`);
+    const entry = `domains/${file}`;
+    // a level is a line: a file of n bytes holds at most n + 1 of them, whatever model.ini declares
+    const bytes = zip.declaredSize(entry);
+    if (levels > bytes + 1) refuse(entry, `model.ini declares ${levels} levels, the file holds ${bytes} bytes`);
+    const values = parseDomain(zip.read(entry).toString('utf8'), escaped);
+    if (values.length !== levels) refuse(entry, `has ${values.length} levels, model.ini says ${levels}`);
     domains[index] = values;
   }
   const response = columns[columns.length - 1]!;

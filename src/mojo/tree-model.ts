@@ -3,11 +3,12 @@
  * round as H2O's do), then turn the sums into predictions (GbmMojoModel / DrfMojoModel.unifyPreds).
  */
 import { MojoError } from '../shared/errors';
+import { loadBudget, MAX_TREE_GROUPS, mib } from './budget';
 import { defaultGbmLink, gbmInverseLink } from './link';
 import type { MojoHeader } from './header';
 import type { ModelIni } from './model-ini';
 import { correctProbabilities, predictionIndex } from './prediction';
-import { decodeForest, scoreTree, type TreeForest } from './trees';
+import { decodeForest, scoreTree, type TreeEntry, type TreeForest } from './trees';
 import type { ZipEntries } from './zip';
 
 const BINOMIAL_DISTRIBUTIONS = new Set(['bernoulli', 'quasibinomial', 'modified_huber']);
@@ -28,7 +29,13 @@ export function treeScorer(h: MojoHeader, ini: ModelIni, zip: ZipEntries): TreeS
     : h.nClasses === 2 && !ini.bool('binomial_double_trees', false)
       ? 1
       : h.nClasses;
-  if (groups < 0 || perClass < 1 || perClass > Math.max(1, h.nClasses)) {
+  if (groups < 0 || groups > MAX_TREE_GROUPS)
+    throw new MojoError(
+      h.mojo,
+      'n_trees',
+      `${groups} is not a count of trees (0 to ${MAX_TREE_GROUPS}, as H2O trains)`,
+    );
+  if (perClass < 1 || perClass > Math.max(1, h.nClasses)) {
     throw new MojoError(
       h.mojo,
       'n_trees_per_class',
@@ -48,12 +55,20 @@ export function treeScorer(h: MojoHeader, ini: ModelIni, zip: ZipEntries): TreeS
       );
     }
   }
-  const trees: (Buffer | null)[] = [];
+  // Each tree, present or not, gets a root and a leaf: bounded before anything is sized by the count.
+  const budget = loadBudget();
+  if (groups * perClass > budget.trees)
+    throw new MojoError(
+      h.mojo,
+      'n_trees',
+      `${groups} groups of ${perClass} trees is ${groups * perClass} trees, more than a load may hold in a ${mib(budget.heapBytes)} heap (${budget.trees})`,
+    );
+  const trees: TreeEntry[] = [];
   // Index class * groups + group, as SharedTreeMojoModel.treeIndex.
   for (let c = 0; c < perClass; c++) {
     for (let g = 0; g < groups; g++) {
       const name = `trees/t${String(c).padStart(2, '0')}_${String(g).padStart(3, '0')}.bin`;
-      trees.push(zip.has(name) ? zip.read(name) : null);
+      trees.push({ name, bytes: zip.has(name) ? zip.read(name) : null });
     }
   }
   const domainLength = Int32Array.from(h.domains.map((d) => d?.length ?? 0));

@@ -3,7 +3,8 @@
  * per row. The byte layout and the decision rule are h2o-genmodel's `SharedTreeMojoModel.scoreTree`
  * (ScoreTree2, MOJO 1.20-1.40); see ../shared/reference/h2o-rest-and-mojo.md section 7.3. Decoding up
  * front checks every offset, so a damaged tree is refused at load instead of scoring garbage, and the
- * walk touches arrays instead of re-parsing bytes (several times faster than the byte walk).
+ * walk touches arrays instead of re-parsing bytes (several times faster than the byte walk). Nothing
+ * here recurses: decoding keeps its own stack (bounded by MAX_DEPTH) and scoring is a loop.
  */
 import { MojoError } from '../shared/errors';
 
@@ -48,20 +49,89 @@ const HAS_RANGE = 8;
 /** the node's column is categorical: levels at or above its domain length go the NA way */
 const HAS_DOMAIN = 16;
 
+/** A typed array that grows by doubling: 4 or 8 bytes an element where a number[] takes 8 or more. */
+class List<A extends Int32Array | Float64Array | Uint8Array> {
+  length = 0;
+  constructor(
+    private data: A,
+    private readonly make: (n: number) => A,
+  ) {}
+  push(v: number): number {
+    if (this.length === this.data.length) this.grow(this.length + 1);
+    this.data[this.length] = v;
+    return this.length++;
+  }
+  append(from: Uint8Array): void {
+    if (this.length + from.length > this.data.length) this.grow(this.length + from.length);
+    this.data.set(from, this.length);
+    this.length += from.length;
+  }
+  done(): A {
+    return this.data.slice(0, this.length) as A;
+  }
+  private grow(atLeast: number): void {
+    const next = this.make(Math.max(atLeast, this.data.length * 2));
+    next.set(this.data);
+    this.data = next;
+  }
+}
+
+const ints = (): List<Int32Array> => new List(new Int32Array(64), (n) => new Int32Array(n));
+
+/** The forest as it is decoded: nodes go straight into their final slots. */
 class Builder {
-  col: number[] = [];
-  kind: number[] = [];
-  naLeft: number[] = [];
-  split: number[] = [];
-  bitOff: number[] = [];
-  bitCount: number[] = [];
-  bitStart: number[] = [];
-  hasRange: number[] = [];
-  left: number[] = [];
-  right: number[] = [];
-  leaf: number[] = [];
-  bits: number[] = [];
-  roots: number[] = [];
+  private buffer = new ArrayBuffer(256 * STRIDE * 4);
+  private nodes = new Int32Array(this.buffer);
+  private splits = new Float32Array(this.buffer);
+  private count = 0;
+  readonly bitsetOff = ints();
+  readonly bitsetCount = ints();
+  readonly bitsetStart = ints();
+  readonly leaf = new List(new Float64Array(256), (n) => new Float64Array(n));
+  readonly bits = new List(new Uint8Array(256), (n) => new Uint8Array(n));
+  readonly roots = ints();
+
+  constructor(private readonly domainLength: Int32Array) {}
+
+  /** a node's slot, its children to come; `range` (a bitset's levels) takes the split's place */
+  node(column: number, flags: number, split: number, range: Range | null, bitStart: number): number {
+    if ((this.count + 1) * STRIDE > this.nodes.length) {
+      const buffer = new ArrayBuffer(this.buffer.byteLength * 2);
+      new Int32Array(buffer).set(this.nodes);
+      this.buffer = buffer;
+      this.nodes = new Int32Array(buffer);
+      this.splits = new Float32Array(buffer);
+    }
+    const at = this.count * STRIDE;
+    let f = flags | (this.domainLength[column]! > 0 ? HAS_DOMAIN : 0);
+    if (range) {
+      f |= HAS_RANGE;
+      this.nodes[at + SPLIT] = this.bitsetOff.push(range.off);
+      this.bitsetCount.push(range.count);
+      this.bitsetStart.push(bitStart);
+    } else this.splits[at + SPLIT] = split;
+    this.nodes[at + HEAD] = column | (f << FLAG_SHIFT);
+    return this.count++;
+  }
+
+  child(node: number, right: boolean, ref: number): void {
+    this.nodes[node * STRIDE + (right ? RIGHT : LEFT)] = ref;
+  }
+
+  done(): TreeForest {
+    const nodes = new Int32Array(this.buffer.slice(0, this.count * STRIDE * 4));
+    return {
+      roots: this.roots.done(),
+      nodes,
+      splits: new Float32Array(nodes.buffer),
+      bitsetOff: this.bitsetOff.done(),
+      bitsetCount: this.bitsetCount.done(),
+      bitsetStart: this.bitsetStart.done(),
+      leaf: this.leaf.done(),
+      bits: this.bits.done(),
+      domainLength: this.domainLength,
+    };
+  }
 }
 
 interface Range {
@@ -69,66 +139,36 @@ interface Range {
   count: number;
 }
 
-/** Decodes each tree (null for a tree H2O did not write: it adds nothing) into one forest. */
-export function decodeForest(
-  trees: (Buffer | null)[],
-  domainLength: Int32Array,
-  nColumns: number,
-  mojo: string,
-): TreeForest {
-  const b = new Builder();
-  trees.forEach((tree, index) => {
-    if (tree === null) {
-      b.roots.push(~pushLeaf(b, 0));
-      return;
-    }
-    b.roots.push(decodeTree(b, tree, nColumns, `${mojo} tree ${index}`));
-  });
-  const n = b.col.length;
-  const buffer = new ArrayBuffer(n * STRIDE * 4);
-  const nodes = new Int32Array(buffer);
-  const splits = new Float32Array(buffer);
-  const bitsetOff: number[] = [];
-  const bitsetCount: number[] = [];
-  const bitsetStart: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const at = i * STRIDE;
-    const flags =
-      b.kind[i]! |
-      (b.naLeft[i]! ? NA_LEFT : 0) |
-      (b.hasRange[i]! ? HAS_RANGE : 0) |
-      (domainLength[b.col[i]!]! > 0 ? HAS_DOMAIN : 0);
-    nodes[at + HEAD] = b.col[i]! | (flags << FLAG_SHIFT);
-    nodes[at + LEFT] = b.left[i]!;
-    nodes[at + RIGHT] = b.right[i]!;
-    if (b.hasRange[i]) {
-      nodes[at + SPLIT] = bitsetOff.length;
-      bitsetOff.push(b.bitOff[i]!);
-      bitsetCount.push(b.bitCount[i]!);
-      bitsetStart.push(b.bitStart[i]!);
-    } else splits[at + SPLIT] = b.split[i]!;
-  }
-  return {
-    roots: Int32Array.from(b.roots),
-    nodes,
-    splits,
-    bitsetOff: Int32Array.from(bitsetOff),
-    bitsetCount: Int32Array.from(bitsetCount),
-    bitsetStart: Int32Array.from(bitsetStart),
-    leaf: Float64Array.from(b.leaf),
-    bits: Uint8Array.from(b.bits),
-    domainLength,
-  };
+/** One tree entry of the zip: its bytes, or null for a tree H2O did not write (it adds nothing). */
+export interface TreeEntry {
+  name: string;
+  bytes: Buffer | null;
 }
 
-function pushLeaf(b: Builder, value: number): number {
-  b.leaf.push(value);
-  return b.leaf.length - 1;
+/** Decodes each tree into one forest; a damaged tree is a MojoError naming its entry. */
+export function decodeForest(trees: TreeEntry[], domainLength: Int32Array, nColumns: number, mojo: string): TreeForest {
+  const b = new Builder(domainLength);
+  for (const { name, bytes } of trees)
+    b.roots.push(bytes === null ? ~b.leaf.push(0) : decodeTree(b, bytes, nColumns, mojo, name));
+  return b.done();
 }
 
-function decodeTree(b: Builder, tree: Buffer, nColumns: number, where: string): number {
+/** A node whose children are being decoded: an explicit stack, so depth costs heap, never the call stack. */
+interface Frame {
+  node: number;
+  leftAt: number;
+  rightAt: number;
+  rightIsLeaf: boolean;
+  /** the bitset an NA-vs-rest split below this node range-checks with */
+  below: Range | null;
+  depth: number;
+  /** false while the left subtree is decoded, true while the right one is */
+  onRight: boolean;
+}
+
+function decodeTree(b: Builder, tree: Buffer, nColumns: number, mojo: string, entry: string): number {
   const damaged = (at: number, what: string): never => {
-    throw new MojoError(where, 'trees', `${what} at byte ${at} of ${tree.length}: the tree is damaged`);
+    throw new MojoError(mojo, entry, `${what} at byte ${at} of ${tree.length}: the tree is damaged`);
   };
   const need = (at: number, n: number): void => {
     if (at < 0 || at + n > tree.length) damaged(at, `a ${n}-byte read runs past the end`);
@@ -137,109 +177,128 @@ function decodeTree(b: Builder, tree: Buffer, nColumns: number, where: string): 
   const u16 = (at: number): number => (need(at, 2), tree.readUInt16LE(at));
   const f32 = (at: number): number => (need(at, 4), tree.readFloatLE(at));
 
-  // Returns [child reference, end position].
-  const node = (at: number, depth: number, lastBitset: Range | null): [number, number] => {
-    if (depth > MAX_DEPTH) damaged(at, `nesting deeper than ${MAX_DEPTH}`);
-    const nodeType = u8(at);
-    const colId = u16(at + 1);
-    if (colId === 65535) return [~pushLeaf(b, f32(at + 3)), at + 7];
-    if (colId >= nColumns) damaged(at + 1, `column ${colId} (the model has ${nColumns} predictors)`);
-    const dir = u8(at + 3);
-    if (dir > 5) damaged(at + 3, `NA direction ${dir}`);
-    const naVsRest = dir === 1;
-    const naLeft = dir === 2 || dir === 4 ? 1 : 0;
-    const lmask = nodeType & 51;
-    const equal = nodeType & 12;
-    let pos = at + 4;
-    let kind = NA_VS_REST;
-    let split = 0;
-    let range: Range | null = null;
-    let bitStart = -1;
-    if (!naVsRest) {
-      if (equal === 0) {
-        kind = NUMERIC;
-        split = f32(pos);
-        pos += 4;
-      } else if (equal === 8 || equal === 12) {
-        kind = BITSET;
-        let count = 32;
-        let off = 0;
-        if (equal === 12) {
-          off = u16(pos);
-          need(pos + 2, 4);
-          count = tree.readInt32LE(pos + 2);
-          if (count <= 0) damaged(pos + 2, `bitset of ${count} bits`);
-          pos += 6;
-        }
-        const bytes = ((count - 1) >> 3) + 1;
-        need(pos, bytes);
-        bitStart = b.bits.length;
-        for (let i = 0; i < bytes; i++) b.bits.push(tree[pos + i]!);
-        pos += bytes;
-        range = { off, count };
-      } else {
-        damaged(at, `node type ${nodeType}: the "==" split of MOJOs before 1.0 is not supported`);
+  const stack: Frame[] = [];
+  // the node to decode next; or, when `descend` is false, the subtree just finished: its reference and end
+  let at = 0;
+  let depth = 0;
+  let lastBitset: Range | null = null;
+  let descend = true;
+  let ref = 0;
+  let end = 0;
+  for (;;) {
+    if (descend) {
+      if (depth > MAX_DEPTH) damaged(at, `nesting deeper than ${MAX_DEPTH}`);
+      const nodeType = u8(at);
+      const colId = u16(at + 1);
+      if (colId === 65535) {
+        ref = ~b.leaf.push(f32(at + 3));
+        end = at + 7;
+        descend = false;
+        continue;
       }
-    } else if (equal !== 0 && lastBitset) {
-      // ScoreTree2 range-checks an NA-vs-rest split on a categorical column with the bitset it read last
-      // on the way down; that bitset is fixed by the node's position, so it is resolved here once.
-      range = lastBitset;
+      if (colId >= nColumns) damaged(at + 1, `column ${colId} (the model has ${nColumns} predictors)`);
+      const dir = u8(at + 3);
+      if (dir > 5) damaged(at + 3, `NA direction ${dir}`);
+      const naVsRest = dir === 1;
+      const naLeft = dir === 2 || dir === 4;
+      const lmask = nodeType & 51;
+      const equal = nodeType & 12;
+      let pos = at + 4;
+      let kind = NA_VS_REST;
+      let split = 0;
+      let range: Range | null = null;
+      let bitStart = -1;
+      if (!naVsRest) {
+        if (equal === 0) {
+          kind = NUMERIC;
+          split = f32(pos);
+          pos += 4;
+        } else if (equal === 8 || equal === 12) {
+          kind = BITSET;
+          let count = 32;
+          let off = 0;
+          if (equal === 12) {
+            off = u16(pos);
+            need(pos + 2, 4);
+            count = tree.readInt32LE(pos + 2);
+            if (count <= 0) damaged(pos + 2, `bitset of ${count} bits`);
+            pos += 6;
+          }
+          const bytes = ((count - 1) >> 3) + 1;
+          need(pos, bytes);
+          bitStart = b.bits.length;
+          b.bits.append(tree.subarray(pos, pos + bytes));
+          pos += bytes;
+          range = { off, count };
+        } else {
+          damaged(at, `node type ${nodeType}: the "==" split of MOJOs before 1.0 is not supported`);
+        }
+      } else if (equal !== 0 && lastBitset) {
+        // ScoreTree2 range-checks an NA-vs-rest split on a categorical column with the bitset it read last
+        // on the way down; that bitset is fixed by the node's position, so it is resolved here once.
+        range = lastBitset;
+      }
+      let leftAt: number;
+      let rightAt: number;
+      if (lmask <= 3) {
+        need(pos, lmask + 1);
+        const size =
+          lmask === 0
+            ? tree[pos]!
+            : lmask === 1
+              ? tree.readUInt16LE(pos)
+              : lmask === 2
+                ? tree.readUIntLE(pos, 3)
+                : tree.readInt32LE(pos);
+        leftAt = pos + lmask + 1;
+        rightAt = leftAt + size;
+      } else if (lmask === 48) {
+        leftAt = pos;
+        rightAt = pos + 4;
+      } else {
+        return damaged(at, `left-child mask ${lmask}`);
+      }
+      const node = b.node(colId, kind | (naLeft ? NA_LEFT : 0), split, range, bitStart);
+      const below: Range | null = kind === BITSET ? range : lastBitset;
+      const rightIsLeaf = (((nodeType & 0xc0) >> 2) & 16) !== 0;
+      stack.push({ node, leftAt, rightAt, rightIsLeaf, below, depth, onRight: false });
+      if (lmask & 16) {
+        ref = ~b.leaf.push(f32(leftAt));
+        end = leftAt + 4;
+        descend = false;
+      } else {
+        at = leftAt;
+        depth++;
+        lastBitset = below;
+        continue;
+      }
     }
-    let leftAt: number;
-    let rightAt: number;
-    if (lmask <= 3) {
-      need(pos, lmask + 1);
-      const size =
-        lmask === 0
-          ? tree[pos]!
-          : lmask === 1
-            ? tree.readUInt16LE(pos)
-            : lmask === 2
-              ? tree.readUIntLE(pos, 3)
-              : tree.readInt32LE(pos);
-      leftAt = pos + lmask + 1;
-      rightAt = leftAt + size;
-    } else if (lmask === 48) {
-      leftAt = pos;
-      rightAt = pos + 4;
-    } else {
-      return damaged(at, `left-child mask ${lmask}`);
+    // A subtree is finished: it is its parent's left or right child.
+    const top = stack[stack.length - 1];
+    if (!top) break;
+    if (top.onRight) {
+      b.child(top.node, true, ref);
+      stack.pop();
+      ref = top.node;
+      continue;
     }
-
-    const index = b.col.length;
-    b.col.push(colId);
-    b.kind.push(kind);
-    b.naLeft.push(naLeft);
-    b.split.push(split);
-    b.bitOff.push(range?.off ?? 0);
-    b.bitCount.push(range?.count ?? 0);
-    b.bitStart.push(bitStart);
-    b.hasRange.push(range ? 1 : 0);
-    b.left.push(0);
-    b.right.push(0);
-
-    const below = kind === BITSET ? range : lastBitset;
-    let leftEnd: number;
-    if (lmask & 16) {
-      b.left[index] = ~pushLeaf(b, f32(leftAt));
-      leftEnd = leftAt + 4;
-    } else {
-      [b.left[index], leftEnd] = node(leftAt, depth + 1, below);
+    b.child(top.node, false, ref);
+    if (end !== top.rightAt) damaged(top.leftAt, `left subtree ends at ${end}, its size says ${top.rightAt}`);
+    if (top.rightIsLeaf) {
+      b.child(top.node, true, ~b.leaf.push(f32(top.rightAt)));
+      stack.pop();
+      ref = top.node;
+      end = top.rightAt + 4;
+      continue;
     }
-    if (leftEnd !== rightAt) damaged(leftAt, `left subtree ends at ${leftEnd}, its size says ${rightAt}`);
-    const rmask = (nodeType & 0xc0) >> 2;
-    if (rmask & 16) {
-      b.right[index] = ~pushLeaf(b, f32(rightAt));
-      return [index, rightAt + 4];
-    }
-    const [child, end] = node(rightAt, depth + 1, below);
-    b.right[index] = child;
-    return [index, end];
-  };
-
-  const [root, end] = node(0, 0, null);
+    top.onRight = true;
+    at = top.rightAt;
+    depth = top.depth + 1;
+    lastBitset = top.below;
+    descend = true;
+  }
   if (end !== tree.length) damaged(end, `${tree.length - end} bytes after the tree`);
-  return root;
+  return ref;
 }
 
 /** One tree's value for `row`: the decision rule of ScoreTree2, node for node. */
