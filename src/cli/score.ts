@@ -1,10 +1,11 @@
 /**
  * `score --mojo model.zip --input rows.csv --output predictions.csv`: batch predictions with the
  * pure-TypeScript scorer, with PredictCsv's columns, so its output can be diffed against h2o-genmodel's.
+ * The output replaces its file only when every row is scored, and is never the input or the MOJO.
  */
 import { stat } from 'node:fs/promises';
 import { ValidationError } from '../shared/errors';
-import { scoreCsv } from '../mojo/batch';
+import { sameFile, scoreCsv } from '../mojo/batch';
 import { loadMojoFile } from '../mojo/load';
 
 const USAGE = 'score --mojo <model.zip> --input <rows.csv> --output <predictions.csv>';
@@ -22,6 +23,8 @@ export async function scoreCommand(args: string[]): Promise<number> {
   const input = opts['--input']!;
   if (!(await stat(input).catch(() => null))?.isFile())
     throw new ValidationError('--input', input, 'is not a readable file');
+  if (await sameFile(opts['--mojo']!, opts['--output']!))
+    throw new ValidationError('--output', opts['--output'], 'is the MOJO file: writing it would destroy the model');
   const model = await loadMojoFile(opts['--mojo']!);
   const started = process.hrtime.bigint();
   const result = await scoreCsv(model, input, opts['--output']!);
