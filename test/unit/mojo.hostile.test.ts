@@ -13,6 +13,7 @@ import { crc32, deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { scoreCommand } from '../../src/cli/score';
 import { csvCell, scoreCsv } from '../../src/mojo/batch';
+import { checkGoldenRows, type GoldenFile } from '../../src/mojo/golden';
 import { loadMojo } from '../../src/mojo/load';
 import { openZip } from '../../src/mojo/zip';
 import { MojoError, ValidationError } from '../../src/shared/errors';
@@ -453,6 +454,26 @@ describe('deep trees decode without recursion', () => {
     expect(refusal(writeZip(entries({ 'trees/t00_000.bin': b }))).message).toBe(
       'MOJO hostile.zip: trees/t00_000.bin: a 268435456-byte read runs past the end at byte 10 of 20: the tree is damaged',
     );
+  });
+});
+
+describe('the last line', () => {
+  it('an error with no known cause is still a MojoError naming the file (here: bytes that are not a Buffer)', () => {
+    const err = refusal(new Uint8Array(64) as Buffer, 'odd.zip');
+    expect(err.setting).toBe('load');
+    expect(err.message).toMatch(
+      /^MOJO odd\.zip: load: cannot be read \(TypeError: .*\): the file is damaged or not a MOJO$/,
+    );
+  });
+
+  it('golden rows of the wrong shape are a MojoError, not a TypeError', () => {
+    const model = loadMojo(writeZip(entries()), 'm.zip');
+    expect(() => checkGoldenRows(model, { rows: 'none' } as unknown as GoldenFile, 'm.zip')).toThrow(
+      'MOJO m.zip: golden rows: the golden file has no "rows" array',
+    );
+    expect(() =>
+      checkGoldenRows(model, { h2oModelId: 'm', rows: [{ features: {} }] } as unknown as GoldenFile, 'm.zip'),
+    ).toThrow('MOJO m.zip: golden rows: row 0 is not {features: object, expected: number[]}');
   });
 });
 
