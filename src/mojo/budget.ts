@@ -11,9 +11,9 @@ export const MAX_TREE_GROUPS = 100_000;
 /** a tree declared but absent still costs a root and a leaf; this bounds their total per heap byte */
 const HEAP_BYTES_PER_TREE = 1024;
 /**
- * Inflated entries, all together. Decoding trees takes at most about 8 heap bytes per byte of tree (a
- * 4-byte node becomes a 16-byte slot, in arrays that grow by doubling), so 1/32 of the heap keeps the
- * worst case of a load near a quarter of it.
+ * Inflated entries, all together. Decoding trees takes at most about 10 heap bytes per byte of tree (a
+ * 5-byte node becomes a 16-byte slot, in arrays that grow by doubling, then copied to their size), so
+ * 1/32 of the heap keeps the worst case of a load under a third of it.
  */
 const HEAP_FRACTION_INFLATED = 32;
 const MAX_INFLATED_BYTES = 1024 * 1024 * 1024;
