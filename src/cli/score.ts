@@ -1,11 +1,15 @@
 /**
  * `score --mojo model.zip --input rows.csv --output predictions.csv`: batch predictions with the
  * pure-TypeScript scorer, with PredictCsv's columns, so its output can be diffed against h2o-genmodel's.
+ * The MOJO is loaded in a thread of its own first (MOJO_LOAD_MAX_HEAP_MB, MOJO_LOAD_TIMEOUT_MS), so a
+ * hostile file is refused with a MojoError instead of taking the command down.
  */
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { config } from '../config';
 import { ValidationError } from '../shared/errors';
 import { scoreCsv } from '../mojo/batch';
-import { loadMojoFile } from '../mojo/load';
+import { loadMojoChecked } from '../mojo/checked-load';
 
 const USAGE = 'score --mojo <model.zip> --input <rows.csv> --output <predictions.csv>';
 
@@ -22,7 +26,8 @@ export async function scoreCommand(args: string[]): Promise<number> {
   const input = opts['--input']!;
   if (!(await stat(input).catch(() => null))?.isFile())
     throw new ValidationError('--input', input, 'is not a readable file');
-  const model = await loadMojoFile(opts['--mojo']!);
+  const mojoPath = opts['--mojo']!;
+  const { model } = await loadMojoChecked(await readFile(mojoPath), basename(mojoPath), config().mojoLoad);
   const started = process.hrtime.bigint();
   const result = await scoreCsv(model, input, opts['--output']!);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
