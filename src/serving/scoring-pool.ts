@@ -52,6 +52,8 @@ export function createScoringPool(options: ScoringPoolOptions): ScoringPool {
     minThreads: options.threads,
     maxThreads: options.threads,
     idleTimeout: 60_000,
+    // 'sync' (the default) blocks an idle thread's event loop, so it would never hear a release
+    atomics: 'async',
   });
   // Counted here, not with piscina's maxQueue: piscina does not count tasks that carry an abort
   // signal against maxQueue (they wait in its skip queue), and every task here carries one.
