@@ -1,7 +1,7 @@
 /**
  * The inference service against the real registry with hostile or many versions (hand-written MOJOs,
  * no H2O): a refused production version is refused once and answered 409 without being loaded again;
- * /readyz names the problem but no filesystem path; twenty concurrent requests for a pinned version
+ * /readyz names each problem but no filesystem path; twenty concurrent requests for a pinned version
  * load it once; the pinned cache drops the least recently used version and counts it; a MOJO the
  * scorer allocates without bound costs a load thread, not the service; a few rows of a wide model are
  * scored on the pool.
@@ -15,7 +15,7 @@ import { loadConfig } from '../../src/config';
 import { sanitizeH2OId } from '../../src/h2o/ids';
 import { goldenPathOf } from '../../src/mojo/golden';
 import { promoteVersion, registerVersion } from '../../src/registry';
-import { MAX_PINNED } from '../../src/serving/model-store';
+const MAX_PINNED = 16;
 import { fakeCandidate } from './drift.dataset';
 import { testPool } from '../helpers/postgres';
 import { glmMojo, treeBombMojo } from '../helpers/hand-mojos';
@@ -25,6 +25,7 @@ import { uniqueName } from '../helpers/temporal';
 const prefix = sanitizeH2OId(uniqueName('hostile'));
 const dir = join(loadConfig().stack.stateDir, 'test', prefix);
 const refusedModel = `${prefix.replace(/-/g, '_')}_refused`;
+const changedModel = `${prefix.replace(/-/g, '_')}_changed`;
 const model = `${prefix.replace(/-/g, '_')}_pinned`;
 const pool = testPool();
 let service: TestService;
@@ -76,15 +77,18 @@ async function counted(metric: 'loads' | 'evictions', name: string): Promise<num
 
 beforeAll(async () => {
   mkdirSync(dir, { recursive: true });
-  // production: golden rows the MOJO does not reproduce (it scores 3 for x = 1)
+  // production versions: golden rows the MOJO does not reproduce (it scores 3 for x = 1); a file that
+  // is not the one the registry recorded
   const refused = await register(refusedModel, 'refused-v1.zip', glmMojo(2, 1), { golden: 4 });
+  const changed = await register(changedModel, 'changed-v1.zip', glmMojo(2, 1), { sha256: 'c'.repeat(64) });
   const c = await pool.connect();
   try {
     await promoteVersion(c, { model: refusedModel, version: refused, reason: 'test' });
+    await promoteVersion(c, { model: changedModel, version: changed, reason: 'test' });
   } finally {
     c.release();
   }
-  service = await startService({ declared: [refusedModel], mojoLoad: { maxHeapMb: 64 } });
+  service = await startService({ declared: [refusedModel, changedModel], mojoLoad: { maxHeapMb: 64 } });
 }, 120_000);
 
 afterAll(async () => {
@@ -106,11 +110,16 @@ describe('a refused production version', () => {
     expect(await counted('loads', refusedModel)).toBe(1);
   });
 
-  it('/readyz names the problem, not the path of the file', async () => {
+  it('/readyz names each problem, not the path of the file', async () => {
+    await service.store.reconcile(); // every declared model tried
     const res = await request(`${service.url}/readyz`);
     const text = await res.body.text();
     expect(res.statusCode).toBe(503);
-    expect(JSON.parse(text).models[refusedModel].problem).toMatch(/golden rows: row 0 predict scores 3/);
+    const { models } = JSON.parse(text) as { models: Record<string, { version: number | null; problem?: string }> };
+    expect(models[refusedModel]!.problem).toMatch(/golden rows: row 0 predict scores 3/);
+    expect(models[changedModel]!.problem).toMatch(
+      /^MOJO .* v1: sha256: the MOJO file has sha256 [0-9a-f]{64}, the registry recorded c{64}$/,
+    );
     expect(text).not.toContain(dir);
   });
 });
