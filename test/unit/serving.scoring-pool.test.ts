@@ -1,12 +1,12 @@
 /**
  * The scoring pool's bounds, with a hand-written GLM MOJO (no stack): a full queue refuses the next
  * batch at once (PoolRefusal, 503 in the service), a batch over the task timeout is refused naming
- * the limit, a version released by the store is dropped from the threads' caches, and the inline or
- * pool choice weighs cells, not rows alone.
+ * the limit, a version released by the store is dropped from the threads' caches, its threads start
+ * without a shim file, and the inline or pool choice weighs cells, not rows alone.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { releaseInThreads } from '../../src/serving/model-release';
@@ -53,6 +53,14 @@ describe('the scoring pool', () => {
     expect(err).toBeInstanceOf(PoolRefusal);
     expect(err).toMatchObject({ reason: 'timeout', field: 'SERVE_POOL_TASK_TIMEOUT_MS', value: 1 });
     expect((err as Error).message).toContain('within 1 ms (SERVE_POOL_TASK_TIMEOUT_MS)');
+  });
+
+  it('starts its TypeScript threads through tsx without writing a shim to a shared folder', async () => {
+    pool = createScoringPool({ threads: 1, maxQueue: 1, taskTimeoutMs: 600_000 });
+    const result = await pool.score({ ...artifact('shim.zip', glmMojo(2, 1)), rows: [{ x: 0 }] });
+    expect(result.ok && Array.from(result.preds)).toEqual([1]);
+    // where the pool used to write it: a fixed folder every process shares
+    expect(existsSync(join(tmpdir(), 'mlops-serve', `score-worker-${process.pid}.cjs`))).toBe(false);
   });
 
   it('drops a released version from its threads: the next batch reads the file again', async () => {
