@@ -66,7 +66,10 @@ export class ModelStore {
   async productionOf(model: string): Promise<LoadedVersion | undefined> {
     const loaded = this.production.get(model);
     if (loaded) return loaded;
-    await (this.refreshing.get(model) ?? this.refresh(model));
+    const running = this.refreshing.get(model);
+    if (running) await running;
+    // none under way, or it found nothing: read the registry (its failure is this request's)
+    if (!running || (!this.production.has(model) && !this.problems.has(model))) await this.refresh(model);
     const now = this.production.get(model);
     if (now) return now;
     const refused = this.problems.get(model);
