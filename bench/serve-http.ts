@@ -123,12 +123,15 @@ export async function httpFigures(opts: {
 
     // 10,000-row requests: the pool against inline, same server code, 4 requests in flight
     const batches: Record<'pool' | 'inline', Cannon> = {} as Record<'pool' | 'inline', Cannon>;
-    for (const [name, poolMinRows] of [
-      ['pool', 64],
-      ['inline', 1_000_000],
+    for (const [name, poolMinRows, poolMinCells] of [
+      ['pool', 64, 4096],
+      ['inline', 1_000_000, 1_000_000_000],
     ] as const) {
       // Shedding off: inline batches block the loop by design here, and a 503 is not a scored batch.
-      const s = await startService({ declared: [model], serve: { poolMinRows, maxEventLoopDelayMs: 0 } });
+      const s = await startService({
+        declared: [model],
+        serve: { poolMinRows, poolMinCells, maxEventLoopDelayMs: 0 },
+      });
       try {
         await cannon(`${s.url}/v1/models/${model}/predict`, batch, 4, 2);
         batches[name] = await cannon(`${s.url}/v1/models/${model}/predict`, batch, 4, opts.seconds);

@@ -299,6 +299,12 @@ export interface ServeConfig {
   poolMinRows: number;
   /** SERVE_POOL_THREADS: worker threads of the scoring pool. @default the number of CPUs */
   poolThreads: number;
+  /** SERVE_POOL_MIN_CELLS: a batch of at least this many cells (rows times the model's features) is scored on the pool even below SERVE_POOL_MIN_ROWS, so a few rows of a wide model do not block the event loop. @default 4096 */
+  poolMinCells: number;
+  /** SERVE_POOL_MAX_QUEUE: batches waiting for a scoring thread; one more is answered 503 with Retry-After. @default 64 */
+  poolMaxQueue: number;
+  /** SERVE_POOL_TASK_TIMEOUT_MS: how long a batch may wait and score on the pool; longer is 503 and the thread that ran it is stopped. @default 10000 (ms) */
+  poolTaskTimeoutMs: number;
   /** SERVE_RECONCILE_MS: how often the service compares its loaded versions with the registry (the safety net under LISTEN/NOTIFY). @default 5000 */
   reconcileMs: number;
   /** SERVE_MAX_EVENT_LOOP_DELAY_MS: above this event-loop delay requests get 503 with Retry-After. @default 1000 */
@@ -307,6 +313,13 @@ export interface ServeConfig {
   maxRssMb: number;
   /** SERVE_UI_TEMPORAL_URL: the Temporal Web UI the model pages (/ui/) link each run to: an http(s) URL, or a path such as `/` when the pages and the Web UI share a host (behind nginx). @default `http://127.0.0.1:<TEMPORAL_UI_PORT>` (the local stack's Web UI, 8233) */
   uiTemporalUrl: string;
+}
+
+export interface MojoLoadConfig {
+  /** MOJO_LOAD_MAX_HEAP_MB: the JavaScript heap of the thread that loads and checks a MOJO before anyone uses it (worker, service, score CLI); a MOJO needing more is refused, and the zip's inflation budget is 1/32 of it (32 MiB of entries at the default). @default 1024 (MiB) */
+  maxHeapMb: number;
+  /** MOJO_LOAD_TIMEOUT_MS: how long that thread may take; longer is refused and the thread stopped. @default 30000 (ms) */
+  timeoutMs: number;
 }
 
 export interface WebhookConfig {
@@ -334,6 +347,7 @@ export interface Config {
   training: TrainingConfig;
   ingest: IngestConfig;
   serve: ServeConfig;
+  mojoLoad: MojoLoadConfig;
   webhooks: WebhookConfig;
 }
 
@@ -492,10 +506,17 @@ export function loadConfig(env: Env = process.env): Config {
       bodyLimitBytes: envInt(env, 'SERVE_BODY_LIMIT_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
       poolMinRows: envInt(env, 'SERVE_POOL_MIN_ROWS', 64, 1, 1_000_000),
       poolThreads: envInt(env, 'SERVE_POOL_THREADS', availableParallelism(), 1, 256),
+      poolMinCells: envInt(env, 'SERVE_POOL_MIN_CELLS', 4096, 1, 1_000_000_000),
+      poolMaxQueue: envInt(env, 'SERVE_POOL_MAX_QUEUE', 64, 0, 100_000),
+      poolTaskTimeoutMs: envInt(env, 'SERVE_POOL_TASK_TIMEOUT_MS', 10_000, 10, 3_600_000),
       reconcileMs: envInt(env, 'SERVE_RECONCILE_MS', 5000, 100, 3_600_000),
       maxEventLoopDelayMs: envInt(env, 'SERVE_MAX_EVENT_LOOP_DELAY_MS', 1000, 10, 600_000),
       maxRssMb: envInt(env, 'SERVE_MAX_RSS_MB', 0, 0, 1_048_576),
       uiTemporalUrl: envLinkBase(env, 'SERVE_UI_TEMPORAL_URL', `http://127.0.0.1:${temporalUiPort}`),
+    },
+    mojoLoad: {
+      maxHeapMb: envInt(env, 'MOJO_LOAD_MAX_HEAP_MB', 1024, 16, 65_536),
+      timeoutMs: envInt(env, 'MOJO_LOAD_TIMEOUT_MS', 30_000, 100, 3_600_000),
     },
     webhooks: {
       maxAttempts: envInt(env, 'WEBHOOK_MAX_ATTEMPTS', 8, 1, 100),

@@ -14,8 +14,7 @@ import { sanitizeH2OId, trainingRunIds } from '../h2o/ids';
 import { H2OJobFailedError, jobFailureMessage, pollJob } from '../h2o/jobs';
 import { downloadMojoTo, type MojoFile } from '../h2o/mojo';
 import { writeGoldenRows } from '../h2o/golden-rows';
-import { loadMojo } from '../mojo/load';
-import type { MojoModel } from '../mojo/types';
+import { checkMojoInThread, type MojoSummary } from '../mojo/checked-load';
 import { readFile } from 'node:fs/promises';
 import { checkH2OVersion } from '../h2o/version';
 import { assertCloudUsable, cloudLossWatch, namingCloudLoss, readAndLockCloud } from '../h2o/cloud';
@@ -33,7 +32,7 @@ import {
   type TrainingKind,
 } from '../h2o/training';
 import type { Algorithm } from '../shared/algorithms';
-import { FailureType, H2OError, isLost } from '../shared/errors';
+import { FailureType, H2OError, isLost, MojoError } from '../shared/errors';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { trainingProgressSignal, trainingSlotSignal } from '../shared/messages/train-models';
 import type { ChampionMetric } from '../shared/metrics';
@@ -285,10 +284,12 @@ export function createH2OActivities({ config, pool }: ActivityDeps) {
         const file = await downloadMojoTo(h2o, input.h2oModelId, path);
         log.info('MOJO written', { path: file.path, bytes: file.bytes, sha256: file.sha256 });
         if (input.goldenFrame) {
-          let mojo: MojoModel | undefined;
+          let mojo: MojoSummary | undefined;
           try {
-            mojo = loadMojo(await readFile(file.path), file.path);
-          } catch {
+            // in a thread of its own (bounded heap and time): the file is H2O's answer, not yet trusted
+            mojo = await checkMojoInThread(await readFile(file.path), file.path, config.mojoLoad);
+          } catch (err) {
+            if (!(err instanceof MojoError)) throw err;
             mojo = undefined; // unservable: retrainModel's check records why; no golden rows to check
           }
           if (mojo) {

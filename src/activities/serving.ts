@@ -1,13 +1,16 @@
 /**
  * Serving activities: whether the platform's own scorer (src/mojo, no JVM) can serve a champion's
  * MOJO, checked on the artifact the registry will point to (its sha256 first), so an unservable
- * version is known before anyone promotes it.
+ * version is known before anyone promotes it. The check is the service's own: the load and the golden
+ * rows beside the MOJO, when it has them, in a thread of its own (checkMojoInThread: bounded heap and
+ * time), so a hostile file costs that thread, not the worker.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { log } from '@temporalio/activity';
 import { MojoError } from '../shared/errors';
-import { loadMojo } from '../mojo/load';
+import { checkMojoInThread } from '../mojo/checked-load';
+import { goldenPathOf } from '../mojo/golden';
 import type { ServingCheck } from '../registry/types';
 import type { ActivityDeps } from './deps';
 
@@ -16,7 +19,7 @@ export interface CheckMojoServableInput {
   artifactSha256: string;
 }
 
-export function createServingActivities(_deps: ActivityDeps) {
+export function createServingActivities(deps: ActivityDeps) {
   return {
     /** Loads the MOJO with the platform's scorer; a MojoError is a verdict (servable: false), not a failure. */
     async checkMojoServable(input: CheckMojoServableInput): Promise<ServingCheck> {
@@ -28,8 +31,12 @@ export function createServingActivities(_deps: ActivityDeps) {
           problem: `the artifact's sha256 is ${sha256}, the registry expects ${input.artifactSha256}: the file changed after download`,
         };
       }
+      const golden = await readFile(goldenPathOf(input.artifactPath), 'utf8').catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return undefined;
+        throw err;
+      });
       try {
-        const model = loadMojo(bytes, input.artifactPath);
+        const model = await checkMojoInThread(bytes, input.artifactPath, deps.config.mojoLoad, golden);
         log.info('MOJO servable', {
           path: input.artifactPath,
           algorithm: model.algorithm,

@@ -2,11 +2,15 @@
  * `score --mojo model.zip --input rows.csv --output predictions.csv`: batch predictions with the
  * pure-TypeScript scorer, with PredictCsv's columns, so its output can be diffed against h2o-genmodel's.
  * The output replaces its file only when every row is scored, and is never the input or the MOJO.
+ * The MOJO is loaded in a thread of its own first (MOJO_LOAD_MAX_HEAP_MB, MOJO_LOAD_TIMEOUT_MS), so a
+ * hostile file is refused with a MojoError instead of taking the command down.
  */
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { config } from '../config';
 import { ValidationError } from '../shared/errors';
 import { sameFile, scoreCsv } from '../mojo/batch';
-import { loadMojoFile } from '../mojo/load';
+import { loadMojoChecked } from '../mojo/checked-load';
 
 const USAGE = 'score --mojo <model.zip> --input <rows.csv> --output <predictions.csv>';
 
@@ -23,9 +27,10 @@ export async function scoreCommand(args: string[]): Promise<number> {
   const input = opts['--input']!;
   if (!(await stat(input).catch(() => null))?.isFile())
     throw new ValidationError('--input', input, 'is not a readable file');
-  if (await sameFile(opts['--mojo']!, opts['--output']!))
+  const mojoPath = opts['--mojo']!;
+  if (await sameFile(mojoPath, opts['--output']!))
     throw new ValidationError('--output', opts['--output'], 'is the MOJO file: writing it would destroy the model');
-  const model = await loadMojoFile(opts['--mojo']!);
+  const { model } = await loadMojoChecked(await readFile(mojoPath), basename(mojoPath), config().mojoLoad);
   const started = process.hrtime.bigint();
   const result = await scoreCsv(model, input, opts['--output']!);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;

@@ -1,13 +1,18 @@
 /**
  * One model version made ready to serve: its artifact read, its sha256 compared with the registry's,
- * loaded by the platform's scorer and checked against its golden rows. Anything wrong is a MojoError
- * and the version is not served (the one before it keeps serving).
+ * then loaded and checked against its golden rows in a thread of its own first (checkMojoInThread:
+ * bounded heap and time, so a hostile file costs that thread), and only then loaded here. Anything
+ * wrong is a MojoError and the version is not served (the one before it keeps serving).
+ *
+ * Refusals name the version, never a filesystem path: they are answered to clients (/readyz, 409s);
+ * the path goes to the log (model-store.ts).
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import type { MojoLoadConfig } from '../config';
 import { MojoError } from '../shared/errors';
-import { checkGoldenRows, goldenPathOf, type GoldenFile } from '../mojo/golden';
-import { loadMojo } from '../mojo/load';
+import { loadMojoChecked } from '../mojo/checked-load';
+import { goldenPathOf } from '../mojo/golden';
 import { rowEncoder, type RowEncoder } from '../mojo/rows';
 import type { MojoModel } from '../mojo/types';
 import type { ModelVersionSummary } from '../registry/types';
@@ -25,31 +30,30 @@ export interface LoadedVersion {
   loadedAt: Date;
 }
 
-export async function loadVersion(v: ModelVersionSummary): Promise<LoadedVersion> {
+/** A version whose files could not be read: says nothing lasting about it, so it is not remembered. */
+export class ArtifactUnreadableError extends MojoError {}
+
+export async function loadVersion(v: ModelVersionSummary, limits: MojoLoadConfig): Promise<LoadedVersion> {
   const name = `${v.model} v${v.version}`;
   const bytes = await readFile(v.artifactPath).catch((err: NodeJS.ErrnoException) => {
-    throw new MojoError(name, 'artifact', `${v.artifactPath} cannot be read (${err.code ?? err.message})`);
+    throw new ArtifactUnreadableError(name, 'artifact', `the MOJO file cannot be read (${err.code ?? err.message})`);
   });
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   if (sha256 !== v.artifactSha256)
     throw new MojoError(
       name,
       'sha256',
-      `${v.artifactPath} has sha256 ${sha256}, the registry recorded ${v.artifactSha256}`,
+      `the MOJO file has sha256 ${sha256}, the registry recorded ${v.artifactSha256}`,
     );
-  const mojo = loadMojo(bytes, name);
-  const golden = await readFile(goldenPathOf(v.artifactPath), 'utf8').then(
-    (text) => JSON.parse(text) as GoldenFile,
-    (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return undefined;
-      throw new MojoError(
-        name,
-        'golden rows',
-        `${goldenPathOf(v.artifactPath)} cannot be read (${err.code ?? err.message})`,
-      );
-    },
-  );
-  if (golden) checkGoldenRows(mojo, golden, name);
+  const goldenText = await readFile(goldenPathOf(v.artifactPath), 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw new ArtifactUnreadableError(
+      name,
+      'golden rows',
+      `the golden rows file cannot be read (${err.code ?? err.message})`,
+    );
+  });
+  const { model: mojo, summary } = await loadMojoChecked(bytes, name, limits, goldenText);
   return {
     model: v.model,
     version: v.version,
@@ -58,7 +62,7 @@ export async function loadVersion(v: ModelVersionSummary): Promise<LoadedVersion
     featureSet: v.featureSet,
     mojo,
     encoder: rowEncoder(mojo),
-    goldenRows: golden?.rows.length ?? 0,
+    goldenRows: summary.goldenRows,
     loadedAt: new Date(),
   };
 }

@@ -28,8 +28,12 @@ async function main(): Promise<void> {
     info: (msg: string, f?: Record<string, unknown>) => console.log(JSON.stringify({ level: 'info', msg, ...f })),
     warn: (msg: string, f?: Record<string, unknown>) => console.warn(JSON.stringify({ level: 'warn', msg, ...f })),
   };
-  const store = new ModelStore(pool, declared, metrics, log);
-  const scoring = createScoringPool(config.serve.poolThreads);
+  const store = new ModelStore(pool, declared, metrics, log, config.mojoLoad);
+  const scoring = createScoringPool({
+    threads: config.serve.poolThreads,
+    maxQueue: config.serve.poolMaxQueue,
+    taskTimeoutMs: config.serve.poolTaskTimeoutMs,
+  });
   const cache = createOnlineCache({ pool, redis, ttlS: config.redis.cacheTtlS });
   const app = await buildServer({
     config: config.serve,

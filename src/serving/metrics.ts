@@ -43,6 +43,24 @@ export function createMetrics() {
       labelNames: ['model'],
       registers: [registry],
     }),
+    loads: new Counter({
+      name: 'mlops_serve_version_loads_total',
+      help: 'versions read and loaded (each checked in a thread first); one per version, however many requests ask for it',
+      labelNames: ['model'],
+      registers: [registry],
+    }),
+    evictions: new Counter({
+      name: 'mlops_serve_pinned_evictions_total',
+      help: 'pinned versions dropped from the cache of the least recently used, to load another',
+      labelNames: ['model'],
+      registers: [registry],
+    }),
+    poolRefused: new Counter({
+      name: 'mlops_serve_pool_refused_total',
+      help: 'batches the scoring pool refused with 503: its queue full (queue) or over the task timeout (timeout)',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
     missing: new Counter({
       name: 'mlops_serve_missing_features_total',
       help: 'feature values missing from requests, scored as missing',

@@ -2,14 +2,17 @@
  * A scoring thread of the pool (piscina): loads each MOJO once (checking its sha256 against what the
  * main thread verified), then encodes and scores whole batches, so a large request never blocks the
  * event loop. Validation problems come back as data, since errors lose their class across threads.
+ * A version the store lets go (swapped out, evicted) is dropped here too (model-release.ts).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { BroadcastChannel } from 'node:worker_threads';
 import { ValidationError } from '../shared/errors';
 import { loadMojo } from '../mojo/load';
 import { predsBuffer } from '../mojo/predict';
 import { rowEncoder, type RowEncoder, type ScoringValue } from '../mojo/rows';
 import type { MojoModel } from '../mojo/types';
+import { artifactKey, RELEASE_CHANNEL } from './model-release';
 
 export interface ScoreTask {
   artifactPath: string;
@@ -21,13 +24,23 @@ export type ScoreResult =
   | { ok: true; preds: Float64Array; width: number; missing: number; unseen: number }
   | { ok: false; field: string; value: unknown; expected: string };
 
-const MAX_MODELS = 16;
+/** a backstop: the store releases what it drops, so this holds what the store holds */
+const MAX_MODELS = 32;
+/** in order of use, the least recently used first */
 const models = new Map<string, { mojo: MojoModel; encoder: RowEncoder }>();
 
+const releases = new BroadcastChannel(RELEASE_CHANNEL);
+releases.unref();
+releases.onmessage = (event) => models.delete(String((event as MessageEvent).data));
+
 function modelFor(path: string, sha256: string): { mojo: MojoModel; encoder: RowEncoder } {
-  const key = `${path}:${sha256}`;
+  const key = artifactKey(path, sha256);
   const hit = models.get(key);
-  if (hit) return hit;
+  if (hit) {
+    models.delete(key);
+    models.set(key, hit);
+    return hit;
+  }
   const bytes = readFileSync(path);
   const actual = createHash('sha256').update(bytes).digest('hex');
   if (actual !== sha256) throw new Error(`${path} changed on disk: sha256 ${actual}, expected ${sha256}`);

@@ -18,10 +18,11 @@ import type { ScoringValue } from '../mojo/rows';
 import type { LoadedVersion } from './loaded-version';
 import type { Metrics } from './metrics';
 import type { ModelStore } from './model-store';
-import type { ScoringPool } from './scoring-pool';
+import { PoolRefusal, scoresInline, type ScoringPool } from './scoring-pool';
 import { watchEventLoopLag } from './event-loop-lag';
 import { scoreBatch, type ScoreResult } from './score-worker';
 import type { UiDeps } from './ui/deps';
+import { VersionRefusedError } from './version-loads';
 import { registerUi, uiErrorPage, uiNotFound } from './ui/routes';
 
 export interface EntityFeatures {
@@ -187,10 +188,15 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     rows: Record<string, ScoringValue>[],
     entities: string[] | undefined,
   ) => {
-    const inline = rows.length < config.poolMinRows;
+    const inline = scoresInline(rows.length, loaded.mojo.features.length, config);
     const result: ScoreResult = inline
       ? scoreBatch(loaded.mojo, loaded.encoder, rows)
-      : await deps.pool.score({ artifactPath: loaded.artifactPath, sha256: loaded.sha256, rows });
+      : await deps.pool
+          .score({ artifactPath: loaded.artifactPath, sha256: loaded.sha256, rows })
+          .catch((err: unknown) => {
+            if (err instanceof PoolRefusal) metrics.poolRefused.inc({ reason: err.reason });
+            throw err;
+          });
     if (!result.ok) throw new ValidationError(result.field, result.value, result.expected);
     metrics.rows.inc({ model: loaded.model, path: inline ? 'inline' : 'pool' }, rows.length);
     if (result.missing) metrics.missing.inc({ model: loaded.model }, result.missing);
@@ -247,6 +253,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 function sendError(reply: FastifyReply, err: FastifyError | HttpError | Error): FastifyReply {
   if (err instanceof HttpError)
     return reply.status(err.status).send({ error: err.message, field: err.field, value: err.value });
+  if (err instanceof PoolRefusal)
+    return reply
+      .status(503)
+      .header('Retry-After', '1')
+      .send({ error: err.message, field: err.field, value: err.value });
+  if (err instanceof VersionRefusedError)
+    return reply.status(409).send({ error: err.message, field: 'version', value: err.version });
   if (err instanceof ValidationError)
     return reply.status(400).send({ error: err.message, field: err.field, value: err.value ?? null });
   const fe = err as FastifyError;

@@ -1,7 +1,7 @@
 /** The inference service in the test process, on an ephemeral port, with the real PostgreSQL and Redis. */
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { loadConfig, type ServeConfig, type TemporalConfig } from '../../src/config';
+import { loadConfig, type MojoLoadConfig, type ServeConfig, type TemporalConfig } from '../../src/config';
 import { createOnlineCache } from '../../src/feature-store/online-cache';
 import { createPool } from '../../src/postgres';
 import { createRedis } from '../../src/redis';
@@ -29,6 +29,7 @@ export async function startService(
   options: {
     declared?: string[];
     serve?: Partial<ServeConfig>;
+    mojoLoad?: Partial<MojoLoadConfig>;
     databaseUrl?: string;
     host?: string;
     port?: number;
@@ -43,9 +44,13 @@ export async function startService(
   const redis = createRedis(base.redis);
   const metrics = createMetrics();
   const quiet = { info: () => {}, warn: () => {} };
-  const store = new ModelStore(pool, options.declared ?? [], metrics, quiet);
+  const store = new ModelStore(pool, options.declared ?? [], metrics, quiet, { ...base.mojoLoad, ...options.mojoLoad });
   const serve: ServeConfig = { ...base.serve, port: 0, reconcileMs: 1000, ...options.serve };
-  const scoring = createScoringPool(2);
+  const scoring = createScoringPool({
+    threads: 2,
+    maxQueue: serve.poolMaxQueue,
+    taskTimeoutMs: serve.poolTaskTimeoutMs,
+  });
   const cache = createOnlineCache({ pool, redis, ttlS: 60 });
   const temporal = options.temporal ?? base.temporal;
   const ui = {

@@ -221,7 +221,7 @@ describe('hot swap under load', () => {
     await until('the refusal', async () => service.store.readiness().models[model]?.problem !== undefined);
     expect(service.store.readiness().models[model]).toMatchObject({
       version: serving,
-      problem: expect.stringMatching(/sha256: .*corrupt\.zip has sha256 [0-9a-f]{64}, the registry recorded/),
+      problem: expect.stringMatching(/sha256: the MOJO file has sha256 [0-9a-f]{64}, the registry recorded/),
     });
     expect((await post(`${service.url}/v1/models/${model}/predict`, { rows: [ROW] })).body.version).toBe(serving);
 

@@ -342,8 +342,10 @@ describe('docker/Dockerfile.api', () => {
     expect(stages.find((st) => st.includes('AS prod-deps'))).toMatch(/npm ci --omit=dev/);
     expect(runtime).toContain('COPY --from=build /app/build/src ./src');
     expect(runtime).toMatch(/^CMD \["node", "src\/serving\/main\.js"\]$/m);
-    // the scoring pool loads score-worker.js from its own folder: both are compiled into build/src/serving
-    expect(file('src/serving/scoring-pool.ts')).toMatch(/join\(__dirname, `score-worker\$\{ext\}`\)/);
+    // the scoring pool and the MOJO load check start their threads from their own folders' compiled .js
+    expect(file('src/serving/scoring-pool.ts')).toContain("threadEntry(__dirname, __filename, 'score-worker')");
+    expect(file('src/mojo/checked-load.ts')).toContain("threadEntry(__dirname, __filename, 'checked-load-thread')");
+    expect(file('src/mojo/scorer-thread.ts')).toMatch(/join\(dir, `\$\{base\}\$\{ext\}`\)/);
     expect(runtime).not.toMatch(/tsx/);
     expect(runtime).toMatch(/SERVE_HOST=0\.0\.0\.0/);
   });
