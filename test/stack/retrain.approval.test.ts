@@ -3,6 +3,7 @@
  * and the timeout archive it and leave production as it was. Real training on H2O (small data).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ApplicationFailure } from '@temporalio/common';
 import { loadConfig } from '../../src/config';
 import { listVersions } from '../../src/registry';
 import { approve, reject, status } from '../../src/shared/messages/retrain-model';
@@ -61,6 +62,20 @@ describe('retrainModel with requireApproval', () => {
       [2, 'staging'],
       [1, 'production'],
     ]);
+    // text PostgreSQL cannot store, or no one should: refused to the caller, naming the field; still waiting
+    for (const [decision, field] of [
+      [{ by: 'alice', comment: 'looks\u0000good' }, 'decision.comment'],
+      [{ by: 'al\u0000ice' }, 'decision.by'],
+      [{ by: 'alice', comment: 'x'.repeat(2001) }, 'decision.comment'],
+      [{ by: 'alice\r\nbob' }, 'decision.by'],
+    ] as const) {
+      const refused = await handle.executeUpdate(approve, { args: [decision] }).catch((e: Error) => e);
+      const cause = (refused as Error & { cause?: ApplicationFailure }).cause;
+      expect(cause).toBeInstanceOf(ApplicationFailure);
+      expect(cause!.message).toMatch(new RegExp(`^${field.replace('.', '\\.')}=`));
+      expect(cause!.details).toEqual([{ field }]);
+      expect((await handle.query(status)).phase).toBe('awaiting-approval');
+    }
     expect(await handle.executeUpdate(approve, { args: [{ by: 'alice', comment: 'looks good' }] })).toMatch(
       /approved version 2/,
     );
