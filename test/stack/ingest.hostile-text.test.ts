@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { getHeapStatistics } from 'node:v8';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+import { ActivityFailure, type ApplicationFailure } from '@temporalio/common';
 import { loadConfig } from '../../src/config';
 import { readWatermark } from '../../src/feature-store/watermarks';
 import type { SourceDefinition } from '../../src/shared/source-definition';
