@@ -6,6 +6,7 @@
  * MAINTENANCE: docs/CONFIGURATION.md lists these variables; keep it in sync.
  */
 import { availableParallelism, homedir } from 'node:os';
+import { getHeapStatistics } from 'node:v8';
 import { isAbsolute, join, resolve } from 'node:path';
 import { loadClientConfigProfile, type ClientConfigProfile } from '@temporalio/envconfig';
 import { ConfigError } from './shared/errors';
@@ -22,6 +23,14 @@ function read(env: Env, name: string): string | undefined {
 
 export function envString(env: Env, name: string, fallback: string): string {
   return read(env, name) ?? fallback;
+}
+
+/**
+ * The default INGEST_MAX_PAGE_BYTES: 1/40 of the heap, so that a page at the cap, parsed (×20 at
+ * worst, src/ingest/page-budget.ts), takes half of it; at most 64 MiB.
+ */
+export function defaultMaxPageBytes(heapLimit = getHeapStatistics().heap_size_limit): number {
+  return Math.max(1024, Math.min(64 * 1024 * 1024, Math.floor(heapLimit / 40)));
 }
 
 export function envInt(
@@ -261,8 +270,10 @@ export interface IngestConfig {
   historyEventLimit: number;
   /** INGEST_REQUEST_DEADLINE_MS: default longest time one source request may take in all, a trickling body included, unless the definition sets `requestDeadlineMs`. @default 120000 (ms) */
   requestDeadlineMs: number;
-  /** INGEST_MAX_PAGE_BYTES: default largest response body of a source page, unless the definition sets `maxPageBytes`; a bigger page becomes a whole-page dead letter. @default 67108864 (64 MiB) */
+  /** INGEST_MAX_PAGE_BYTES: default largest response body of a source page, unless the definition sets `maxPageBytes`; a bigger page becomes a whole-page dead letter. @default 1/40 of the worker's heap (v8 heap_size_limit), at most 67108864 (64 MiB) */
   maxPageBytes: number;
+  /** INGEST_JSON_EXPANSION: heap bytes a parsed page is assumed to take per byte of JSON; a page whose parse would need more than half the free heap becomes a whole-page dead letter unparsed. @default 20 */
+  jsonExpansion: number;
   /** INGEST_SECRET_ENV_ALLOW: comma-separated environment variables a source definition may reference as a secret besides those named `SOURCE_SECRET_…`; any other reference fails validation. @default none */
   secretEnvAllow: readonly string[];
   /** INGEST_ALLOW_LINK_LOCAL: let sources reach link-local and cloud metadata addresses (169.254.0.0/16, fe80::/10, metadata.google.internal, …), refused by default. @default false */
@@ -495,7 +506,8 @@ export function loadConfig(env: Env = process.env): Config {
       openPartitionDays: envInt(env, 'INGEST_OPEN_PARTITION_DAYS', 2, 0, 365),
       historyEventLimit: envInt(env, 'INGEST_HISTORY_EVENT_LIMIT', 2000, 100, 40000),
       requestDeadlineMs: envInt(env, 'INGEST_REQUEST_DEADLINE_MS', 120_000, 100, 3_600_000),
-      maxPageBytes: envInt(env, 'INGEST_MAX_PAGE_BYTES', 67_108_864, 1024, 1_073_741_824),
+      maxPageBytes: envInt(env, 'INGEST_MAX_PAGE_BYTES', defaultMaxPageBytes(), 1024, 1_073_741_824),
+      jsonExpansion: envInt(env, 'INGEST_JSON_EXPANSION', 20, 1, 1_000_000),
       secretEnvAllow: envNameList(env, 'INGEST_SECRET_ENV_ALLOW'),
       allowLinkLocal: envFlag(env, 'INGEST_ALLOW_LINK_LOCAL', false),
     },

@@ -97,6 +97,7 @@ export function createSourceApiActivities({ pool, redis, config }: ActivityDeps)
         timeoutMs: source.requestTimeoutMs ?? config.ingest.requestTimeoutMs,
         deadlineMs: source.requestDeadlineMs ?? config.ingest.requestDeadlineMs,
         maxBytes: source.maxPageBytes ?? config.ingest.maxPageBytes,
+        jsonExpansion: config.ingest.jsonExpansion,
         signal: Context.current().cancellationSignal,
         onRateLimitWait: (ms: number) => (rateLimitWaitMs += ms),
       };

@@ -2,6 +2,10 @@
  * The feature store's row contract: the rows and dead letters a page writes, and which text
  * PostgreSQL can store. Ingestion maps records to these; the feature store owns them.
  */
+import { storableText } from '../shared/storable-text';
+
+// the one rule of storable text lives in the workflow-safe kernel (a workflow's validators use it too)
+export { storableText, unstorableText } from '../shared/storable-text';
 
 /** A feature row as the feature store keys it. */
 export interface FeatureRow {
@@ -39,22 +43,4 @@ export function storableJson(raw: unknown): string {
 /** Whether JSON text (from JSON.stringify) holds something jsonb cannot store. */
 export function unstorableJson(json: string): boolean {
   return json.includes('\\u') && UNSTORABLE_ESCAPE.test(json);
-}
-
-/** A NUL character or a lone surrogate: PostgreSQL text refuses both. */
-// eslint-disable-next-line no-control-regex -- NUL is exactly what this looks for
-const UNSTORABLE_CHAR = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-
-// eslint-disable-next-line no-control-regex -- a quick first look: NUL or any surrogate
-const MAYBE_UNSTORABLE = /[\u0000\ud800-\udfff]/;
-
-export function unstorableText(text: string): boolean {
-  if (!MAYBE_UNSTORABLE.test(text)) return false;
-  UNSTORABLE_CHAR.lastIndex = 0;
-  return UNSTORABLE_CHAR.test(text);
-}
-
-/** Text PostgreSQL accepts: a NUL becomes the six characters \u0000, a lone surrogate U+FFFD. */
-export function storableText(text: string): string {
-  return text.replace(UNSTORABLE_CHAR, (c) => (c === '\u0000' ? '\\u0000' : '\ufffd'));
 }

@@ -5,22 +5,24 @@
  *   Retry-After when the source sent one;
  * - fatal: any other 4xx (401, 403, 404, …), which a retry cannot fix;
  * - too-large: a body over the page's byte cap (read no further: a retry would send it again);
- * - refused: the name resolved to a link-local address (src/http/destinations.ts).
+ * - refused: the name resolved to a link-local address (src/http/destinations.ts);
+ * - invalid: a request undici will not send as built (a header value with CR/LF or outside Latin-1).
  * Header values are never put into a result or an error: they may hold secrets.
  */
 import { Agent, request } from 'undici';
 import { guardedLookup, isLinkLocalRefusal } from '../http/destinations';
 import { describeNetworkError } from '../http/network-errors';
 import { parseRetryAfter } from '../http/retry-after';
-import { isRetryableStatus } from '../http/retryable';
+import { invalidRequest, isRetryableStatus } from '../http/retryable';
 import { SOURCE_LINK_LOCAL } from './destinations';
 
 export type FetchOutcome =
-  | { kind: 'ok'; status: number; text: string; header: (name: string) => string | undefined }
+  | { kind: 'ok'; status: number; text: string; bytes: number; header: (name: string) => string | undefined }
   | { kind: 'retry'; status: number | undefined; reason: string; retryAfterMs: number | undefined }
   | { kind: 'fatal'; status: number; reason: string }
   | { kind: 'too-large'; status: number; bytes: number; head: string }
-  | { kind: 'refused'; reason: string };
+  | { kind: 'refused'; reason: string }
+  | { kind: 'invalid'; reason: string };
 
 export interface FetchLimits {
   /** time to the response head, and the longest gap between body chunks */
@@ -57,11 +59,12 @@ export async function fetchPage(
     retryAfterMs: undefined,
   });
   let response;
+  const requestHeaders = { accept: 'application/json', ...headers };
   try {
     response = await request(url, {
       method: 'GET',
       dispatcher: agent,
-      headers: { accept: 'application/json', ...headers },
+      headers: requestHeaders,
       // headersTimeout: time to the response head (a hung source); bodyTimeout: longest gap between body chunks.
       headersTimeout: limits.timeoutMs,
       bodyTimeout: limits.timeoutMs,
@@ -71,6 +74,8 @@ export async function fetchPage(
     if (deadline.aborted && !limits.signal?.aborted) return overDeadline();
     if (limits.signal?.aborted) throw err;
     if (isLinkLocalRefusal(err)) return { kind: 'refused', reason: describeNetworkError(err, limits.timeoutMs) };
+    const invalid = invalidRequest(err, requestHeaders);
+    if (invalid) return { kind: 'invalid', reason: invalid };
     return {
       kind: 'retry',
       status: undefined,
@@ -114,7 +119,7 @@ export async function fetchPage(
       };
     }
     const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, bytes).toString('utf8');
-    return { kind: 'ok', status: statusCode, text, header };
+    return { kind: 'ok', status: statusCode, text, bytes, header };
   }
   // Read a little of the error body for the message, then drop the rest so the connection is reusable.
   const snippet = await response.body.text().then(

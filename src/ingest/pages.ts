@@ -4,8 +4,9 @@
  * dead letter. The activity (src/activities/source-api.ts) strings pages together and writes them.
  *
  * No page can stall a source: a page that is not the JSON the definition describes (not JSON, no
- * record array, over the byte cap) is fetched again a few times (`badPages.retries`), then becomes a
- * whole-page dead letter and the run moves on (or fails, with `badPages.action: 'fail'`); a numbered
+ * record array) is fetched again a few times (`badPages.retries`), then becomes a
+ * whole-page dead letter and the run moves on (or fails, with `badPages.action: 'fail'`); a page over
+ * the byte cap or whose parse would not fit the heap (page-budget.ts) is that dead letter at once; a numbered
  * page past the end that answers 404 or 400 ends the listing; a record PostgreSQL cannot store (a NUL
  * character, a lone surrogate) is a dead letter.
  */
@@ -19,6 +20,7 @@ import { nextPage, pageUrl, type PageLinks, type PageRef, type RunParams } from 
 import { isParallelStyle, type ResolvedSource } from '../shared/source-definition';
 import { checkDestination } from './destinations';
 import { fetchPage, type FetchLimits } from './http';
+import { overHeapBudget } from './page-budget';
 import { acquireRequestSlot } from './rate-limit';
 import type { RecordMapper } from './records';
 import { secretParamNames, withoutParams, withSecretParams, type ResolvedSecrets } from './secrets';
@@ -44,6 +46,8 @@ export interface FetchSourcePageOptions extends Omit<FetchLimits, 'signal'> {
   signal?: AbortSignal;
   /** adds the time spent waiting for the shared rate limit, ms */
   onRateLimitWait?: (ms: number) => void;
+  /** heap bytes per byte of JSON assumed for a page's parse (INGEST_JSON_EXPANSION) */
+  jsonExpansion: number;
   /** pause before fetching a bad page again (attempt 0, 1, …), ms. @default 1 s doubling, at most 30 s */
   badPageBackoffMs?: (attempt: number) => number;
 }
@@ -87,6 +91,10 @@ export async function fetchSourcePage(
       throw ApplicationFailure.nonRetryable(`GET ${url} refused: ${outcome.reason}`, FailureType.SourceDestination, {
         url,
       });
+    if (outcome.kind === 'invalid')
+      throw ApplicationFailure.nonRetryable(`GET ${url} not sent: ${outcome.reason}`, FailureType.InvalidRequest, {
+        url,
+      });
     if (outcome.kind === 'fatal') {
       if (
         (outcome.status === 404 || outcome.status === 400) &&
@@ -116,9 +124,16 @@ export async function fetchSourcePage(
     let body: unknown;
     let header: (name: string) => string | undefined = () => undefined;
     let retryable = true;
+    let overBudget: string | undefined;
     if (outcome.kind === 'too-large') {
       problem = `answered a body of ${outcome.bytes} bytes or more, over maxPageBytes=${options.maxBytes} (request fewer records per page)`;
       text = outcome.head;
+      retryable = false;
+    } else if ((overBudget = overHeapBudget(outcome.bytes, options.jsonExpansion))) {
+      // a retry would fetch the same page into the same heap: a dead letter at once
+      problem = overBudget;
+      text = outcome.text.slice(0, BAD_PAGE_TEXT_LIMIT);
+      header = outcome.header;
       retryable = false;
     } else {
       text = outcome.text;

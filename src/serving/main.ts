@@ -51,7 +51,7 @@ async function main(): Promise<void> {
     },
     logger: false,
   });
-  const watch = watchRegistry(config.postgres.url, store, config.serve.reconcileMs, log);
+  const watch = watchRegistry(config.postgres.url, store, config.serve.reconcileMs, log, metrics);
   await app.listen({ host: config.serve.host, port: config.serve.port });
   log.info('inference service listening', {
     url: `http://${config.serve.host}:${config.serve.port}`,

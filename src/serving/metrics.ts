@@ -73,6 +73,12 @@ export function createMetrics() {
       labelNames: ['model'],
       registers: [registry],
     }),
+    malformedNotices: new Counter({
+      name: 'mlops_serve_malformed_notifications_total',
+      help: 'registry NOTIFY payloads ignored as malformed, by problem (not-json, invalid)',
+      labelNames: ['problem'],
+      registers: [registry],
+    }),
   };
 }
 

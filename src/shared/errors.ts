@@ -40,7 +40,14 @@ export const FailureType = {
   SourcePage: 'SourcePageError',
   /** a request a source definition (or a next link) asked for that may not go out: another origin, a link-local or metadata address */
   SourceDestination: 'SourceDestinationError',
+  /** a request undici will not send as built (a header value with CR, LF or a character outside Latin-1): every attempt fails alike */
+  InvalidRequest: 'InvalidRequestError',
   Registry: 'RegistryError',
+  /**
+   * PostgreSQL refused a value as given (SQLSTATE 22021, 22P05, 22P02, 22001: a NUL, a character or
+   * escape it cannot hold, text over a column's length): the same value fails the same way on every retry
+   */
+  UnstorableText: 'UnstorableTextError',
   /** a MOJO the scorer refuses: not a zip, altered bytes, or an algorithm, version or setting it cannot serve */
   Mojo: 'MojoError',
   /** a webhook receiver's answer a retry cannot change (4xx other than 408/429, a redirect), or a refused address */

@@ -42,7 +42,14 @@ import { parseDuration } from '../shared/duration';
 import { ValidationError } from '../shared/errors';
 import { failing, toFailure } from '../shared/failure';
 import { retrainIngestWorkflowId, retrainTrainingWorkflowId } from '../shared/ids';
-import { approve, reject, status, type ApprovalDecision, type RetrainStatus } from '../shared/messages/retrain-model';
+import {
+  approvalDecision,
+  approve,
+  reject,
+  status,
+  type ApprovalDecision,
+  type RetrainStatus,
+} from '../shared/messages/retrain-model';
 import {
   trainingOf,
   validateTraining,
@@ -68,6 +75,9 @@ import { trainModels } from './train-models';
 const { resolveModelConfig, registerModelVersion, promoteModelVersion, archiveModelVersion, archiveAbandonedVersions } =
   proxyActivities<ReturnType<typeof createRegistryActivities>>({
     startToCloseTimeout: '1 minute',
+    // bounded: a PostgreSQL restart is ridden out (~25 min at the default backoff, 100 s at most between
+    // tries), while text the database refuses fails at once (UnstorableTextError, src/shared/failure.ts)
+    retry: { maximumAttempts: 20 },
   });
 const { recordRetrainFailure } = proxyActivities<ReturnType<typeof createWebhookActivities>>({
   startToCloseTimeout: '1 minute',
@@ -175,8 +185,8 @@ function listen(input: RetrainModelInput, state: RetrainStatus): Retrain {
   const validator = (d?: ApprovalDecision) => {
     if (state.phase !== 'awaiting-approval' || run.decision)
       throw new Error(`retrain of ${input.model} is not waiting for approval (phase ${state.phase})`);
-    if (d !== undefined && (typeof d !== 'object' || d === null))
-      throw new Error(`decision=${JSON.stringify(d)} is invalid: expected { by?, comment? }`);
+    // refused while the caller waits, naming the field (decision.comment=…): nothing is stored
+    failing(() => parse(approvalDecision, d, 'decision'));
   };
   setHandler(approve, decide(true), { validator });
   setHandler(reject, decide(false), { validator });

@@ -69,7 +69,7 @@ export async function startService(
     ui,
   });
   options.configure?.(app);
-  const watch = watchRegistry(pgConfig.url, store, serve.reconcileMs, quiet);
+  const watch = watchRegistry(pgConfig.url, store, serve.reconcileMs, quiet, metrics);
   const host = options.host ?? '127.0.0.1';
   await app.listen({ host, port: options.port ?? 0 });
   const { port } = app.server.address() as AddressInfo;

@@ -3,6 +3,8 @@
  * and the timeout archive it and leave production as it was. Real training on H2O (small data).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { loadConfig } from '../../src/config';
 import { listVersions } from '../../src/registry';
 import { approve, reject, status } from '../../src/shared/messages/retrain-model';
@@ -22,7 +24,9 @@ const suite = useStackSuite({
 const featureSet = uniqueName('approval-fs');
 useFeatureSet(() => suite.pool, featureSet);
 
-const models = [uniqueName('appr'), uniqueName('appr'), uniqueName('appr')].map((m) => m.replace(/-/g, '_'));
+const models = [uniqueName('appr'), uniqueName('appr'), uniqueName('appr'), uniqueName('appr')].map((m) =>
+  m.replace(/-/g, '_'),
+);
 
 async function modelWithV1(model: string): Promise<string> {
   await productionVersion(suite.pool, { ...fakeCandidate(model), featureSet });
@@ -61,6 +65,20 @@ describe('retrainModel with requireApproval', () => {
       [2, 'staging'],
       [1, 'production'],
     ]);
+    // text PostgreSQL cannot store, or no one should: refused to the caller, naming the field; still waiting
+    for (const [decision, field] of [
+      [{ by: 'alice', comment: 'looks\u0000good' }, 'decision.comment'],
+      [{ by: 'al\u0000ice' }, 'decision.by'],
+      [{ by: 'alice', comment: 'x'.repeat(2001) }, 'decision.comment'],
+      [{ by: 'alice\r\nbob' }, 'decision.by'],
+    ] as const) {
+      const refused = await handle.executeUpdate(approve, { args: [decision] }).catch((e: Error) => e);
+      const cause = (refused as Error & { cause?: ApplicationFailure }).cause;
+      expect(cause).toBeInstanceOf(ApplicationFailure);
+      expect(cause!.message).toMatch(new RegExp(`^${field.replace('.', '\\.')}=`));
+      expect(cause!.details).toEqual([{ field }]);
+      expect((await handle.query(status)).phase).toBe('awaiting-approval');
+    }
     expect(await handle.executeUpdate(approve, { args: [{ by: 'alice', comment: 'looks good' }] })).toMatch(
       /approved version 2/,
     );
@@ -86,6 +104,26 @@ describe('retrainModel with requireApproval', () => {
       [2, 'archived'],
       [1, 'production'],
     ]);
+  });
+
+  it('a registry write PostgreSQL refuses (a NUL in the reason) fails at once, not retried', async () => {
+    const model = await modelWithV1(models[3]!);
+    const handle = await suite.client.workflow.start(retrainModel, {
+      taskQueue: suite.worker.taskQueue,
+      workflowId: `retrain-${model}`,
+      args: [{ model, reason: 'manual\u0000', requireApproval: true, approvalTimeout: '1h' }],
+    });
+    const err = await handle.result().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    let cause = (err as WorkflowFailedError).cause;
+    while (cause && !(cause instanceof ApplicationFailure)) cause = (cause as Error & { cause?: Error }).cause;
+    expect([(cause as ApplicationFailure).type, (cause as ApplicationFailure).nonRetryable]).toEqual([
+      'UnstorableTextError',
+      true,
+    ]);
+    const started = (await handle.fetchHistory()).events?.filter((e) => e.activityTaskStartedEventAttributes) ?? [];
+    expect(started.every((e) => e.activityTaskStartedEventAttributes!.attempt === 1)).toBe(true);
+    expect(await stages(model)).toEqual([[1, 'production']]);
   });
 
   it('the approval timeout leaves production unchanged', async () => {
