@@ -6,13 +6,13 @@ import type { MojoModel, Prediction } from './types';
  * Refuses a score with a NaN in it: NaN compares false with everything, so the label rules would read
  * it as class 0 and the probabilities would go out as null. `field` names the row in the error.
  */
-export function checkScored(preds: Float64Array, field: string): void {
-  for (let i = 0; i < preds.length; i++)
-    if (preds[i] !== preds[i])
+export function checkScored(preds: Float64Array, field: string, from = 0, to = preds.length): void {
+  for (let i = from; i < to; i++)
+    if (!Number.isFinite(preds[i]))
       throw new ValidationError(
         field,
         null,
-        'the model scored this row as NaN (a non-finite or missing input it cannot score); no prediction is made from it',
+        'the model scored this row as NaN or ±Infinity (from an input it cannot score); no prediction is made from it',
       );
 }
 

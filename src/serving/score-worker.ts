@@ -39,6 +39,14 @@ function modelFor(path: string, sha256: string): { mojo: MojoModel; encoder: Row
   return entry;
 }
 
+/** Per model, the row and score buffers scoreBatch reuses (it runs to the end synchronously, so never twice at once). */
+const scratch = new WeakMap<MojoModel, { row: Float64Array; one: Float64Array }>();
+function scratchOf(mojo: MojoModel): { row: Float64Array; one: Float64Array } {
+  let s = scratch.get(mojo);
+  if (!s) scratch.set(mojo, (s = { row: new Float64Array(mojo.features.length), one: predsBuffer(mojo) }));
+  return s;
+}
+
 /** Scores `rows`; predictions flat, `width` values per row (score0's layout). */
 export function scoreBatch(
   mojo: MojoModel,
@@ -46,8 +54,7 @@ export function scoreBatch(
   rows: Record<string, ScoringValue>[],
   nonFinite: NonFinite,
 ): ScoreResult {
-  const row = new Float64Array(mojo.features.length);
-  const one = predsBuffer(mojo);
+  const { row, one } = scratchOf(mojo);
   const width = one.length;
   const out = new Float64Array(rows.length * width);
   const stats = { missing: 0, unseen: 0 };

@@ -237,16 +237,16 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     const classes = loaded.mojo.classes;
     const predictions = new Array<RowPrediction>(rows.length);
     for (let i = 0; i < rows.length; i++) {
+      // row i's score is preds[at .. at + width): read in place, not through a subarray per row
       const at = i * width;
-      const one = preds.subarray(at, at + width);
-      checkScored(one, entities ? `entities[${i}]` : `rows[${i}]`);
+      checkScored(preds, entities ? `entities[${i}]` : `rows[${i}]`, at, at + width);
       let scored: RowPrediction;
-      if (!classes) scored = { version: loaded.version, value: one[0]! };
+      if (!classes) scored = { version: loaded.version, value: preds[at]! };
       else {
-        // as EasyPredictModelWrapper: the label is preds[0], the probabilities follow in class order
+        // as EasyPredictModelWrapper: the label index first, then the probabilities in class order
         const probabilities: Record<string, number> = {};
-        for (let k = 0; k < classes.length; k++) probabilities[classes[k]!] = one[k + 1]!;
-        scored = { version: loaded.version, label: classes[one[0]!]!, probabilities };
+        for (let k = 0; k < classes.length; k++) probabilities[classes[k]!] = preds[at + k + 1]!;
+        scored = { version: loaded.version, label: classes[preds[at]!]!, probabilities };
       }
       if (entities) scored.entity = entities[i]!;
       predictions[i] = scored;
