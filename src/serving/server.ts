@@ -333,7 +333,8 @@ function sendError(reply: FastifyReply, err: FastifyError | HttpError | Error, b
       const count = Array.isArray(value) ? value.length : Object.keys(value ?? {}).length;
       return reply.status(413).send({ error: `${field} has ${count} entries; ${v.message}`, field, value: count });
     }
-    const key = (v?.params as { propertyName?: string } | undefined)?.propertyName;
+    // a propertyNames refusal names the key on the error itself
+    const key = (v as { propertyName?: string } | undefined)?.propertyName;
     if (key !== undefined) {
       const named = `${field}.${key.length > 64 ? `${key.slice(0, 64)}...` : key}`;
       return reply.status(400).send({

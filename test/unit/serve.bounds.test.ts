@@ -151,6 +151,10 @@ describe('the size of a body, bounded before it is parsed', () => {
       status: 400,
       body: { field: 'rows[0]', value: null },
     });
+    const longName = 'k'.repeat(2000);
+    const named = await predict(s, { rows: [{ plan: 'pro', [longName]: 1 }] });
+    expect(named).toMatchObject({ status: 400, body: { field: `rows[0].${'k'.repeat(64)}...` } });
+    expect(String(named.body.error)).toContain('2000 characters');
     // at the bounds: scored
     expect((await predict(s, { rows: Array(5).fill({ plan: 'pro', x: 1, y: 2 }) })).status).toBe(200);
   });
