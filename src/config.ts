@@ -132,6 +132,20 @@ function envNameList(env: Env, name: string): string[] {
   return names;
 }
 
+/** A comma-separated list of host names (or IPv4 addresses, or [IPv6] in brackets), lowercased, without ports. */
+function envHostNames(env: Env, name: string): string[] {
+  const raw = read(env, name);
+  if (raw === undefined) return [];
+  const names = raw
+    .split(',')
+    .map((n) => n.trim().toLowerCase())
+    .filter(Boolean);
+  for (const n of names)
+    if (!/^(?:[a-z0-9_](?:[a-z0-9_.-]{0,251}[a-z0-9_])?|\[[0-9a-f:.]+\])$/.test(n))
+      throw new ConfigError(name, raw, 'host names separated by commas, without ports (e.g. mlops.example.com)');
+  return names;
+}
+
 function envPath(env: Env, name: string, fallback: string): string {
   const raw = read(env, name) ?? fallback;
   return isAbsolute(raw) ? raw : resolve(projectRoot, raw);
@@ -322,6 +336,20 @@ export interface ServeConfig {
   maxEventLoopDelayMs: number;
   /** SERVE_MAX_RSS_MB: above this resident memory requests get 503 with Retry-After; 0 disables. @default 0 */
   maxRssMb: number;
+  /** SERVE_MAX_FEATURES: features (properties) in one row of a predict request; more is 413. @default 1000 */
+  maxFeatures: number;
+  /** SERVE_MAX_VALUE_LENGTH: characters in one feature value or feature name of a predict request; longer is 400. @default 1024 */
+  maxValueLength: number;
+  /** SERVE_ALLOW_NON_FINITE: accept NaN and ±Infinity as numeric feature values (NaN is then scored as missing); refused with 400 by default. A prediction that comes out NaN is refused either way. @default false */
+  allowNonFinite: boolean;
+  /** SERVE_REQUEST_TIMEOUT_MS: time a client has to send a whole request (headers and body); slower is 408 and the connection is closed. 0 disables. @default 30000 (ms) */
+  requestTimeoutMs: number;
+  /** SERVE_KEEP_ALIVE_TIMEOUT_MS: how long an idle keep-alive connection stays open between requests. @default 72000 (ms, longer than the 60 s idle timeout of common load balancers, so they close first) */
+  keepAliveTimeoutMs: number;
+  /** SERVE_CONNECTION_TIMEOUT_MS: a connection with no traffic either way for this long is closed (a client that stopped reading its answer). 0 disables. @default 120000 (ms) */
+  connectionTimeoutMs: number;
+  /** SERVE_ALLOWED_HOSTS: comma-separated host names, besides localhost, 127.0.0.0/8 and [::1], that a request's Host header may name when the service listens on a loopback address (a DNS-rebinding guard; not applied on other addresses). @default none */
+  allowedHosts: string[];
   /** SERVE_UI_TEMPORAL_URL: the Temporal Web UI the model pages (/ui/) link each run to: an http(s) URL, or a path such as `/` when the pages and the Web UI share a host (behind nginx). @default `http://127.0.0.1:<TEMPORAL_UI_PORT>` (the local stack's Web UI, 8233) */
   uiTemporalUrl: string;
 }
@@ -524,6 +552,13 @@ export function loadConfig(env: Env = process.env): Config {
       reconcileMs: envInt(env, 'SERVE_RECONCILE_MS', 5000, 100, 3_600_000),
       maxEventLoopDelayMs: envInt(env, 'SERVE_MAX_EVENT_LOOP_DELAY_MS', 1000, 10, 600_000),
       maxRssMb: envInt(env, 'SERVE_MAX_RSS_MB', 0, 0, 1_048_576),
+      maxFeatures: envInt(env, 'SERVE_MAX_FEATURES', 1000, 1, 1_000_000),
+      maxValueLength: envInt(env, 'SERVE_MAX_VALUE_LENGTH', 1024, 16, 1024 * 1024),
+      allowNonFinite: envFlag(env, 'SERVE_ALLOW_NON_FINITE', false),
+      requestTimeoutMs: envInt(env, 'SERVE_REQUEST_TIMEOUT_MS', 30_000, 0, 3_600_000),
+      keepAliveTimeoutMs: envInt(env, 'SERVE_KEEP_ALIVE_TIMEOUT_MS', 72_000, 1, 3_600_000),
+      connectionTimeoutMs: envInt(env, 'SERVE_CONNECTION_TIMEOUT_MS', 120_000, 0, 3_600_000),
+      allowedHosts: envHostNames(env, 'SERVE_ALLOWED_HOSTS'),
       uiTemporalUrl: envLinkBase(env, 'SERVE_UI_TEMPORAL_URL', `http://127.0.0.1:${temporalUiPort}`),
     },
     mojoLoad: {

@@ -52,24 +52,27 @@ export function glmScorer(h: MojoHeader, ini: ModelIni): GlmScorer {
         `predictor ${JSON.stringify(h.features[i])} should be categorical (GLM lists categoricals first)`,
       );
 
+  const unimputable = (i: number): never => {
+    throw new ValidationError(
+      h.features[i]!,
+      null,
+      'is missing, and this GLM was trained without mean imputation (missing_values_handling=MeanImputation) so it cannot score it',
+    );
+  };
   const impute = (row: Float64Array, x: Float64Array): Float64Array => {
     x.set(row);
     if (meanImputation) {
       for (let i = 0; i < cats; i++) if (Number.isNaN(x[i])) x[i] = catModes[i]!;
       for (let i = 0; i < nums; i++) if (Number.isNaN(x[i + cats])) x[i + cats] = numMeans[i]!;
-    }
+    } else for (let i = cats; i < cats + nums; i++) if (Number.isNaN(x[i])) unimputable(i);
     return x;
   };
   const level = (x: Float64Array, i: number): number => {
     const d = x[i]!;
     const ival = Math.trunc(d) - (useAll ? 0 : 1);
-    // As GlmMojoModel: a missing level the MOJO cannot impute is an error, never a silent zero.
-    if (ival !== d - (useAll ? 0 : 1))
-      throw new ValidationError(
-        h.features[i]!,
-        null,
-        'is missing, and this GLM was trained without mean imputation (missing_values_handling=MeanImputation) so it cannot score it',
-      );
+    // As GlmMojoModel: a missing level the MOJO cannot impute is an error, never a silent zero (a
+    // missing number is refused in impute, where GlmMojoModel would answer NaN).
+    if (ival !== d - (useAll ? 0 : 1)) unimputable(i);
     return ival;
   };
   const scratch = new Float64Array(h.features.length);

@@ -40,7 +40,9 @@ async function main(): Promise<void> {
     store,
     pool: scoring,
     metrics,
-    entities: { latest: async (fs, id) => (await cache.getLatestFeatures(fs, id))?.features ?? null },
+    entities: {
+      latestOf: async (fs, ids) => (await cache.getLatestFeaturesMany(fs, ids)).map((l) => l?.features ?? null),
+    },
     // Temporal is connected to lazily, by the first page that asks whether a retrain is running
     ui: {
       pool,

@@ -10,7 +10,7 @@ import { BroadcastChannel } from 'node:worker_threads';
 import { ValidationError } from '../shared/errors';
 import { loadMojo } from '../mojo/load';
 import { predsBuffer } from '../mojo/predict';
-import { rowEncoder, type RowEncoder, type ScoringValue } from '../mojo/rows';
+import { rowEncoder, type NonFinite, type RowEncoder, type ScoringValue } from '../mojo/rows';
 import type { MojoModel } from '../mojo/types';
 import { artifactKey, RELEASE_CHANNEL } from './model-release';
 
@@ -18,6 +18,7 @@ export interface ScoreTask {
   artifactPath: string;
   sha256: string;
   rows: Record<string, ScoringValue>[];
+  nonFinite: NonFinite;
 }
 
 export type ScoreResult =
@@ -51,22 +52,40 @@ function modelFor(path: string, sha256: string): { mojo: MojoModel; encoder: Row
   return entry;
 }
 
+/** Per model, the row and score buffers scoreBatch reuses (it runs to the end synchronously, so never twice at once). */
+const scratch = new WeakMap<MojoModel, { row: Float64Array; one: Float64Array }>();
+function scratchOf(mojo: MojoModel): { row: Float64Array; one: Float64Array } {
+  let s = scratch.get(mojo);
+  if (!s) scratch.set(mojo, (s = { row: new Float64Array(mojo.features.length), one: predsBuffer(mojo) }));
+  return s;
+}
+
 /** Scores `rows`; predictions flat, `width` values per row (score0's layout). */
-export function scoreBatch(mojo: MojoModel, encoder: RowEncoder, rows: Record<string, ScoringValue>[]): ScoreResult {
-  const row = new Float64Array(mojo.features.length);
-  const one = predsBuffer(mojo);
+export function scoreBatch(
+  mojo: MojoModel,
+  encoder: RowEncoder,
+  rows: Record<string, ScoringValue>[],
+  nonFinite: NonFinite,
+): ScoreResult {
+  const { row, one } = scratchOf(mojo);
   const width = one.length;
   const out = new Float64Array(rows.length * width);
   const stats = { missing: 0, unseen: 0 };
+  let r: Record<string, ScoringValue> = {};
+  // own properties only: a missing feature named `constructor` is missing, not Object's constructor
+  const value = (f: string): ScoringValue => (Object.hasOwn(r, f) ? r[f] : undefined);
+  let i = 0;
   try {
-    rows.forEach((r, i) => {
-      encoder.encode((f) => r[f], row, stats, `rows[${i}].`);
+    for (; i < rows.length; i++) {
+      r = rows[i]!;
+      encoder.encode(value, row, stats, '', nonFinite);
       mojo.score0(row, one);
       out.set(one, i * width);
-    });
+    }
   } catch (err) {
+    // the encoder's and the scorer's refusals (a GLM that cannot impute) name the feature; this names the row
     if (err instanceof ValidationError)
-      return { ok: false, field: err.field, value: err.value, expected: err.expected };
+      return { ok: false, field: `rows[${i}].${err.field}`, value: err.value, expected: err.expected };
     throw err;
   }
   return { ok: true, preds: out, width, ...stats };
@@ -74,5 +93,5 @@ export function scoreBatch(mojo: MojoModel, encoder: RowEncoder, rows: Record<st
 
 export default function score(task: ScoreTask): ScoreResult {
   const { mojo, encoder } = modelFor(task.artifactPath, task.sha256);
-  return scoreBatch(mojo, encoder, task.rows);
+  return scoreBatch(mojo, encoder, task.rows, task.nonFinite);
 }

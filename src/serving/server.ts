@@ -13,26 +13,32 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } f
 import underPressure from '@fastify/under-pressure';
 import type { ServeConfig } from '../config';
 import { ValidationError } from '../shared/errors';
-import { predsBuffer, toPrediction } from '../mojo/predict';
-import type { ScoringValue } from '../mojo/rows';
+import { MODEL_NAME, modelName } from '../shared/names';
+import { checkScored } from '../mojo/predict';
+import type { NonFinite, ScoringValue } from '../mojo/rows';
 import type { LoadedVersion } from './loaded-version';
 import type { Metrics } from './metrics';
 import type { ModelStore } from './model-store';
 import { PoolRefusal, scoresInline, type ScoringPool } from './scoring-pool';
 import { watchEventLoopLag } from './event-loop-lag';
+import { hostCheck } from './host-check';
+import { predictBodySchema, scanBounds, type BodyLimits } from './predict-body';
 import { scoreBatch, type ScoreResult } from './score-worker';
 import type { UiDeps } from './ui/deps';
 import { VersionRefusedError } from './version-loads';
 import { registerUi, uiErrorPage, uiNotFound } from './ui/routes';
 
 export interface EntityFeatures {
-  /** the entity's latest features in `featureSet`, or null when it has none */
-  latest(featureSet: string, entityId: string): Promise<Record<string, ScoringValue> | null>;
+  /** each entity's latest features in `featureSet`, in their order, null when it has none (one batch read) */
+  latestOf(featureSet: string, entityIds: readonly string[]): Promise<(Record<string, ScoringValue> | null)[]>;
 }
+
+/** What the routes ask of the model store (ModelStore). */
+export type ServedModels = Pick<ModelStore, 'productionOf' | 'versionOf' | 'readiness'>;
 
 export interface ServerDeps {
   config: ServeConfig;
-  store: ModelStore;
+  store: ServedModels;
   pool: ScoringPool;
   metrics: Metrics;
   entities: EntityFeatures;
@@ -63,28 +69,74 @@ class HttpError extends Error {
   }
 }
 
-const featureValue = { type: ['string', 'number', 'boolean', 'null'] };
-const predictSchema = (maxRows: number) => ({
-  body: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      rows: { type: 'array', minItems: 1, items: { type: 'object', additionalProperties: featureValue } },
-      entities: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1, maxLength: 256 } },
+/** The 200 answer's shape: fast-json-stringify serialises it (faster than JSON.stringify, and only these fields). */
+const predictResponse = {
+  type: 'object',
+  properties: {
+    model: { type: 'string' },
+    version: { type: 'integer' },
+    predictions: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          version: { type: 'integer' },
+          entity: { type: 'string' },
+          label: { type: 'string' },
+          probabilities: { type: 'object', additionalProperties: { type: 'number' } },
+          value: { type: 'number' },
+        },
+      },
     },
-    oneOf: [{ required: ['rows'] }, { required: ['entities'] }],
+    missing: { type: 'integer' },
+    unseen: { type: 'integer' },
   },
-  // maxItems is checked in the handler, to answer 413 rather than 400
-  description: `at most ${maxRows} rows or entities`,
+};
+const predictSchema = (l: BodyLimits) => ({
+  body: predictBodySchema(l),
+  response: { 200: predictResponse },
+  description: `at most ${l.maxRows} rows or entities of at most ${l.maxFeatures} features`,
 });
+
+/** A version number as the registry stores it (integer): 1 to 2^31 - 1, digits only (not `1e3`, not `0x10`). */
+const VERSION = /^[1-9][0-9]{0,9}$/;
+const MAX_VERSION = 2 ** 31 - 1;
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const { config, store, metrics } = deps;
+  const limits: BodyLimits = {
+    maxRows: config.maxRows,
+    maxFeatures: config.maxFeatures,
+    maxValueLength: config.maxValueLength,
+  };
+  const nonFinite: NonFinite = config.allowNonFinite ? 'accept' : 'refuse';
   const app = Fastify({
     logger: deps.logger ?? false,
     bodyLimit: config.bodyLimitBytes,
+    // A client gets requestTimeout for a whole request, then 408 and the connection closed. Node 20
+    // reads it when the server is created (Fastify's own option is assigned later, and ignored), and
+    // checks every connectionsCheckingInterval (by default 30 s, a trickle's head start).
+    requestTimeout: config.requestTimeoutMs,
+    http: {
+      requestTimeout: config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor((config.requestTimeoutMs || 30_000) / 10))),
+    },
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    connectionTimeout: config.connectionTimeoutMs,
     ajv: { customOptions: { allErrors: false, allowUnionTypes: true } },
   });
+
+  const hostAllowed = hostCheck(config.host, config.allowedHosts);
+  if (hostAllowed)
+    app.addHook('onRequest', async (req, reply) => {
+      if (hostAllowed(req.headers.host)) return;
+      const host = req.headers.host ?? null;
+      return reply.status(421).send({
+        error: `Host ${JSON.stringify(host)} is not a loopback name: the service listens on ${config.host} and answers localhost, 127.0.0.1 and [::1] (add names to SERVE_ALLOWED_HOSTS)`,
+        field: 'host',
+        value: host,
+      });
+    });
 
   const lag = watchEventLoopLag();
   app.addHook('onClose', async () => lag.stop());
@@ -114,7 +166,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   app.setErrorHandler(
     (err: FastifyError | HttpError | Error, req, reply) =>
-      (deps.ui && uiErrorPage(reply, req.url, err)) || sendError(reply, err),
+      (deps.ui && uiErrorPage(reply, req.url, err)) || sendError(reply, err, config.bodyLimitBytes),
   );
   app.setNotFoundHandler(
     (req, reply) =>
@@ -135,32 +187,20 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   );
 
   const predict = async (model: string, version: number | undefined, body: PredictBody) => {
+    if (!MODEL_NAME.test(model))
+      throw new HttpError(400, 'model', model, `model ${JSON.stringify(model)} is not ${modelNameRule}`);
     const loaded = version === undefined ? await store.productionOf(model) : await store.versionOf(model, version);
     if (!loaded) {
       throw version === undefined
         ? new HttpError(404, 'model', model, `model ${JSON.stringify(model)} has no production version`)
         : new HttpError(404, 'version', version, `model ${JSON.stringify(model)} has no version ${version}`);
     }
+    // the row and entity counts were bounded before parsing (scanBounds) and by the schema
     const rows = body.rows ?? (await entityRows(loaded, body.entities!));
-    const count = rows.length;
-    if (count > config.maxRows)
-      throw new HttpError(
-        413,
-        body.rows ? 'rows' : 'entities',
-        count,
-        `${count} ${body.rows ? 'rows' : 'entities'} in one request; at most ${config.maxRows} (SERVE_MAX_ROWS)`,
-      );
     return respond(loaded, rows, body.entities);
   };
 
   const entityRows = async (loaded: LoadedVersion, ids: string[]): Promise<Record<string, ScoringValue>[]> => {
-    if (ids.length > config.maxRows)
-      throw new HttpError(
-        413,
-        'entities',
-        ids.length,
-        `${ids.length} entities in one request; at most ${config.maxRows} (SERVE_MAX_ROWS)`,
-      );
     if (!loaded.featureSet)
       throw new HttpError(
         400,
@@ -168,19 +208,17 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         null,
         `${loaded.model} v${loaded.version} has no feature set to read entities from; send rows`,
       );
-    return Promise.all(
-      ids.map(async (id, i) => {
-        const features = await deps.entities.latest(loaded.featureSet!, id);
-        if (!features)
-          throw new HttpError(
-            404,
-            `entities[${i}]`,
-            id,
-            `entity ${JSON.stringify(id)} has no features in feature set ${JSON.stringify(loaded.featureSet)}`,
-          );
-        return features;
-      }),
-    );
+    const found = await deps.entities.latestOf(loaded.featureSet, ids);
+    return found.map((features, i) => {
+      if (!features)
+        throw new HttpError(
+          404,
+          `entities[${i}]`,
+          ids[i],
+          `entity ${JSON.stringify(ids[i])} has no features in feature set ${JSON.stringify(loaded.featureSet)}`,
+        );
+      return features;
+    });
   };
 
   const respond = async (
@@ -190,9 +228,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   ) => {
     const inline = scoresInline(rows.length, loaded.mojo.features.length, config);
     const result: ScoreResult = inline
-      ? scoreBatch(loaded.mojo, loaded.encoder, rows)
+      ? scoreBatch(loaded.mojo, loaded.encoder, rows, nonFinite)
       : await deps.pool
-          .score({ artifactPath: loaded.artifactPath, sha256: loaded.sha256, rows })
+          .score({ artifactPath: loaded.artifactPath, sha256: loaded.sha256, rows, nonFinite })
           .catch((err: unknown) => {
             if (err instanceof PoolRefusal) metrics.poolRefused.inc({ reason: err.reason });
             throw err;
@@ -201,22 +239,23 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     metrics.rows.inc({ model: loaded.model, path: inline ? 'inline' : 'pool' }, rows.length);
     if (result.missing) metrics.missing.inc({ model: loaded.model }, result.missing);
     if (result.unseen) metrics.unseen.inc({ model: loaded.model }, result.unseen);
-    const one = predsBuffer(loaded.mojo);
+    const { preds, width } = result;
     const classes = loaded.mojo.classes;
-    const predictions: RowPrediction[] = [];
+    const predictions = new Array<RowPrediction>(rows.length);
     for (let i = 0; i < rows.length; i++) {
-      one.set(result.preds.subarray(i * result.width, (i + 1) * result.width));
-      const p = toPrediction(loaded.mojo, one);
-      const scored: RowPrediction =
-        'value' in p
-          ? { version: loaded.version, value: p.value }
-          : {
-              version: loaded.version,
-              label: p.label,
-              probabilities: Object.fromEntries(classes!.map((c, k) => [c, p.probabilities[k]!])),
-            };
+      // row i's score is preds[at .. at + width): read in place, not through a subarray per row
+      const at = i * width;
+      checkScored(preds, entities ? `entities[${i}]` : `rows[${i}]`, at, at + width);
+      let scored: RowPrediction;
+      if (!classes) scored = { version: loaded.version, value: preds[at]! };
+      else {
+        // as EasyPredictModelWrapper: the label index first, then the probabilities in class order
+        const probabilities: Record<string, number> = {};
+        for (let k = 0; k < classes.length; k++) probabilities[classes[k]!] = preds[at + k + 1]!;
+        scored = { version: loaded.version, label: classes[preds[at]!]!, probabilities };
+      }
       if (entities) scored.entity = entities[i]!;
-      predictions.push(scored);
+      predictions[i] = scored;
     }
     return {
       model: loaded.model,
@@ -227,30 +266,64 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     };
   };
 
-  app.post<{ Params: { model: string }; Body: PredictBody }>(
-    '/v1/models/:model/predict',
-    { schema: predictSchema(config.maxRows) },
-    async (req) => predict(req.params.model, undefined, req.body),
-  );
-  app.post<{ Params: { model: string; version: string }; Body: PredictBody }>(
-    '/v1/models/:model/versions/:version/predict',
-    { schema: predictSchema(config.maxRows) },
-    async (req) => {
-      const v = Number(req.params.version);
-      if (!Number.isInteger(v) || v < 1)
-        throw new HttpError(
-          404,
-          'version',
-          req.params.version,
-          `version ${JSON.stringify(req.params.version)} is not a version number`,
-        );
-      return predict(req.params.model, v, req.body);
-    },
-  );
+  // The predict routes in their own scope, for their JSON parser: the bounds are scanned before parsing.
+  const jsonParser = app.getDefaultJsonParser('error', 'error');
+  await app.register(async (scope) => {
+    scope.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+      const refused = scanBounds(body as string, limits);
+      if (refused) done(new HttpError(refused.status, refused.field, refused.value, refused.message), undefined);
+      else void jsonParser(req, body as string, done);
+    });
+    scope.post<{ Params: { model: string }; Body: PredictBody }>(
+      '/v1/models/:model/predict',
+      { schema: predictSchema(limits) },
+      async (req) => predict(req.params.model, undefined, req.body),
+    );
+    scope.post<{ Params: { model: string; version: string }; Body: PredictBody }>(
+      '/v1/models/:model/versions/:version/predict',
+      { schema: predictSchema(limits) },
+      async (req) => {
+        const text = req.params.version;
+        const v = VERSION.test(text) ? Number(text) : Number.NaN;
+        if (!(v <= MAX_VERSION))
+          throw new HttpError(
+            404,
+            'version',
+            text,
+            `version ${JSON.stringify(text)} is not a version number (1 to ${MAX_VERSION}, digits only)`,
+          );
+        return predict(req.params.model, v, req.body);
+      },
+    );
+  });
   return app;
 }
 
-function sendError(reply: FastifyReply, err: FastifyError | HttpError | Error): FastifyReply {
+/** names.ts's rule for a model name, as its schema words it */
+const modelNameRule = modelName.safeParse('').error?.issues[0]?.message ?? 'a model name';
+
+/** Where an AJV error points (`/rows/3/x1`) as the encoder names it (`rows[3].x1`). */
+function fieldOf(instancePath: string): string {
+  let field = '';
+  for (const part of instancePath.split('/').slice(1))
+    field += /^\d+$/.test(part) ? `[${part}]` : field ? `.${part}` : part;
+  return field || 'body';
+}
+
+/** The body's value at an AJV instance path. */
+function valueAt(body: unknown, instancePath: string): unknown {
+  let v = body;
+  for (const part of instancePath.split('/').slice(1)) v = (v as Record<string, unknown> | undefined)?.[part];
+  return v;
+}
+
+/** A value to echo back: long strings cut (a refused 200 k-character value is not sent back whole). */
+function shown(v: unknown): unknown {
+  if (typeof v === 'string' && v.length > 64) return `${v.slice(0, 64)}...`;
+  return Array.isArray(v) || (typeof v === 'object' && v !== null) ? null : (v ?? null);
+}
+
+function sendError(reply: FastifyReply, err: FastifyError | HttpError | Error, bodyLimitBytes: number): FastifyReply {
   if (err instanceof HttpError)
     return reply.status(err.status).send({ error: err.message, field: err.field, value: err.value });
   if (err instanceof PoolRefusal)
@@ -265,19 +338,39 @@ function sendError(reply: FastifyReply, err: FastifyError | HttpError | Error): 
   const fe = err as FastifyError;
   if (fe.validation) {
     const v = fe.validation[0];
-    const field = `body${v?.instancePath ? v.instancePath.replace(/\//g, '.') : ''}`;
+    const path = v?.instancePath ?? '';
+    const value = valueAt(reply.request.body, path);
+    const field = fieldOf(path);
+    // the bounds (normally met by scanBounds before parsing): too many is 413, as SERVE_BODY_LIMIT_BYTES is
+    if (v?.keyword === 'maxItems' || v?.keyword === 'maxProperties') {
+      const count = Array.isArray(value) ? value.length : Object.keys(value ?? {}).length;
+      return reply.status(413).send({ error: `${field} has ${count} entries; ${v.message}`, field, value: count });
+    }
+    // a propertyNames refusal names the key on the error itself
+    const key = (v as { propertyName?: string } | undefined)?.propertyName;
+    if (key !== undefined) {
+      const named = `${field}.${key.length > 64 ? `${key.slice(0, 64)}...` : key}`;
+      return reply.status(400).send({
+        error: `${named}: a feature name of ${key.length} characters; at most ${(v!.params as { limit?: number }).limit ?? '?'} (SERVE_MAX_VALUE_LENGTH)`,
+        field: named,
+        value: shown(key),
+      });
+    }
+    const length = typeof value === 'string' ? ` (${value.length} characters)` : '';
     return reply.status(400).send({
-      error: `${field} ${v?.message ?? 'is invalid'}: expected {"rows":[{feature: value}]} or {"entities":["id"]}`,
+      error: `${field} ${v?.message ?? 'is invalid'}${length}: expected {"rows":[{feature: value}]} or {"entities":["id"]}`,
       field,
-      value: null,
+      value: shown(value),
     });
   }
-  if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+  if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    const declared = Number(reply.request.headers['content-length']);
     return reply.status(413).send({
-      error: `the body is larger than ${fe.message.match(/\d+/)?.[0] ?? 'the limit'} bytes (SERVE_BODY_LIMIT_BYTES)`,
+      error: `the body is larger than ${bodyLimitBytes} bytes (SERVE_BODY_LIMIT_BYTES)`,
       field: 'body',
-      value: null,
+      value: Number.isSafeInteger(declared) ? declared : null,
     });
+  }
   if (fe.statusCode === 400 && /JSON/i.test(fe.message))
     return reply.status(400).send({ error: `the body is not valid JSON: ${fe.message}`, field: 'body', value: null });
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500)

@@ -65,7 +65,9 @@ export async function startService(
     store,
     pool: scoring,
     metrics,
-    entities: { latest: async (fs, id) => (await cache.getLatestFeatures(fs, id))?.features ?? null },
+    entities: {
+      latestOf: async (fs, ids) => (await cache.getLatestFeaturesMany(fs, ids)).map((l) => l?.features ?? null),
+    },
     ui,
   });
   options.configure?.(app);

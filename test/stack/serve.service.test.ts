@@ -13,7 +13,12 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { loadConfig } from '../../src/config';
-import { cacheKey, invalidateEntities } from '../../src/feature-store/online-cache';
+import {
+  MAX_NEGATIVE_FILLS,
+  cacheKey,
+  createOnlineCache,
+  invalidateEntities,
+} from '../../src/feature-store/online-cache';
 import { sanitizeH2OId } from '../../src/h2o/ids';
 import { writeGoldenRows } from '../../src/h2o/golden-rows';
 import { cleanupTrainingRun } from '../../src/h2o/training';
@@ -318,6 +323,39 @@ describe('entity requests through the online cache', () => {
     expect(fresh.body.predictions![0]).toEqual({ ...direct.body.predictions![0], entity });
     expect(fresh.body.predictions![0]).not.toEqual(first.body.predictions![0]);
   });
+
+  it('many entities are one batch: one MGET, one query for the misses, a bounded number of "none" entries', async () => {
+    const known = [uniqueName('k'), uniqueName('k'), uniqueName('k')];
+    for (const [i, id] of known.entries())
+      await pool.query(
+        `INSERT INTO features.feature_values (feature_set, entity_id, event_time, features, source) VALUES ($1, $2, $3, $4, 'serve-test')`,
+        [featureSet, id, new Date(Date.now() - 60_000).toISOString(), JSON.stringify({ ...ROW, x3: String(i) })],
+      );
+    const unknown = Array.from({ length: 500 }, (_, i) => `${uniqueName('u')}-${i}`);
+    const counted = testPool();
+    let queries = 0;
+    counted.on('acquire', () => queries++);
+    const cache = createOnlineCache({ pool: counted, redis, ttlS: 60 });
+    try {
+      const ids = [known[0]!, ...unknown, known[1]!, known[2]!, known[0]!];
+      const got = await cache.getLatestFeaturesMany(featureSet, ids);
+      expect(queries).toBe(1);
+      expect(got.map((g) => g?.entityId ?? null)).toEqual(ids.map((id) => (known.includes(id) ? id : null)));
+      expect(got[ids.length - 2]!.features).toEqual({ ...ROW, x3: '2' });
+      expect(await redis.exists(...unknown.map((id) => cacheKey(featureSet, id)))).toBe(MAX_NEGATIVE_FILLS);
+      // now all cached: Redis answers, no query
+      const again = await cache.getLatestFeaturesMany(featureSet, known);
+      expect(queries).toBe(1);
+      expect(again.map((g) => g?.cached)).toEqual([true, true, true]);
+    } finally {
+      await counted.end();
+    }
+    const r = await post(`${service.url}/v1/models/${model}/predict`, { entities: [...known, known[0]] });
+    expect(r.status).toBe(200);
+    expect(r.body.predictions!.map((p) => p.entity)).toEqual([...known, known[0]]);
+    const missing = await post(`${service.url}/v1/models/${model}/predict`, { entities: [known[0], unknown[7]] });
+    expect(missing).toMatchObject({ status: 404, body: { field: 'entities[1]', value: unknown[7] } });
+  });
 });
 
 describe('bad input gets a 4xx naming the field and the value', () => {
@@ -346,11 +384,25 @@ describe('bad input gets a 4xx naming the field and the value', () => {
     ],
     ['too many rows', () => post(url(), { rows: Array.from({ length: 101 }, () => ROW) }), 413, 'rows', 101],
     [
-      'a body over the size limit',
+      'a body over the size limit (its declared length)',
       () => post(url(), null, JSON.stringify({ rows: [{ ...ROW, pad: 'x'.repeat(70_000) }] })),
       413,
       'body',
-      null,
+      JSON.stringify({ rows: [{ ...ROW, pad: 'x'.repeat(70_000) }] }).length,
+    ],
+    [
+      'a model name the registry cannot hold',
+      () => post(`${service.url}/v1/models/${encodeURIComponent("x' OR '1'='1")}/predict`, { rows: [ROW] }),
+      400,
+      'model',
+      "x' OR '1'='1",
+    ],
+    [
+      'a version in another notation',
+      () => post(`${url().replace('/predict', '')}/versions/1e0/predict`, { rows: [ROW] }),
+      404,
+      'version',
+      '1e0',
     ],
     ['malformed JSON', () => post(url(), null, '{"rows": [{"x1": 1,'), 400, 'body', null],
     ['neither rows nor entities', () => post(url(), { records: [] }), 400, 'body', null],

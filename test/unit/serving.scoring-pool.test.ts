@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { releaseInThreads } from '../../src/serving/model-release';
+import type { NonFinite } from '../../src/mojo/rows';
 import { createScoringPool, PoolRefusal, scoresInline, type ScoringPool } from '../../src/serving/scoring-pool';
 import { glmMojo } from '../helpers/hand-mojos';
 
@@ -21,10 +22,10 @@ afterEach(async () => {
   pool = undefined;
 });
 
-function artifact(name: string, bytes: Buffer): { artifactPath: string; sha256: string } {
+function artifact(name: string, bytes: Buffer): { artifactPath: string; sha256: string; nonFinite: NonFinite } {
   const artifactPath = join(dir, name);
   writeFileSync(artifactPath, bytes);
-  return { artifactPath, sha256: createHash('sha256').update(bytes).digest('hex') };
+  return { artifactPath, sha256: createHash('sha256').update(bytes).digest('hex'), nonFinite: 'refuse' };
 }
 
 const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ x: i }));
