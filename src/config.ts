@@ -336,7 +336,7 @@ export interface ServeConfig {
   maxEventLoopDelayMs: number;
   /** SERVE_MAX_RSS_MB: above this resident memory requests get 503 with Retry-After; 0 disables. @default 0 */
   maxRssMb: number;
-  /** SERVE_MAX_FEATURES: features (properties) in one row of a predict request; more is 413. @default 1000 */
+  /** SERVE_MAX_FEATURES: features (properties) in one row of a predict request; more is 413. @default 10000 */
   maxFeatures: number;
   /** SERVE_MAX_VALUE_LENGTH: characters in one feature value or feature name of a predict request; longer is 400. @default 1024 */
   maxValueLength: number;
@@ -552,7 +552,7 @@ export function loadConfig(env: Env = process.env): Config {
       reconcileMs: envInt(env, 'SERVE_RECONCILE_MS', 5000, 100, 3_600_000),
       maxEventLoopDelayMs: envInt(env, 'SERVE_MAX_EVENT_LOOP_DELAY_MS', 1000, 10, 600_000),
       maxRssMb: envInt(env, 'SERVE_MAX_RSS_MB', 0, 0, 1_048_576),
-      maxFeatures: envInt(env, 'SERVE_MAX_FEATURES', 1000, 1, 1_000_000),
+      maxFeatures: envInt(env, 'SERVE_MAX_FEATURES', 10_000, 1, 1_000_000),
       maxValueLength: envInt(env, 'SERVE_MAX_VALUE_LENGTH', 1024, 16, 1024 * 1024),
       allowNonFinite: envFlag(env, 'SERVE_ALLOW_NON_FINITE', false),
       requestTimeoutMs: envInt(env, 'SERVE_REQUEST_TIMEOUT_MS', 30_000, 0, 3_600_000),
