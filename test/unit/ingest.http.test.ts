@@ -6,13 +6,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { sourceDestinationPolicy } from '../../src/ingest/destinations';
 import { createSourceAgent, fetchPage } from '../../src/ingest/http';
 
 describe('fetchPage limits', () => {
   let server: Server;
   let base = '';
   let sentBytes = 0;
-  const agent = createSourceAgent();
+  // the server is on loopback, which sources reach only when the operator allows it
+  const agent = createSourceAgent(sourceDestinationPolicy({ allowDestinations: ['127.0.0.1'] }));
 
   beforeAll(async () => {
     server = createServer((req, res) => {
