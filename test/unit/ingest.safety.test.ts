@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ApplicationFailure } from '@temporalio/common';
+import { loadConfig } from '../../src/config';
 import { ValidationError } from '../../src/shared/errors';
 import { storableJson, storableText } from '../../src/feature-store/rows';
 import { isDeniedAddress } from '../../src/http/destinations';
@@ -12,7 +13,13 @@ import { checkDestination, sourceDestinationPolicy, sourceOrigins } from '../../
 import { eventTimeMs } from '../../src/ingest/event-time';
 import { mapPage } from '../../src/ingest/pages';
 import { compileMapping } from '../../src/ingest/records';
-import { checkSecretReferences, resolveSecrets, withoutParams } from '../../src/ingest/secrets';
+import {
+  checkSecretOrigins,
+  checkSecretReferences,
+  resolveSecrets,
+  secretBinding,
+  withoutParams,
+} from '../../src/ingest/secrets';
 import { validateSourceDefinition, type SourceDefinition } from '../../src/shared/source-definition';
 
 const mapping: SourceDefinition['mapping'] = {
@@ -135,6 +142,60 @@ describe('secrets and destinations', () => {
     const named = base({ url: 'http://metadata.google.internal/computeMetadata/v1' });
     expect(() => checkDestination(named.url, sourceOrigins(named), deny, "the source's URL")).toThrow(
       /metadata\.google\.internal is a cloud metadata service: refused for sources/,
+    );
+  });
+});
+
+describe('secret bindings and destination settings', () => {
+  const onDisk = base({
+    url: 'https://api.crm.example/v1/items',
+    allowedOrigins: ['https://cdn.crm.example'],
+    headers: { Authorization: { env: 'SOURCE_SECRET_CRM' } },
+  });
+
+  it('binds a listed secret to its listed origins, an unlisted one to its own file, anything else to nothing', () => {
+    const listed = { SOURCE_SECRET_CRM: ['https://other.example'] };
+    expect([...secretBinding('SOURCE_SECRET_CRM', listed, onDisk).origins]).toEqual(['https://other.example']);
+    expect([...secretBinding('SOURCE_SECRET_CRM', {}, onDisk).origins]).toEqual([
+      'https://api.crm.example',
+      'https://cdn.crm.example',
+    ]);
+    expect(secretBinding('SOURCE_SECRET_OTHER', {}, onDisk).origins.size).toBe(0);
+    expect(secretBinding('SOURCE_SECRET_CRM', {}, undefined).origins.size).toBe(0);
+  });
+
+  it('refuses a request that would carry a secret elsewhere, naming the field and variable, never the value', () => {
+    const secrets = resolveSecrets(onDisk, [], (v) => secretBinding(v, {}, onDisk), {
+      SOURCE_SECRET_CRM: 'hunter2-value',
+    });
+    expect(() => checkSecretOrigins('https://cdn.crm.example/p2', secrets, 'x')).not.toThrow();
+    let err: unknown;
+    try {
+      checkSecretOrigins('https://evil.example/steal', secrets, "the next page's URL");
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ApplicationFailure);
+    expect((err as ApplicationFailure).nonRetryable).toBe(true);
+    expect((err as ApplicationFailure).message).toMatch(
+      /^the next page's URL https:\/\/evil\.example\/steal would carry the secret headers\.Authorization \(SOURCE_SECRET_CRM\) to https:\/\/evil\.example: refused/,
+    );
+    expect(JSON.stringify(err)).not.toContain('hunter2-value');
+    expect((err as ApplicationFailure).message).not.toContain('hunter2-value');
+  });
+
+  it('reads INGEST_SECRET_ORIGINS, INGEST_ALLOW_DESTINATIONS and the older INGEST_ALLOW_LINK_LOCAL', () => {
+    const cfg = loadConfig({
+      INGEST_SECRET_ORIGINS: 'SOURCE_SECRET_A=https://a.example, SOURCE_SECRET_A=https://b.example:8443/',
+      INGEST_ALLOW_DESTINATIONS: '10.1.0.0/16,crm.internal',
+    }).ingest;
+    expect(cfg.secretOrigins).toEqual({ SOURCE_SECRET_A: ['https://a.example', 'https://b.example:8443'] });
+    expect(cfg.allowDestinations).toEqual(['10.1.0.0/16', 'crm.internal']);
+    expect(cfg.allowInlineDefinitions).toBe(false);
+    expect(loadConfig({}).ingest.allowDestinations).toEqual([]);
+    expect(loadConfig({ INGEST_ALLOW_LINK_LOCAL: 'true' }).ingest.allowDestinations).toContain('169.254.0.0/16');
+    expect(() => loadConfig({ INGEST_SECRET_ORIGINS: 'SOURCE_SECRET_A=https://a.example/path' })).toThrow(
+      /^INGEST_SECRET_ORIGINS="SOURCE_SECRET_A=https:\/\/a\.example\/path" is invalid: expected VARIABLE=origin pairs/,
     );
   });
 });
