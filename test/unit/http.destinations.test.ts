@@ -89,6 +89,12 @@ describe('the deny list', () => {
     expect(destinationRefusal(address, undefined, sources)).toMatch(/refused for sources \(INGEST_ALLOW_DESTINATIONS/);
   });
 
+  it.each(DENIED)('refuses a name resolving to %s', (address) => {
+    expect(destinationRefusal('api.example.com', address, sources)).toMatch(
+      /^api\.example\.com resolves to .*, a loopback, private, link-local or otherwise non-public address: refused for sources/,
+    );
+  });
+
   it.each(ALLOWED)('lets the public address %s through', (address) => {
     expect(isDeniedAddress(address)).toBe(false);
     expect(destinationRefusal(address, undefined, sources)).toBeUndefined();
