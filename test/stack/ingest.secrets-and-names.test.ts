@@ -26,7 +26,7 @@ import { landed, runIngest, testSource } from '../helpers/ingest';
 import { useStackSuite } from '../helpers/suite';
 import { startTestWorker, uniqueName, type TestWorker } from '../helpers/temporal';
 
-/** A TCP server that answers nothing and counts every byte and connection it receives. */
+/** A TCP server that counts every byte and connection it receives (and answers 404 to any request). */
 async function startWireCounter(): Promise<{
   origin: string;
   bytes: () => Buffer;
@@ -39,7 +39,11 @@ async function startWireCounter(): Promise<{
   const server: Server = createServer((socket) => {
     connections++;
     sockets.add(socket);
-    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('data', (c: Buffer) => {
+      chunks.push(c);
+      // answer whatever arrives with a final 404, so a request that did go out fails fast instead of hanging
+      socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n');
+    });
     socket.on('close', () => sockets.delete(socket));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
