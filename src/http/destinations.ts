@@ -72,20 +72,6 @@ export interface DestinationPolicy {
   allow: readonly string[];
 }
 
-/** One entry of an allow list: an IP address or CIDR, or a host name. */
-export function isDestinationEntry(entry: string): boolean {
-  const [ip, bits, ...rest] = entry.split('/');
-  if (rest.length === 0 && ip && isIP(ip)) {
-    if (bits === undefined) return true;
-    const max = isIP(ip) === 4 ? 32 : 128;
-    return /^\d{1,3}$/.test(bits) && Number(bits) <= max;
-  }
-  return (
-    bits === undefined &&
-    /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*$/i.test(entry)
-  );
-}
-
 function cidrList(entries: readonly string[]): BlockList {
   const list = new BlockList();
   for (const entry of entries) {
