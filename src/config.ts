@@ -133,24 +133,29 @@ const LINK_LOCAL_DESTINATIONS = [
   'metadata.goog',
 ];
 
-/** A comma-separated list of CIDRs, IP addresses or host names (an allow list of destinations). */
-function envDestinations(env: Env, name: string): string[] {
+/**
+ * A comma-separated list of CIDRs, IP addresses or host names (an allow list of destinations); with
+ * `scoped`, an entry may be `<source>=<entry>`, for that source only.
+ */
+function envDestinations(env: Env, name: string, scoped = false): string[] {
   const entries = (read(env, name) ?? '')
     .split(',')
     .map((e) => e.trim())
     .filter(Boolean);
   for (const entry of entries) {
-    const [ip, bits, ...rest] = entry.split('/');
+    const scope = scoped ? /^([a-z][a-z0-9_-]{0,62})=(.*)$/.exec(entry) : null;
+    const destination = scope ? scope[2]! : entry;
+    const [ip, bits, ...rest] = destination.split('/');
     const family = isIP(ip ?? '');
     const valid = family
       ? rest.length === 0 &&
         (bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128)))
-      : bits === undefined && /^[A-Za-z0-9_]([A-Za-z0-9_.-]{0,251}[A-Za-z0-9_])?$/.test(entry);
+      : bits === undefined && /^[A-Za-z0-9_]([A-Za-z0-9_.-]{0,251}[A-Za-z0-9_])?$/.test(destination);
     if (!valid)
       throw new ConfigError(
         name,
         entry,
-        'CIDRs, IP addresses or host names separated by commas, e.g. 10.0.0.0/8,::1,crm.internal',
+        `CIDRs, IP addresses or host names separated by commas, e.g. 10.0.0.0/8,::1,crm.internal${scoped ? ' (or <source>=<one of those>, for one source)' : ''}`,
       );
   }
   return entries;
@@ -319,7 +324,7 @@ export interface IngestConfig {
   secretEnvAllow: readonly string[];
   /** INGEST_ALLOW_LINK_LOCAL: kept for old deployments: true adds 169.254.0.0/16, fe80::/10 and the cloud metadata names to INGEST_ALLOW_DESTINATIONS. @default false */
   allowLinkLocal: boolean;
-  /** INGEST_ALLOW_DESTINATIONS: comma-separated CIDRs, IP addresses or host names sources may reach although the deny list (loopback, private, link-local, CGNAT, …: docs/SECURITY.md) refuses them, e.g. `10.1.0.0/16,crm.internal`. @default none */
+  /** INGEST_ALLOW_DESTINATIONS: comma-separated CIDRs, IP addresses or host names sources may reach although the deny list (loopback, private, link-local, CGNAT, …: docs/SECURITY.md) refuses them, e.g. `10.1.0.0/16,crm.internal`; `<source>=<entry>` allows it for that source only, e.g. `crm-customers=10.1.2.3`. @default none */
   allowDestinations: readonly string[];
   /** INGEST_ALLOW_INLINE_DEFINITIONS: accept source definitions in workflow input (`definition`); otherwise only `<name>.json` files of INGEST_SOURCES_DIR run. @default false */
   allowInlineDefinitions: boolean;
@@ -547,7 +552,7 @@ export function loadConfig(env: Env = process.env): Config {
       secretEnvAllow: envNameList(env, 'INGEST_SECRET_ENV_ALLOW'),
       allowLinkLocal: envFlag(env, 'INGEST_ALLOW_LINK_LOCAL', false),
       allowDestinations: [
-        ...envDestinations(env, 'INGEST_ALLOW_DESTINATIONS'),
+        ...envDestinations(env, 'INGEST_ALLOW_DESTINATIONS', true),
         ...(envFlag(env, 'INGEST_ALLOW_LINK_LOCAL', false) ? LINK_LOCAL_DESTINATIONS : []),
       ],
       allowInlineDefinitions: envFlag(env, 'INGEST_ALLOW_INLINE_DEFINITIONS', false),

@@ -13,7 +13,7 @@ import { loadSourceFile } from '../catalog/sources';
 import { invalidateEntities } from '../feature-store/online-cache';
 import { writePage, type WriteMethod } from '../feature-store/page-writer';
 import { admitDefinition, admitNewRun } from '../ingest/admission';
-import { sourceDestinationPolicy, sourceOrigins } from '../ingest/destinations';
+import { hasOwnDestinations, sourceDestinationPolicy, sourceOrigins } from '../ingest/destinations';
 import { createSourceAgent } from '../ingest/http';
 import { deadLetterPageKey, fetchSourcePage, mapPage, uniqueEntities, type FetchedPage } from '../ingest/pages';
 import { compileMapping } from '../ingest/records';
@@ -72,8 +72,19 @@ interface Checkpoint extends IngestPagesOutput {
 }
 
 export function createSourceApiActivities({ pool, redis, config }: ActivityDeps) {
-  const destinations = sourceDestinationPolicy(config.ingest);
-  const agent = createSourceAgent(destinations);
+  // one connection pool for every source, and one per source that INGEST_ALLOW_DESTINATIONS names alone
+  const everySource = sourceDestinationPolicy(config.ingest);
+  const shared = { destinations: everySource, agent: createSourceAgent(everySource) };
+  const own = new Map<string, typeof shared>();
+  const networkOf = (name: string): typeof shared => {
+    if (!hasOwnDestinations(config.ingest, name)) return shared;
+    let n = own.get(name);
+    if (!n) {
+      const destinations = sourceDestinationPolicy(config.ingest, name);
+      own.set(name, (n = { destinations, agent: createSourceAgent(destinations) }));
+    }
+    return n;
+  };
 
   return {
     /** Reads `<source>.json` from INGEST_SOURCES_DIR and validates it (secret references included). */
@@ -101,6 +112,7 @@ export function createSourceApiActivities({ pool, redis, config }: ActivityDeps)
       const map = compileMapping(source.mapping);
       const limit = input.start.index + input.maxPages;
       let rateLimitWaitMs = 0;
+      const { agent, destinations } = networkOf(source.name);
       const fetchOptions = {
         agent,
         redis,

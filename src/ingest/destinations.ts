@@ -12,9 +12,26 @@ import { destinationRefusal, type DestinationPolicy } from '../http/destinations
 import { FailureType } from '../shared/errors';
 import type { ResolvedSource } from '../shared/source-definition';
 
-/** The sources' destination policy: the deny list, less what INGEST_ALLOW_DESTINATIONS allows. */
-export function sourceDestinationPolicy(ingest: Pick<IngestConfig, 'allowDestinations'>): DestinationPolicy {
-  return { caller: 'sources', setting: 'INGEST_ALLOW_DESTINATIONS', allow: ingest.allowDestinations };
+/**
+ * The destination policy of sources, or of the source `name`: the deny list, less what
+ * INGEST_ALLOW_DESTINATIONS allows for every source, and its `<name>=…` entries for that one.
+ */
+export function sourceDestinationPolicy(
+  ingest: Pick<IngestConfig, 'allowDestinations'>,
+  name?: string,
+): DestinationPolicy {
+  const allow: string[] = [];
+  for (const entry of ingest.allowDestinations) {
+    const scope = /^([a-z][a-z0-9_-]*)=(.*)$/.exec(entry);
+    if (!scope) allow.push(entry);
+    else if (scope[1] === name) allow.push(scope[2]!);
+  }
+  return { caller: name === undefined ? 'sources' : `source ${name}`, setting: 'INGEST_ALLOW_DESTINATIONS', allow };
+}
+
+/** Whether INGEST_ALLOW_DESTINATIONS has entries for `name` alone (the source then gets a connection pool of its own). */
+export function hasOwnDestinations(ingest: Pick<IngestConfig, 'allowDestinations'>, name: string): boolean {
+  return ingest.allowDestinations.some((e) => e.startsWith(`${name}=`));
 }
 
 /** The origins a source's requests may go to. */

@@ -186,6 +186,25 @@ describe('the agents, against a real server on loopback', () => {
     },
   );
 
+  it('an entry <source>=<cidr> of INGEST_ALLOW_DESTINATIONS allows that source alone', async () => {
+    const ingest = { allowDestinations: ['src-a=127.0.0.1', '10.9.0.0/16'] };
+    expect(sourceDestinationPolicy(ingest, 'src-a').allow).toEqual(['127.0.0.1', '10.9.0.0/16']);
+    expect(sourceDestinationPolicy(ingest, 'src-b').allow).toEqual(['10.9.0.0/16']);
+    expect(sourceDestinationPolicy(ingest).allow).toEqual(['10.9.0.0/16']);
+    const before = requests;
+    const b = createSourceAgent(sourceDestinationPolicy(ingest, 'src-b'));
+    const refused = await fetchPage(b, `http://127.0.0.1:${port}/x`, {}, limits);
+    await b.close();
+    expect(refused.kind === 'refused' && refused.reason).toMatch(
+      /refused for source src-b \(INGEST_ALLOW_DESTINATIONS/,
+    );
+    expect(requests).toBe(before);
+    const a = createSourceAgent(sourceDestinationPolicy(ingest, 'src-a'));
+    expect((await fetchPage(a, `http://127.0.0.1:${port}/x`, {}, limits)).kind).toBe('ok');
+    await a.close();
+    expect(requests).toBe(before + 1);
+  });
+
   it('a webhook POST to loopback is rejected without a request; http: needs WEBHOOK_ALLOW_HTTP', async () => {
     const before = requests;
     const agent = createWebhookAgent(receivers);

@@ -194,6 +194,12 @@ describe('secret bindings and destination settings', () => {
     expect(cfg.allowInlineDefinitions).toBe(false);
     expect(loadConfig({}).ingest.allowDestinations).toEqual([]);
     expect(loadConfig({ INGEST_ALLOW_LINK_LOCAL: 'true' }).ingest.allowDestinations).toContain('169.254.0.0/16');
+    expect(loadConfig({ INGEST_ALLOW_DESTINATIONS: 'crm-customers=10.1.2.3' }).ingest.allowDestinations).toEqual([
+      'crm-customers=10.1.2.3',
+    ]);
+    expect(() => loadConfig({ INGEST_ALLOW_DESTINATIONS: 'crm=10.1.2.3/40' })).toThrow(
+      /^INGEST_ALLOW_DESTINATIONS="crm=10\.1\.2\.3\/40" is invalid: expected CIDRs, IP addresses or host names/,
+    );
     expect(() => loadConfig({ INGEST_SECRET_ORIGINS: 'SOURCE_SECRET_A=https://a.example/path' })).toThrow(
       /^INGEST_SECRET_ORIGINS="SOURCE_SECRET_A=https:\/\/a\.example\/path" is invalid: expected VARIABLE=origin pairs/,
     );
