@@ -30,6 +30,7 @@ import { compileMapping } from '../src/ingest/records';
 import { validateSourceDefinition } from '../src/shared/source-definition';
 import { INGEST_SOURCE, type IngestSourceWorkflow } from '../src/shared/contracts/ingest-source';
 import { connectClientConnection } from '../src/temporal-connection';
+import { LOCAL_WORKER_ENV } from '../src/stack/worker';
 
 interface Args {
   records: number;
@@ -79,7 +80,8 @@ function cpuSecondsOf(pid: number): number {
 async function spawnWorker(taskQueue: string, bundlePath: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'src', 'worker.ts')], {
     cwd: projectRoot,
-    env: { ...process.env, TEMPORAL_TASK_QUEUE: taskQueue, WORKER_WORKFLOW_BUNDLE: bundlePath },
+    // the synthetic source is on loopback and its definition inline: the local stack's worker settings
+    env: { ...LOCAL_WORKER_ENV, ...process.env, TEMPORAL_TASK_QUEUE: taskQueue, WORKER_WORKFLOW_BUNDLE: bundlePath },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -5,6 +5,7 @@
  *
  * MAINTENANCE: docs/CONFIGURATION.md lists these variables; keep it in sync.
  */
+import { isIP } from 'node:net';
 import { availableParallelism, homedir } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -144,6 +145,62 @@ function envHostNames(env: Env, name: string): string[] {
     if (!/^(?:[a-z0-9_](?:[a-z0-9_.-]{0,251}[a-z0-9_])?|\[[0-9a-f:.]+\])$/.test(n))
       throw new ConfigError(name, raw, 'host names separated by commas, without ports (e.g. mlops.example.com)');
   return names;
+}
+
+/** What INGEST_ALLOW_LINK_LOCAL=true allows (its meaning before INGEST_ALLOW_DESTINATIONS). */
+const LINK_LOCAL_DESTINATIONS = [
+  '169.254.0.0/16',
+  'fe80::/10',
+  'metadata.google.internal',
+  'metadata',
+  'metadata.goog',
+];
+
+/**
+ * A comma-separated list of CIDRs, IP addresses or host names (an allow list of destinations); with
+ * `scoped`, an entry may be `<source>=<entry>`, for that source only.
+ */
+function envDestinations(env: Env, name: string, scoped = false): string[] {
+  const entries = (read(env, name) ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  for (const entry of entries) {
+    const scope = scoped ? /^([a-z][a-z0-9_-]{0,62})=(.*)$/.exec(entry) : null;
+    const destination = scope ? scope[2]! : entry;
+    const [ip, bits, ...rest] = destination.split('/');
+    const family = isIP(ip ?? '');
+    const valid = family
+      ? rest.length === 0 &&
+        (bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128)))
+      : bits === undefined && /^[A-Za-z0-9_]([A-Za-z0-9_.-]{0,251}[A-Za-z0-9_])?$/.test(destination);
+    if (!valid)
+      throw new ConfigError(
+        name,
+        entry,
+        `CIDRs, IP addresses or host names separated by commas, e.g. 10.0.0.0/8,::1,crm.internal${scoped ? ' (or <source>=<one of those>, for one source)' : ''}`,
+      );
+  }
+  return entries;
+}
+
+/** `VARIABLE=origin` pairs separated by commas: the origins each secret may be sent to. */
+function envSecretOrigins(env: Env, name: string): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const pair of (read(env, name) ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(https?:\/\/[^/\s?#@]+)\/?$/i.exec(pair);
+    if (!match)
+      throw new ConfigError(
+        name,
+        pair,
+        'VARIABLE=origin pairs separated by commas, e.g. SOURCE_SECRET_CRM=https://api.crm.example',
+      );
+    (out[match[1]!] ??= []).push(new URL(match[2]!).origin);
+  }
+  return out;
 }
 
 function envPath(env: Env, name: string, fallback: string): string {
@@ -290,8 +347,14 @@ export interface IngestConfig {
   jsonExpansion: number;
   /** INGEST_SECRET_ENV_ALLOW: comma-separated environment variables a source definition may reference as a secret besides those named `SOURCE_SECRET_…`; any other reference fails validation. @default none */
   secretEnvAllow: readonly string[];
-  /** INGEST_ALLOW_LINK_LOCAL: let sources reach link-local and cloud metadata addresses (169.254.0.0/16, fe80::/10, metadata.google.internal, …), refused by default. @default false */
+  /** INGEST_ALLOW_LINK_LOCAL: kept for old deployments: true adds 169.254.0.0/16, fe80::/10 and the cloud metadata names to INGEST_ALLOW_DESTINATIONS. @default false */
   allowLinkLocal: boolean;
+  /** INGEST_ALLOW_DESTINATIONS: comma-separated CIDRs, IP addresses or host names sources may reach although the deny list (loopback, private, link-local, CGNAT, …: docs/SECURITY.md) refuses them, e.g. `10.1.0.0/16,crm.internal`; `<source>=<entry>` allows it for that source only, e.g. `crm-customers=10.1.2.3`. @default none */
+  allowDestinations: readonly string[];
+  /** INGEST_ALLOW_INLINE_DEFINITIONS: accept source definitions in workflow input (`definition`); otherwise only `<name>.json` files of INGEST_SOURCES_DIR run. @default false */
+  allowInlineDefinitions: boolean;
+  /** INGEST_SECRET_ORIGINS: comma-separated `VARIABLE=origin` pairs binding each secret to the origins it may be sent to (repeat a variable for more), e.g. `SOURCE_SECRET_CRM=https://api.crm.example`; a secret not listed goes only to the origins of the INGEST_SOURCES_DIR file that references it. @default none */
+  secretOrigins: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface TrainingConfig {
@@ -372,6 +435,10 @@ export interface WebhookConfig {
   timeoutMs: number;
   /** WEBHOOK_SWEEP_INTERVAL_S: how often the `webhooks-sweep` Schedule (`schedules apply`) starts deliveries whose start was lost. @default 60 (s) */
   sweepIntervalS: number;
+  /** WEBHOOK_ALLOW_DESTINATIONS: comma-separated CIDRs, IP addresses or host names receivers may be at although the deny list (loopback, private, link-local, CGNAT, …: docs/SECURITY.md) refuses them. @default none */
+  allowDestinations: readonly string[];
+  /** WEBHOOK_ALLOW_HTTP: deliver to `http:` receivers too; otherwise a subscription's url must be `https:`. @default false */
+  allowHttp: boolean;
 }
 
 export interface Config {
@@ -538,6 +605,12 @@ export function loadConfig(env: Env = process.env): Config {
       jsonExpansion: envInt(env, 'INGEST_JSON_EXPANSION', 20, 1, 1_000_000),
       secretEnvAllow: envNameList(env, 'INGEST_SECRET_ENV_ALLOW'),
       allowLinkLocal: envFlag(env, 'INGEST_ALLOW_LINK_LOCAL', false),
+      allowDestinations: [
+        ...envDestinations(env, 'INGEST_ALLOW_DESTINATIONS', true),
+        ...(envFlag(env, 'INGEST_ALLOW_LINK_LOCAL', false) ? LINK_LOCAL_DESTINATIONS : []),
+      ],
+      allowInlineDefinitions: envFlag(env, 'INGEST_ALLOW_INLINE_DEFINITIONS', false),
+      secretOrigins: envSecretOrigins(env, 'INGEST_SECRET_ORIGINS'),
     },
     serve: {
       host: envString(env, 'SERVE_HOST', '127.0.0.1'),
@@ -571,6 +644,8 @@ export function loadConfig(env: Env = process.env): Config {
       maxIntervalMs: envInt(env, 'WEBHOOK_BACKOFF_MAX_MS', 300_000, 10, 86_400_000),
       timeoutMs: envInt(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 600_000),
       sweepIntervalS: envInt(env, 'WEBHOOK_SWEEP_INTERVAL_S', 60, 5, 86_400),
+      allowDestinations: envDestinations(env, 'WEBHOOK_ALLOW_DESTINATIONS'),
+      allowHttp: envFlag(env, 'WEBHOOK_ALLOW_HTTP', false),
     },
   };
   if (config.webhooks.maxIntervalMs < config.webhooks.initialIntervalMs) {

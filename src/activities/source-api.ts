@@ -12,11 +12,12 @@ import { Context, activityInfo, heartbeat } from '@temporalio/activity';
 import { loadSourceFile } from '../catalog/sources';
 import { invalidateEntities } from '../feature-store/online-cache';
 import { writePage, type WriteMethod } from '../feature-store/page-writer';
-import { sourceOrigins } from '../ingest/destinations';
+import { admitDefinition, admitNewRun } from '../ingest/admission';
+import { hasOwnDestinations, sourceDestinationPolicy, sourceOrigins } from '../ingest/destinations';
 import { createSourceAgent } from '../ingest/http';
 import { deadLetterPageKey, fetchSourcePage, mapPage, uniqueEntities, type FetchedPage } from '../ingest/pages';
 import { compileMapping } from '../ingest/records';
-import { checkSecretReferences, resolveSecrets } from '../ingest/secrets';
+import { checkSecretReferences, resolveSecrets, secretBinding } from '../ingest/secrets';
 import { addCounts, emptyCounts, type IngestCounts } from '../shared/ingest-counts';
 import { pageKey, type PageRef, type RunParams } from '../shared/pagination';
 import { validateSourceDefinition, type Pagination, type ResolvedSource } from '../shared/source-definition';
@@ -27,6 +28,11 @@ export interface LoadSourceDefinitionInput {
 }
 
 export interface LoadSourceDefinitionOutput {
+  definition: ResolvedSource;
+}
+
+export interface AdmitSourceDefinitionInput {
+  /** an inline definition, or the one a continued run's checkpoint carries */
   definition: ResolvedSource;
 }
 
@@ -66,7 +72,19 @@ interface Checkpoint extends IngestPagesOutput {
 }
 
 export function createSourceApiActivities({ pool, redis, config }: ActivityDeps) {
-  const agent = createSourceAgent({ allowLinkLocal: config.ingest.allowLinkLocal });
+  // one connection pool for every source, and one per source that INGEST_ALLOW_DESTINATIONS names alone
+  const everySource = sourceDestinationPolicy(config.ingest);
+  const shared = { destinations: everySource, agent: createSourceAgent(everySource) };
+  const own = new Map<string, typeof shared>();
+  const networkOf = (name: string): typeof shared => {
+    if (!hasOwnDestinations(config.ingest, name)) return shared;
+    let n = own.get(name);
+    if (!n) {
+      const destinations = sourceDestinationPolicy(config.ingest, name);
+      own.set(name, (n = { destinations, agent: createSourceAgent(destinations) }));
+    }
+    return n;
+  };
 
   return {
     /** Reads `<source>.json` from INGEST_SOURCES_DIR and validates it (secret references included). */
@@ -76,10 +94,17 @@ export function createSourceApiActivities({ pool, redis, config }: ActivityDeps)
       return { definition };
     },
 
+    /** Whether this worker runs `definition` (src/ingest/admission.ts): a ValidationError naming the field when not. */
+    async admitSourceDefinition({ definition }: AdmitSourceDefinitionInput): Promise<void> {
+      await admitNewRun(validateSourceDefinition(definition, 'definition'), config.ingest, pool);
+    },
+
     /** Fetches and writes up to `maxPages` pages from `start`; returns counts and the next page. */
     async ingestPages(input: IngestPagesInput): Promise<IngestPagesOutput> {
       // Re-validate: the activity is the last line before I/O, and a definition from history may predate a fix.
       let source = validateSourceDefinition(input.source);
+      // the source's INGEST_SOURCES_DIR file, which binds its secrets; an inline definition runs only if allowed
+      const onDisk = await admitDefinition(source, config.ingest);
       const info = activityInfo();
       // dead letters and lineage are keyed by the ingest run's workflow id and run key (stable across continue-as-new)
       const workflowId = info.workflowExecution?.workflowId ?? `activity-${info.activityId}`;
@@ -87,13 +112,16 @@ export function createSourceApiActivities({ pool, redis, config }: ActivityDeps)
       const map = compileMapping(source.mapping);
       const limit = input.start.index + input.maxPages;
       let rateLimitWaitMs = 0;
+      const { agent, destinations } = networkOf(source.name);
       const fetchOptions = {
         agent,
         redis,
         // before any request: a disallowed variable is a ValidationError naming it, an unset one a ConfigError
-        secrets: resolveSecrets(source, config.ingest.secretEnvAllow),
+        secrets: resolveSecrets(source, config.ingest.secretEnvAllow, (variable) =>
+          secretBinding(variable, config.ingest.secretOrigins, onDisk),
+        ),
         origins: sourceOrigins(source),
-        allowLinkLocal: config.ingest.allowLinkLocal,
+        destinations,
         timeoutMs: source.requestTimeoutMs ?? config.ingest.requestTimeoutMs,
         deadlineMs: source.requestDeadlineMs ?? config.ingest.requestDeadlineMs,
         maxBytes: source.maxPageBytes ?? config.ingest.maxPageBytes,

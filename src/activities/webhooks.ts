@@ -22,8 +22,8 @@ import {
 } from '../webhooks/deliveries';
 import { emitWebhookEvents } from '../webhooks/emit';
 import { recordRetrainFailed, type RetrainFailure } from '../webhooks/outbox';
-import { createWebhookAgent, postWebhook } from '../webhooks/post';
-import { EVENT_HEADER, ID_HEADER, signPayload, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../webhooks/signature';
+import { createWebhookAgent, postWebhook, webhookDestinations } from '../webhooks/post';
+import { deliveryHeaders, signingKey } from '../webhooks/signature';
 import type { ActivityDeps } from './deps';
 
 export interface SendWebhookInput {
@@ -49,7 +49,8 @@ export async function emitAfterCommit({ config, pool }: ActivityDeps): Promise<v
 
 export function createWebhookActivities(deps: ActivityDeps) {
   const { config, pool } = deps;
-  const agent = createWebhookAgent();
+  const destinations = webhookDestinations(config.webhooks);
+  const agent = createWebhookAgent(destinations);
   const withClient = <T>(work: (client: PoolClient) => Promise<T>): Promise<T> => withPoolClient(pool, work);
 
   return {
@@ -82,6 +83,9 @@ export function createWebhookActivities(deps: ActivityDeps) {
           undefined,
           `the signing secret of webhooks.${subscription.name}, set on the worker`,
         );
+      const signing = signingKey(secret);
+      if ('problem' in signing)
+        throw new ConfigError(subscription.secretEnv, '<not shown>', `${signing.problem}; set it and redeliver`);
 
       const timestamp = Math.floor(Date.now() / 1000);
       const body = deliveryBody(delivery.event);
@@ -91,15 +95,14 @@ export function createWebhookActivities(deps: ActivityDeps) {
         activityAttempt: info.attempt,
       };
       const attempt = await withClient((c) => beginAttempt(c, key, subscription.url, timestamp));
-      const headers = {
-        [ID_HEADER]: delivery.id,
-        [EVENT_HEADER]: delivery.event.type,
-        [TIMESTAMP_HEADER]: String(timestamp),
-        [SIGNATURE_HEADER]: signPayload(secret, timestamp, body),
-        'x-webhook-attempt': String(attempt),
-      };
+      const headers = deliveryHeaders(
+        secret,
+        { id: delivery.id, event: delivery.event.type, attempt },
+        timestamp,
+        body,
+      );
       const started = performance.now();
-      const outcome = await postWebhook(agent, subscription.url, headers, body, input.timeoutMs);
+      const outcome = await postWebhook(agent, subscription.url, headers, body, input.timeoutMs, destinations);
       const latencyMs = Math.round(performance.now() - started);
       const error = outcome.kind === 'delivered' ? null : outcome.reason;
       await withClient((c) =>

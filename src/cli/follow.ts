@@ -13,6 +13,7 @@ import {
 } from '@temporalio/common';
 import { LiveArea, type Output } from './live-area';
 import type { FrameOptions } from './progress-frame';
+import { printable } from './terminal-text';
 
 /** Between polls: often enough for a bar to look alive, rarely enough to cost the server nothing. */
 export const FOLLOW_INTERVAL_MS = 500;
@@ -137,7 +138,8 @@ export function describeFailure(err: unknown): FailureText {
 /** How a failed run is printed: `failed: <type>: <message>`, then where. */
 export function failureLines(err: unknown): string[] {
   const f = describeFailure(err);
-  return [`failed: ${f.type}: ${f.message}`, ...f.where.map((w) => `  in ${w}`)];
+  // a run's failure quotes outside text (a source's error body): printed escaped
+  return [`failed: ${printable(f.type)}: ${printable(f.message)}`, ...f.where.map((w) => `  in ${printable(w)}`)];
 }
 
 /** How an interrupted follow ends: the run goes on, and how to find it again. */

@@ -3,6 +3,7 @@
  * Parses, rejects unknown commands and arguments by name, and dispatches to one file per command.
  */
 import { ConfigError, MojoError, StackError, ValidationError } from '../shared/errors';
+import { printableLines } from './terminal-text';
 
 export type Command = (args: string[]) => Promise<number>;
 
@@ -79,7 +80,7 @@ if (require.main === module) {
         err instanceof ConfigError ||
         err instanceof StackError ||
         err instanceof MojoError;
-      console.error(`error: ${known ? (err as Error).message : ((err as Error).stack ?? String(err))}`);
+      console.error(`error: ${printableLines(known ? (err as Error).message : ((err as Error).stack ?? String(err)))}`);
       process.exit(1);
     },
   );

@@ -1,7 +1,7 @@
 /**
  * `webhooks deliveries [--failed] [--json] [--limit N]`: the newest deliveries with their attempts;
  * `webhooks attempts <id> [--json]`: every attempt of one delivery (status, latency, answer);
- * `webhooks redeliver <id>`: a new run of the delivery (GitHub's "Redeliver"): same X-Webhook-Id and
+ * `webhooks redeliver <id>`: a new run of the delivery (GitHub's "Redeliver"): same webhook-id and
  * body, a new signed timestamp, its attempts counted after the earlier ones.
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
@@ -20,6 +20,7 @@ import {
 import { redeliver } from '../webhooks/dispatch';
 import { deliveryPolicy } from '../webhooks/emit';
 import { temporalHint } from './temporal';
+import { printable, printableJson } from './terminal-text';
 
 export function formatDeliveries(deliveries: DeliverySummary[]): string {
   if (deliveries.length === 0) return 'no deliveries';
@@ -33,7 +34,7 @@ export function formatDeliveries(deliveries: DeliverySummary[]): string {
       (d.model ?? '-').padEnd(16),
       d.subscription.padEnd(16),
       d.createdAt.slice(0, 19),
-      d.error ? d.error.slice(0, 80) : '',
+      d.error ? printable(d.error.replace(/\s+/g, ' ').slice(0, 80)) : '',
     ].join('  '),
   );
   return [
@@ -63,7 +64,7 @@ export function formatAttempts(attempts: AttemptSummary[]): string {
         String(a.responseCode ?? '-').padStart(4),
         (a.latencyMs === null ? '-' : `${a.latencyMs} ms`).padStart(9),
         a.startedAt.slice(0, 19),
-        (a.error ?? a.responseHead ?? '').replace(/\s+/g, ' ').slice(0, 100),
+        printable((a.error ?? a.responseHead ?? '').replace(/\s+/g, ' ').slice(0, 100)),
       ].join('  '),
     ),
   ].join('\n');
@@ -102,7 +103,7 @@ export async function webhooksCommand(args: string[]): Promise<number> {
           'none: webhooks deliveries [--failed] [--json] [--limit N]',
         );
       const deliveries = await listDeliveries(pool, { failed: o.flags.has('--failed'), limit: o.limit });
-      console.log(o.flags.has('--json') ? JSON.stringify(deliveries, null, 2) : formatDeliveries(deliveries));
+      console.log(o.flags.has('--json') ? printableJson(deliveries) : formatDeliveries(deliveries));
       return 0;
     }
     if (sub === 'attempts') {
@@ -116,7 +117,7 @@ export async function webhooksCommand(args: string[]): Promise<number> {
       if (!(await loadDelivery(pool, o.rest[0]!)))
         throw new ValidationError('delivery', o.rest[0], 'a delivery id listed by `webhooks deliveries`');
       const attempts = await listAttempts(pool, o.rest[0]!);
-      console.log(o.flags.has('--json') ? JSON.stringify(attempts, null, 2) : formatAttempts(attempts));
+      console.log(o.flags.has('--json') ? printableJson(attempts) : formatAttempts(attempts));
       return 0;
     }
     if (sub === 'redeliver') {

@@ -1,28 +1,49 @@
 /**
- * Where source requests may go. A definition's secrets go to the origin of its `url` and to the
+ * Where source requests may go. A definition's requests go to the origin of its `url` and to the
  * origins it lists in `allowedOrigins`, nowhere else: a next link (Link header, next URL in the body)
- * to any other origin fails the run, non-retryably, before a byte is sent to it. Link-local and cloud
- * metadata addresses (src/http/destinations.ts) are refused unless the operator sets
- * INGEST_ALLOW_LINK_LOCAL: by literal address here, and by resolved address in the source agent.
+ * to any other origin fails the run, non-retryably, before a byte is sent to it. Each secret is bound
+ * further to its own origins (src/ingest/secrets.ts). Non-public addresses (loopback, private,
+ * link-local, metadata: src/http/destinations.ts) are refused unless the operator lists them in
+ * INGEST_ALLOW_DESTINATIONS: by literal host here, and by resolved address in the source agent.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { isLinkLocal, type LinkLocalPolicy } from '../http/destinations';
+import type { IngestConfig } from '../config';
+import { destinationRefusal, type DestinationPolicy } from '../http/destinations';
 import { FailureType } from '../shared/errors';
 import type { ResolvedSource } from '../shared/source-definition';
 
-/** Sources reach link-local addresses only when the operator sets this (config.ingest.allowLinkLocal). */
-export const SOURCE_LINK_LOCAL = { setting: 'INGEST_ALLOW_LINK_LOCAL' } as const satisfies LinkLocalPolicy;
+/**
+ * The destination policy of sources, or of the source `name`: the deny list, less what
+ * INGEST_ALLOW_DESTINATIONS allows for every source, and its `<name>=…` entries for that one.
+ */
+export function sourceDestinationPolicy(
+  ingest: Pick<IngestConfig, 'allowDestinations'>,
+  name?: string,
+): DestinationPolicy {
+  const allow: string[] = [];
+  for (const entry of ingest.allowDestinations) {
+    const scope = /^([a-z][a-z0-9_-]*)=(.*)$/.exec(entry);
+    if (!scope) allow.push(entry);
+    else if (scope[1] === name) allow.push(scope[2]!);
+  }
+  return { caller: name === undefined ? 'sources' : `source ${name}`, setting: 'INGEST_ALLOW_DESTINATIONS', allow };
+}
 
-/** The origins a source's requests (and its secrets) may go to. */
+/** Whether INGEST_ALLOW_DESTINATIONS has entries for `name` alone (the source then gets a connection pool of its own). */
+export function hasOwnDestinations(ingest: Pick<IngestConfig, 'allowDestinations'>, name: string): boolean {
+  return ingest.allowDestinations.some((e) => e.startsWith(`${name}=`));
+}
+
+/** The origins a source's requests may go to. */
 export function sourceOrigins(source: ResolvedSource): Set<string> {
   return new Set([new URL(source.url).origin, ...(source.allowedOrigins ?? []).map((o) => new URL(o).origin)]);
 }
 
 /**
- * Refuses a request to `url` that may not go out: another origin (naming both), or a link-local
- * address. `what` says whose URL it is ("the source's url", "the next page's URL").
+ * Refuses a request to `url` that may not go out: another origin (naming both), or a non-public
+ * address the policy does not allow. `what` says whose URL it is ("the source's url", "the next page's URL").
  */
-export function checkDestination(url: string, origins: Set<string>, allowLinkLocal: boolean, what: string): void {
+export function checkDestination(url: string, origins: Set<string>, policy: DestinationPolicy, what: string): void {
   const target = new URL(url);
   if (!origins.has(target.origin)) {
     const [own, ...others] = [...origins];
@@ -32,11 +53,9 @@ export function checkDestination(url: string, origins: Set<string>, allowLinkLoc
       { origin: target.origin, sourceOrigin: own },
     );
   }
-  if (!allowLinkLocal && isLinkLocal(target.hostname)) {
-    throw ApplicationFailure.nonRetryable(
-      `${what} ${url} is a link-local or cloud metadata address (${target.hostname}): refused. Set ${SOURCE_LINK_LOCAL.setting}=true on the worker if a source really lives there.`,
-      FailureType.SourceDestination,
-      { host: target.hostname },
-    );
-  }
+  const refusal = destinationRefusal(target.hostname, undefined, policy);
+  if (refusal)
+    throw ApplicationFailure.nonRetryable(`${what} ${url}: ${refusal}`, FailureType.SourceDestination, {
+      host: target.hostname,
+    });
 }

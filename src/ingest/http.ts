@@ -5,16 +5,15 @@
  *   Retry-After when the source sent one;
  * - fatal: any other 4xx (401, 403, 404, …), which a retry cannot fix;
  * - too-large: a body over the page's byte cap (read no further: a retry would send it again);
- * - refused: the name resolved to a link-local address (src/http/destinations.ts);
+ * - refused: the destination is a non-public address the policy does not allow (src/http/destinations.ts);
  * - invalid: a request undici will not send as built (a header value with CR/LF or outside Latin-1).
  * Header values are never put into a result or an error: they may hold secrets.
  */
 import { Agent, request } from 'undici';
-import { guardedLookup, isLinkLocalRefusal } from '../http/destinations';
+import { guardedConnector, isDestinationRefusal, type DestinationPolicy } from '../http/destinations';
 import { describeNetworkError } from '../http/network-errors';
 import { parseRetryAfter } from '../http/retry-after';
 import { invalidRequest, isRetryableStatus } from '../http/retryable';
-import { SOURCE_LINK_LOCAL } from './destinations';
 
 export type FetchOutcome =
   | { kind: 'ok'; status: number; text: string; bytes: number; header: (name: string) => string | undefined }
@@ -34,13 +33,16 @@ export interface FetchLimits {
   signal?: AbortSignal;
 }
 
-/** A keep-alive connection pool per worker process; per-request timeouts override its defaults. */
-export function createSourceAgent(options: { allowLinkLocal?: boolean } = {}): Agent {
+/**
+ * A keep-alive connection pool per worker process; per-request timeouts override its defaults. Every
+ * connection it opens is judged by `destinations` (sourceDestinationPolicy), literal IPs included.
+ */
+export function createSourceAgent(destinations: DestinationPolicy): Agent {
   return new Agent({
     connections: 64,
     keepAliveTimeout: 10_000,
     pipelining: 1,
-    ...(options.allowLinkLocal ? {} : { connect: { lookup: guardedLookup(SOURCE_LINK_LOCAL) } }),
+    connect: guardedConnector(destinations),
   });
 }
 
@@ -73,7 +75,7 @@ export async function fetchPage(
   } catch (err) {
     if (deadline.aborted && !limits.signal?.aborted) return overDeadline();
     if (limits.signal?.aborted) throw err;
-    if (isLinkLocalRefusal(err)) return { kind: 'refused', reason: describeNetworkError(err, limits.timeoutMs) };
+    if (isDestinationRefusal(err)) return { kind: 'refused', reason: describeNetworkError(err, limits.timeoutMs) };
     const invalid = invalidRequest(err, requestHeaders);
     if (invalid) return { kind: 'invalid', reason: invalid };
     return {

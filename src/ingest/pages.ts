@@ -18,12 +18,13 @@ import { FailureType } from '../shared/errors';
 import { getPath } from '../shared/json-path';
 import { nextPage, pageUrl, type PageLinks, type PageRef, type RunParams } from '../shared/pagination';
 import { isParallelStyle, type ResolvedSource } from '../shared/source-definition';
+import type { DestinationPolicy } from '../http/destinations';
 import { checkDestination } from './destinations';
 import { fetchPage, type FetchLimits } from './http';
 import { overHeapBudget } from './page-budget';
 import { acquireRequestSlot } from './rate-limit';
 import type { RecordMapper } from './records';
-import { secretParamNames, withoutParams, withSecretParams, type ResolvedSecrets } from './secrets';
+import { checkSecretOrigins, secretParamNames, withoutParams, withSecretParams, type ResolvedSecrets } from './secrets';
 import { sleep } from './sleep';
 
 export interface FetchedPage extends PageLinks {
@@ -42,7 +43,8 @@ export interface FetchSourcePageOptions extends Omit<FetchLimits, 'signal'> {
   secrets: ResolvedSecrets;
   /** origins the source's requests may go to (sourceOrigins) */
   origins: Set<string>;
-  allowLinkLocal: boolean;
+  /** the non-public addresses it may reach (sourceDestinationPolicy) */
+  destinations: DestinationPolicy;
   signal?: AbortSignal;
   /** adds the time spent waiting for the shared rate limit, ms */
   onRateLimitWait?: (ms: number) => void;
@@ -68,14 +70,12 @@ export async function fetchSourcePage(
   options: FetchSourcePageOptions,
 ): Promise<FetchedPage> {
   const url = pageUrl(source, ref, params);
-  checkDestination(
-    url,
-    options.origins,
-    options.allowLinkLocal,
+  const what =
     ref.cursor !== undefined && (source.pagination.style === 'link' || source.pagination.style === 'next-url')
       ? "the next page's URL"
-      : "the source's URL",
-  );
+      : "the source's URL";
+  checkDestination(url, options.origins, options.destinations, what);
+  checkSecretOrigins(url, options.secrets, what);
   const bad = source.badPages ?? { retries: 4, action: 'dead-letter', maxDeadPages: 10 };
   const backoff = options.badPageBackoffMs ?? ((attempt: number) => Math.min(30_000, 1000 * 2 ** attempt));
   for (let attempt = 0; ; attempt++) {

@@ -12,6 +12,11 @@
  */
 export const Patch = {
   /**
+   * ingestSource: admitSourceDefinition (src/ingest/admission.ts) before an inline definition's run,
+   * and before a run from a checkpoint. Added on branch i22-dest (2026-12-08, issue 22).
+   */
+  ingestAdmission: 'ingest-admission',
+  /**
    * retrainModel: a failed (not cancelled) retrain records retrain.failed for webhooks
    * (recordRetrainFailure) before it rethrows. Added in 5ad647a (2026-12-02, webhooks).
    */

@@ -9,7 +9,8 @@
  * Secrets never appear here: a header or query parameter is either a plain value (it will be visible
  * in workflow history) or a reference `{ env: 'NAME' }` that the activity resolves from its own
  * environment (only SOURCE_SECRET_… or INGEST_SECRET_ENV_ALLOW names: src/ingest/secrets.ts), and
- * sends only to the source's own origin or the origins it lists. `url` may not carry credentials.
+ * sends only to the source's own origins, and of those only to the ones the worker binds the secret
+ * to (INGEST_SECRET_ORIGINS, or the source's INGEST_SOURCES_DIR file). `url` may not carry credentials.
  */
 import { z } from 'zod';
 import { ValidationError } from './errors';
@@ -257,7 +258,8 @@ export const sourceDefinition = strict({
       description: 'base URL of the list endpoint, query string allowed (no credentials: see headers and queryParams)',
     }),
   headers: headers.optional().meta({
-    description: 'request headers; secrets as { "env": "NAME" }, sent only to the origin of url and allowedOrigins',
+    description:
+      'request headers; secrets as { "env": "NAME" }, sent only to the origin of url and allowedOrigins, and only where the worker binds them (INGEST_SECRET_ORIGINS, or the INGEST_SOURCES_DIR file of this source)',
   }),
   queryParams: queryParams.optional().meta({
     description:

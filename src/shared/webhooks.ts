@@ -39,7 +39,7 @@ function checkWebhookUrl(url: string, ctx: z.core.$RefinementCtx<string>): void 
     ctx.addIssue({ code: 'custom', params: { value: url }, message: 'an absolute http:// or https:// URL' });
     return;
   }
-  if (refuseUrlCredentials(parsed, ctx, ' (receivers verify the X-Signature-256 header instead)')) return;
+  if (refuseUrlCredentials(parsed, ctx, ' (receivers verify the webhook-signature header instead)')) return;
   if (parsed.hash)
     ctx.addIssue({ code: 'custom', params: { value: url }, message: 'a URL without a #fragment (it is never sent)' });
 }
@@ -51,7 +51,7 @@ const eventList = z
 export const webhookSubscription = strict({
   url: z.string({ error: 'an absolute http:// or https:// URL' }).superRefine(checkWebhookUrl).meta({
     description:
-      'where events are POSTed (no credentials: receivers verify X-Signature-256); redirects are not followed',
+      'where events are POSTed: https:// (http:// only when the worker sets WEBHOOK_ALLOW_HTTP), no credentials (receivers verify webhook-signature); redirects are not followed',
   }),
   events: eventList.meta({ description: 'the event types sent to it' }),
   models: z
@@ -63,7 +63,7 @@ export const webhookSubscription = strict({
     new RegExp(`^${WEBHOOK_SECRET_PREFIX}[A-Za-z0-9_]+$`),
     `an environment variable named ${WEBHOOK_SECRET_PREFIX}… (the worker reads the HMAC key from it when it sends)`,
   ).meta({
-    description: `the worker's environment variable holding the signing secret, named ${WEBHOOK_SECRET_PREFIX}…; read at send time, never stored`,
+    description: `the worker's environment variable holding the signing secret (at least 32 bytes; whsec_<base64> is decoded, as Standard Webhooks does), named ${WEBHOOK_SECRET_PREFIX}…; read at send time, never stored`,
   }),
 });
 

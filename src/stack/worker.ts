@@ -10,6 +10,16 @@ import { daemonPid, startDaemon, stopDaemon, waitUntil } from './process';
 
 const NAME = 'worker';
 
+/**
+ * The local stack is a developer's machine: its worker may reach the demo's synthetic source on
+ * loopback and run the demo's inline definition, which a deployed worker refuses by default
+ * (docs/SECURITY.md, "Secrets and destinations"). Values set in the shell win.
+ */
+export const LOCAL_WORKER_ENV = {
+  INGEST_ALLOW_DESTINATIONS: '127.0.0.0/8,::1',
+  INGEST_ALLOW_INLINE_DEFINITIONS: 'true',
+} as const;
+
 export function workerPid(ctx: StackContext): number | undefined {
   return daemonPid(NAME, ctx.paths);
 }
@@ -20,12 +30,19 @@ export async function ensureWorkerDaemon(ctx: StackContext): Promise<{ pid: numb
   if (running !== undefined) return { pid: running, started: false };
   const logFile = join(ctx.paths.logs, `${NAME}.log`);
   const logStart = existsSync(logFile) ? readFileSync(logFile, 'utf8').length : 0;
-  ctx.log(`starting a worker on task queue ${ctx.config.temporal.taskQueue} (log ${logFile})`);
+  ctx.log(
+    `starting a worker on task queue ${ctx.config.temporal.taskQueue} (log ${logFile}), allowing loopback sources and inline definitions (${Object.entries(
+      LOCAL_WORKER_ENV,
+    )
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')})`,
+  );
   const pid = startDaemon({
     name: NAME,
     command: process.execPath,
     args: ['--import', 'tsx', join(projectRoot, 'src', 'worker.ts')],
     cwd: projectRoot,
+    env: { ...LOCAL_WORKER_ENV, ...process.env },
     paths: ctx.paths,
   });
   // The worker prints this line once its workflows are bundled and it polls the task queue.

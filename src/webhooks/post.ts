@@ -4,17 +4,18 @@
  * - delivered: 2xx;
  * - retry: 408, 429, 5xx, a timeout, a reset or refused connection; carries Retry-After;
  * - rejected: any other status (4xx; 3xx too: redirects are never followed, so a signed body never
- *   reaches another origin), or a link-local / cloud metadata address.
+ *   reaches another origin), a non-public address WEBHOOK_ALLOW_DESTINATIONS does not allow
+ *   (src/http/destinations.ts), or an `http:` URL without WEBHOOK_ALLOW_HTTP.
  * Only the first RESPONSE_HEAD_BYTES of the answer are read (and stored); header values never enter a
  * result, since the request's carry the signature.
  */
 import { Agent, request } from 'undici';
+import type { WebhookConfig } from '../config';
 import {
-  guardedLookup,
-  isLinkLocal,
-  isLinkLocalRefusal,
-  linkLocalGovernor,
-  type LinkLocalPolicy,
+  destinationRefusal,
+  guardedConnector,
+  isDestinationRefusal,
+  type DestinationPolicy,
 } from '../http/destinations';
 import { describeNetworkError } from '../http/network-errors';
 import { parseRetryAfter } from '../http/retry-after';
@@ -27,16 +28,36 @@ export type PostOutcome =
   | { kind: 'retry'; status: number | null; head: string; reason: string; retryAfterMs: number | undefined }
   | { kind: 'rejected'; status: number | null; head: string; reason: string };
 
-/** Receivers are never link-local: no setting allows it (INGEST_ALLOW_LINK_LOCAL is the sources' alone). */
-export const RECEIVER_LINK_LOCAL: LinkLocalPolicy = { alwaysRefusedFor: 'webhook receivers' };
+/** Where receivers may be: the deny list less WEBHOOK_ALLOW_DESTINATIONS, and `http:` only with WEBHOOK_ALLOW_HTTP. */
+export interface WebhookDestinations {
+  policy: DestinationPolicy;
+  allowHttp: boolean;
+}
 
-/** The worker's connection pool for receivers; names resolving to link-local addresses are refused. */
-export function createWebhookAgent(): Agent {
+export function webhookDestinations(
+  webhooks: Pick<WebhookConfig, 'allowDestinations' | 'allowHttp'>,
+): WebhookDestinations {
+  return {
+    policy: { caller: 'webhook receivers', setting: 'WEBHOOK_ALLOW_DESTINATIONS', allow: webhooks.allowDestinations },
+    allowHttp: webhooks.allowHttp,
+  };
+}
+
+/** The worker's connection pool for receivers; every connection is judged by the policy, literal IPs included. */
+export function createWebhookAgent(destinations: WebhookDestinations): Agent {
   return new Agent({
     connections: 16,
     keepAliveTimeout: 10_000,
-    connect: { lookup: guardedLookup(RECEIVER_LINK_LOCAL) },
+    connect: guardedConnector(destinations.policy),
   });
+}
+
+/** Why a POST to `url` may not go out (before any connection), or undefined. */
+export function receiverRefusal(url: string, destinations: WebhookDestinations): string | undefined {
+  const target = new URL(url);
+  if (target.protocol !== 'https:' && !destinations.allowHttp)
+    return `${target.origin} is not https: refused, the signed body would travel in clear text (WEBHOOK_ALLOW_HTTP=true on the worker allows http: receivers)`;
+  return destinationRefusal(target.hostname, undefined, destinations.policy);
 }
 
 export async function postWebhook(
@@ -45,15 +66,10 @@ export async function postWebhook(
   headers: Record<string, string>,
   body: string,
   timeoutMs: number,
+  destinations: WebhookDestinations,
 ): Promise<PostOutcome> {
-  const target = new URL(url);
-  if (isLinkLocal(target.hostname))
-    return {
-      kind: 'rejected',
-      status: null,
-      head: '',
-      reason: `${target.hostname} is a link-local or cloud metadata address: refused (${linkLocalGovernor(RECEIVER_LINK_LOCAL)})`,
-    };
+  const refusal = receiverRefusal(url, destinations);
+  if (refusal) return { kind: 'rejected', status: null, head: '', reason: refusal };
   const deadline = AbortSignal.timeout(timeoutMs);
   let response;
   try {
@@ -68,7 +84,7 @@ export async function postWebhook(
     });
   } catch (err) {
     const reason = deadline.aborted ? `no answer within ${timeoutMs} ms` : describeNetworkError(err, timeoutMs);
-    if (isLinkLocalRefusal(err)) return { kind: 'rejected', status: null, head: '', reason };
+    if (isDestinationRefusal(err)) return { kind: 'rejected', status: null, head: '', reason };
     return { kind: 'retry', status: null, head: '', reason, retryAfterMs: undefined };
   }
   const status = response.statusCode;

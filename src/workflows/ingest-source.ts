@@ -12,6 +12,7 @@
 import {
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -29,6 +30,7 @@ import type {
 } from '../shared/contracts/ingest-source';
 import { FailureType, ValidationError } from '../shared/errors';
 import { failing } from '../shared/failure';
+import { Patch } from '../shared/patches';
 import { addCounts, emptyCounts, isReconciled, type IngestCounts } from '../shared/ingest-counts';
 import { progressQuery } from '../shared/messages/ingest-source';
 import { sourceName } from '../shared/names';
@@ -55,7 +57,7 @@ const { ingestPages } = proxyActivities<ReturnType<typeof createSourceApiActivit
   },
 });
 
-const { loadSourceDefinition } = proxyActivities<ReturnType<typeof createSourceApiActivities>>({
+const { loadSourceDefinition, admitSourceDefinition } = proxyActivities<ReturnType<typeof createSourceApiActivities>>({
   startToCloseTimeout: '30 seconds',
   retry: { maximumAttempts: 5, nonRetryableErrorTypes: [FailureType.Validation] },
 });
@@ -99,6 +101,8 @@ async function startCheckpoint(input: IngestSourceInput): Promise<IngestCheckpoi
       resolved = validateSourceDefinition(input.definition, 'definition');
       if (resolved.name !== input.source)
         throw new ValidationError('definition.name', resolved.name, `equal to source "${input.source}"`);
+      // the worker decides whether inline definitions run, and that one takes no other source's name or feature set
+      if (patched(Patch.ingestAdmission)) await admitSourceDefinition({ definition: resolved });
     } else {
       resolved = (await loadSourceDefinition({ source: input.source })).definition;
     }
@@ -212,6 +216,9 @@ function historyFull(run: IngestRun): boolean {
 
 /** The checkpoint to go on from (a new run's: validated, with its watermark), and the run's search attributes. */
 async function validatePhase(input: IngestSourceInput): Promise<IngestRun> {
+  // a checkpoint is workflow input too: the worker admits its definition as it would an inline one
+  if (input.checkpoint && patched(Patch.ingestAdmission))
+    await failing(() => admitSourceDefinition({ definition: input.checkpoint!.definition }));
   const checkpoint = input.checkpoint ?? (await startCheckpoint(input));
   const source = checkpoint.definition;
   const state: IngestCheckpoint = { ...checkpoint };

@@ -1,7 +1,7 @@
 /**
  * A real HTTP webhook receiver for the tests: it verifies each request's signature with the secret,
  * answers from a script per path (a status, optionally Retry-After; 'hang': never answer; 'hold': keep
- * the request open until the client goes away), and dedupes by X-Webhook-Id as docs/WEBHOOKS.md tells
+ * the request open until the client goes away), and dedupes by webhook-id as docs/WEBHOOKS.md tells
  * receivers to: `accepted` counts the ids it took (the first 2xx per id).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -53,14 +53,14 @@ export async function startWebhookReceiver(secret: string): Promise<WebhookRecei
       const path = (req.url ?? '/').split('?')[0]!;
       const record: ReceivedRequest = {
         path,
-        id: header('x-webhook-id') ?? '',
+        id: header('webhook-id') ?? '',
         event: header('x-webhook-event') ?? '',
-        timestamp: Number(header('x-webhook-timestamp')),
+        timestamp: Number(header('webhook-timestamp')),
         attempt: Number(header('x-webhook-attempt')),
         body,
         verified: verifySignature(
           secret,
-          { signature: header('x-signature-256'), timestamp: header('x-webhook-timestamp') },
+          { id: header('webhook-id'), signature: header('webhook-signature'), timestamp: header('webhook-timestamp') },
           body,
         ).ok,
         answered: null,

@@ -29,6 +29,7 @@ import { startService, type TestService } from '../helpers/serve';
 import { removeSeededModel, seedModel } from '../helpers/ui-seed';
 
 const USER = 'operator';
+const PUBLIC_HOST = 'mlops.example.com';
 const PASSWORD = 'correct horse battery staple';
 
 function freePort(host = '127.0.0.1'): Promise<number> {
@@ -216,6 +217,8 @@ beforeAll(async () => {
   conf = substitute(conf, 'pid /var/run/nginx.pid;', `pid ${join(dir, 'nginx.pid')};`);
   conf = substitute(conf, 'resolver 127.0.0.11 ', `resolver 127.0.0.1:${dns.port} `);
   conf = substitute(conf, 'set $api_upstream api:8080;', `set $api_upstream api:${apiPort};`);
+  // what the nginx image's entrypoint does with the template (docker-compose.yml: MLOPS_PUBLIC_HOST)
+  conf = substitute(conf, 'server_name ${MLOPS_PUBLIC_HOST};', `server_name ${PUBLIC_HOST};`);
   writeFileSync(join(dir, 'nginx.conf'), conf);
 }, 240_000);
 
@@ -340,10 +343,10 @@ describe('docker/nginx.conf under Debian nginx', () => {
     expect(await handshake({ minVersion: 'TLSv1', maxVersion: 'TLSv1.1' })).toMatch(/^refused/);
   });
 
-  it('plain HTTP: /healthz answers ok (the container healthcheck), everything else redirects to HTTPS', async () => {
-    const plain = (path: string) =>
+  it('plain HTTP: /healthz answers ok (the container healthcheck), everything else redirects to HTTPS at the fixed host', async () => {
+    const plain = (path: string, host = PUBLIC_HOST) =>
       new Promise<Reply>((resolve, reject) => {
-        httpRequest({ host: '127.0.0.1', port: httpPort, path, headers: { host: 'mlops.example.com' } }, (res) => {
+        httpRequest({ host: '127.0.0.1', port: httpPort, path, headers: { host } }, (res) => {
           let body = '';
           res.on('data', (c: Buffer) => {
             body += c.toString();
@@ -357,6 +360,10 @@ describe('docker/nginx.conf under Debian nginx', () => {
     const redirect = await plain('/namespaces');
     expect(redirect.status).toBe(301);
     expect(redirect.headers.location).toBe('https://mlops.example.com/namespaces');
+    // the client's Host does not choose where the redirect points
+    const forged = await plain('/namespaces', 'evil.example.net');
+    expect(forged.status).toBe(301);
+    expect(forged.headers.location).toBe('https://mlops.example.com/namespaces');
   });
 });
 
@@ -471,8 +478,22 @@ describe('/ui/: the model pages behind the same TLS and password', () => {
     const missing = await get('/ui/models/no_such_model_nginx', auth);
     expect(missing.status).toBe(404);
     expect(missing.body).toContain('data-value="no_such_model_nginx"');
-    const bare = await get('/ui', auth);
+    const bare = await get('/ui', { ...auth, host: 'evil.example.net' });
     expect(bare.status).toBe(301);
-    expect(bare.headers.location).toMatch(/\/ui\/$/);
+    // relative (absolute_redirect off): never built from the client's Host
+    expect(bare.headers.location).toBe('/ui/');
+  });
+});
+
+// Last in the file: it spends this address's budget.
+describe('rate limit of the password-protected locations', () => {
+  it('answers 429 once a client sends more than the rate and burst allow, wrong passwords included', async () => {
+    // 150 at once: more than the UI zone's burst (60) plus what 30 r/s refills while they arrive
+    const statuses = await Promise.all(
+      Array.from({ length: 150 }, () => get('/', { authorization: basic(USER, 'guess') }).then((r) => r.status)),
+    );
+    expect(statuses.filter((s) => s === 401).length).toBeGreaterThan(0);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
+    expect(statuses.every((s) => s === 401 || s === 429)).toBe(true);
   });
 });

@@ -62,10 +62,18 @@ describe('source definitions', () => {
     },
   );
 
+  /** A worker whose INGEST_SECRET_ORIGINS binds `variable` to the synthetic source (an inline definition's secret goes nowhere else). */
+  async function boundWorker(variable: string) {
+    return startTestWorker({
+      config: loadConfig({ ...process.env, INGEST_SECRET_ORIGINS: `${variable}=${new URL(source.url).origin}` }),
+    });
+  }
+
   it('a secret header reaches the source and never appears in the workflow history', async () => {
     const variable = `SOURCE_SECRET_INGEST_TEST_TOKEN_${uniqueName('t').replace(/-/g, '_').toUpperCase()}`;
     const secret = `s3cr3t-${uniqueName('v')}`;
     process.env[variable] = secret; // the in-process test worker reads it at fetch time
+    const worker = await boundWorker(variable);
     const received = new Set<string>();
     source.setFaults((r) => {
       received.add(String(r.headers.authorization));
@@ -77,12 +85,7 @@ describe('source definitions', () => {
     written.push({ featureSet: definition.mapping.featureSet, source: definition.name });
     const workflowId = uniqueName('ingest-secret');
     try {
-      const out = await runIngest(
-        suite.client,
-        suite.worker.taskQueue,
-        { source: definition.name, definition },
-        workflowId,
-      );
+      const out = await runIngest(suite.client, worker.taskQueue, { source: definition.name, definition }, workflowId);
       expect(out.recordsWritten).toBe(300);
       expect([...received]).toEqual([`Bearer ${secret}`]);
       const history = historyText(await suite.client.workflow.getHandle(workflowId).fetchHistory());
@@ -91,6 +94,7 @@ describe('source definitions', () => {
     } finally {
       source.setFaults(undefined);
       delete process.env[variable];
+      await worker.stop();
     }
   });
 
@@ -120,6 +124,7 @@ describe('source definitions', () => {
     const variable = `SOURCE_SECRET_INGEST_TEST_KEY_${uniqueName('k').replace(/-/g, '_').toUpperCase()}`;
     const secret = `k3y-${uniqueName('v')}`;
     process.env[variable] = secret;
+    const worker = await boundWorker(variable);
     const received: string[] = [];
     source.setFaults((r) => {
       received.push(new URL(r.url, 'http://x').searchParams.get('api_key') ?? '(none)');
@@ -130,12 +135,7 @@ describe('source definitions', () => {
     written.push({ featureSet: definition.mapping.featureSet, source: definition.name });
     const workflowId = uniqueName('ingest-query-secret');
     try {
-      const out = await runIngest(
-        suite.client,
-        suite.worker.taskQueue,
-        { source: definition.name, definition },
-        workflowId,
-      );
+      const out = await runIngest(suite.client, worker.taskQueue, { source: definition.name, definition }, workflowId);
       expect(out.recordsWritten).toBe(300);
       expect(received.length).toBe(6);
       expect(new Set(received)).toEqual(new Set([secret]));
@@ -145,6 +145,7 @@ describe('source definitions', () => {
     } finally {
       source.setFaults(undefined);
       delete process.env[variable];
+      await worker.stop();
     }
   });
 
@@ -153,7 +154,9 @@ describe('source definitions', () => {
     const app = await failure(definition);
     expect(app.type).toBe('SourceDestinationError');
     expect(app.nonRetryable).toBe(true);
-    expect(app.message).toContain('link-local or cloud metadata address (169.254.169.254)');
+    expect(app.message).toContain(
+      '169.254.169.254 is a loopback, private, link-local or otherwise non-public address: refused for sources (INGEST_ALLOW_DESTINATIONS',
+    );
   });
 
   it('a historyEventLimit that would continue as new before any page is refused', async () => {

@@ -26,7 +26,8 @@ import {
 import { deleteIngested } from '../helpers/feature-store-cleanup';
 import { deadLetters, runIngest } from '../helpers/ingest';
 import { useStackSuite } from '../helpers/suite';
-import { killWorkerProcess, spawnWorkerProcess, uniqueName } from '../helpers/temporal';
+import { killWorkerProcess, spawnWorkerProcess, startTestWorker, uniqueName } from '../helpers/temporal';
+import { loadConfig } from '../../src/config';
 
 const RECORDS = 600;
 const INVALID_EVERY = 100;
@@ -209,9 +210,16 @@ describe('pagination dialects against real servers', () => {
     process.env[variable] = secret;
     const other = await server('github');
     const s = await server('github', { nextBase: { url: other.base, fromPage: 2 } });
+    // an inline definition's secret goes only where the operator binds it: here, to both servers
+    const bound = await startTestWorker({
+      config: loadConfig({
+        ...process.env,
+        INGEST_SECRET_ORIGINS: `${variable}=${new URL(s.base).origin},${variable}=${new URL(other.base).origin}`,
+      }),
+    });
     try {
       const d = definition(s, { headers: { Authorization: { env: variable, prefix: 'token ' } } });
-      const err = await runIngest(suite.client, suite.worker.taskQueue, { source: d.name, definition: d }).catch(
+      const err = await runIngest(suite.client, bound.taskQueue, { source: d.name, definition: d }).catch(
         (e: unknown) => e,
       );
       expect(err).toBeInstanceOf(WorkflowFailedError);
@@ -227,12 +235,13 @@ describe('pagination dialects against real servers', () => {
         headers: { Authorization: { env: variable, prefix: 'token ' } },
         allowedOrigins: [other.base],
       });
-      const out = await runIngest(suite.client, suite.worker.taskQueue, { source: allowed.name, definition: allowed });
+      const out = await runIngest(suite.client, bound.taskQueue, { source: allowed.name, definition: allowed });
       expect(out.recordsSeen).toBe(RECORDS);
       expect(other.requests.length).toBeGreaterThan(0);
       expect(other.requests.every((r) => r.headers.authorization === `token ${secret}`)).toBe(true);
     } finally {
       delete process.env[variable];
+      await bound.stop();
     }
   });
 

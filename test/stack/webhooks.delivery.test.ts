@@ -5,7 +5,8 @@
  * answers ends failed with all of its attempts; a 4xx fails after one; Retry-After is honoured; a
  * redelivery from the CLI continues the attempts with a new signed timestamp; a worker SIGKILLed
  * mid-request still completes the delivery once; a retried activity emits one event; the secret is
- * in no history and no table.
+ * in no history and no table. A worker without WEBHOOK_ALLOW_HTTP refuses an http: receiver, and a
+ * secret under 32 bytes is refused, both at once and without a request.
  */
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -29,14 +30,31 @@ import { retrainModel } from '../../src/workflows/retrain-model';
 import { sweepWebhooks } from '../../src/workflows/sweep-webhooks';
 import { fakeCandidate } from './drift.dataset';
 import { useStackSuite } from '../helpers/suite';
-import { killWorkerProcess, spawnWorkerProcess, uniqueName } from '../helpers/temporal';
+import { killWorkerProcess, spawnWorkerProcess, startTestWorker, uniqueName } from '../helpers/temporal';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
 
 const secretEnv = `WEBHOOK_SECRET_TEST_${randomBytes(3).toString('hex').toUpperCase()}`;
-const secret = `whsec_${randomBytes(18).toString('hex')}`;
+// the Standard Webhooks format: whsec_ and the base64 of a 32-byte key
+const secret = `whsec_${randomBytes(32).toString('base64')}`;
 process.env[secretEnv] = secret;
+// one byte short of the 32 a signing key needs
+const weakEnv = `WEBHOOK_SECRET_WEAK_${randomBytes(3).toString('hex').toUpperCase()}`;
+process.env[weakEnv] = randomBytes(31)
+  .toString('latin1')
+  .replace(/[^\x21-\x7e]/g, 'k');
 
-const scenarios = ['flaky', 'hang', 'gone', 'busy', 'crash', 'retried', 'failing', 'swept'] as const;
+const scenarios = [
+  'flaky',
+  'hang',
+  'gone',
+  'busy',
+  'crash',
+  'retried',
+  'failing',
+  'swept',
+  'cleartext',
+  'weak',
+] as const;
 type Scenario = (typeof scenarios)[number];
 const modelOf = Object.fromEntries(scenarios.map((s) => [s, uniqueName(`wh_${s}`).replace(/-/g, '_')])) as Record<
   Scenario,
@@ -63,7 +81,12 @@ beforeAll(async () => {
   const webhooks = Object.fromEntries(
     scenarios.map((s) => [
       s,
-      { url: receiver.url(`/${s}`), events: [...WEBHOOK_EVENTS], models: [modelOf[s]], secretEnv },
+      {
+        url: receiver.url(`/${s}`),
+        events: [...WEBHOOK_EVENTS],
+        models: [modelOf[s]],
+        secretEnv: s === 'weak' ? weakEnv : secretEnv,
+      },
     ]),
   );
   writeFileSync(modelsFile, JSON.stringify({ models: {}, webhooks }));
@@ -458,6 +481,37 @@ describe('webhook deliveries', () => {
       runId: handle.firstExecutionRunId,
     });
     expect(JSON.parse(request!.body).data.error).toContain('is not declared in MODELS_CONFIG');
+  });
+
+  it('a worker without WEBHOOK_ALLOW_HTTP refuses an http: receiver at once, not retrying, with no request', async () => {
+    // the suite's worker allows http: for its loopback receiver; this one has the default
+    const strict = await startTestWorker({ config: loadConfig(env({ WEBHOOK_ALLOW_HTTP: 'false' })) });
+    try {
+      const eventId = await registerAVersion(modelOf.cleartext);
+      await dispatch(config, strict.taskQueue);
+      const id = await deliveryIdOf('cleartext', eventId);
+      expect(await ended(id)).toBe('failed');
+      const d = await delivery(id);
+      expect(d.attemptRows.map((a) => [a.attempt, a.status, a.responseCode])).toEqual([[1, 'rejected', null]]);
+      expect(d.error).toMatch(/is not https: refused.*WEBHOOK_ALLOW_HTTP=true/);
+      expect(receiver.requests('/cleartext')).toHaveLength(0);
+    } finally {
+      await strict.stop();
+    }
+  });
+
+  it('a signing secret of 31 bytes is refused naming its variable, not retrying, with no request', async () => {
+    const eventId = await registerAVersion(modelOf.weak);
+    await dispatch(config, suite.worker.taskQueue);
+    const id = await deliveryIdOf('weak', eventId);
+    expect(await ended(id)).toBe('failed');
+    const d = await delivery(id);
+    expect(d.attemptRows).toHaveLength(0);
+    expect(d.error).toContain(
+      `${weakEnv}="<not shown>" is invalid: expected a signing key of at least 32 bytes (it has 31)`,
+    );
+    expect(d.error).not.toContain(process.env[weakEnv]);
+    expect(receiver.requests('/weak')).toHaveLength(0);
   });
 
   it('the secret is in no workflow history and no webhooks table', async () => {

@@ -109,7 +109,12 @@ describe('topology rules', () => {
     expect(nginx.profiles).toEqual(['production']);
     expect(networksOf(nginx)).toEqual(['frontend']);
     expect(nginx.secrets!.sort()).toEqual(['htpasswd', 'tls_cert', 'tls_key']);
-    expect(nginx.volumes).toContain('./docker/nginx.conf:/etc/nginx/nginx.conf:ro');
+    expect(nginx.volumes).toContain('./docker/nginx.conf:/etc/nginx/templates/nginx.conf.template:ro');
+    // the template's one variable, the host name redirects name (never the client's Host)
+    expect(nginx.environment).toMatchObject({
+      NGINX_ENVSUBST_OUTPUT_DIR: '/etc/nginx',
+      MLOPS_PUBLIC_HOST: 'localhost',
+    });
     expect(networksOf(services['temporal-ui']!)).toContain('frontend');
     for (const [name, s] of Object.entries(services)) if (name !== 'nginx') expect(s.profiles, name).toBeUndefined();
   });

@@ -6,13 +6,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { sourceDestinationPolicy } from '../../src/ingest/destinations';
 import { createSourceAgent, fetchPage } from '../../src/ingest/http';
 
 describe('fetchPage limits', () => {
   let server: Server;
   let base = '';
   let sentBytes = 0;
-  const agent = createSourceAgent();
+  let elsewhere = '';
+  let elsewhereHits = 0;
+  const other = createServer((_req, res) => {
+    elsewhereHits++;
+    res.end('{"data":[]}');
+  });
+  // the server is on loopback, which sources reach only when the operator allows it
+  const agent = createSourceAgent(sourceDestinationPolicy({ allowDestinations: ['127.0.0.1', '::1'] }));
 
   beforeAll(async () => {
     server = createServer((req, res) => {
@@ -26,6 +34,10 @@ describe('fetchPage limits', () => {
           res.write(`${'x'.repeat(1024)}`, () => setImmediate(push));
         };
         push();
+      } else if (req.url === '/moved') {
+        // a redirect to another origin, which must not receive the request (nor its secret)
+        res.writeHead(302, { location: `${elsewhere}/steal` });
+        res.end();
       } else if (req.url === '/trickle') {
         res.writeHead(200, { 'content-type': 'application/json' });
         const timer = setInterval(() => res.write(' '), 50);
@@ -35,6 +47,8 @@ describe('fetchPage limits', () => {
         res.end('{"data":[1,2]}');
       }
     });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', () => resolve()));
+    elsewhere = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
@@ -42,6 +56,18 @@ describe('fetchPage limits', () => {
     await agent.close();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    await new Promise<void>((resolve) => other.close(() => resolve()));
+  });
+
+  it('does not follow a redirect: a 3xx is final, and its Location gets no request (nor the secret header)', async () => {
+    const out = await fetchPage(
+      agent,
+      `${base}/moved`,
+      { authorization: 'Bearer not-for-elsewhere' },
+      { timeoutMs: 1000, deadlineMs: 5000, maxBytes: 1024 },
+    );
+    expect(out).toMatchObject({ kind: 'fatal', status: 302 });
+    expect(elsewhereHits).toBe(0);
   });
 
   it('reads a page within its limits', async () => {
@@ -49,7 +75,7 @@ describe('fetchPage limits', () => {
     expect(out).toMatchObject({ kind: 'ok', text: '{"data":[1,2]}' });
   });
 
-  it('resolves host names through the link-local guard (localhost passes)', async () => {
+  it('resolves host names through the destination guard (localhost, allowed here, passes)', async () => {
     const out = await fetchPage(
       agent,
       `${base.replace('127.0.0.1', 'localhost')}/ok`,

@@ -5,14 +5,21 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ApplicationFailure } from '@temporalio/common';
+import { loadConfig } from '../../src/config';
 import { ValidationError } from '../../src/shared/errors';
 import { storableJson, storableText } from '../../src/feature-store/rows';
-import { isLinkLocal } from '../../src/http/destinations';
-import { checkDestination, sourceOrigins } from '../../src/ingest/destinations';
+import { isDeniedAddress } from '../../src/http/destinations';
+import { checkDestination, sourceDestinationPolicy, sourceOrigins } from '../../src/ingest/destinations';
 import { eventTimeMs } from '../../src/ingest/event-time';
 import { mapPage } from '../../src/ingest/pages';
 import { compileMapping } from '../../src/ingest/records';
-import { checkSecretReferences, resolveSecrets, withoutParams } from '../../src/ingest/secrets';
+import {
+  checkSecretOrigins,
+  checkSecretReferences,
+  resolveSecrets,
+  secretBinding,
+  withoutParams,
+} from '../../src/ingest/secrets';
 import { validateSourceDefinition, type SourceDefinition } from '../../src/shared/source-definition';
 
 const mapping: SourceDefinition['mapping'] = {
@@ -94,9 +101,14 @@ describe('secrets and destinations', () => {
       headers: { Authorization: { env: 'SOURCE_SECRET_T', prefix: 'Bearer ' } },
       queryParams: { api_key: { env: 'SOURCE_SECRET_K' }, format: 'json' },
     });
-    expect(resolveSecrets(ok, [], { SOURCE_SECRET_T: 'tok', SOURCE_SECRET_K: 'key' })).toEqual({
+    const bind = () => ({ origins: new Set(['https://api.example.com']), boundBy: 'test' });
+    expect(resolveSecrets(ok, [], bind, { SOURCE_SECRET_T: 'tok', SOURCE_SECRET_K: 'key' })).toEqual({
       headers: { Authorization: 'Bearer tok' },
       query: [['api_key', 'key']],
+      bindings: [
+        { field: 'headers.Authorization', variable: 'SOURCE_SECRET_T', ...bind() },
+        { field: 'queryParams.api_key', variable: 'SOURCE_SECRET_K', ...bind() },
+      ],
     });
     expect(withoutParams('https://a.example/x?page=2&api_key=key', ['api_key'])).toBe('https://a.example/x?page=2');
   });
@@ -104,11 +116,12 @@ describe('secrets and destinations', () => {
   it('refuses other origins (naming both) and link-local addresses', () => {
     const s = base({ url: 'https://api.example.com/v1/items', allowedOrigins: ['https://cdn.example.com'] });
     const origins = sourceOrigins(s);
-    expect(() => checkDestination('https://api.example.com/v1/items?page=2', origins, false, 'x')).not.toThrow();
-    expect(() => checkDestination('https://cdn.example.com/p2', origins, false, 'x')).not.toThrow();
+    const deny = sourceDestinationPolicy({ allowDestinations: [] });
+    expect(() => checkDestination('https://api.example.com/v1/items?page=2', origins, deny, 'x')).not.toThrow();
+    expect(() => checkDestination('https://cdn.example.com/p2', origins, deny, 'x')).not.toThrow();
     let err: unknown;
     try {
-      checkDestination('https://evil.example.net/steal', origins, false, "the next page's URL");
+      checkDestination('https://evil.example.net/steal', origins, deny, "the next page's URL");
     } catch (e) {
       err = e;
     }
@@ -117,13 +130,78 @@ describe('secrets and destinations', () => {
     expect((err as ApplicationFailure).message).toMatch(
       /origin https:\/\/evil\.example\.net, not the source's origin https:\/\/api\.example\.com/,
     );
-    for (const host of ['169.254.169.254', '[fe80::1]', 'metadata.google.internal', '[::ffff:169.254.169.254]'])
-      expect(isLinkLocal(host)).toBe(true);
-    for (const host of ['127.0.0.1', 'api.example.com', '[::1]', '10.0.0.1']) expect(isLinkLocal(host)).toBe(false);
+    for (const host of ['169.254.169.254', 'fe80::1', '::ffff:169.254.169.254', '127.0.0.1', '::1', '10.0.0.1'])
+      expect(isDeniedAddress(host)).toBe(true);
+    expect(isDeniedAddress('93.184.216.34')).toBe(false);
     const meta = base({ url: 'http://169.254.169.254/latest/meta-data' });
-    expect(() => checkDestination(meta.url, sourceOrigins(meta), false, "the source's URL")).toThrow(
-      /link-local or cloud metadata address \(169\.254\.169\.254\): refused\. Set INGEST_ALLOW_LINK_LOCAL=true/,
+    expect(() => checkDestination(meta.url, sourceOrigins(meta), deny, "the source's URL")).toThrow(
+      /169\.254\.169\.254 is a loopback, private, link-local or otherwise non-public address: refused for sources \(INGEST_ALLOW_DESTINATIONS lists/,
     );
-    expect(() => checkDestination(meta.url, sourceOrigins(meta), true, "the source's URL")).not.toThrow();
+    const allowed = sourceDestinationPolicy({ allowDestinations: ['169.254.0.0/16'] });
+    expect(() => checkDestination(meta.url, sourceOrigins(meta), allowed, "the source's URL")).not.toThrow();
+    const named = base({ url: 'http://metadata.google.internal/computeMetadata/v1' });
+    expect(() => checkDestination(named.url, sourceOrigins(named), deny, "the source's URL")).toThrow(
+      /metadata\.google\.internal is a cloud metadata service: refused for sources/,
+    );
+  });
+});
+
+describe('secret bindings and destination settings', () => {
+  const onDisk = base({
+    url: 'https://api.crm.example/v1/items',
+    allowedOrigins: ['https://cdn.crm.example'],
+    headers: { Authorization: { env: 'SOURCE_SECRET_CRM' } },
+  });
+
+  it('binds a listed secret to its listed origins, an unlisted one to its own file, anything else to nothing', () => {
+    const listed = { SOURCE_SECRET_CRM: ['https://other.example'] };
+    expect([...secretBinding('SOURCE_SECRET_CRM', listed, onDisk).origins]).toEqual(['https://other.example']);
+    expect([...secretBinding('SOURCE_SECRET_CRM', {}, onDisk).origins]).toEqual([
+      'https://api.crm.example',
+      'https://cdn.crm.example',
+    ]);
+    expect(secretBinding('SOURCE_SECRET_OTHER', {}, onDisk).origins.size).toBe(0);
+    expect(secretBinding('SOURCE_SECRET_CRM', {}, undefined).origins.size).toBe(0);
+  });
+
+  it('refuses a request that would carry a secret elsewhere, naming the field and variable, never the value', () => {
+    const secrets = resolveSecrets(onDisk, [], (v) => secretBinding(v, {}, onDisk), {
+      SOURCE_SECRET_CRM: 'hunter2-value',
+    });
+    expect(() => checkSecretOrigins('https://cdn.crm.example/p2', secrets, 'x')).not.toThrow();
+    let err: unknown;
+    try {
+      checkSecretOrigins('https://evil.example/steal', secrets, "the next page's URL");
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ApplicationFailure);
+    expect((err as ApplicationFailure).nonRetryable).toBe(true);
+    expect((err as ApplicationFailure).message).toMatch(
+      /^the next page's URL https:\/\/evil\.example\/steal would carry the secret headers\.Authorization \(SOURCE_SECRET_CRM\) to https:\/\/evil\.example: refused/,
+    );
+    expect(JSON.stringify(err)).not.toContain('hunter2-value');
+    expect((err as ApplicationFailure).message).not.toContain('hunter2-value');
+  });
+
+  it('reads INGEST_SECRET_ORIGINS, INGEST_ALLOW_DESTINATIONS and the older INGEST_ALLOW_LINK_LOCAL', () => {
+    const cfg = loadConfig({
+      INGEST_SECRET_ORIGINS: 'SOURCE_SECRET_A=https://a.example, SOURCE_SECRET_A=https://b.example:8443/',
+      INGEST_ALLOW_DESTINATIONS: '10.1.0.0/16,crm.internal',
+    }).ingest;
+    expect(cfg.secretOrigins).toEqual({ SOURCE_SECRET_A: ['https://a.example', 'https://b.example:8443'] });
+    expect(cfg.allowDestinations).toEqual(['10.1.0.0/16', 'crm.internal']);
+    expect(cfg.allowInlineDefinitions).toBe(false);
+    expect(loadConfig({}).ingest.allowDestinations).toEqual([]);
+    expect(loadConfig({ INGEST_ALLOW_LINK_LOCAL: 'true' }).ingest.allowDestinations).toContain('169.254.0.0/16');
+    expect(loadConfig({ INGEST_ALLOW_DESTINATIONS: 'crm-customers=10.1.2.3' }).ingest.allowDestinations).toEqual([
+      'crm-customers=10.1.2.3',
+    ]);
+    expect(() => loadConfig({ INGEST_ALLOW_DESTINATIONS: 'crm=10.1.2.3/40' })).toThrow(
+      /^INGEST_ALLOW_DESTINATIONS="crm=10\.1\.2\.3\/40" is invalid: expected CIDRs, IP addresses or host names/,
+    );
+    expect(() => loadConfig({ INGEST_SECRET_ORIGINS: 'SOURCE_SECRET_A=https://a.example/path' })).toThrow(
+      /^INGEST_SECRET_ORIGINS="SOURCE_SECRET_A=https:\/\/a\.example\/path" is invalid: expected VARIABLE=origin pairs/,
+    );
   });
 });

@@ -111,7 +111,17 @@ describe('WEBHOOK_* configuration', () => {
       maxIntervalMs: 300_000,
       timeoutMs: 10_000,
       sweepIntervalS: 60,
+      allowDestinations: [],
+      allowHttp: false,
     });
+    expect(loadConfig({ WEBHOOK_ALLOW_DESTINATIONS: '10.0.0.0/8, receiver,::1' }).webhooks.allowDestinations).toEqual([
+      '10.0.0.0/8',
+      'receiver',
+      '::1',
+    ]);
+    expect(message(() => loadConfig({ WEBHOOK_ALLOW_DESTINATIONS: '10.0.0.0/33' }))).toBe(
+      'WEBHOOK_ALLOW_DESTINATIONS="10.0.0.0/33" is invalid: expected CIDRs, IP addresses or host names separated by commas, e.g. 10.0.0.0/8,::1,crm.internal',
+    );
     expect(message(() => loadConfig({ WEBHOOK_MAX_ATTEMPTS: '0' }))).toBe(
       'WEBHOOK_MAX_ATTEMPTS="0" is invalid: expected an integer from 1 to 100',
     );
