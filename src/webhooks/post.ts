@@ -19,7 +19,7 @@ import {
 } from '../http/destinations';
 import { describeNetworkError } from '../http/network-errors';
 import { parseRetryAfter } from '../http/retry-after';
-import { isRetryableStatus } from '../http/retryable';
+import { invalidRequest, isRetryableStatus } from '../http/retryable';
 
 export const RESPONSE_HEAD_BYTES = 1024;
 
@@ -85,6 +85,9 @@ export async function postWebhook(
   } catch (err) {
     const reason = deadline.aborted ? `no answer within ${timeoutMs} ms` : describeNetworkError(err, timeoutMs);
     if (isDestinationRefusal(err)) return { kind: 'rejected', status: null, head: '', reason };
+    // a header undici will not send fails the same way on every attempt
+    const invalid = invalidRequest(err, headers);
+    if (invalid) return { kind: 'rejected', status: null, head: '', reason: invalid };
     return { kind: 'retry', status: null, head: '', reason, retryAfterMs: undefined };
   }
   const status = response.statusCode;

@@ -232,4 +232,24 @@ describe('the agents, against a real server on loopback', () => {
     expect(ok.kind).toBe('delivered');
     expect(requests).toBe(before + 1);
   });
+
+  it('a webhook header undici cannot send is rejected at once, naming the header, never its value', async () => {
+    const before = requests;
+    const allowed = webhookDestinations({ allowDestinations: ['127.0.0.1'], allowHttp: true });
+    const agent = createWebhookAgent(allowed);
+    const outcome = await postWebhook(
+      agent,
+      `http://127.0.0.1:${port}/hook`,
+      { 'x-tenant': 'acme\r\nx-injected: 1' },
+      '{}',
+      2000,
+      allowed,
+    );
+    await agent.close();
+    expect(outcome).toMatchObject({ kind: 'rejected', status: null });
+    const reason = outcome.kind === 'rejected' ? outcome.reason : '';
+    expect(reason).toContain('x-tenant');
+    expect(reason).not.toContain('acme');
+    expect(requests).toBe(before);
+  });
 });
