@@ -6,6 +6,7 @@
 import type { PoolClient } from 'pg';
 import { insertStageEvent, lockModel } from './queries';
 import { inTransaction } from '../postgres';
+import { storableText } from '../shared/storable-text';
 import type { RegisterVersionInput, RegisterVersionOutput } from './types';
 
 export async function registerVersion(client: PoolClient, input: RegisterVersionInput): Promise<RegisterVersionOutput> {
@@ -41,7 +42,8 @@ export async function registerVersion(client: PoolClient, input: RegisterVersion
         input.runId,
         input.driftReportId ?? null,
         input.serving?.servable ?? null,
-        input.serving?.problem ?? null,
+        // the MOJO checker's refusal may quote the file's own text
+        input.serving?.problem == null ? null : storableText(input.serving.problem),
       ],
     );
     const version = rows[0]!.version;

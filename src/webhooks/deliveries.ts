@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import { inTransaction } from '../postgres';
+import { storableText } from '../shared/storable-text';
 import type { WebhookEventType } from '../shared/webhooks';
 
 type Queryable = Pick<PoolClient, 'query'>;
@@ -156,8 +157,9 @@ export async function finishAttempt(client: PoolClient, key: AttemptKey, result:
         result.status,
         result.latencyMs,
         result.responseCode,
-        result.responseHead,
-        result.error,
+        // a receiver's answer is outside text: a NUL in it must not fail the record of the attempt
+        storableText(result.responseHead),
+        result.error === null ? null : storableText(result.error),
       ],
     );
     if (result.status === 'delivered')
@@ -172,7 +174,7 @@ export async function finishAttempt(client: PoolClient, key: AttemptKey, result:
 export async function markFailed(db: Queryable, id: string, error: string): Promise<void> {
   await db.query(
     `UPDATE webhooks.deliveries SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status <> 'delivered'`,
-    [id, error.slice(0, 2000)],
+    [id, storableText(error.slice(0, 2000))],
   );
 }
 

@@ -30,6 +30,10 @@ const CURSOR = {
   title: 'a cursor holding a NUL moves the watermark, and it reads back equal',
 };
 const APPROVAL = { file: 'test/stack/retrain.approval.test.ts', title: 'promotes only after approve' };
+const WEBHOOK_NUL = {
+  file: 'test/stack/webhooks.delivery.test.ts',
+  title: 'a receiver whose answer holds a NUL',
+};
 
 const NAMES = 'names validated by src/shared/names.ts (sources, feature sets, models)';
 const IDS = 'Temporal workflow and run ids the platform makes';
@@ -80,7 +84,7 @@ const COLUMNS: Record<string, Coverage> = {
   'registry.model_versions.run_id': { internal: IDS },
   'registry.model_versions.serving_problem': {
     uncovered:
-      "the MOJO checker's refusal, which may quote a hostile MOJO's own text (an algorithm name): no test feeds it a NUL yet",
+      "the MOJO checker's refusal, which may quote a hostile MOJO's own text (an algorithm name); stored through storableText, but no test feeds it a NUL yet",
   },
   'registry.model_versions.stage': { internal: STAGES },
   'registry.model_versions.target': { internal: OPERATOR },
@@ -96,16 +100,15 @@ const COLUMNS: Record<string, Coverage> = {
   'registry.stage_events.to_stage': { internal: STAGES },
   'registry.stage_events.workflow_id': { internal: IDS },
   'webhooks.attempts.delivery_id': { internal: IDS },
-  'webhooks.attempts.error': {
-    uncovered: "a network error's message (undici's words, which may quote a receiver's answer): no NUL test yet",
-  },
+  'webhooks.attempts.error': { outside: "an attempt's error, quoting a receiver's answer", test: WEBHOOK_NUL },
   'webhooks.attempts.response_head': {
-    uncovered: "the first bytes of a receiver's answer, outside text: no test feeds it a NUL yet (src/webhooks/)",
+    outside: "the first bytes of a receiver's answer",
+    test: WEBHOOK_NUL,
   },
   'webhooks.attempts.status': { internal: STAGES },
   'webhooks.attempts.url': { internal: OPERATOR },
   'webhooks.attempts.workflow_run_id': { internal: IDS },
-  'webhooks.deliveries.error': { uncovered: 'the last attempt’s error, as webhooks.attempts.error' },
+  'webhooks.deliveries.error': { outside: "the last attempt's error, quoting a receiver's answer", test: WEBHOOK_NUL },
   'webhooks.deliveries.event_id': { internal: IDS },
   'webhooks.deliveries.id': { internal: IDS },
   'webhooks.deliveries.status': { internal: STAGES },

@@ -54,6 +54,7 @@ const scenarios = [
   'swept',
   'cleartext',
   'weak',
+  'nul',
 ] as const;
 type Scenario = (typeof scenarios)[number];
 const modelOf = Object.fromEntries(scenarios.map((s) => [s, uniqueName(`wh_${s}`).replace(/-/g, '_')])) as Record<
@@ -281,6 +282,19 @@ describe('webhook deliveries', () => {
     expect(table.code, table.stderr).toBe(0);
     expect(table.stdout).toMatch(/1 {2}rejected +410/);
     expect(table.stdout).toMatch(/2 {2}delivered +200/);
+  });
+
+  it('a receiver whose answer holds a NUL: the attempt is recorded without it (readHead drops it), and the delivery ends', async () => {
+    receiver.script('/nul', [{ status: 410, body: 'gone\u0000away' }]);
+    const eventId = await registerAVersion(modelOf.nul);
+    await dispatch(config, suite.worker.taskQueue);
+    const id = await deliveryIdOf('nul', eventId);
+    expect(await ended(id)).toBe('failed');
+    const d = await delivery(id);
+    expect(d.attemptRows.map((a) => [a.attempt, a.status, a.responseCode, a.responseHead])).toEqual([
+      [1, 'rejected', 410, 'goneaway'],
+    ]);
+    expect(d.error).toContain('HTTP 410: goneaway');
   });
 
   it("honours a 429's Retry-After over the backoff", async () => {
