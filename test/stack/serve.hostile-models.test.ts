@@ -14,12 +14,12 @@ import { request } from 'undici';
 import { loadConfig } from '../../src/config';
 import { sanitizeH2OId } from '../../src/h2o/ids';
 import { goldenPathOf } from '../../src/mojo/golden';
-import { promoteVersion, registerVersion } from '../../src/registry';
+import { promoteVersion } from '../../src/registry';
 const MAX_PINNED = 16;
-import { fakeCandidate } from './drift.dataset';
 import { testPool } from '../helpers/postgres';
 import { glmMojo, goldenBomb } from '../helpers/hand-mojos';
 import { startService, type TestService } from '../helpers/serve';
+import { registerArtifact } from '../helpers/versions';
 import { uniqueName } from '../helpers/temporal';
 
 const prefix = sanitizeH2OId(uniqueName('hostile'));
@@ -44,20 +44,8 @@ async function register(
       goldenPathOf(path),
       JSON.stringify({ h2oModelId: file, rows: [{ features: { x: 1 }, expected: [options.golden] }] }),
     );
-  const c = await pool.connect();
-  try {
-    const run = uniqueName('run');
-    const sha256 = options.sha256 ?? createHash('sha256').update(bytes).digest('hex');
-    const { version } = await registerVersion(c, {
-      candidate: { ...fakeCandidate(name), featureSet: `${name}_fs`, artifactPath: path, artifactSha256: sha256 },
-      workflowId: run,
-      runId: run,
-      serving: { servable: true, problem: null },
-    });
-    return version;
-  } finally {
-    c.release();
-  }
+  const sha256 = options.sha256 ?? createHash('sha256').update(bytes).digest('hex');
+  return registerArtifact(pool, { model: name, featureSet: `${name}_fs`, artifactPath: path, sha256 });
 }
 
 async function predict(name: string, version?: number, rows: Record<string, number>[] = [{ x: 1 }]) {

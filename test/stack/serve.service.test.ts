@@ -25,11 +25,11 @@ import { cleanupTrainingRun } from '../../src/h2o/training';
 import { goldenPathOf } from '../../src/mojo/golden';
 import { loadMojoFile } from '../../src/mojo/load';
 import { createRedis } from '../../src/redis';
-import { promoteVersion, registerVersion, rollbackVersion } from '../../src/registry';
-import { fakeCandidate } from './drift.dataset';
+import { promoteVersion, rollbackVersion } from '../../src/registry';
 import { deleteFeatureSets } from '../helpers/feature-store-cleanup';
 import { testPool } from '../helpers/postgres';
 import { startService, type TestService } from '../helpers/serve';
+import { registerArtifact } from '../helpers/versions';
 import { uniqueName } from '../helpers/temporal';
 import { prepareFixtures, trainFixture, type Fixtures } from '../helpers/mojo-fixtures';
 
@@ -63,19 +63,7 @@ function sha(path: string): string {
 
 /** Registers `path` as the next version (staging) and returns its number. */
 async function register(path: string, shaOverride?: string): Promise<number> {
-  const c = await pool.connect();
-  try {
-    const run = uniqueName('run');
-    const { version } = await registerVersion(c, {
-      candidate: { ...fakeCandidate(model), featureSet, artifactPath: path, artifactSha256: shaOverride ?? sha(path) },
-      workflowId: run,
-      runId: run,
-      serving: { servable: true, problem: null },
-    });
-    return version;
-  } finally {
-    c.release();
-  }
+  return registerArtifact(pool, { model, featureSet, artifactPath: path, sha256: shaOverride ?? sha(path) });
 }
 
 async function promote(version: number): Promise<void> {

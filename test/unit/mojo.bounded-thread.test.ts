@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { rejection } from '../helpers/refusals';
 import { runInBoundedThread, ThreadLimitError } from '../../src/mojo/bounded-thread';
 import type { ThreadEntry } from '../../src/mojo/scorer-thread';
 
@@ -14,14 +15,6 @@ const entry: ThreadEntry = {
   filename: join(__dirname, '../helpers/limit-thread.ts'),
   execArgv: ['--require', require.resolve('tsx/cjs')],
 };
-
-const rejection = (p: Promise<unknown>): Promise<unknown> =>
-  p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (err: unknown) => err,
-  );
 
 describe('runInBoundedThread', () => {
   it('a task that allocates without bound is stopped at the heap limit', async () => {

@@ -5,19 +5,14 @@
  * scorer makes come back whole (file, setting, reason), and golden rows are checked in the thread too.
  */
 import { describe, expect, it } from 'vitest';
+import { rejection } from '../helpers/refusals';
 import { MojoError } from '../../src/shared/errors';
 import { checkMojoInThread, GOLDEN_MAX_BYTES, loadMojoChecked } from '../../src/mojo/checked-load';
 import { loadMojo } from '../../src/mojo/load';
 import { glmMojo, goldenBomb } from '../helpers/hand-mojos';
 import { writeZip } from '../helpers/zip-writer';
 
-const refusal = (p: Promise<unknown>): Promise<MojoError> =>
-  p.then(
-    () => {
-      throw new Error('expected a refusal');
-    },
-    (err: unknown) => err as MojoError,
-  );
+const refusal = (p: Promise<unknown>): Promise<MojoError> => rejection<MojoError>(p);
 
 describe('checkMojoInThread', () => {
   it('golden rows that would parse to many times their size are refused before any thread parses them', async () => {

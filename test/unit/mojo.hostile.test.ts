@@ -9,15 +9,16 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, linkSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { crc32, deflateRawSync } from 'node:zlib';
+import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { scoreCommand } from '../../src/cli/score';
 import { csvCell, scoreCsv } from '../../src/mojo/batch';
 import { checkGoldenRows, type GoldenFile } from '../../src/mojo/golden';
 import { loadMojo } from '../../src/mojo/load';
 import { openZip } from '../../src/mojo/zip';
-import { MojoError, ValidationError } from '../../src/shared/errors';
-import { writeZip } from '../helpers/zip-writer';
+import { type MojoError, ValidationError } from '../../src/shared/errors';
+import { loadRefusal } from '../helpers/refusals';
+import { endOfCentralDirectory, writeZip } from '../helpers/zip-writer';
 
 // --- a MOJO by hand --------------------------------------------------------------------------------
 
@@ -140,48 +141,9 @@ function entries(over: Record<string, Buffer | string | null> = {}): Map<string,
 
 /** A zip as H2O writes it (deflated entries), or stored with writeZip. */
 function deflatedZip(files: Map<string, Buffer>): Buffer {
-  const locals: Buffer[] = [];
-  const central: Buffer[] = [];
-  let offset = 0;
-  for (const [name, data] of files) {
-    const nameBuf = Buffer.from(name);
-    const packed = deflateRawSync(data);
-    const head = (size: number, sig: number): Buffer => {
-      const h = Buffer.alloc(size);
-      h.writeUInt32LE(sig, 0);
-      return h;
-    };
-    const local = head(30, 0x04034b50);
-    local.writeUInt16LE(8, 8);
-    local.writeUInt32LE(crc32(data), 14);
-    local.writeUInt32LE(packed.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(nameBuf.length, 26);
-    const dir = head(46, 0x02014b50);
-    dir.writeUInt16LE(8, 10);
-    dir.writeUInt32LE(crc32(data), 16);
-    dir.writeUInt32LE(packed.length, 20);
-    dir.writeUInt32LE(data.length, 24);
-    dir.writeUInt16LE(nameBuf.length, 28);
-    dir.writeUInt32LE(offset, 42);
-    locals.push(local, nameBuf, packed);
-    central.push(dir, nameBuf);
-    offset += 30 + nameBuf.length + packed.length;
-  }
-  return Buffer.concat([...locals, ...central, eocd(files.size, central, offset)]);
+  return writeZip(files, { deflate: true });
 }
-function eocd(count: number, central: Buffer[], dirStart: number): Buffer {
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(count, 8);
-  end.writeUInt16LE(count, 10);
-  end.writeUInt32LE(
-    central.reduce((n, b) => n + b.length, 0),
-    12,
-  );
-  end.writeUInt32LE(dirStart, 16);
-  return end;
-}
+
 /** The byte offset of central directory record `n` */
 function centralRecord(zip: Buffer, n: number): number {
   let p = zip.readUInt32LE(zip.length - 22 + 16);
@@ -190,13 +152,7 @@ function centralRecord(zip: Buffer, n: number): number {
 }
 
 function refusal(bytes: Buffer, name = 'hostile.zip'): MojoError {
-  try {
-    loadMojo(bytes, name);
-  } catch (err) {
-    expect(err).toBeInstanceOf(MojoError);
-    return err as MojoError;
-  }
-  throw new Error('the MOJO was loaded');
+  return loadRefusal(bytes, name);
 }
 
 /** loadMojoFile in a node of its own with a 256 MB heap: prints the error, exits 0 unless the process dies */
@@ -322,7 +278,7 @@ describe('zip layout', () => {
     second.writeUInt16LE(innerName.length, 28);
     second.writeUInt32LE(30 + outerName.length, 42);
     const central = [Buffer.from(first), second, innerName];
-    const bomb = Buffer.concat([zip.subarray(0, dirStart), ...central, eocd(2, central, dirStart)]);
+    const bomb = Buffer.concat([zip.subarray(0, dirStart), ...central, endOfCentralDirectory(2, central, dirStart)]);
     expect(refusal(bomb).message).toBe(
       'MOJO hostile.zip: zip: entry "domains/d000.txt" at byte 39 overlaps entry "model.ini" (bytes 0 to 91): the file is damaged or a zip bomb',
     );
@@ -339,7 +295,7 @@ describe('zip layout', () => {
       r.write(`trees/t00_${String(i).padStart(3, '0')}.bin`.slice(0, 17), 46); // same length, another name
       central.push(r);
     }
-    const bomb = Buffer.concat([run.subarray(0, dirStart), ...central, eocd(1000, central, dirStart)]);
+    const bomb = Buffer.concat([run.subarray(0, dirStart), ...central, endOfCentralDirectory(1000, central, dirStart)]);
     expect(refusal(bomb).message).toBe(
       'MOJO hostile.zip: zip: entry "trees/t00_001.bin": its local header at byte 0 names another entry',
     );

@@ -4,6 +4,7 @@
  * dies in), and its refusals name the version, never a filesystem path (they reach /readyz and 409s).
  */
 import { describe, expect, it } from 'vitest';
+import { rejection } from '../helpers/refusals';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -32,13 +33,7 @@ function version(file: string, bytes: Buffer, sha256?: string): ModelVersionSumm
   } as ModelVersionSummary;
 }
 
-const refusal = (p: Promise<unknown>): Promise<MojoError> =>
-  p.then(
-    () => {
-      throw new Error('expected a refusal');
-    },
-    (err: unknown) => err as MojoError,
-  );
+const refusal = (p: Promise<unknown>): Promise<MojoError> => rejection<MojoError>(p);
 
 describe('loadVersion', () => {
   it('golden rows that would parse to more than the process has are refused unparsed, and the process (a 192 MiB heap) lives', async () => {
