@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config';
 import { sanitizeH2OId } from '../../src/h2o/ids';
 import { cleanupTrainingRun } from '../../src/h2o/training';
+import { writeGoldenRows } from '../../src/h2o/golden-rows';
+import { checkGoldenRows } from '../../src/mojo/golden';
 import { loadMojoFile } from '../../src/mojo/load';
 import { scoreCsv } from '../../src/mojo/batch';
 import { uniqueName } from '../helpers/temporal';
@@ -95,6 +97,28 @@ describe('MOJO scorer parity with h2o-genmodel and the cluster', () => {
     },
     120_000,
   );
+
+  it('golden rows are written for every kind, negative regression values included, and the scorer reproduces them', async () => {
+    for (const name of ['drf_regression', 'glm_gaussian', 'gbm_bernoulli', 'gbm_multinomial']) {
+      const { modelId, mojo } = trained.get(name)!;
+      const model = await loadMojoFile(mojo);
+      const golden = await writeGoldenRows(f.h2o, {
+        h2oModelId: modelId,
+        frameId: f.scoringFrame,
+        mojoPath: mojo,
+        classes: model.classes,
+        features: model.features,
+        rows: 40,
+      });
+      expect(golden.rows, name).toHaveLength(40);
+      if (!model.classes)
+        expect(
+          golden.rows.some((r) => r.expected[0]! < 0),
+          name,
+        ).toBe(true);
+      expect(() => checkGoldenRows(model, golden, name)).not.toThrow();
+    }
+  }, 120_000);
 
   it('`tsx src/cli/index.ts score` writes the same file as PredictCsv, as docs/SCORING.md prints it (npx tsx)', async () => {
     const { mojo } = trained.get('gbm_multinomial')!;
