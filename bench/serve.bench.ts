@@ -8,7 +8,8 @@
  *
  * Part 2, the inference service (src/serving) in this process, the load generator (autocannon) in
  * another: single-row predictions of the GBM at a fixed concurrency against an empty route of the same
- * server (the framework's ceiling), with p99; 10,000-row requests scored on the worker-thread pool
+ * server (the framework's ceiling), with p99, in three alternating rounds after a warm-up of each, the
+ * median of each side; 10,000-row requests scored on the worker-thread pool
  * against the same requests scored inline; and the RSS of a real `npm run serve` process serving 10
  * models.
  *

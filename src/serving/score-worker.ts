@@ -60,6 +60,11 @@ function scratchOf(mojo: MojoModel): { row: Float64Array; one: Float64Array } {
   return s;
 }
 
+/** The row scoreBatch is encoding, read by ownValue: one function for every call, not a closure per request. */
+let current: Record<string, ScoringValue> = {};
+/** Own properties only: a missing feature named `constructor` is missing, not Object's constructor. */
+const ownValue = (f: string): ScoringValue => (Object.hasOwn(current, f) ? current[f] : undefined);
+
 /** Scores `rows`; predictions flat, `width` values per row (score0's layout). */
 export function scoreBatch(
   mojo: MojoModel,
@@ -71,14 +76,11 @@ export function scoreBatch(
   const width = one.length;
   const out = new Float64Array(rows.length * width);
   const stats = { missing: 0, unseen: 0 };
-  let r: Record<string, ScoringValue> = {};
-  // own properties only: a missing feature named `constructor` is missing, not Object's constructor
-  const value = (f: string): ScoringValue => (Object.hasOwn(r, f) ? r[f] : undefined);
   let i = 0;
   try {
     for (; i < rows.length; i++) {
-      r = rows[i]!;
-      encoder.encode(value, row, stats, '', nonFinite);
+      current = rows[i]!;
+      encoder.encode(ownValue, row, stats, '', nonFinite);
       mojo.score0(row, one);
       out.set(one, i * width);
     }
