@@ -57,6 +57,14 @@ interface PredictBody {
   entities?: string[];
 }
 
+/** A model's row counters, each already labelled. */
+interface ModelCounters {
+  inline: { inc(n: number): void };
+  pool: { inc(n: number): void };
+  missing: { inc(n: number): void };
+  unseen: { inc(n: number): void };
+}
+
 /** An error answer naming what was refused. */
 class HttpError extends Error {
   constructor(
@@ -221,6 +229,22 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     });
   };
 
+  // The per-model counters, labelled once per model rather than hashing labels on every request.
+  const counters = new Map<string, ModelCounters>();
+  const countersOf = (model: string): ModelCounters => {
+    let c = counters.get(model);
+    if (!c) {
+      c = {
+        inline: metrics.rows.labels({ model, path: 'inline' }),
+        pool: metrics.rows.labels({ model, path: 'pool' }),
+        missing: metrics.missing.labels({ model }),
+        unseen: metrics.unseen.labels({ model }),
+      };
+      counters.set(model, c);
+    }
+    return c;
+  };
+
   const respond = async (
     loaded: LoadedVersion,
     rows: Record<string, ScoringValue>[],
@@ -236,9 +260,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
             throw err;
           });
     if (!result.ok) throw new ValidationError(result.field, result.value, result.expected);
-    metrics.rows.inc({ model: loaded.model, path: inline ? 'inline' : 'pool' }, rows.length);
-    if (result.missing) metrics.missing.inc({ model: loaded.model }, result.missing);
-    if (result.unseen) metrics.unseen.inc({ model: loaded.model }, result.unseen);
+    const counted = countersOf(loaded.model);
+    (inline ? counted.inline : counted.pool).inc(rows.length);
+    if (result.missing) counted.missing.inc(result.missing);
+    if (result.unseen) counted.unseen.inc(result.unseen);
     const { preds, width } = result;
     const classes = loaded.mojo.classes;
     const predictions = new Array<RowPrediction>(rows.length);
