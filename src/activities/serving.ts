@@ -9,8 +9,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { log } from '@temporalio/activity';
 import { MojoError } from '../shared/errors';
-import { checkMojoInThread } from '../mojo/checked-load';
-import { goldenPathOf } from '../mojo/golden';
+import { checkMojoInThread, readGoldenText } from '../mojo/checked-load';
 import type { ServingCheck } from '../registry/types';
 import type { ActivityDeps } from './deps';
 
@@ -31,11 +30,8 @@ export function createServingActivities(deps: ActivityDeps) {
           problem: `the artifact's sha256 is ${sha256}, the registry expects ${input.artifactSha256}: the file changed after download`,
         };
       }
-      const golden = await readFile(goldenPathOf(input.artifactPath), 'utf8').catch((err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOENT') return undefined;
-        throw err;
-      });
       try {
+        const golden = await readGoldenText(input.artifactPath, input.artifactPath);
         const model = await checkMojoInThread(bytes, input.artifactPath, deps.config.mojoLoad, golden);
         log.info('MOJO servable', {
           path: input.artifactPath,

@@ -7,9 +7,11 @@
  * The heap limit bounds JavaScript that allocates, not Buffers or native parsers (bounded-thread.ts),
  * which is why the scorer bounds the zip's entry sizes itself and the golden rows are bounded here.
  */
+import { open } from 'node:fs/promises';
 import type { MojoLoadConfig } from '../config';
 import { MojoError } from '../shared/errors';
 import { runInBoundedThread, ThreadLimitError } from './bounded-thread';
+import { goldenPathOf } from './golden';
 import { loadMojo } from './load';
 import { threadEntry } from './scorer-thread';
 import type { MojoAlgorithm, MojoCategory, MojoModel } from './types';
@@ -45,6 +47,37 @@ export type CheckAnswer = { ok: true; summary: MojoSummary } | { ok: false; sett
  */
 export const GOLDEN_MAX_BYTES = 4 * 1024 * 1024;
 
+/** The refusal of golden rows of `bytes` bytes, when they are more than GOLDEN_MAX_BYTES. */
+function goldenOversize(name: string, bytes: number): MojoError | undefined {
+  return bytes > GOLDEN_MAX_BYTES
+    ? new MojoError(
+        name,
+        'golden rows',
+        `the file is ${bytes} bytes, more than golden rows take (at most ${GOLDEN_MAX_BYTES})`,
+      )
+    : undefined;
+}
+
+/**
+ * The golden rows file beside `artifactPath` as text, or undefined when the version has none. One over
+ * GOLDEN_MAX_BYTES is refused by its size, before it is read; any other failure to read it is thrown as
+ * it came.
+ */
+export async function readGoldenText(artifactPath: string, name: string): Promise<string | undefined> {
+  const file = await open(goldenPathOf(artifactPath), 'r').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  });
+  if (!file) return undefined;
+  try {
+    const oversize = goldenOversize(name, (await file.stat()).size);
+    if (oversize) throw oversize;
+    return await file.readFile('utf8');
+  } finally {
+    await file.close();
+  }
+}
+
 /**
  * Loads `bytes` (and checks `goldenText`'s rows) in a thread of its own. Resolves with the summary;
  * rejects with a MojoError naming `name` and the setting when the file is refused, including a thread
@@ -57,12 +90,8 @@ export async function checkMojoInThread(
   limits: MojoLoadConfig,
   goldenText?: string,
 ): Promise<MojoSummary> {
-  if (goldenText !== undefined && Buffer.byteLength(goldenText) > GOLDEN_MAX_BYTES)
-    throw new MojoError(
-      name,
-      'golden rows',
-      `the file is ${Buffer.byteLength(goldenText)} bytes, more than golden rows take (at most ${GOLDEN_MAX_BYTES})`,
-    );
+  const oversize = goldenText === undefined ? undefined : goldenOversize(name, Buffer.byteLength(goldenText));
+  if (oversize) throw oversize;
   const input: CheckInput = { bytes, name, ...(goldenText === undefined ? {} : { goldenText }) };
   const answer = await runInBoundedThread<CheckInput, CheckAnswer>(
     threadEntry(__dirname, __filename, 'checked-load-thread'),

@@ -11,8 +11,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { MojoLoadConfig } from '../config';
 import { MojoError } from '../shared/errors';
-import { loadMojoChecked } from '../mojo/checked-load';
-import { goldenPathOf } from '../mojo/golden';
+import { loadMojoChecked, readGoldenText } from '../mojo/checked-load';
 import { rowEncoder, type RowEncoder } from '../mojo/rows';
 import type { MojoModel } from '../mojo/types';
 import type { ModelVersionSummary } from '../registry/types';
@@ -45,8 +44,8 @@ export async function loadVersion(v: ModelVersionSummary, limits: MojoLoadConfig
       'sha256',
       `the MOJO file has sha256 ${sha256}, the registry recorded ${v.artifactSha256}`,
     );
-  const goldenText = await readFile(goldenPathOf(v.artifactPath), 'utf8').catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return undefined;
+  const goldenText = await readGoldenText(v.artifactPath, name).catch((err: NodeJS.ErrnoException) => {
+    if (err instanceof MojoError) throw err;
     throw new ArtifactUnreadableError(
       name,
       'golden rows',
