@@ -5,7 +5,7 @@
  */
 import type { PoolClient } from 'pg';
 import { RegistryError } from '../shared/errors';
-import { insertStageEvent, lockModel } from './queries';
+import { archiveStaging, lockModel } from './queries';
 import { inTransaction } from '../postgres';
 import type { Stage } from './types';
 
@@ -32,18 +32,7 @@ export async function archiveVersion(client: PoolClient, input: ArchiveVersionIn
         input.version,
         'is in production; promote or roll back another version instead',
       );
-    await client.query(
-      `UPDATE registry.model_versions SET stage = 'archived', archived_at = now() WHERE model_name = $1 AND version = $2`,
-      [input.model, input.version],
-    );
-    await insertStageEvent(client, {
-      model: input.model,
-      version: input.version,
-      from: 'staging',
-      to: 'archived',
-      reason: input.reason,
-      workflowId: input.workflowId,
-    });
+    await archiveStaging(client, input.model, input.version, input.reason, input.workflowId);
     return { archived: true };
   });
 }

@@ -8,7 +8,7 @@
  */
 import type { PoolClient } from 'pg';
 import { RegistryError } from '../shared/errors';
-import { archiveProduction, insertStageEvent, lockModel } from './queries';
+import { archiveProduction, archiveStaging, insertStageEvent, lockModel } from './queries';
 import { inTransaction } from '../postgres';
 import type { PromoteVersionInput, PromoteVersionOutput, Stage } from './types';
 
@@ -43,18 +43,13 @@ export async function promoteVersion(client: PoolClient, input: PromoteVersionIn
       );
     }
     if (production && production.version > target.version) {
-      await client.query(
-        `UPDATE registry.model_versions SET stage = 'archived', archived_at = now() WHERE model_name = $1 AND version = $2`,
-        [input.model, target.version],
+      await archiveStaging(
+        client,
+        input.model,
+        target.version,
+        `superseded by version ${production.version}, promoted first`,
+        input.workflowId,
       );
-      await insertStageEvent(client, {
-        model: input.model,
-        version: target.version,
-        from: 'staging',
-        to: 'archived',
-        reason: `superseded by version ${production.version}, promoted first`,
-        workflowId: input.workflowId,
-      });
       return { production: production.version, archived: target.version, outcome: 'superseded' };
     }
     // archive first: the unique partial index allows one production row at any moment

@@ -101,6 +101,21 @@ export async function insertStageEvent(
     ]);
 }
 
+/** Archives a staging version of a locked model, with its stage event. */
+export async function archiveStaging(
+  client: PoolClient,
+  model: string,
+  version: number,
+  reason: string,
+  workflowId?: string,
+): Promise<void> {
+  await client.query(
+    `UPDATE registry.model_versions SET stage = 'archived', archived_at = now() WHERE model_name = $1 AND version = $2`,
+    [model, version],
+  );
+  await insertStageEvent(client, { model, version, from: 'staging', to: 'archived', reason, workflowId });
+}
+
 /** Archives the current production version of a locked model; returns its number or null. */
 export async function archiveProduction(
   client: PoolClient,
