@@ -119,14 +119,18 @@ export function envFlag(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(name, raw, 'true or false');
 }
 
+/** A comma-separated variable's entries, trimmed, without empty ones (none when it is unset). */
+function envList(env: Env, name: string): string[] {
+  return (read(env, name) ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+}
+
 /** A comma-separated list of environment variable names. */
 function envNameList(env: Env, name: string): string[] {
   const raw = read(env, name);
-  if (raw === undefined) return [];
-  const names = raw
-    .split(',')
-    .map((n) => n.trim())
-    .filter(Boolean);
+  const names = envList(env, name);
   for (const n of names)
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(n))
       throw new ConfigError(name, raw, 'environment variable names separated by commas');
@@ -136,11 +140,7 @@ function envNameList(env: Env, name: string): string[] {
 /** A comma-separated list of host names (or IPv4 addresses, or [IPv6] in brackets), lowercased, without ports. */
 function envHostNames(env: Env, name: string): string[] {
   const raw = read(env, name);
-  if (raw === undefined) return [];
-  const names = raw
-    .split(',')
-    .map((n) => n.trim().toLowerCase())
-    .filter(Boolean);
+  const names = envList(env, name).map((n) => n.toLowerCase());
   for (const n of names)
     if (!/^(?:[a-z0-9_](?:[a-z0-9_.-]{0,251}[a-z0-9_])?|\[[0-9a-f:.]+\])$/.test(n))
       throw new ConfigError(name, raw, 'host names separated by commas, without ports (e.g. mlops.example.com)');
@@ -161,10 +161,7 @@ const LINK_LOCAL_DESTINATIONS = [
  * `scoped`, an entry may be `<source>=<entry>`, for that source only.
  */
 function envDestinations(env: Env, name: string, scoped = false): string[] {
-  const entries = (read(env, name) ?? '')
-    .split(',')
-    .map((e) => e.trim())
-    .filter(Boolean);
+  const entries = envList(env, name);
   for (const entry of entries) {
     const scope = scoped ? /^([a-z][a-z0-9_-]{0,62})=(.*)$/.exec(entry) : null;
     const destination = scope ? scope[2]! : entry;
@@ -187,10 +184,7 @@ function envDestinations(env: Env, name: string, scoped = false): string[] {
 /** `VARIABLE=origin` pairs separated by commas: the origins each secret may be sent to. */
 function envSecretOrigins(env: Env, name: string): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  for (const pair of (read(env, name) ?? '')
-    .split(',')
-    .map((p) => p.trim())
-    .filter(Boolean)) {
+  for (const pair of envList(env, name)) {
     const match = /^([A-Za-z_][A-Za-z0-9_]*)=(https?:\/\/[^/\s?#@]+)\/?$/i.exec(pair);
     if (!match)
       throw new ConfigError(
