@@ -2,12 +2,13 @@
  * Test helpers for Temporal: workers on a fresh task queue per test (in this process, or as a child
  * process that a test can SIGKILL). Clients come from the platform's own connectTemporal (src/client.ts).
  */
+import { temporal } from '@temporalio/proto';
 import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { loadConfig, projectRoot, type Config } from '../../src/config';
-import { connectNativeConnection } from '../../src/temporal-connection';
+import { connectClientConnection, connectNativeConnection } from '../../src/temporal-connection';
 import { createWorker } from '../../src/worker';
 import { testBundlePath } from './paths';
 
@@ -94,7 +95,34 @@ export async function spawnWorkerProcess(taskQueue: string, env: NodeJS.ProcessE
       reject(new Error(`worker process exited with ${code} before polling:\n${output}`));
     });
   });
+  await untilPolled(taskQueue);
   return child;
+}
+
+/**
+ * Resolves once the server has seen a workflow-task poll on `taskQueue`: the worker prints its
+ * "polling" line just before its first poll reaches the server, and a test that asks the server
+ * about the queue at once can come too early.
+ */
+async function untilPolled(taskQueue: string, timeoutMs = 30_000): Promise<void> {
+  const config = loadConfig();
+  const connection = await connectClientConnection(config.temporal, { connectTimeoutMs: 5000 });
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { pollers } = await connection.workflowService.describeTaskQueue({
+        namespace: config.temporal.namespace,
+        taskQueue: { name: taskQueue },
+        taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+      });
+      if (pollers?.length) return;
+      if (Date.now() > deadline)
+        throw new Error(`no poller reached the server on task queue ${taskQueue} within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await connection.close();
+  }
 }
 
 /** SIGKILLs a worker process and waits until it is gone. */
